@@ -1,0 +1,63 @@
+// Errors with codes: every layer throws FlightdeckError so the CLI, the UI's error wrapper and the
+// platform's HTTP layer can all say what went wrong and what to fix, without string matching.
+
+export type ErrorCode =
+  | 'BAD_REQUEST' // input is malformed or out of range; `field` names what
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'CONFLICT' // already exists, protected, or a rollout is active
+  | 'PRECONDITION_FAILED' // stale ETag
+  | 'BLOBS_MISSING'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'CONFIG_INVALID' // flightdeck.yaml; `file`, `line`, `column` say where
+  | 'NO_PROJECT' // no flightdeck.yaml
+  | 'GIT' // no repository, detached HEAD, git missing
+  | 'PLATFORM_UNREACHABLE'
+  | 'UNAVAILABLE' // 503 from the gateway, or a provider outage
+  | 'CANCELLED'
+  | 'INTERNAL';
+
+export interface ErrorDetails {
+  field?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  missing?: string[];
+  status?: number;
+}
+
+export class FlightdeckError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = 'FlightdeckError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } & ErrorDetails {
+    return { code: this.code, message: this.message, ...this.details };
+  }
+}
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  CONFIG_INVALID: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  BLOBS_MISSING: 409,
+  PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAVAILABLE: 503,
+};
+
+export function httpStatusOf(error: FlightdeckError): number {
+  return error.details.status ?? STATUS_BY_CODE[error.code] ?? 500;
+}
+
+export function isFlightdeckError(error: unknown, code?: ErrorCode): error is FlightdeckError {
+  return error instanceof FlightdeckError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,259 @@
+// The one domain model shared by every layer: platform, providers, rollout logic, CLI and UI.
+// Plain data (JSON-serialisable) plus a few pure helpers over it. No I/O here.
+
+export type EnvironmentKind = 'production' | 'staging' | 'personal';
+export const ENVIRONMENT_KINDS: readonly EnvironmentKind[] = ['production', 'staging', 'personal'];
+
+export interface Environment {
+  name: string;
+  kind: EnvironmentKind;
+  /** Protected environments need an explicit confirmation to delete. */
+  protected: boolean;
+  owner?: string;
+  branch?: string;
+  /** ISO 8601. */
+  created: string;
+}
+
+export type RuntimeKind = 'nodejs' | 'custom';
+
+export interface InstanceLimits {
+  /** Instances kept warm even when idle (0 = scale to zero). */
+  min: number;
+  max: number;
+  /** In-flight requests one instance takes before another starts. */
+  concurrency: number;
+  /** Idle time before an instance above `min` stops. */
+  idleTimeoutMs: number;
+}
+
+/** What a version runs: everything from flightdeck.yaml the platform needs. */
+export interface FunctionConfig {
+  runtime: RuntimeKind;
+  /** nodejs: `<file>.<export>`, e.g. `index.handler`. */
+  handler?: string;
+  /** custom: argv of a program serving HTTP on $PORT. */
+  command?: string[];
+  instances: InstanceLimits;
+  env: Record<string, string>;
+  /** Per-request timeout. */
+  timeoutMs: number;
+}
+
+/** One file of a function's code, as sent in an upload manifest. */
+export interface ManifestEntry {
+  /** POSIX relative path, no `..`, no leading `/`. */
+  path: string;
+  sha256: string;
+  size: number;
+  /** Unix permission bits, e.g. 0o644 or 0o755. */
+  mode: number;
+}
+
+export type VersionHealth = 'unknown' | 'healthy' | 'unhealthy';
+
+/** An immutable snapshot of code + config, numbered 1, 2, 3 … per function per environment. */
+export interface Version {
+  id: number;
+  environment: string;
+  function: string;
+  /** Content hash of the code tree (sha256 of the canonical manifest). */
+  tree: string;
+  config: FunctionConfig;
+  description?: string;
+  branch?: string;
+  commit?: string;
+  created: string;
+  fileCount: number;
+  codeSize: number;
+  health: VersionHealth;
+  /** Why the version is unhealthy (e.g. crash loop), when it is. */
+  healthReason?: string;
+}
+
+export const DEFAULT_ALIAS = 'live';
+
+/** Function Compute / Lambda alias semantics: the primary gets what the others leave. */
+export interface Alias {
+  name: string;
+  versionId: number;
+  /** Version id (as a string key) → weight in [0, 1]. */
+  additionalVersionWeight: Record<string, number>;
+  description?: string;
+  /** Opaque; send it back as If-Match to update. */
+  etag: string;
+  updated: string;
+}
+
+export type AliasUpdate = Pick<Alias, 'versionId' | 'additionalVersionWeight'> & { description?: string };
+
+export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopping' | 'crashed';
+
+export interface Instance {
+  id: string;
+  /** Stable slot number; an in-place upgrade keeps the slot and changes the version. */
+  slot: number;
+  versionId: number;
+  state: InstanceState;
+  pid?: number;
+  port?: number;
+  inFlight: number;
+  started: string;
+  restarts: number;
+}
+
+export interface VersionMetrics {
+  versionId: number;
+  windowMs: number;
+  requests: number;
+  /** 5xx responses, including gateway-made 502/503/504. */
+  errors: number;
+  errorRate: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export interface FunctionSummary {
+  environment: string;
+  name: string;
+  config: FunctionConfig;
+  latestVersion?: number;
+  aliases: Alias[];
+  instances: Instance[];
+  /** Stable URL served by the default alias. */
+  url: string;
+  rollout?: Rollout;
+}
+
+// ---- Rollouts -------------------------------------------------------------------------------
+
+export type RolloutStrategy = 'canary' | 'batch';
+export type RolloutStatus =
+  | 'running'
+  | 'paused'
+  | 'waiting' // batch, manual: waiting for Continue
+  | 'succeeded'
+  | 'rolledBack'
+  | 'aborted';
+
+export interface RolloutGates {
+  /** Highest acceptable 5xx rate of the new version over a step, 0–1. */
+  maxErrorRate: number;
+  /** Highest acceptable p95 latency of the new version over a step. */
+  maxP95Ms: number;
+  /** Requests the new version must have served in a step before it is judged. */
+  minRequests: number;
+}
+
+export interface RolloutSpec {
+  strategy: RolloutStrategy;
+  alias: string;
+  /** The version being rolled out. */
+  toVersion: number;
+  /** canary: traffic percentages per step, ending at 100. */
+  steps?: number[];
+  /** canary: time each step runs before it is judged; batch: wait between batches (auto). */
+  intervalMs: number;
+  gates: RolloutGates;
+  /** batch: number of batches. */
+  batches?: number;
+  /** batch: wait for Continue between batches instead of intervalMs. */
+  manual?: boolean;
+  /** batch: `inPlace` upgrades existing slots; `recreate` starts new ones and stops the old. */
+  mode?: 'inPlace' | 'recreate';
+}
+
+export interface GateReading {
+  requests: number;
+  errorRate: number;
+  p95Ms: number;
+}
+
+export interface Rollout {
+  id: string;
+  environment: string;
+  function: string;
+  spec: RolloutSpec;
+  /** The version that had 100% when the rollout started; rollback returns to it. */
+  fromVersion: number;
+  status: RolloutStatus;
+  /** Index into the plan's steps (canary) or batches (batch), 0-based. */
+  step: number;
+  totalSteps: number;
+  /** Current share of traffic on toVersion, 0–100. */
+  percent: number;
+  stepStarted: string;
+  started: string;
+  ended?: string;
+  /** Latest gate figures of the new version. */
+  reading?: GateReading;
+  /** Why it rolled back or was aborted, with the figures. */
+  reason?: string;
+}
+
+// ---- Events ---------------------------------------------------------------------------------
+
+export type PlatformEventType =
+  | 'environment.created'
+  | 'environment.deleted'
+  | 'function.updated'
+  | 'code.updated'
+  | 'version.published'
+  | 'version.health'
+  | 'alias.updated'
+  | 'instance.up'
+  | 'instance.down'
+  | 'rollout.updated'
+  | 'platform.started';
+
+export interface PlatformEvent {
+  /** Monotonic per platform run; SSE `id`. */
+  seq: number;
+  type: PlatformEventType;
+  time: string;
+  environment?: string;
+  function?: string;
+  versionId?: number;
+  alias?: Alias;
+  instance?: Instance;
+  rollout?: Rollout;
+  version?: Version;
+}
+
+// ---- Pure helpers ---------------------------------------------------------------------------
+
+export interface TrafficShare {
+  versionId: number;
+  /** 0–1. */
+  weight: number;
+}
+
+/** The alias's traffic split, primary first, then additional versions by descending weight. */
+export function trafficSplit(alias: Pick<Alias, 'versionId' | 'additionalVersionWeight'>): TrafficShare[] {
+  const extra = Object.entries(alias.additionalVersionWeight)
+    .map(([id, weight]) => ({ versionId: Number(id), weight }))
+    .filter((s) => s.weight > 0 && s.versionId !== alias.versionId)
+    .sort((a, b) => b.weight - a.weight || b.versionId - a.versionId);
+  const rest = extra.reduce((sum, s) => sum + s.weight, 0);
+  return [{ versionId: alias.versionId, weight: Math.max(0, 1 - rest) }, ...extra];
+}
+
+/** Weight as a percentage for display: whole numbers where exact, else one decimal. */
+export function formatPercent(weight: number): string {
+  const pct = Math.round(weight * 1000) / 10;
+  return `${Number.isInteger(pct) ? pct.toFixed(0) : pct.toFixed(1)}%`;
+}
+
+/** `live → v12 90% · v13 10%` */
+export function describeAlias(alias: Pick<Alias, 'name' | 'versionId' | 'additionalVersionWeight'>): string {
+  const parts = trafficSplit(alias).map((s) => `v${s.versionId} ${formatPercent(s.weight)}`);
+  return `${alias.name} → ${parts.join(' · ')}`;
+}
+
+/** An alias update that sends `weight` (0–1) to `canary` and the rest to `primary`. */
+export function canaryUpdate(primary: number, canary: number, weight: number): AliasUpdate {
+  if (canary === primary || weight <= 0) return { versionId: primary, additionalVersionWeight: {} };
+  if (weight >= 1) return { versionId: canary, additionalVersionWeight: {} };
+  return { versionId: primary, additionalVersionWeight: { [String(canary)]: weight } };
+}

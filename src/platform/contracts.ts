@@ -1,0 +1,53 @@
+// The seams inside the platform process: the durable state and control API on one side, the
+// function runtime (instances, gateway, metrics, logs) on the other, the rollout engine using
+// both. Each side is built and tested on its own against these interfaces.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Alias, FunctionConfig, Instance, PlatformEvent, Version, VersionHealth, VersionMetrics } from '../model';
+import type { LogLine } from '../provider';
+
+/** Publishes a change on the event stream; seq and time are filled in by the hub. */
+export type EmitEvent = (event: Omit<PlatformEvent, 'seq' | 'time'>) => void;
+
+/** What the runtime may read of (and report into) the durable state. */
+export interface StateView {
+  /** Current config of a function (the latest deploy's), or undefined if it does not exist. */
+  functionConfig(environment: string, fn: string): FunctionConfig | undefined;
+  getVersion(environment: string, fn: string, id: number): Version | undefined;
+  getAlias(environment: string, fn: string, name: string): Alias | undefined;
+  /** Absolute folder holding the files of a code tree, materialised from the blob store. */
+  codeDir(tree: string): Promise<string>;
+  setVersionHealth(environment: string, fn: string, id: number, health: VersionHealth, reason?: string): void;
+}
+
+export interface UpgradeOptions {
+  /** Upgrade at most this many slots (a batch); default all warm slots of the function. */
+  slots?: number;
+  /** `recreate` starts fresh slots for the new version and then stops the old ones. */
+  mode?: 'inPlace' | 'recreate';
+  /** Only slots now running this version are upgraded; default any version other than the target. */
+  fromVersion?: number;
+}
+
+/** Implemented by src/platform/runtime; used by the control API and the rollout engine. */
+export interface FunctionRuntime {
+  /** Serves a gateway request (`/fn/...`). */
+  handleGateway(req: IncomingMessage, res: ServerResponse): void;
+  instances(environment: string, fn: string): Instance[];
+  metrics(environment: string, fn: string, windowMs: number): VersionMetrics[];
+  logs(environment: string, fn: string, options: { version?: number; tail?: number }): LogLine[];
+  followLogs(environment: string, fn: string, version: number | undefined, onLine: (line: LogLine) => void): () => void;
+  /**
+   * Moves warm slots of the function to `toVersion` without failing a request: stop routing to a
+   * slot, let its in-flight requests finish, swap code, restart, ready-check, route again.
+   * Resolves with the number of slots upgraded once they are all ready.
+   */
+  upgrade(environment: string, fn: string, toVersion: number, options?: UpgradeOptions): Promise<number>;
+  /** Restarts the function's instances in place, `batches` at a time, without failing a request. */
+  restart(environment: string, fn: string, batches: number): Promise<void>;
+  /** Starts instances up to `min` for the version(s) the function's aliases serve. */
+  ensureMinimum(environment: string, fn: string): Promise<void>;
+  stopFunction(environment: string, fn: string): Promise<void>;
+  stopEnvironment(environment: string): Promise<void>;
+  close(): Promise<void>;
+}

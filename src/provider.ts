@@ -1,0 +1,144 @@
+// The one interface every provider implements (the local platform, Knative, Function Compute 3.0).
+// The UI and the CLI talk only to this; they never know which provider is behind it.
+
+import type {
+  Alias,
+  AliasUpdate,
+  Environment,
+  EnvironmentKind,
+  FunctionConfig,
+  FunctionSummary,
+  Instance,
+  ManifestEntry,
+  PlatformEvent,
+  Rollout,
+  RolloutSpec,
+  Version,
+  VersionMetrics,
+} from './model';
+
+export interface Subscription {
+  close(): void;
+}
+
+export interface NewEnvironment {
+  name: string;
+  kind: EnvironmentKind;
+  protected?: boolean;
+  owner?: string;
+  branch?: string;
+}
+
+/** A function's code on the local disk: the manifest plus where to read each file from. */
+export interface LocalCodeTree {
+  /** Absolute folder the manifest paths are relative to. */
+  root: string;
+  entries: ManifestEntry[];
+}
+
+export interface DeployRequest {
+  config: FunctionConfig;
+  code: LocalCodeTree;
+  description?: string;
+  branch?: string;
+  commit?: string;
+}
+
+export interface DeployResult {
+  version: Version;
+  /** True when code and config matched the latest version, so no new version was published. */
+  unchanged: boolean;
+  url: string;
+  /** File bytes uploaded (0 when the platform had every blob). */
+  bytesSent: number;
+  filesSent: number;
+}
+
+export interface DeployProgress {
+  /** `fraction` in 0–1 of this function's deploy, when known. */
+  (message: string, fraction?: number): void;
+}
+
+export interface DeployOptions {
+  signal?: AbortSignal;
+  onProgress?: DeployProgress;
+}
+
+export interface VersionPage {
+  /** Newest first. */
+  versions: Version[];
+  /** Pass as `before` to get the next (older) page; absent on the last page. */
+  nextBefore?: number;
+}
+
+export interface LogLine {
+  time: string;
+  versionId: number;
+  instance: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export type RolloutAction = 'pause' | 'resume' | 'continue' | 'promote' | 'abort';
+
+export interface UrlTarget {
+  alias?: string;
+  version?: number;
+}
+
+export interface ProviderCapabilities {
+  /** The provider runs rollouts server-side; otherwise the client drives them (src/rollout). */
+  serverRollouts: boolean;
+}
+
+export interface Provider {
+  /** e.g. `local`, `knative`, `fc3`. */
+  readonly kind: string;
+  /** For people: `Local platform (127.0.0.1:7420)`. */
+  readonly label: string;
+  readonly capabilities: ProviderCapabilities;
+
+  listEnvironments(): Promise<Environment[]>;
+  createEnvironment(input: NewEnvironment): Promise<Environment>;
+  /** Protected environments need `confirm` equal to the environment's name. */
+  deleteEnvironment(name: string, confirm?: string): Promise<void>;
+
+  listFunctions(environment: string): Promise<FunctionSummary[]>;
+  getFunction(environment: string, fn: string): Promise<FunctionSummary>;
+
+  /** Incremental upload, then publish a version (or report `unchanged`). */
+  deploy(environment: string, fn: string, request: DeployRequest, options?: DeployOptions): Promise<DeployResult>;
+
+  listVersions(environment: string, fn: string, page?: { limit?: number; before?: number }): Promise<VersionPage>;
+  getVersion(environment: string, fn: string, id: number): Promise<Version>;
+  listVersionFiles(environment: string, fn: string, id: number): Promise<ManifestEntry[]>;
+  readVersionFile(environment: string, fn: string, id: number, path: string): Promise<Uint8Array>;
+
+  listAliases(environment: string, fn: string): Promise<Alias[]>;
+  getAlias(environment: string, fn: string, name: string): Promise<Alias>;
+  /** `etag` from the alias read; a stale one fails with PRECONDITION_FAILED, never a lost update. */
+  updateAlias(environment: string, fn: string, name: string, update: AliasUpdate, etag?: string): Promise<Alias>;
+
+  listInstances(environment: string, fn: string): Promise<Instance[]>;
+  getMetrics(environment: string, fn: string, windowMs?: number): Promise<VersionMetrics[]>;
+  readLogs(environment: string, fn: string, options?: { version?: number; tail?: number }): Promise<LogLine[]>;
+  followLogs(
+    environment: string,
+    fn: string,
+    options: { version?: number },
+    onLine: (line: LogLine) => void,
+  ): Subscription;
+
+  /** Every change, as it happens. `onConnection` reports the stream going down and coming back. */
+  subscribe(onEvent: (event: PlatformEvent) => void, onConnection?: (connected: boolean) => void): Subscription;
+
+  functionUrl(environment: string, fn: string, target?: UrlTarget): Promise<string>;
+
+  startRollout(environment: string, fn: string, spec: RolloutSpec): Promise<Rollout>;
+  getRollout(environment: string, fn: string): Promise<Rollout | undefined>;
+  rolloutAction(environment: string, fn: string, action: RolloutAction): Promise<Rollout>;
+  /** In-place restart of the function's instances, batch by batch. */
+  restart(environment: string, fn: string, options?: { batches?: number }): Promise<void>;
+
+  dispose(): void;
+}

@@ -190,6 +190,10 @@ export interface Rollout {
   reading?: GateReading;
   /** Why it rolled back or was aborted, with the figures. */
   reason?: string;
+  /** Why the latest step moved on, e.g. without a verdict because too few requests came in. */
+  note?: string;
+  /** batch: the instance count (instances.min) the batches were planned for. */
+  instances?: number;
 }
 
 // ---- Events ---------------------------------------------------------------------------------

@@ -1,0 +1,224 @@
+// The rollout state machine, pure: no I/O, no timers, time passed in as `now` (ms since epoch).
+// The platform engine and the client-side driver both run it; they only differ in how they move
+// traffic and read metrics.
+//
+// Design:
+// - A plan is a list of steps. Canary: each step is a traffic percentage. Batch: each step is a
+//   batch of instances upgraded in place; the new version's traffic share follows its share of
+//   upgraded instances. Step 0 is applied when the rollout starts; reaching the last step (100%)
+//   is success.
+// - Gates judge the new version's metrics over the current step only. No verdict before
+//   `minRequests`: a failing reading with fewer requests just keeps waiting. When the interval
+//   ends without enough requests, the rollout advances anyway and says so in `note` — a quiet
+//   function must not block a release forever, and the next step sends it more traffic.
+// - A failing reading rolls back at once, mid-step, so a bad version is out within one step.
+// - Manual batch releases wait (`waiting`) after every batch but the last until Continue.
+// - Pause freezes the rollout; resume restarts the current step's interval, so the gates judge
+//   fresh traffic rather than a window that includes the pause.
+
+import { FlightdeckError } from '../errors';
+import { formatPercent, type GateReading, type Rollout, type RolloutSpec, type RolloutStatus } from '../model';
+import type { RolloutAction } from '../provider';
+
+export interface PlanStep {
+  /** The new version's share of traffic once the step is applied, 0–100. */
+  percent: number;
+  /** batch: instances running the new version once the step is applied. */
+  upgraded?: number;
+}
+
+/** The steps of a rollout. `instances` is the batch release's instance count (instances.min). */
+export function planSteps(spec: RolloutSpec, instances = 0): PlanStep[] {
+  if (spec.strategy === 'canary') return (spec.steps ?? [100]).map((percent) => ({ percent }));
+  let upgraded = 0;
+  return batchSizes(instances, spec.batches ?? 1).map((size) => {
+    upgraded += size;
+    return { upgraded, percent: shareOf(upgraded, instances) };
+  });
+}
+
+/** Splits `instances` into `batches` sizes, larger batches first: 5 in 2 → [3, 2]. */
+export function batchSizes(instances: number, batches: number): number[] {
+  const base = Math.floor(instances / batches);
+  const extra = instances % batches;
+  return Array.from({ length: batches }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+function shareOf(upgraded: number, instances: number): number {
+  return Math.round((upgraded / instances) * 1000) / 10;
+}
+
+export function planOf(rollout: Pick<Rollout, 'spec' | 'instances'>): PlanStep[] {
+  return planSteps(rollout.spec, rollout.instances);
+}
+
+export const ACTIVE_STATUSES: readonly RolloutStatus[] = ['running', 'paused', 'waiting'];
+
+export function isActive(rollout: Pick<Rollout, 'status'>): boolean {
+  return ACTIVE_STATUSES.includes(rollout.status);
+}
+
+// ---- Decisions ------------------------------------------------------------------------------
+
+/** What to do next. `advance` and `succeed` apply step `step`; `rollBack` returns to fromVersion. */
+export type Decision =
+  | { kind: 'wait'; reading?: GateReading; until?: number }
+  | { kind: 'waitForContinue'; reading?: GateReading }
+  | { kind: 'advance'; step: number; percent: number; note?: string }
+  | { kind: 'succeed'; step: number; percent: number; note?: string }
+  | { kind: 'rollBack'; status: 'rolledBack' | 'aborted'; reason: string }
+  | { kind: 'pause' }
+  | { kind: 'resume' };
+
+/** The next move of an active rollout given the new version's figures over the current step. */
+export function decide(rollout: Rollout, reading: GateReading | undefined, now: number): Decision {
+  if (rollout.status !== 'running' && rollout.status !== 'waiting') return { kind: 'wait', reading };
+  const failure = reading && gateFailure(rollout.spec, reading);
+  if (failure) return { kind: 'rollBack', status: 'rolledBack', reason: failure };
+  if (rollout.status === 'waiting') return { kind: 'waitForContinue', reading };
+  if (isManualBatch(rollout)) return { kind: 'waitForContinue', reading };
+  const until = Date.parse(rollout.stepStarted) + rollout.spec.intervalMs;
+  if (now < until) return { kind: 'wait', reading, until };
+  return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading));
+}
+
+/** Why the reading fails a gate, with the figures; undefined while it passes or has too few requests. */
+export function gateFailure(spec: RolloutSpec, reading: GateReading): string | undefined {
+  const { maxErrorRate, maxP95Ms, minRequests } = spec.gates;
+  if (reading.requests < minRequests || reading.requests === 0) return undefined;
+  const over = `over ${reading.requests} request${reading.requests === 1 ? '' : 's'}`;
+  if (reading.errorRate > maxErrorRate) {
+    return `error rate ${formatPercent(reading.errorRate)} ${over} > ${formatPercent(maxErrorRate)} allowed`;
+  }
+  if (reading.p95Ms > maxP95Ms) return `p95 ${Math.round(reading.p95Ms)} ms ${over} > ${maxP95Ms} ms allowed`;
+  return undefined;
+}
+
+function quietNote(spec: RolloutSpec, reading: GateReading | undefined): string | undefined {
+  const requests = reading?.requests ?? 0;
+  if (requests >= spec.gates.minRequests) return undefined;
+  return `advanced without a verdict: ${requests} of ${spec.gates.minRequests} requests in the interval`;
+}
+
+function isManualBatch(rollout: Rollout): boolean {
+  return rollout.spec.strategy === 'batch' && rollout.spec.manual === true;
+}
+
+function stepTo(rollout: Rollout, step: number, note?: string): Decision {
+  const plan = planOf(rollout);
+  const last = plan.length - 1;
+  const target = Math.min(step, last);
+  const percent = plan[target].percent;
+  return target === last ? { kind: 'succeed', step: target, percent, note } : { kind: 'advance', step: target, percent, note };
+}
+
+/** What a user's action asks for; CONFLICT when it makes no sense in the rollout's status. */
+export function decideAction(rollout: Rollout, action: RolloutAction): Decision {
+  if (!isActive(rollout)) {
+    throw new FlightdeckError('CONFLICT', `the rollout of v${rollout.spec.toVersion} already ${describeEnd(rollout.status)}; start a new one to ${action}`);
+  }
+  switch (action) {
+    case 'pause':
+      if (rollout.status === 'paused') throw conflict(rollout, action, 'it is already paused');
+      return { kind: 'pause' };
+    case 'resume':
+      if (rollout.status !== 'paused') throw conflict(rollout, action, `it is ${rollout.status}, not paused`);
+      return { kind: 'resume' };
+    case 'continue':
+      if (rollout.status === 'paused') throw conflict(rollout, action, 'it is paused; resume it first');
+      return stepTo(rollout, rollout.step + 1, 'continued by request');
+    case 'promote':
+      return stepTo(rollout, planOf(rollout).length - 1, 'promoted to 100% by request');
+    case 'abort':
+      return { kind: 'rollBack', status: 'aborted', reason: `aborted by request at ${rollout.percent}%; traffic back to v${rollout.fromVersion}` };
+  }
+}
+
+function conflict(rollout: Rollout, action: RolloutAction, why: string): FlightdeckError {
+  return new FlightdeckError('CONFLICT', `cannot ${action} the rollout of v${rollout.spec.toVersion}: ${why}`);
+}
+
+function describeEnd(status: RolloutStatus): string {
+  return status === 'rolledBack' ? 'rolled back' : status;
+}
+
+// ---- Transitions ----------------------------------------------------------------------------
+
+export interface NewRollout {
+  id: string;
+  environment: string;
+  function: string;
+  spec: RolloutSpec;
+  fromVersion: number;
+  /** batch: instances.min of the function. */
+  instances?: number;
+}
+
+/** A rollout before step 0 is applied: `transition(r, firstStep(r), now)` applies it. */
+export function createRollout(input: NewRollout, now: number): Rollout {
+  const plan = planSteps(input.spec, input.instances);
+  const started = new Date(now).toISOString();
+  return {
+    ...input,
+    status: 'running',
+    step: -1,
+    totalSteps: plan.length,
+    percent: 0,
+    stepStarted: started,
+    started,
+  };
+}
+
+/** The decision that applies step 0 of a rollout just created. */
+export function firstStep(rollout: Rollout): Decision {
+  return stepTo(rollout, 0);
+}
+
+/** The rollout after `decision` took effect at `now` (the caller has moved traffic already). */
+export function transition(rollout: Rollout, decision: Decision, now: number): Rollout {
+  const at = new Date(now).toISOString();
+  switch (decision.kind) {
+    case 'wait':
+      return decision.reading ? { ...rollout, reading: decision.reading } : rollout;
+    case 'waitForContinue':
+      return { ...rollout, status: 'waiting', ...(decision.reading ? { reading: decision.reading } : {}) };
+    case 'advance':
+    case 'succeed': {
+      const next: Rollout = { ...rollout, step: decision.step, percent: decision.percent, stepStarted: at, reading: undefined, note: decision.note };
+      if (decision.kind === 'succeed') return { ...next, status: 'succeeded', ended: at };
+      return { ...next, status: isManualBatch(rollout) ? 'waiting' : 'running' };
+    }
+    case 'rollBack':
+      return { ...rollout, status: decision.status, percent: 0, reason: decision.reason, ended: at };
+    case 'pause':
+      return { ...rollout, status: 'paused' };
+    case 'resume':
+      return { ...rollout, status: 'running', stepStarted: at, reading: undefined };
+  }
+}
+
+/** The reading window for the current step: metrics since the step started. */
+export function stepWindowMs(rollout: Rollout, now: number): number {
+  return Math.max(1, now - Date.parse(rollout.stepStarted));
+}
+
+/** How long until the current step's interval ends (0 when it has). */
+export function remainingMs(rollout: Rollout, now: number): number {
+  return Math.max(0, Date.parse(rollout.stepStarted) + rollout.spec.intervalMs - now);
+}
+
+/** One line for people: `v13 canary step 2/4 at 25% · running · 3.1% errors over 40 requests`. */
+export function describeRollout(rollout: Rollout): string {
+  const { spec } = rollout;
+  const parts = [
+    `v${spec.toVersion} ${spec.strategy} step ${Math.max(rollout.step + 1, 0)}/${rollout.totalSteps} at ${rollout.percent}%`,
+    rollout.status,
+  ];
+  if (rollout.reading) {
+    const r = rollout.reading;
+    parts.push(`${formatPercent(r.errorRate)} errors, p95 ${Math.round(r.p95Ms)} ms over ${r.requests} requests`);
+  }
+  if (rollout.reason) parts.push(rollout.reason);
+  else if (rollout.note) parts.push(rollout.note);
+  return parts.join(' · ');
+}

@@ -1,0 +1,287 @@
+// flightdeck.yaml: the project file. `parseProjectFile` collects every problem with its line and
+// column (the editor shows them all at once); `loadProjectFile` reads from disk and throws
+// CONFIG_INVALID listing them. Paths in the result are absolute; durations are milliseconds.
+//
+//   project: shop
+//   functions: { api: { runtime: nodejs, code: ./api, handler: index.handler, … } }
+//   environments: { production: { kind: production, protected: true } }
+//   personal: { name: "{user}-{branch}" }
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { FlightdeckError } from '../errors';
+import { ENVIRONMENT_KINDS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
+import { isDnsLabel } from './names';
+import { readDuration, readRolloutDefaults, type RolloutDefaults } from './rolloutDefaults';
+import { YamlReader, type Located, type MapEntry, type Problem } from './yamlReader';
+
+export type { Problem } from './yamlReader';
+export type { RolloutDefaults } from './rolloutDefaults';
+
+export const PROJECT_FILE_NAME = 'flightdeck.yaml';
+
+export interface ProjectFunction {
+  name: string;
+  config: FunctionConfig;
+  /** Absolute folder holding the function's code. */
+  code: string;
+  /** Gitignore-style patterns of files not to upload. */
+  ignore: string[];
+  rollout?: RolloutDefaults;
+  /** 1-based line of the function's key, for code lenses. */
+  line: number;
+}
+
+export interface DeclaredEnvironment {
+  name: string;
+  kind: EnvironmentKind;
+  protected: boolean;
+}
+
+export interface ProjectConfig {
+  /** Absolute path of the flightdeck.yaml. */
+  file: string;
+  project: string;
+  functions: ProjectFunction[];
+  environments: DeclaredEnvironment[];
+  personal: { name: string };
+}
+
+export interface ParsedProjectFile {
+  /** Present only when there are no problems. */
+  project?: ProjectConfig;
+  problems: Problem[];
+}
+
+export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal'] as const;
+export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'instances', 'timeout', 'env', 'ignore', 'rollout'] as const;
+export const INSTANCE_KEYS = ['min', 'max', 'concurrency', 'idleTimeout'] as const;
+export const ENVIRONMENT_KEYS = ['kind', 'protected'] as const;
+export const PERSONAL_KEYS = ['name'] as const;
+export const RUNTIMES: readonly RuntimeKind[] = ['nodejs', 'custom'];
+
+export const DEFAULT_INSTANCES: Readonly<InstanceLimits> = { min: 0, max: 4, concurrency: 16, idleTimeoutMs: 300_000 };
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_PERSONAL_NAME = '{user}-{branch}';
+
+const HANDLER = /^[^.\s]+(\.[^.\s]+)*\.[A-Za-z_$][\w$]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function parseProjectFile(text: string, filePath: string): ParsedProjectFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const reader = new YamlReader(doc, lines);
+  for (const error of doc.errors) {
+    reader.reportRange([error.pos[0], error.pos[1]], '', `YAML syntax error: ${firstLine(error.message)}`);
+  }
+  if (doc.errors.length > 0) return { problems: reader.problems };
+
+  const root: Located = { node: doc.contents as Located['node'], anchor: null, path: '' };
+  const project = readProject(reader, root, resolve(filePath));
+  if (reader.problems.length === 0) return { project, problems: [] };
+  return { problems: [...reader.problems].sort((a, b) => a.line - b.line || a.column - b.column) };
+}
+
+/** Reads and parses a flightdeck.yaml; NO_PROJECT when absent, CONFIG_INVALID listing every problem. */
+export function loadProjectFile(filePath: string): ProjectConfig {
+  const file = resolve(filePath);
+  if (!existsSync(file)) {
+    throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} at ${file}. Create one, or pass --config PATH.`, { file });
+  }
+  const { project, problems } = parseProjectFile(readFileSync(file, 'utf8'), file);
+  if (project) return project;
+  const [first] = problems;
+  const list = problems.map((p) => `  ${file}:${p.line}:${p.column}: ${p.message}`).join('\n');
+  throw new FlightdeckError('CONFIG_INVALID', `${file} has ${problems.length} problem(s):\n${list}`, {
+    file,
+    line: first.line,
+    column: first.column,
+    field: first.path || undefined,
+  });
+}
+
+function readProject(reader: YamlReader, root: Located, file: string): ProjectConfig | undefined {
+  const entries = reader.map(root, PROJECT_KEYS);
+  if (!entries) return undefined;
+  const projectEntry = reader.required(entries, 'project', root, 'the project name, e.g. `project: shop`');
+  const functionsEntry = reader.required(entries, 'functions', root, 'at least one function to deploy');
+  const project = projectEntry && readName(reader, projectEntry, 'project name');
+  const functions = functionsEntry && readFunctions(reader, functionsEntry, dirname(file));
+  const environments = entries.has('environments') ? readEnvironments(reader, entries.get('environments')!) : [];
+  const personal = entries.has('personal') ? readPersonal(reader, entries.get('personal')!) : DEFAULT_PERSONAL_NAME;
+  if (project === undefined || functions === undefined || environments === undefined || personal === undefined) return undefined;
+  return { file, project, functions, environments, personal: { name: personal } };
+}
+
+function readFunctions(reader: YamlReader, at: Located, baseDir: string): ProjectFunction[] | undefined {
+  const entries = reader.map(at);
+  if (!entries) return undefined;
+  if (entries.size === 0) reader.report(at, '`functions` is empty: declare at least one function, e.g. `api: { runtime: nodejs, code: ./api, handler: index.handler }`.');
+  const functions = [...entries.values()].map((entry) => readFunction(reader, entry, baseDir));
+  return functions.every((f) => f !== undefined) ? (functions as ProjectFunction[]) : undefined;
+}
+
+function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): ProjectFunction | undefined {
+  const name = readName(reader, { ...at, node: at.anchor }, 'function name');
+  const entries = reader.map(at, FUNCTION_KEYS);
+  if (!entries) return undefined;
+  const runtimeEntry = reader.required(entries, 'runtime', at, `one of ${RUNTIMES.join(', ')}`);
+  const codeEntry = reader.required(entries, 'code', at, 'the folder holding the code, relative to flightdeck.yaml, e.g. `./api`');
+  const runtime = runtimeEntry && readRuntime(reader, runtimeEntry);
+  const code = codeEntry && readCodeFolder(reader, codeEntry, baseDir);
+  const entrypoint = runtime && readEntrypoint(reader, entries, at, runtime);
+  const instances = entries.has('instances') ? readInstances(reader, entries.get('instances')!) : { ...DEFAULT_INSTANCES };
+  const timeoutMs = entries.has('timeout') ? readDuration(reader, entries.get('timeout')!) : DEFAULT_TIMEOUT_MS;
+  const env = entries.has('env') ? readEnv(reader, entries.get('env')!) : {};
+  const ignore = entries.has('ignore') ? readStrings(reader, entries.get('ignore')!, 'gitignore-style patterns') : [];
+  const rollout = entries.has('rollout') ? readRolloutDefaults(reader, entries.get('rollout')!) : undefined;
+  if (rollout?.strategy === 'batch' && instances && instances.min < 1) {
+    reader.report(entries.get('rollout')!, `A batch rollout upgrades provisioned instances: set \`${at.path}.instances.min\` to at least 1, or use strategy canary.`);
+  }
+  if ([name, runtime, code, entrypoint, instances, timeoutMs, env, ignore].includes(undefined)) return undefined;
+  if (entries.has('rollout') && rollout === undefined) return undefined;
+  const config: FunctionConfig = { runtime: runtime!, ...entrypoint, instances: instances!, env: env!, timeoutMs: timeoutMs! };
+  const line = reader.lineOf(at.anchor);
+  return { name: name!, config, code: code!, ignore: ignore!, line, ...(rollout ? { rollout } : {}) };
+}
+
+function readRuntime(reader: YamlReader, at: Located): RuntimeKind | undefined {
+  const value = reader.scalar(at);
+  if (RUNTIMES.includes(value as RuntimeKind)) return value as RuntimeKind;
+  reader.report(at, `\`${at.path}\` must be one of ${RUNTIMES.join(', ')}, not ${JSON.stringify(value ?? null)}.`);
+  return undefined;
+}
+
+/** nodejs needs `handler: file.export`; custom needs `command: [program, args…]`. */
+function readEntrypoint(
+  reader: YamlReader,
+  entries: Map<string, MapEntry>,
+  fn: Located,
+  runtime: RuntimeKind,
+): Pick<FunctionConfig, 'handler' | 'command'> | undefined {
+  const [wanted, unwanted] = runtime === 'nodejs' ? ['handler', 'command'] : ['command', 'handler'];
+  if (entries.has(unwanted)) {
+    reader.report(entries.get(unwanted)!, `\`${unwanted}\` does not apply to runtime ${runtime}: use \`${wanted}\` instead.`);
+  }
+  if (runtime === 'nodejs') {
+    const entry = reader.required(entries, 'handler', fn, 'the exported function to call, as `<file>.<export>`, e.g. `index.handler`');
+    const handler = entry && reader.string(entry);
+    if (entry && handler !== undefined && !HANDLER.test(handler)) {
+      reader.report(entry, `\`${entry.path}\` must be \`<file>.<export>\`, e.g. \`index.handler\` for exports.handler in index.js.`);
+      return undefined;
+    }
+    return handler === undefined ? undefined : { handler };
+  }
+  const entry = reader.required(entries, 'command', fn, 'the program to run, as a list, e.g. `[node, server.js]`; it must serve HTTP on $PORT');
+  const command = entry && readStrings(reader, entry, 'strings, e.g. [node, server.js]');
+  if (entry && command && command.length === 0) {
+    reader.report(entry, `\`${entry.path}\` must name a program to run, e.g. [node, server.js].`);
+    return undefined;
+  }
+  return command === undefined ? undefined : { command };
+}
+
+function readCodeFolder(reader: YamlReader, at: Located, baseDir: string): string | undefined {
+  const relative = reader.string(at);
+  if (relative === undefined) return undefined;
+  const folder = resolve(baseDir, relative);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    reader.report(at, `Code folder \`${relative}\` does not exist (looked for ${folder}). Create it or fix \`${at.path}\`.`);
+    return undefined;
+  }
+  return folder;
+}
+
+function readInstances(reader: YamlReader, at: Located): InstanceLimits | undefined {
+  const entries = reader.map(at, INSTANCE_KEYS);
+  if (!entries) return undefined;
+  const read = <T>(key: string, fallback: T, fn: (entry: MapEntry) => T | undefined): T | undefined =>
+    entries.has(key) ? fn(entries.get(key)!) : fallback;
+  const min = read('min', DEFAULT_INSTANCES.min, (e) => reader.integer(e, 0, 1000));
+  const max = read('max', DEFAULT_INSTANCES.max, (e) => reader.integer(e, 1, 1000));
+  const concurrency = read('concurrency', DEFAULT_INSTANCES.concurrency, (e) => reader.integer(e, 1, 10_000));
+  const idleTimeoutMs = read('idleTimeout', DEFAULT_INSTANCES.idleTimeoutMs, (e) => readDuration(reader, e));
+  if (min === undefined || max === undefined || concurrency === undefined || idleTimeoutMs === undefined) return undefined;
+  if (min > max) {
+    reader.report(entries.get('min') ?? entries.get('max') ?? at, `\`${at.path}.min\` (${min}) must not exceed \`${at.path}.max\` (${max}).`);
+    return undefined;
+  }
+  return { min, max, concurrency, idleTimeoutMs };
+}
+
+function readEnv(reader: YamlReader, at: Located): Record<string, string> | undefined {
+  const entries = reader.map(at);
+  if (!entries) return undefined;
+  const env: Record<string, string> = {};
+  let valid = true;
+  for (const entry of entries.values()) {
+    const value = reader.scalar(entry);
+    if (!ENV_NAME.test(entry.key)) {
+      reader.report({ ...entry, node: entry.anchor }, `Environment variable name \`${entry.key}\` must be letters, digits and _ and not start with a digit.`);
+      valid = false;
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      env[entry.key] = String(value);
+    } else {
+      reader.report(entry, `\`${entry.path}\` must be a string, number or boolean (quote it to be sure).`);
+      valid = false;
+    }
+  }
+  return valid ? env : undefined;
+}
+
+function readEnvironments(reader: YamlReader, at: Located): DeclaredEnvironment[] | undefined {
+  const entries = reader.map(at);
+  if (!entries) return undefined;
+  const environments = [...entries.values()].map((entry) => readEnvironment(reader, entry));
+  return environments.every((e) => e !== undefined) ? (environments as DeclaredEnvironment[]) : undefined;
+}
+
+function readEnvironment(reader: YamlReader, at: MapEntry): DeclaredEnvironment | undefined {
+  const name = readName(reader, { ...at, node: at.anchor }, 'environment name');
+  const entries = reader.map(at, ENVIRONMENT_KEYS);
+  if (!entries) return undefined;
+  const kindEntry = reader.required(entries, 'kind', at, `one of ${ENVIRONMENT_KINDS.join(', ')}`);
+  let kind: EnvironmentKind | undefined;
+  if (kindEntry) {
+    const value = reader.scalar(kindEntry);
+    if (ENVIRONMENT_KINDS.includes(value as EnvironmentKind)) kind = value as EnvironmentKind;
+    else reader.report(kindEntry, `\`${kindEntry.path}\` must be one of ${ENVIRONMENT_KINDS.join(', ')}.`);
+  }
+  const isProtected = entries.has('protected') ? reader.boolean(entries.get('protected')!) : kind === 'production';
+  if (name === undefined || kind === undefined || isProtected === undefined) return undefined;
+  return { name, kind, protected: isProtected };
+}
+
+function readPersonal(reader: YamlReader, at: Located): string | undefined {
+  const entries = reader.map(at, PERSONAL_KEYS);
+  if (!entries) return undefined;
+  const entry = entries.get('name');
+  if (!entry) return DEFAULT_PERSONAL_NAME;
+  const template = reader.string(entry);
+  if (template !== undefined && !template.includes('{branch}')) {
+    reader.report(entry, `\`${entry.path}\` must contain {branch} so each branch gets its own environment, e.g. "{user}-{branch}".`);
+    return undefined;
+  }
+  return template;
+}
+
+function readStrings(reader: YamlReader, at: Located, what: string): string[] | undefined {
+  const items = reader.sequence(at, what);
+  if (!items) return undefined;
+  const strings = items.map((item) => reader.string(item));
+  return strings.every((s) => s !== undefined) ? (strings as string[]) : undefined;
+}
+
+/** A DNS-safe name, read from a key or a value. */
+function readName(reader: YamlReader, at: Located, what: string): string | undefined {
+  const value = reader.scalar(at);
+  const name = typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  if (name !== undefined && isDnsLabel(name)) return name;
+  reader.report(at, `Invalid ${what} ${JSON.stringify(value ?? '')}: use lowercase letters, digits and dashes (a DNS label, at most 63 characters, no leading or trailing dash).`);
+  return undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0];
+}

@@ -1,0 +1,192 @@
+// What both VS Code launchers (code-server + Chromium, and @vscode/test-electron) set up around a
+// run: a fixture workspace that is a real git repository on branch feature/login with a
+// flightdeck.yaml and one Node.js function, a fresh FLIGHTDECK_HOME, and the clean-up of the
+// platform the extension starts (it runs detached, so it outlives VS Code unless stopped).
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+/** The compiled suite module the extension host loads (`run(): Promise<void>`). */
+export const SUITE_ENTRY = join(REPO_ROOT, 'out', 'test', 'vscode', 'suite', 'index.js');
+export const TEST_RESULTS = join(REPO_ROOT, 'test-results');
+
+export const FIXTURE_BRANCH = 'feature/login';
+export const FIXTURE_FUNCTION = 'api';
+export const FIXTURE_USER = { name: 'Alice Example', email: 'alice@example.com' };
+
+const PROJECT_FILE = `project: shop
+functions:
+  ${FIXTURE_FUNCTION}:
+    runtime: nodejs
+    code: ./${FIXTURE_FUNCTION}
+    handler: index.handler
+    instances: { min: 0, max: 2, concurrency: 16, idleTimeout: 5m }
+    timeout: 10s
+personal:
+  name: "{user}-{branch}"
+`;
+
+/** The suite edits the GREETING line to make a new version. */
+const FUNCTION_SOURCE = `const GREETING = 'hello from v1';
+
+exports.handler = async (event, context) => ({
+  statusCode: 200,
+  headers: { 'content-type': 'text/plain' },
+  body: GREETING + ' (version ' + context.version + ', path ' + event.path + ')\\n',
+});
+`;
+
+/** Environment variables the launchers hand to VS Code and so to the extension host. */
+export const ENV = {
+  home: 'FLIGHTDECK_HOME',
+  screenshots: 'FLIGHTDECK_SCREENSHOTS',
+  results: 'FLIGHTDECK_TEST_RESULTS',
+} as const;
+
+export interface RunDirs {
+  /** Parent of everything below; removed by `removeRunDirs`. */
+  root: string;
+  /** The fixture git repository opened as the workspace. */
+  workspace: string;
+  /** FLIGHTDECK_HOME for the extension's platform. */
+  home: string;
+  /** Where the suite asks for screenshots (`<name>.request` / `<name>.done`). */
+  screenshots: string;
+  /** The suite's JSON results (see suite/index.ts). */
+  results: string;
+  /** Scratch space for the editor's own state (user data, extensions). */
+  editor: string;
+}
+
+export function createRunDirs(prefix = 'flightdeck-vscode-'): RunDirs {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const dirs: RunDirs = {
+    root,
+    workspace: join(root, 'shop'),
+    home: join(root, 'home'),
+    screenshots: join(root, 'screenshots'),
+    results: join(root, 'results.json'),
+    editor: join(root, 'editor'),
+  };
+  for (const dir of [dirs.home, dirs.screenshots, dirs.editor]) mkdirSync(dir, { recursive: true });
+  createFixtureWorkspace(dirs.workspace, dirs.home);
+  return dirs;
+}
+
+/**
+ * A git repository with flightdeck.yaml and `api/index.js` committed on main, then on
+ * feature/login. Its (git-excluded) workspace settings point the extension at `home` and a free
+ * port, so a run never touches the user's ~/.flightdeck or port 7420.
+ */
+export function createFixtureWorkspace(folder: string, home: string): void {
+  mkdirSync(join(folder, FIXTURE_FUNCTION), { recursive: true });
+  writeFileSync(join(folder, 'flightdeck.yaml'), PROJECT_FILE);
+  writeFileSync(join(folder, FIXTURE_FUNCTION, 'index.js'), FUNCTION_SOURCE);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: folder, stdio: 'pipe' });
+  git('init', '--quiet', '--initial-branch=main');
+  git('config', 'user.name', FIXTURE_USER.name);
+  git('config', 'user.email', FIXTURE_USER.email);
+  git('config', 'commit.gpgsign', 'false');
+  git('add', '.');
+  git('commit', '--quiet', '-m', 'Shop API');
+  git('checkout', '--quiet', '-b', FIXTURE_BRANCH);
+  mkdirSync(join(folder, '.vscode'));
+  writeFileSync(
+    join(folder, '.vscode', 'settings.json'),
+    JSON.stringify({ 'flightdeck.local.home': home, 'flightdeck.local.port': 0 }, null, 2),
+  );
+  appendFileSync(join(folder, '.git', 'info', 'exclude'), '.vscode/\n');
+}
+
+/** Editor settings so nothing but the workbench itself shows: no trust prompt, no welcome page. */
+export function writeEditorSettings(userDataDir: string): void {
+  const settings = {
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'git.openRepositoryInParentFolders': 'never',
+  };
+  const dir = join(userDataDir, 'User');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/**
+ * Stops the platform the extension started for `home` (its pid is in platform.json), SIGTERM
+ * first so it stops its function processes, then SIGKILL. Returns the pid stopped, if any.
+ */
+export async function stopPlatform(home: string): Promise<number | undefined> {
+  const pid = platformPid(home);
+  if (pid === undefined || !isAlive(pid)) return undefined;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  return pid;
+}
+
+function platformPid(home: string): number | undefined {
+  try {
+    const pid = (JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')) as { pid?: unknown }).pid;
+    return typeof pid === 'number' ? pid : undefined;
+  } catch {
+    return undefined; // no platform was started
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function removeRunDirs(dirs: RunDirs): void {
+  rmSync(dirs.root, { recursive: true, force: true });
+}
+
+export interface SuiteResults {
+  passed: number;
+  failed: number;
+  tests: { title: string; state: 'passed' | 'failed' | 'pending'; durationMs?: number; error?: string }[];
+}
+
+export function readSuiteResults(file: string): SuiteResults | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SuiteResults;
+  } catch {
+    return undefined; // the suite never got to write them
+  }
+}
+
+/** Prints each test, the failures' errors, and the closing `N passed, N failed` line CI reads. */
+export function reportSuiteResults(results: SuiteResults | undefined, fallbackFailure: string): number {
+  if (!results) {
+    console.error(`The suite wrote no results: ${fallbackFailure}`);
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+  for (const test of results.tests) {
+    const mark = test.state === 'passed' ? '✔' : test.state === 'failed' ? '✘' : '-';
+    const time = test.durationMs === undefined ? '' : ` (${(test.durationMs / 1000).toFixed(1)} s)`;
+    console.log(`  ${mark} ${test.title}${time}`);
+    if (test.error) console.log(indent(test.error, '      '));
+  }
+  console.log(`${results.passed} passed, ${results.failed} failed`);
+  return results.failed === 0 && results.passed > 0 ? 0 : 1;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => prefix + line)
+    .join('\n');
+}

@@ -1,0 +1,286 @@
+// Runs the extension in a real VS Code, offline: the VS Code server (from the cached code-server
+// package) hosts the extension in its Node extension host, headless Chromium opens the workbench,
+// and the workbench runs the extension-host suite (suite/index.js), reporting its exit code through
+// `codeAutomationExit`. The suite asks for screenshots by writing `<name>.request` files; this
+// launcher takes them with the browser (test-results/<name>.png) and answers `<name>.done`.
+//
+//   node out/test/vscode/runCodeServer.js                 the suite; exits with its code
+//   node out/test/vscode/runCodeServer.js --interactive [folder] [--port N]
+//                                                        `npm start`: an editor to open in a browser
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { chromium, type Page } from 'playwright-core';
+import {
+  createRunDirs,
+  ENV,
+  readSuiteResults,
+  removeRunDirs,
+  reportSuiteResults,
+  REPO_ROOT,
+  stopPlatform,
+  SUITE_ENTRY,
+  TEST_RESULTS,
+  writeEditorSettings,
+  type RunDirs,
+} from './fixture';
+import { ensureVsCodeServer } from './installVsCodeServer';
+
+const HOST = '127.0.0.1';
+const CHROMIUM = process.env.FLIGHTDECK_CHROMIUM || '/usr/bin/chromium';
+const SUITE_TIMEOUT_MS = Number(process.env.FLIGHTDECK_VSCODE_TIMEOUT_MS) || 6 * 60_000;
+const SERVER_START_TIMEOUT_MS = 60_000;
+
+interface Options {
+  interactive: boolean;
+  /** The folder to open in interactive mode; the fixture when absent. */
+  folder?: string;
+  port?: number;
+}
+
+interface Editor {
+  port: number;
+  /** The workbench URL for a folder, with the extension (and optionally the suite) loaded. */
+  url(folder: string, suite?: string): string;
+  /** Server output so far, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { interactive: { type: 'boolean', default: false }, port: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw new Error(`--port must be a port number (1–65535), got "${values.port}"`);
+  }
+  if (positionals.length > 1) throw new Error(`give at most one folder to open, got: ${positionals.join(' ')}`);
+  const folder = positionals[0] === undefined ? undefined : resolve(positionals[0]);
+  if (folder !== undefined && !existsSync(folder)) throw new Error(`the folder to open does not exist: ${folder}`);
+  if (folder !== undefined && !values.interactive) throw new Error('a folder can only be given with --interactive');
+  return { interactive: values.interactive ?? false, folder, port };
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const server = await ensureVsCodeServer((line) => console.log(line));
+  console.log(
+    `VS Code server ${server.installed ? 'installed' : 'from cache'} (${(server.elapsedMs / 1000).toFixed(1)} s): ${server.vscodeDir}`,
+  );
+  const dirs = createRunDirs();
+  // With the user's own folder, the extension uses the user's own platform state as it would in
+  // their editor; only the fixture gets a throw-away FLIGHTDECK_HOME.
+  const home = options.folder ? process.env[ENV.home] : dirs.home;
+  const stopping = signalled();
+  const editor = await startEditor(server.vscodeDir, dirs, home, options.port ?? (await freePort()));
+  try {
+    if (options.interactive) return await serveInteractively(editor, options.folder ?? dirs.workspace, stopping);
+    const code = await runSuite(editor, dirs, stopping);
+    console.log(`VS Code run finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return code;
+  } finally {
+    await editor.stop();
+    if (home === dirs.home) await stopPlatform(dirs.home);
+    removeRunDirs(dirs);
+  }
+}
+
+/** Resolves with the signal's name on Ctrl-C / SIGTERM, so clean-up runs instead of dying. */
+function signalled(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+  });
+}
+
+async function startEditor(vscodeDir: string, dirs: RunDirs, home: string | undefined, port: number): Promise<Editor> {
+  const userData = join(dirs.editor, 'user-data');
+  writeEditorSettings(userData);
+  const args = [
+    join(vscodeDir, 'out', 'server-main.js'),
+    '--host', HOST,
+    '--port', String(port),
+    '--without-connection-token',
+    '--accept-server-license-terms',
+    '--disable-workspace-trust',
+    '--disable-telemetry',
+    '--user-data-dir', userData,
+    '--server-data-dir', join(dirs.editor, 'server-data'),
+    '--extensions-dir', join(dirs.editor, 'extensions'),
+  ];
+  const env: NodeJS.ProcessEnv = { ...process.env, [ENV.screenshots]: dirs.screenshots, [ENV.results]: dirs.results };
+  if (home) env[ENV.home] = home;
+  // Its own process group: the server starts an extension host, a pty host and file watchers.
+  const child = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const base = `http://${HOST}:${port}`;
+  await waitForServer(base, child, () => output);
+  return {
+    port,
+    url: (folder, suite) => workbenchUrl(base, port, folder, suite),
+    output: () => output,
+    stop: () => stopProcessGroup(child),
+  };
+}
+
+function workbenchUrl(base: string, port: number, folder: string, suite?: string): string {
+  const remote = (path: string) => `vscode-remote://${HOST}:${port}${path}`;
+  const payload: [string, string][] = [['extensionDevelopmentPath', remote(REPO_ROOT)]];
+  if (suite) payload.push(['extensionTestsPath', remote(suite)]);
+  return `${base}/?${new URLSearchParams({ folder, payload: JSON.stringify(payload) })}`;
+}
+
+async function waitForServer(base: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the VS Code server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${base}/version`);
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`the VS Code server did not answer on ${base} within ${SERVER_START_TIMEOUT_MS / 1000} s:\n${output()}`);
+}
+
+async function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  kill('SIGTERM');
+  if ((await Promise.race([exited.then(() => true), sleep(5000).then(() => false)])) === false) kill('SIGKILL');
+  await exited;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function serveInteractively(editor: Editor, folder: string, stopping: Promise<string>): Promise<number> {
+  console.log(`\nFlightdeck in VS Code (running from ${REPO_ROOT}), folder ${folder}`);
+  console.log(`Open in a browser:\n\n  ${editor.url(folder)}\n`);
+  console.log(`(From another machine, forward the port first: ssh -L ${editor.port}:${HOST}:${editor.port} …)`);
+  console.log('Press Ctrl-C to stop.');
+  console.log(`Stopping on ${await stopping}.`);
+  return 0;
+}
+
+async function runSuite(editor: Editor, dirs: RunDirs, stopping: Promise<string>): Promise<number> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
+    const hostConsole = extensionHostConsole(page);
+    const screenshots = serveScreenshots(page, dirs.screenshots);
+    const started = Date.now();
+    await page.goto(editor.url(dirs.workspace, SUITE_ENTRY));
+    const outcome = await Promise.race([
+      exit.then((code) => ({ code })),
+      sleep(SUITE_TIMEOUT_MS).then(() => ({ timeout: true as const })),
+      stopping.then((signal) => ({ signal })),
+    ]);
+    screenshots.stop();
+    console.log(`Suite ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if ('code' in outcome) {
+      const code = reportSuiteResults(readSuiteResults(dirs.results), `VS Code reported exit code ${outcome.code}`);
+      return outcome.code === 0 ? code : 1;
+    }
+    await takeScreenshot(page, 'failure');
+    const why = 'timeout' in outcome
+      ? `VS Code did not report the suite finishing within ${SUITE_TIMEOUT_MS / 1000} s (FLIGHTDECK_VSCODE_TIMEOUT_MS)`
+      : `stopped by ${outcome.signal}`;
+    console.error(`${why}. The workbench at that moment: ${join(TEST_RESULTS, 'failure.png')}`);
+    console.error(`Extension host console (last lines):\n${hostConsole.tail()}\nVS Code server output (last lines):\n${lastLines(editor.output(), 40)}`);
+    return reportSuiteResults(readSuiteResults(dirs.results), why);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Echoes the extension host's console (the suite's reporter) and keeps a tail for failures. */
+function extensionHostConsole(page: Page): { tail(): string } {
+  const lines: string[] = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    lines.push(text);
+    if (lines.length > 200) lines.shift();
+    if (process.env.FLIGHTDECK_VSCODE_VERBOSE || /^\[Extension Host\]/.test(text)) console.log(`  │ ${text}`);
+  });
+  page.on('pageerror', (error) => lines.push(`page error: ${error.message}`));
+  return { tail: () => lines.slice(-40).join('\n') };
+}
+
+/** Polls for `<name>.request` files and answers each with a screenshot and `<name>.done`. */
+function serveScreenshots(page: Page, dir: string): { stop(): void } {
+  const taken = new Set<string>();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    const pending = readdirSync(dir)
+      .filter((f) => f.endsWith('.request'))
+      .map((f) => f.slice(0, -'.request'.length))
+      .filter((name) => !taken.has(name));
+    if (pending.length === 0) return;
+    busy = true;
+    void (async () => {
+      for (const name of pending) {
+        taken.add(name);
+        await takeScreenshot(page, name);
+        writeFileSync(join(dir, `${name}.done`), '');
+      }
+    })().finally(() => (busy = false));
+  }, 150);
+  return { stop: () => clearInterval(timer) };
+}
+
+async function takeScreenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(TEST_RESULTS, { recursive: true });
+  const file = join(TEST_RESULTS, `${name}.png`);
+  try {
+    await page.screenshot({ path: file });
+    console.log(`  screenshot: ${file}`);
+  } catch (error) {
+    console.error(`  screenshot ${name} failed: ${(error as Error).message}`);
+  }
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error.message);
+    if (!process.argv.includes('--interactive')) console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);

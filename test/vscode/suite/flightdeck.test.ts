@@ -1,0 +1,203 @@
+// The extension in a real VS Code against the real local platform it starts itself: deploy the
+// fixture repository's branch to a personal environment, deploy a change, roll back and put a
+// canary on the fix through the commands' argument forms, then roll the fix out progressively —
+// checking the platform (provider and real HTTP), the environments tree and the status bar.
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import { describeAlias, type Environment } from '../../../src/model';
+import type { Provider } from '../../../src/provider';
+import { ENV, FIXTURE_BRANCH, FIXTURE_FUNCTION } from '../fixture';
+import { screenshot, showFlightdeckView, treeTexts, waitFor } from './workbench';
+
+/** What the suite uses of the test API activate() returns (documented in src/ui/testApi.ts). */
+interface FlightdeckTestApi {
+  environmentsTree: vscode.TreeDataProvider<unknown>;
+  statusBarText(): string;
+  provider(): Promise<Provider>;
+}
+
+const EXTENSION_ID = 'flightdeck.flightdeck';
+const fn = FIXTURE_FUNCTION;
+
+interface Served {
+  status: number;
+  version: string | null;
+  body: string;
+}
+
+async function get(url: string): Promise<Served> {
+  const res = await fetch(url);
+  return { status: res.status, version: res.headers.get('x-flightdeck-version'), body: await res.text() };
+}
+
+/** Replaces the function's greeting through the editor, as a user would, and saves. */
+async function editGreeting(file: vscode.Uri, greeting: string): Promise<void> {
+  const document = await vscode.workspace.openTextDocument(file);
+  const line = [...Array(document.lineCount).keys()].find((i) => document.lineAt(i).text.startsWith('const GREETING'));
+  assert.ok(line !== undefined, `${file.fsPath} has no GREETING line to edit`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(file, document.lineAt(line).range, `const GREETING = '${greeting}';`);
+  assert.ok(await vscode.workspace.applyEdit(edit), 'the edit was not applied');
+  assert.ok(await document.save(), `${file.fsPath} was not saved`);
+}
+
+suite('Flightdeck in VS Code', () => {
+  let api: FlightdeckTestApi;
+  let provider: Provider;
+  let env: Environment;
+  let url: string;
+  let functionFile: vscode.Uri;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'VS Code opened no workspace folder');
+    functionFile = vscode.Uri.joinPath(folder.uri, fn, 'index.js');
+    const extension = vscode.extensions.getExtension<FlightdeckTestApi>(EXTENSION_ID);
+    assert.ok(extension, `extension ${EXTENSION_ID} is not loaded (publisher.name in package.json?)`);
+    api = await extension.activate();
+    assert.ok(api && typeof api.provider === 'function', 'activate() returned no test API with provider()');
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('deploying the current branch creates the personal environment; v1 serves over HTTP', async function () {
+    this.timeout(90_000);
+    await vscode.commands.executeCommand('flightdeck.deployCurrentBranch');
+    provider = await api.provider();
+    const home = process.env[ENV.home];
+    if (home) assert.ok(existsSync(join(home, 'platform.json')), `the extension's platform is not in FLIGHTDECK_HOME ${home}`);
+
+    const personal = (await provider.listEnvironments()).filter((e) => e.kind === 'personal' && e.branch === FIXTURE_BRANCH);
+    assert.equal(personal.length, 1, `expected one personal environment for ${FIXTURE_BRANCH}, got ${JSON.stringify(personal)}`);
+    env = personal[0];
+    assert.match(env.name, /feature-login/);
+
+    const summary = await provider.getFunction(env.name, fn);
+    assert.equal(summary.latestVersion, 1);
+    url = await provider.functionUrl(env.name, fn);
+    const served = await get(url);
+    assert.equal(served.status, 200, served.body);
+    assert.equal(served.version, '1');
+    assert.match(served.body, /hello from v1/);
+  });
+
+  test('a changed function file deploys as version 2 and live moves to it', async function () {
+    this.timeout(90_000);
+    await editGreeting(functionFile, 'hello from v2');
+    await vscode.commands.executeCommand('flightdeck.deployCurrentBranch');
+
+    assert.equal((await provider.getFunction(env.name, fn)).latestVersion, 2);
+    const live = await provider.getAlias(env.name, fn, 'live');
+    assert.equal(describeAlias(live), 'live → v2 100%');
+    const served = await get(url);
+    assert.equal(served.version, '2');
+    assert.match(served.body, /hello from v2/);
+  });
+
+  test('roll back to v1, then 10% canary on v2: platform, tree and status bar agree', async function () {
+    this.timeout(90_000);
+    await vscode.commands.executeCommand('flightdeck.rollback', { environment: env.name, function: fn, version: 1 });
+    assert.equal(describeAlias(await provider.getAlias(env.name, fn, 'live')), 'live → v1 100%');
+
+    await vscode.commands.executeCommand('flightdeck.setCanaryWeight', { environment: env.name, function: fn, version: 2, weight: 10 });
+    const live = await provider.getAlias(env.name, fn, 'live');
+    assert.equal(live.versionId, 1);
+    assert.deepEqual(live.additionalVersionWeight, { '2': 0.1 });
+    const expected = 'live → v1 90% · v2 10%';
+    assert.equal(describeAlias(live), expected);
+
+    // Real traffic splits by the weights: about 10 of 100 requests reach v2.
+    const counts = new Map<string | null, number>();
+    for (let i = 0; i < 100; i++) {
+      const { version } = await get(url);
+      counts.set(version, (counts.get(version) ?? 0) + 1);
+    }
+    const toV2 = counts.get('2') ?? 0;
+    assert.ok(toV2 >= 8 && toV2 <= 12, `expected ~10 of 100 requests on v2, got ${JSON.stringify([...counts])}`);
+    assert.equal((counts.get('1') ?? 0) + toV2, 100, `requests served by other versions: ${JSON.stringify([...counts])}`);
+
+    const texts = await waitFor(`the environments tree to show "${expected}"`, async () => {
+      const all = await treeTexts(api.environmentsTree);
+      return all.some((t) => t.includes(expected)) && all;
+    });
+    assert.ok(texts.some((t) => t.includes(env.name)), `the tree shows no item for ${env.name}:\n${texts.join('\n')}`);
+    await waitFor(`the status bar to show ${env.name} (it shows "${api.statusBarText()}")`, () => api.statusBarText().includes(env.name));
+
+    await showFlightdeckView();
+    await screenshot('views-after-deploy');
+  });
+
+  test('a canary rollout of v2 reaches 100% and the status bar follows it', async function () {
+    this.timeout(120_000);
+    const traffic = keepRequesting(url);
+    try {
+      await vscode.commands.executeCommand('flightdeck.startRollout', {
+        environment: env.name,
+        function: fn,
+        version: 2,
+        strategy: 'canary',
+        steps: [50, 100],
+        intervalMs: 2000,
+      });
+      const seen = new Set<string>();
+      const progress = await waitFor('the status bar to show the rollout in progress (v1→v2 N%)', () => {
+        const text = api.statusBarText();
+        seen.add(text);
+        return /v1\s*→\s*v2\s+\d+(\.\d+)?%/.test(text) && !/\b100%/.test(text) && text;
+      });
+      await screenshot('status-bar-rollout');
+
+      const rollout = await waitFor(
+        'the rollout to finish',
+        async () => {
+          const r = await provider.getRollout(env.name, fn);
+          return r && !['running', 'paused', 'waiting'].includes(r.status) && r;
+        },
+        60_000,
+      );
+      assert.equal(rollout.status, 'succeeded', `rollout ended ${rollout.status}: ${rollout.reason ?? ''}`);
+      assert.equal(describeAlias(await provider.getAlias(env.name, fn, 'live')), 'live → v2 100%');
+      const done = await waitFor(`the status bar to show the rollout done (seen: ${[...seen].join(' | ')})`, () => {
+        const text = api.statusBarText();
+        seen.add(text);
+        return (/done|succeeded/i.test(text) || (text.includes(env.name) && /\bv2\b/.test(text) && !text.includes('→'))) && text;
+      });
+      assert.notEqual(progress, done);
+      const served = await get(url);
+      assert.equal(served.version, '2');
+    } finally {
+      assert.deepEqual(await traffic.stop(), [], 'requests failed during the rollout');
+    }
+  });
+});
+
+/** Steady traffic so the rollout's gates have requests to judge; collects any failure. */
+function keepRequesting(url: string): { stop(): Promise<string[]> } {
+  const failures: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const served = await get(url);
+        if (served.status >= 500) failures.push(`${served.status} from v${served.version}: ${served.body.slice(0, 200)}`);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+      await sleep(20);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return failures;
+    },
+  };
+}

@@ -1,0 +1,250 @@
+// The server-side rollout engine: one active rollout per function, driven by timers in the
+// platform process, every state change persisted (so a restarted platform resumes where it was)
+// and emitted as `rollout.updated`. The decisions are the pure ones of src/rollout/plan.ts; the
+// effects (alias weights, in-place upgrades) are in ./rollouts/effects.ts.
+
+import { randomBytes } from 'node:crypto';
+import { FlightdeckError } from '../errors';
+import type { FunctionConfig, Rollout, Version } from '../model';
+import type { RolloutAction } from '../provider';
+import { createRollout, decide, decideAction, firstStep, isActive, remainingMs, transition, type Decision } from '../rollout/plan';
+import { normaliseSpec } from '../rollout/spec';
+import type { EmitEvent } from './contracts';
+import { applyStep, readGates, revert, type RolloutHost, type RolloutRuntime } from './rollouts/effects';
+
+/** What the engine reads and writes of the durable state. */
+export interface RolloutStore extends RolloutHost {
+  functionConfig(environment: string, fn: string): FunctionConfig | undefined;
+  getVersion(environment: string, fn: string, id: number): Version | undefined;
+  /** A function's rollout records, oldest first. */
+  rollouts(environment: string, fn: string): Rollout[];
+  /** Every function's latest rollout record, to resume active ones on start. */
+  latestRollouts(): Rollout[];
+  saveRollout(rollout: Rollout): Promise<void>;
+}
+
+export interface RolloutEngineOptions {
+  store: RolloutStore;
+  runtime: RolloutRuntime;
+  emit: EmitEvent;
+  now?: () => number;
+  /** How often an active rollout reads its gates between step ends; default 1 s. */
+  checkEveryMs?: number;
+}
+
+const DEFAULT_CHECK_MS = 1000;
+
+export class RolloutEngine {
+  private readonly store: RolloutStore;
+  private readonly runtime: RolloutRuntime;
+  private readonly emit: EmitEvent;
+  private readonly now: () => number;
+  private readonly checkEveryMs: number;
+  /** Per function: the chain its operations run on, so a timer tick and an action never interleave. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(options: RolloutEngineOptions) {
+    this.store = options.store;
+    this.runtime = options.runtime;
+    this.emit = options.emit;
+    this.now = options.now ?? Date.now;
+    this.checkEveryMs = options.checkEveryMs ?? DEFAULT_CHECK_MS;
+  }
+
+  /** Picks up the rollouts that were active when the platform stopped, each where it was. */
+  async resume(): Promise<void> {
+    for (const rollout of this.store.latestRollouts().filter(isActive)) {
+      await this.serial(rollout.environment, rollout.function, () => this.resumeOne(rollout));
+    }
+  }
+
+  /** The active rollout of the function, else its last one. */
+  get(environment: string, fn: string): Rollout | undefined {
+    return this.store.rollouts(environment, fn).at(-1);
+  }
+
+  /** Starts a rollout from a partial spec (API body or CLI request); CONFLICT while one is active. */
+  start(environment: string, fn: string, body: unknown): Promise<Rollout> {
+    return this.serial(environment, fn, async () => {
+      const config = this.requireFunction(environment, fn);
+      const active = this.get(environment, fn);
+      if (active && isActive(active)) {
+        throw new FlightdeckError(
+          'CONFLICT',
+          `A rollout of v${active.spec.toVersion} is ${active.status} on ${environment}/${fn}; abort or promote it before starting another.`,
+        );
+      }
+      const spec = normaliseSpec(body, { instances: config.instances.min });
+      const fromVersion = this.stableVersion(environment, fn, spec.alias, spec.toVersion);
+      const instances = spec.strategy === 'batch' ? config.instances.min : undefined;
+      const id = `r-${randomBytes(6).toString('hex')}`;
+      const rollout = createRollout({ id, environment, function: fn, spec, fromVersion, instances }, this.now());
+      await this.record(rollout);
+      return this.execute(rollout, firstStep(rollout));
+    });
+  }
+
+  /** pause, resume, continue, promote or abort the function's active rollout. */
+  act(environment: string, fn: string, action: RolloutAction): Promise<Rollout> {
+    return this.serial(environment, fn, async () => {
+      const rollout = this.get(environment, fn);
+      if (!rollout) throw new FlightdeckError('NOT_FOUND', `No rollout on ${environment}/${fn}; start one with rollout start.`);
+      return this.execute(rollout, decideAction(rollout, action));
+    });
+  }
+
+  /** Restarts the function's instances in place, `batches` at a time. */
+  async restart(environment: string, fn: string, body: unknown): Promise<void> {
+    const config = this.requireFunction(environment, fn);
+    const batches = restartBatches(body, config.instances.min);
+    const active = this.get(environment, fn);
+    if (active && isActive(active) && active.spec.strategy === 'batch') {
+      throw new FlightdeckError('CONFLICT', `A batch release of v${active.spec.toVersion} is upgrading ${environment}/${fn}; restart after it ends.`);
+    }
+    return this.runtime.restart(environment, fn, batches);
+  }
+
+  /** Stops every timer; records stay on disk for the next start. */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  // ---- internals ----
+
+  private async resumeOne(saved: Rollout): Promise<void> {
+    if (!this.store.functionConfig(saved.environment, saved.function)) return;
+    if (saved.step < 0) {
+      await this.execute(saved, firstStep(saved));
+      return;
+    }
+    // Re-apply the recorded step (the process may have died between moving traffic and saving),
+    // keeping its start time so the step runs only its remaining interval.
+    const step: Decision = { kind: 'advance', step: saved.step, percent: saved.percent };
+    try {
+      await this.perform(saved, step);
+      this.schedule(saved);
+    } catch (error) {
+      const next = await this.failed(saved, step, error);
+      await this.record(next);
+    }
+  }
+
+  /** Runs the decision's effect, records the new state and schedules the next look. */
+  private async execute(rollout: Rollout, decision: Decision): Promise<Rollout> {
+    let next: Rollout;
+    try {
+      await this.perform(rollout, decision);
+      next = transition(rollout, decision, this.now());
+    } catch (error) {
+      next = await this.failed(rollout, decision, error);
+    }
+    if (next !== rollout) await this.record(next);
+    this.schedule(next);
+    return next;
+  }
+
+  private async perform(rollout: Rollout, decision: Decision): Promise<void> {
+    if (decision.kind === 'advance' || decision.kind === 'succeed') {
+      await applyStep(this.store, this.runtime, rollout, decision.step);
+    } else if (decision.kind === 'rollBack') {
+      await revert(this.store, this.runtime, rollout);
+    }
+  }
+
+  /** A step that could not be applied rolls the release back; a failed rollback is reported as such. */
+  private async failed(rollout: Rollout, decision: Decision, error: unknown): Promise<Rollout> {
+    const message = error instanceof Error ? error.message : String(error);
+    const what = decision.kind === 'rollBack' ? 'moving traffic back' : `applying step ${'step' in decision ? decision.step + 1 : ''}`;
+    const back: Decision = { kind: 'rollBack', status: 'rolledBack', reason: `${what} failed: ${message}` };
+    if (decision.kind !== 'rollBack') {
+      try {
+        await revert(this.store, this.runtime, rollout);
+      } catch (again) {
+        back.reason += `; moving traffic back to v${rollout.fromVersion} failed too: ${(again as Error).message}`;
+      }
+    }
+    return transition(rollout, back, this.now());
+  }
+
+  private schedule(rollout: Rollout): void {
+    const key = keyOf(rollout.environment, rollout.function);
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    if (this.closed || (rollout.status !== 'running' && rollout.status !== 'waiting')) return;
+    const untilStepEnd = rollout.status === 'running' ? remainingMs(rollout, this.now()) : Infinity;
+    const delay = Math.min(this.checkEveryMs, untilStepEnd);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.serial(rollout.environment, rollout.function, () => this.check(rollout)).catch((error) => {
+        console.error(`rollout ${rollout.id}: ${(error as Error).message}`);
+      });
+    }, delay);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** A timer tick: read the gates over the current step and act on the decision. */
+  private async check(scheduled: Rollout): Promise<void> {
+    if (this.closed) return;
+    const rollout = this.get(scheduled.environment, scheduled.function);
+    if (!rollout || rollout.id !== scheduled.id || !isActive(rollout)) return;
+    if (!this.store.functionConfig(rollout.environment, rollout.function)) return;
+    const now = this.now();
+    const decision = decide(rollout, readGates(this.runtime, rollout, now), now);
+    await this.execute(rollout, decision);
+  }
+
+  private async record(rollout: Rollout): Promise<void> {
+    await this.store.saveRollout(rollout);
+    this.emit({ type: 'rollout.updated', environment: rollout.environment, function: rollout.function, rollout });
+  }
+
+  private requireFunction(environment: string, fn: string): FunctionConfig {
+    const config = this.store.functionConfig(environment, fn);
+    if (!config) throw new FlightdeckError('NOT_FOUND', `Function ${JSON.stringify(fn)} does not exist in ${JSON.stringify(environment)}; deploy it first.`);
+    return config;
+  }
+
+  /** The version the alias serves now (its primary): what a rollback returns to. */
+  private stableVersion(environment: string, fn: string, aliasName: string, toVersion: number): number {
+    if (!this.store.getVersion(environment, fn, toVersion)) {
+      throw new FlightdeckError('NOT_FOUND', `Version ${toVersion} of ${fn} does not exist in ${environment}; deploy it first.`, { field: 'toVersion' });
+    }
+    const alias = this.store.getAlias(environment, fn, aliasName);
+    if (!alias) throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(aliasName)} does not exist on ${fn}.`, { field: 'alias' });
+    if (alias.versionId === toVersion) {
+      throw new FlightdeckError('BAD_REQUEST', `v${toVersion} is already the primary version of ${aliasName}; deploy a new version to roll out.`, { field: 'toVersion' });
+    }
+    return alias.versionId;
+  }
+
+  private serial<T>(environment: string, fn: string, task: () => Promise<T>): Promise<T> {
+    const key = keyOf(environment, fn);
+    const result = (this.chains.get(key) ?? Promise.resolve()).then(task);
+    const tail = result.catch(() => undefined);
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return result;
+  }
+}
+
+function keyOf(environment: string, fn: string): string {
+  return `${environment}/${fn}`;
+}
+
+/** `{ batches? }` of a restart: 1 to the provisioned instances (any positive count when none are). */
+export function restartBatches(body: unknown, instances: number): number {
+  const batches = (body as { batches?: unknown } | undefined)?.batches;
+  if (batches === undefined) return Math.min(2, Math.max(1, instances));
+  const limit = Math.max(1, instances);
+  if (typeof batches !== 'number' || !Number.isInteger(batches) || batches < 1 || batches > limit) {
+    throw new FlightdeckError('BAD_REQUEST', `batches must be a whole number from 1 to ${limit} (the function's provisioned instances); got ${JSON.stringify(batches)}`, { field: 'batches' });
+  }
+  return batches;
+}

@@ -1,0 +1,218 @@
+// The rollout engine against in-memory implementations of its two seams (the durable state and
+// the runtime), with real timers: persistence and resume, one active rollout per function, batch
+// slots upgraded batch by batch, gate failures rolling back. The end-to-end behaviour against the
+// real platform process is in rollout-platform.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FlightdeckError, isFlightdeckError } from '../../src/errors';
+import type { Alias, AliasUpdate, FunctionConfig, Instance, PlatformEvent, Rollout, Version, VersionMetrics } from '../../src/model';
+import { RolloutEngine, type RolloutStore } from '../../src/platform/rollouts';
+import type { RolloutRuntime } from '../../src/platform/rollouts/effects';
+import type { UpgradeOptions } from '../../src/platform/contracts';
+
+const CONFIG: FunctionConfig = {
+  runtime: 'nodejs',
+  handler: 'index.handler',
+  instances: { min: 4, max: 8, concurrency: 10, idleTimeoutMs: 60_000 },
+  env: {},
+  timeoutMs: 5000,
+};
+
+/** The durable state of one function `dev/api` with versions 1 and 2, `live` on v1. */
+class MemoryStore implements RolloutStore {
+  alias: Alias = { name: 'live', versionId: 1, additionalVersionWeight: {}, etag: 'e0', updated: '' };
+  records: Rollout[] = [];
+  aliasWrites: AliasUpdate[] = [];
+  private etags = 0;
+
+  functionConfig(env: string, fn: string): FunctionConfig | undefined {
+    return env === 'dev' && fn === 'api' ? CONFIG : undefined;
+  }
+  getVersion(_env: string, _fn: string, id: number): Version | undefined {
+    return id === 1 || id === 2 ? ({ id } as Version) : undefined;
+  }
+  getAlias(_env: string, _fn: string, name: string): Alias | undefined {
+    return name === 'live' ? this.alias : undefined;
+  }
+  async updateAlias(_env: string, _fn: string, _name: string, update: AliasUpdate, etag?: string): Promise<Alias> {
+    if (etag !== undefined && etag !== this.alias.etag) throw new FlightdeckError('PRECONDITION_FAILED', 'stale etag');
+    this.aliasWrites.push(update);
+    this.alias = { ...this.alias, ...update, etag: `e${++this.etags}` };
+    return this.alias;
+  }
+  rollouts(): Rollout[] {
+    return this.records;
+  }
+  latestRollouts(): Rollout[] {
+    return this.records.slice(-1);
+  }
+  async saveRollout(rollout: Rollout): Promise<void> {
+    this.records = [...this.records.filter((r) => r.id !== rollout.id), rollout];
+  }
+  /** Weight of v2 in `live`, 0–1. */
+  canaryWeight(): number {
+    return this.alias.versionId === 2 ? 1 : this.alias.additionalVersionWeight['2'] ?? 0;
+  }
+}
+
+/** Four warm slots on v1; upgrades swap slot versions; metrics of v2 are whatever the test sets. */
+class MemoryRuntime implements RolloutRuntime {
+  slots: Instance[] = [0, 1, 2, 3].map((slot) => ({
+    id: `i${slot}`, slot, versionId: 1, state: 'ready', inFlight: 0, started: '', restarts: 0,
+  }));
+  upgrades: { toVersion: number; options?: UpgradeOptions }[] = [];
+  restarts: number[] = [];
+  v2: Omit<VersionMetrics, 'versionId' | 'windowMs'> = { requests: 0, errors: 0, errorRate: 0, p50Ms: 5, p95Ms: 10, p99Ms: 12 };
+
+  instances(): Instance[] {
+    return this.slots;
+  }
+  async upgrade(_env: string, _fn: string, toVersion: number, options?: UpgradeOptions): Promise<number> {
+    this.upgrades.push({ toVersion, options });
+    const movable = this.slots.filter((s) => s.versionId !== toVersion && (options?.fromVersion === undefined || s.versionId === options.fromVersion));
+    const moved = movable.slice(0, options?.slots ?? movable.length);
+    for (const slot of moved) slot.versionId = toVersion;
+    return moved.length;
+  }
+  async restart(_env: string, _fn: string, batches: number): Promise<void> {
+    this.restarts.push(batches);
+  }
+  metrics(_env: string, _fn: string, windowMs: number): VersionMetrics[] {
+    return [{ versionId: 2, windowMs, ...this.v2 }];
+  }
+  onV2(): number {
+    return this.slots.filter((s) => s.versionId === 2).length;
+  }
+}
+
+function setup(checkEveryMs = 20) {
+  const store = new MemoryStore();
+  const runtime = new MemoryRuntime();
+  const events: PlatformEvent[] = [];
+  const engine = new RolloutEngine({
+    store,
+    runtime,
+    emit: (e) => events.push({ ...e, seq: events.length + 1, time: '' }),
+    checkEveryMs,
+  });
+  return { store, runtime, events, engine };
+}
+
+/** Resolves with the rollout once `done` holds for the stored record, polling every 10 ms (bounded). */
+async function until(store: MemoryStore, done: (r: Rollout) => boolean, ms = 5000): Promise<Rollout> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const r = store.records.at(-1);
+    if (r && done(r)) return r;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`rollout did not get there: ${JSON.stringify(store.records.at(-1))}`);
+}
+
+const healthy = { requests: 50, errors: 0, errorRate: 0, p50Ms: 5, p95Ms: 10, p99Ms: 12 };
+
+test('a healthy canary walks its steps to 100%, emitting every state', async () => {
+  const { store, runtime, events, engine } = setup();
+  runtime.v2 = healthy;
+  const first = await engine.start('dev', 'api', { toVersion: 2, steps: [20, 60, 100], intervalMs: 50, gates: { minRequests: 5 } });
+  assert.deepEqual([first.status, first.percent, first.fromVersion], ['running', 20, 1]);
+  const done = await until(store, (r) => r.status !== 'running');
+  engine.close();
+  assert.equal(done.status, 'succeeded');
+  assert.deepEqual(store.alias.versionId, 2);
+  assert.deepEqual(store.aliasWrites.map((w) => w.additionalVersionWeight['2'] ?? (w.versionId === 2 ? 1 : 0)), [0.2, 0.6, 1]);
+  const percents = events.filter((e) => e.type === 'rollout.updated').map((e) => e.rollout!.percent);
+  assert.deepEqual([...new Set(percents)], [0, 20, 60, 100]);
+});
+
+test('a failing error rate rolls back within the first step, with the figures', async () => {
+  const { store, runtime, engine } = setup();
+  runtime.v2 = { ...healthy, requests: 40, errors: 5, errorRate: 0.125 };
+  await engine.start('dev', 'api', { toVersion: 2, intervalMs: 60_000, gates: { minRequests: 10 } });
+  const done = await until(store, (r) => r.status !== 'running');
+  engine.close();
+  assert.equal(done.status, 'rolledBack');
+  assert.equal(done.step, 0);
+  assert.equal(done.reason, 'error rate 12.5% over 40 requests > 1% allowed');
+  assert.deepEqual([store.alias.versionId, store.alias.additionalVersionWeight], [1, {}]);
+});
+
+test('one active rollout per function: a second start is a CONFLICT; after abort it is allowed', async () => {
+  const { store, engine } = setup();
+  await engine.start('dev', 'api', { toVersion: 2, intervalMs: 60_000 });
+  await assert.rejects(engine.start('dev', 'api', { toVersion: 2 }), (e: unknown) => isFlightdeckError(e, 'CONFLICT'));
+  const aborted = await engine.act('dev', 'api', 'abort');
+  assert.equal(aborted.status, 'aborted');
+  assert.equal(store.canaryWeight(), 0);
+  const again = await engine.start('dev', 'api', { toVersion: 2, intervalMs: 60_000 });
+  assert.equal(again.status, 'running');
+  engine.close();
+});
+
+test('start rejects a missing version, alias or function with NOT_FOUND naming what', async () => {
+  const { engine } = setup();
+  await assert.rejects(engine.start('dev', 'api', { toVersion: 9 }), (e: unknown) => isFlightdeckError(e, 'NOT_FOUND') && e.details.field === 'toVersion');
+  await assert.rejects(engine.start('dev', 'api', { toVersion: 2, alias: 'beta' }), (e: unknown) => isFlightdeckError(e, 'NOT_FOUND') && e.details.field === 'alias');
+  await assert.rejects(engine.start('dev', 'nope', { toVersion: 2 }), (e: unknown) => isFlightdeckError(e, 'NOT_FOUND'));
+  await assert.rejects(engine.start('dev', 'api', { toVersion: 1 }), (e: unknown) => isFlightdeckError(e, 'BAD_REQUEST'));
+  engine.close();
+});
+
+test('an auto batch release upgrades slots batch by batch and weights follow upgraded instances', async () => {
+  const { store, runtime, engine } = setup();
+  runtime.v2 = healthy;
+  const first = await engine.start('dev', 'api', { toVersion: 2, strategy: 'batch', batches: 2, intervalMs: 30, gates: { minRequests: 5 } });
+  assert.deepEqual([first.percent, runtime.onV2(), store.canaryWeight()], [50, 2, 0.5]);
+  const done = await until(store, (r) => r.status !== 'running');
+  engine.close();
+  assert.equal(done.status, 'succeeded');
+  assert.equal(runtime.onV2(), 4);
+  assert.deepEqual(runtime.upgrades.map((u) => u.options), [
+    { slots: 2, fromVersion: 1, mode: 'inPlace' },
+    { slots: 2, fromVersion: 1, mode: 'inPlace' },
+  ]);
+});
+
+test('a manual batch release waits for Continue after each batch; abort moves the slots back', async () => {
+  const { store, runtime, engine } = setup();
+  const first = await engine.start('dev', 'api', { toVersion: 2, strategy: 'batch', batches: 4, manual: true, intervalMs: 10 });
+  assert.deepEqual([first.status, runtime.onV2()], ['waiting', 1]);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(store.records.at(-1)!.status, 'waiting');
+  const second = await engine.act('dev', 'api', 'continue');
+  assert.deepEqual([second.status, second.percent, runtime.onV2(), store.canaryWeight()], ['waiting', 50, 2, 0.5]);
+  const aborted = await engine.act('dev', 'api', 'abort');
+  engine.close();
+  assert.deepEqual([aborted.status, runtime.onV2(), store.canaryWeight()], ['aborted', 0, 0]);
+});
+
+test('a restarted engine resumes a canary at its step with the remaining interval', async () => {
+  const first = setup();
+  first.runtime.v2 = healthy;
+  await first.engine.start('dev', 'api', { toVersion: 2, steps: [10, 50, 100], intervalMs: 400, gates: { minRequests: 5 } });
+  await first.engine.act('dev', 'api', 'continue');
+  first.engine.close();
+  const saved = first.store.records.at(-1)!;
+  assert.deepEqual([saved.step, saved.percent], [1, 50]);
+
+  // A new engine over the same state, as after a platform restart.
+  const second = setup();
+  second.store.records = first.store.records;
+  second.store.alias = first.store.alias;
+  second.runtime.v2 = healthy;
+  await second.engine.resume();
+  assert.equal(second.store.records.at(-1)!.stepStarted, saved.stepStarted, 'the step keeps its start time');
+  const done = await until(second.store, (r) => r.status !== 'running');
+  second.engine.close();
+  assert.equal(done.status, 'succeeded');
+  assert.deepEqual(second.store.aliasWrites.map((w) => w.versionId), [2], 'only the last step was applied after resume');
+});
+
+test('restart validates batches and delegates to the runtime', async () => {
+  const { runtime, engine } = setup();
+  await engine.restart('dev', 'api', { batches: 4 });
+  await engine.restart('dev', 'api', {});
+  assert.deepEqual(runtime.restarts, [4, 2]);
+  await assert.rejects(engine.restart('dev', 'api', { batches: 5 }), (e: unknown) => isFlightdeckError(e, 'BAD_REQUEST') && e.details.field === 'batches');
+  engine.close();
+});

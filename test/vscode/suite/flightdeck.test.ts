@@ -10,15 +10,9 @@ import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { describeAlias, type Environment } from '../../../src/model';
 import type { Provider } from '../../../src/provider';
+import type { FlightdeckTestApi } from '../../../src/ui/testApi';
 import { ENV, FIXTURE_BRANCH, FIXTURE_FUNCTION } from '../fixture';
 import { screenshot, showFlightdeckView, treeTexts, waitFor } from './workbench';
-
-/** What the suite uses of the test API activate() returns (documented in src/ui/testApi.ts). */
-interface FlightdeckTestApi {
-  environmentsTree: vscode.TreeDataProvider<unknown>;
-  statusBarText(): string;
-  provider(): Promise<Provider>;
-}
 
 const EXTENSION_ID = 'flightdeck.flightdeck';
 const fn = FIXTURE_FUNCTION;
@@ -78,6 +72,7 @@ suite('Flightdeck in VS Code', () => {
     assert.equal(personal.length, 1, `expected one personal environment for ${FIXTURE_BRANCH}, got ${JSON.stringify(personal)}`);
     env = personal[0];
     assert.match(env.name, /feature-login/);
+    assert.equal(await api.personalEnvironment(), env.name, 'the UI and the platform disagree on the personal environment');
 
     const summary = await provider.getFunction(env.name, fn);
     assert.equal(summary.latestVersion, 1);

@@ -4,6 +4,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
+import type { TreeApi } from '../../../src/ui/testApi';
+import type { TreeNode } from '../../../src/ui/trees/node';
 import { ENV } from '../fixture';
 
 /** Polls `probe` until it returns a value other than undefined/false; fails naming `what`. */
@@ -31,12 +33,12 @@ export function itemText(item: vscode.TreeItem): string {
 }
 
 /** Every item of a tree, depth first, as the text a user reads, down to `maxDepth` levels. */
-export async function treeTexts<T>(tree: vscode.TreeDataProvider<T>, maxDepth = 4): Promise<string[]> {
+export async function treeTexts(tree: TreeApi, maxDepth = 4): Promise<string[]> {
   const texts: string[] = [];
-  const visit = async (node: T | undefined, depth: number): Promise<void> => {
+  const visit = async (node: TreeNode | undefined, depth: number): Promise<void> => {
     if (depth >= maxDepth) return;
-    for (const child of (await tree.getChildren(node)) ?? []) {
-      const item = await tree.getTreeItem(child);
+    for (const child of await tree.getChildren(node)) {
+      const item = tree.getTreeItem(child);
       texts.push('  '.repeat(depth) + itemText(item));
       if (item.collapsibleState !== vscode.TreeItemCollapsibleState.None) await visit(child, depth + 1);
     }

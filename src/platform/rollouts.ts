@@ -5,15 +5,18 @@
 
 import { randomBytes } from 'node:crypto';
 import { FlightdeckError } from '../errors';
-import type { FunctionConfig, Rollout, Version } from '../model';
+import type { Alias, FunctionConfig, Rollout, Version } from '../model';
 import type { RolloutAction } from '../provider';
-import { createRollout, decide, decideAction, firstStep, isActive, remainingMs, transition, type Decision } from '../rollout/plan';
+import { createRollout, decideAction, firstStep, isActive, type Decision } from '../rollout/plan';
+import { check, execute, nextCheckIn, reapply, type RolloutEffects } from '../rollout/runner';
 import { normaliseSpec } from '../rollout/spec';
+import type { AliasAccess } from '../rollout/traffic';
 import type { EmitEvent } from './contracts';
-import { applyStep, readGates, revert, type RolloutHost, type RolloutRuntime } from './rollouts/effects';
+import { platformEffects, type RolloutRuntime } from './rollouts/effects';
 
 /** What the engine reads and writes of the durable state. */
-export interface RolloutStore extends RolloutHost {
+export interface RolloutStore extends AliasAccess {
+  getAlias(environment: string, fn: string, name: string): Alias | undefined;
   functionConfig(environment: string, fn: string): FunctionConfig | undefined;
   getVersion(environment: string, fn: string, id: number): Version | undefined;
   /** A function's rollout records, oldest first. */
@@ -38,6 +41,7 @@ export class RolloutEngine {
   private readonly store: RolloutStore;
   private readonly runtime: RolloutRuntime;
   private readonly emit: EmitEvent;
+  private readonly effects: RolloutEffects;
   private readonly now: () => number;
   private readonly checkEveryMs: number;
   /** Per function: the chain its operations run on, so a timer tick and an action never interleave. */
@@ -51,6 +55,7 @@ export class RolloutEngine {
     this.emit = options.emit;
     this.now = options.now ?? Date.now;
     this.checkEveryMs = options.checkEveryMs ?? DEFAULT_CHECK_MS;
+    this.effects = platformEffects(this.store, this.runtime, (rollout) => this.record(rollout));
   }
 
   /** Picks up the rollouts that were active when the platform stopped, each where it was. */
@@ -117,66 +122,24 @@ export class RolloutEngine {
 
   private async resumeOne(saved: Rollout): Promise<void> {
     if (!this.store.functionConfig(saved.environment, saved.function)) return;
-    if (saved.step < 0) {
-      await this.execute(saved, firstStep(saved));
-      return;
-    }
-    // Re-apply the recorded step (the process may have died between moving traffic and saving),
-    // keeping its start time so the step runs only its remaining interval.
-    const step: Decision = { kind: 'advance', step: saved.step, percent: saved.percent };
-    try {
-      await this.perform(saved, step);
-      this.schedule(saved);
-    } catch (error) {
-      const next = await this.failed(saved, step, error);
-      await this.record(next);
-    }
+    // The process may have died between moving traffic and saving, and instances restart empty:
+    // re-apply the recorded step, keeping its start time so it runs only its remaining interval.
+    const current = saved.step < 0 ? await this.execute(saved, firstStep(saved)) : await reapply(this.effects, saved, this.now);
+    this.schedule(current);
   }
 
-  /** Runs the decision's effect, records the new state and schedules the next look. */
   private async execute(rollout: Rollout, decision: Decision): Promise<Rollout> {
-    let next: Rollout;
-    try {
-      await this.perform(rollout, decision);
-      next = transition(rollout, decision, this.now());
-    } catch (error) {
-      next = await this.failed(rollout, decision, error);
-    }
-    if (next !== rollout) await this.record(next);
+    const next = await execute(this.effects, rollout, decision, this.now);
     this.schedule(next);
     return next;
-  }
-
-  private async perform(rollout: Rollout, decision: Decision): Promise<void> {
-    if (decision.kind === 'advance' || decision.kind === 'succeed') {
-      await applyStep(this.store, this.runtime, rollout, decision.step);
-    } else if (decision.kind === 'rollBack') {
-      await revert(this.store, this.runtime, rollout);
-    }
-  }
-
-  /** A step that could not be applied rolls the release back; a failed rollback is reported as such. */
-  private async failed(rollout: Rollout, decision: Decision, error: unknown): Promise<Rollout> {
-    const message = error instanceof Error ? error.message : String(error);
-    const what = decision.kind === 'rollBack' ? 'moving traffic back' : `applying step ${'step' in decision ? decision.step + 1 : ''}`;
-    const back: Decision = { kind: 'rollBack', status: 'rolledBack', reason: `${what} failed: ${message}` };
-    if (decision.kind !== 'rollBack') {
-      try {
-        await revert(this.store, this.runtime, rollout);
-      } catch (again) {
-        back.reason += `; moving traffic back to v${rollout.fromVersion} failed too: ${(again as Error).message}`;
-      }
-    }
-    return transition(rollout, back, this.now());
   }
 
   private schedule(rollout: Rollout): void {
     const key = keyOf(rollout.environment, rollout.function);
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
-    if (this.closed || (rollout.status !== 'running' && rollout.status !== 'waiting')) return;
-    const untilStepEnd = rollout.status === 'running' ? remainingMs(rollout, this.now()) : Infinity;
-    const delay = Math.min(this.checkEveryMs, untilStepEnd);
+    const delay = nextCheckIn(rollout, this.now(), this.checkEveryMs);
+    if (this.closed || delay === undefined) return;
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.serial(rollout.environment, rollout.function, () => this.check(rollout)).catch((error) => {
@@ -193,9 +156,7 @@ export class RolloutEngine {
     const rollout = this.get(scheduled.environment, scheduled.function);
     if (!rollout || rollout.id !== scheduled.id || !isActive(rollout)) return;
     if (!this.store.functionConfig(rollout.environment, rollout.function)) return;
-    const now = this.now();
-    const decision = decide(rollout, readGates(this.runtime, rollout, now), now);
-    await this.execute(rollout, decision);
+    this.schedule(await check(this.effects, rollout, this.now));
   }
 
   private async record(rollout: Rollout): Promise<void> {

@@ -1,64 +1,46 @@
-// The side effects of rollout decisions inside the platform: moving alias weights through the
-// same ETag-checked path as the API (which emits alias.updated), and upgrading warm slots in place
-// batch by batch through the runtime.
+// The side effects of rollout decisions inside the platform: alias weights through the state's
+// ETag-checked alias path (which emits alias.updated), warm slots upgraded in place batch by
+// batch through the runtime, and gate figures from the runtime's metrics.
 
-import { isFlightdeckError } from '../../errors';
-import { canaryUpdate, type Alias, type AliasUpdate, type GateReading, type Rollout } from '../../model';
+import type { GateReading, Rollout } from '../../model';
 import { planOf, stepWindowMs } from '../../rollout/plan';
+import type { RolloutEffects } from '../../rollout/runner';
+import { setTrafficWeight, type AliasAccess } from '../../rollout/traffic';
 import type { FunctionRuntime } from '../contracts';
-
-/** What the engine needs of the durable state and control API. */
-export interface RolloutHost {
-  getAlias(environment: string, fn: string, name: string): Alias | undefined;
-  /** The API's alias update: fails with PRECONDITION_FAILED on a stale ETag, emits alias.updated. */
-  updateAlias(environment: string, fn: string, name: string, update: AliasUpdate, etag?: string): Promise<Alias>;
-}
 
 export type RolloutRuntime = Pick<FunctionRuntime, 'upgrade' | 'restart' | 'metrics' | 'instances'>;
 
-/** Alias writes racing ours (a user's update) are re-read and retried this many times. */
-const ALIAS_ATTEMPTS = 3;
-
-/** Sends `weight` (0–1) of the rollout's alias to its new version and the rest to its stable one. */
-export async function setTrafficWeight(host: RolloutHost, rollout: Rollout, weight: number): Promise<void> {
-  const { environment, function: fn, spec } = rollout;
-  const update = canaryUpdate(rollout.fromVersion, spec.toVersion, weight);
-  for (let attempt = 1; ; attempt++) {
-    const alias = host.getAlias(environment, fn, spec.alias);
-    if (alias && sameSplit(alias, update)) return;
-    try {
-      await host.updateAlias(environment, fn, spec.alias, { ...update, description: alias?.description }, alias?.etag);
-      return;
-    } catch (error) {
-      if (!isFlightdeckError(error, 'PRECONDITION_FAILED') || attempt >= ALIAS_ATTEMPTS) throw error;
-    }
-  }
+export function platformEffects(
+  aliases: AliasAccess,
+  runtime: RolloutRuntime,
+  record: (rollout: Rollout) => Promise<void>,
+): RolloutEffects {
+  return {
+    applyStep: (rollout, step) => applyStep(aliases, runtime, rollout, step),
+    revert: (rollout) => revert(aliases, runtime, rollout),
+    readGates: (rollout, now) => readGates(runtime, rollout, now),
+    record,
+  };
 }
 
-function sameSplit(alias: Alias, update: AliasUpdate): boolean {
-  return alias.versionId === update.versionId &&
-    JSON.stringify(alias.additionalVersionWeight) === JSON.stringify(update.additionalVersionWeight);
-}
-
-/** Applies step `step` of the plan: canary moves traffic; batch upgrades slots, then moves traffic. */
-export async function applyStep(host: RolloutHost, runtime: RolloutRuntime, rollout: Rollout, step: number): Promise<void> {
+/** Canary moves traffic; batch upgrades slots first, then gives the new version their share. */
+async function applyStep(aliases: AliasAccess, runtime: RolloutRuntime, rollout: Rollout, step: number): Promise<void> {
   const target = planOf(rollout)[step];
   if (rollout.spec.strategy === 'batch' && target.upgraded !== undefined) {
     await upgradeSlotsTo(runtime, rollout, target.upgraded);
   }
-  await setTrafficWeight(host, rollout, target.percent / 100);
+  await setTrafficWeight(aliases, rollout, target.percent / 100);
 }
 
-/** Traffic back to 100% of the stable version; a batch release also moves its slots back. */
-export async function revert(host: RolloutHost, runtime: RolloutRuntime, rollout: Rollout): Promise<void> {
-  await setTrafficWeight(host, rollout, 0);
-  if (rollout.spec.strategy !== 'batch') return;
+/** Traffic back to 100% of the stable version first, then a batch release's slots. */
+async function revert(aliases: AliasAccess, runtime: RolloutRuntime, rollout: Rollout): Promise<void> {
+  await setTrafficWeight(aliases, rollout, 0);
   const { environment, function: fn, spec } = rollout;
-  if (slotsOn(runtime, rollout, spec.toVersion) === 0) return;
+  if (spec.strategy !== 'batch' || slotsOn(runtime, rollout, spec.toVersion) === 0) return;
   await runtime.upgrade(environment, fn, rollout.fromVersion, { fromVersion: spec.toVersion, mode: spec.mode });
 }
 
-/** Upgrades just enough slots that `upgraded` run the new version; idempotent, so a resumed step redoes only what is missing. */
+/** Upgrades just enough slots that `upgraded` run the new version: a resumed step redoes only what is missing. */
 async function upgradeSlotsTo(runtime: RolloutRuntime, rollout: Rollout, upgraded: number): Promise<void> {
   const { environment, function: fn, spec } = rollout;
   const missing = upgraded - slotsOn(runtime, rollout, spec.toVersion);
@@ -72,8 +54,7 @@ function slotsOn(runtime: RolloutRuntime, rollout: Rollout, versionId: number): 
     .filter((i) => i.versionId === versionId && (i.state === 'starting' || i.state === 'ready')).length;
 }
 
-/** The new version's figures over the current step. */
-export function readGates(runtime: RolloutRuntime, rollout: Rollout, now: number): GateReading {
+function readGates(runtime: RolloutRuntime, rollout: Rollout, now: number): GateReading {
   const metrics = runtime
     .metrics(rollout.environment, rollout.function, stepWindowMs(rollout, now))
     .find((m) => m.versionId === rollout.spec.toVersion);

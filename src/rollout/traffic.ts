@@ -1,0 +1,40 @@
+// Moving a rollout's traffic: the alias's new-version weight, written with the ETag just read so
+// a concurrent alias change is never lost (it is re-read and the write retried). Used by the
+// platform engine (state's alias path) and the client-side driver (a Provider).
+
+import { isFlightdeckError } from '../errors';
+import { canaryUpdate, type Alias, type AliasUpdate, type Rollout } from '../model';
+
+export interface AliasAccess {
+  getAlias(environment: string, fn: string, name: string): Alias | undefined | Promise<Alias | undefined>;
+  /** Fails with PRECONDITION_FAILED on a stale ETag. */
+  updateAlias(environment: string, fn: string, name: string, update: AliasUpdate, etag?: string): Promise<Alias>;
+}
+
+/** Alias writes racing ours are re-read and retried this many times. */
+const ALIAS_ATTEMPTS = 3;
+
+/** Sends `weight` (0–1) of the rollout's alias to its new version and the rest to its stable one. */
+export async function setTrafficWeight(aliases: AliasAccess, rollout: Rollout, weight: number): Promise<void> {
+  const { environment, function: fn, spec } = rollout;
+  const update = canaryUpdate(rollout.fromVersion, spec.toVersion, weight);
+  for (let attempt = 1; ; attempt++) {
+    const alias = await aliases.getAlias(environment, fn, spec.alias);
+    if (alias && sameSplit(alias, update)) return;
+    try {
+      await aliases.updateAlias(environment, fn, spec.alias, withDescription(update, alias), alias?.etag);
+      return;
+    } catch (error) {
+      if (!isFlightdeckError(error, 'PRECONDITION_FAILED') || attempt >= ALIAS_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function withDescription(update: AliasUpdate, alias: Alias | undefined): AliasUpdate {
+  return alias?.description === undefined ? update : { ...update, description: alias.description };
+}
+
+function sameSplit(alias: Alias, update: AliasUpdate): boolean {
+  return alias.versionId === update.versionId &&
+    JSON.stringify(alias.additionalVersionWeight) === JSON.stringify(update.additionalVersionWeight);
+}

@@ -1,0 +1,153 @@
+// Deploys a project's functions to one environment through any Provider: resolves (and if need
+// be creates) the target environment, scans each function's code and hands it to
+// provider.deploy, which uploads only what changed. Used by the CLI and the editor alike.
+//
+// Target: an explicit environment must exist or be declared under `environments:` (then it is
+// created with that kind and protection); without one, the personal environment of the branch,
+// named from `personal.name` and created as kind personal with owner and branch.
+
+import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
+import { FlightdeckError, isFlightdeckError } from '../errors';
+import type { Environment } from '../model';
+import type { DeployProgress, NewEnvironment, Provider } from '../provider';
+import { personalEnvironmentName } from './personalEnvironment';
+import { scanCode } from './scan';
+
+export interface DeployProjectOptions {
+  /** Target environment; absent = the personal environment of `branch`. */
+  environment?: string;
+  /** Deploy only this function. */
+  function?: string;
+  branch?: string;
+  commit?: string;
+  /** `{user}` of the personal name template. */
+  user?: string;
+  /** Recorded as the owner of a personal environment this deploy creates. */
+  owner?: string;
+  description?: string;
+  signal?: AbortSignal;
+  /** Overall progress of the whole deploy, `fraction` in 0–1. */
+  onProgress?: DeployProgress;
+}
+
+export interface FunctionDeployOutcome {
+  function: string;
+  version: number;
+  unchanged: boolean;
+  url: string;
+  bytesSent: number;
+  filesSent: number;
+}
+
+export interface ProjectDeployResult {
+  environment: string;
+  /** True when this deploy created the environment. */
+  createdEnvironment: boolean;
+  functions: FunctionDeployOutcome[];
+}
+
+export async function deployProject(
+  provider: Provider,
+  project: ProjectConfig,
+  options: DeployProjectOptions = {},
+): Promise<ProjectDeployResult> {
+  const functions = selectFunctions(project, options.function);
+  const progress = options.onProgress ?? (() => undefined);
+  throwIfCancelled(options.signal);
+  const target = await resolveEnvironment(provider, project, options);
+  const outcomes: FunctionDeployOutcome[] = [];
+  for (const [index, fn] of functions.entries()) {
+    throwIfCancelled(options.signal);
+    const share = (fraction = 0) => (index + fraction) / functions.length;
+    progress(`${fn.name}: scanning ${fn.code}`, share());
+    outcomes.push(await deployFunction(provider, target.name, fn, options, (message, fraction) => progress(`${fn.name}: ${message}`, share(fraction))));
+  }
+  progress('done', 1);
+  return { environment: target.name, createdEnvironment: target.created, functions: outcomes };
+}
+
+async function deployFunction(
+  provider: Provider,
+  environment: string,
+  fn: ProjectFunction,
+  options: DeployProjectOptions,
+  onProgress: DeployProgress,
+): Promise<FunctionDeployOutcome> {
+  const code = await scanCode(fn.code, fn.ignore);
+  throwIfCancelled(options.signal);
+  const result = await provider.deploy(environment, fn.name, {
+    config: fn.config,
+    code,
+    description: options.description,
+    branch: options.branch,
+    commit: options.commit,
+  }, { signal: options.signal, onProgress });
+  return {
+    function: fn.name,
+    version: result.version.id,
+    unchanged: result.unchanged,
+    url: result.url,
+    bytesSent: result.bytesSent,
+    filesSent: result.filesSent,
+  };
+}
+
+function selectFunctions(project: ProjectConfig, name: string | undefined): ProjectFunction[] {
+  if (name === undefined) return project.functions;
+  const fn = project.functions.find((f) => f.name === name);
+  if (!fn) {
+    const known = project.functions.map((f) => f.name).join(', ');
+    throw new FlightdeckError('NOT_FOUND', `No function "${name}" in ${project.file}; it declares: ${known}.`, { field: 'function' });
+  }
+  return [fn];
+}
+
+async function resolveEnvironment(
+  provider: Provider,
+  project: ProjectConfig,
+  options: DeployProjectOptions,
+): Promise<{ name: string; created: boolean }> {
+  const wanted = options.environment !== undefined ? declaredTarget(project, options.environment) : personalTarget(project, options);
+  const existing = (await provider.listEnvironments()).find((e) => e.name === wanted.name);
+  if (existing) return { name: checkKind(existing, options.environment !== undefined).name, created: false };
+  if (!wanted.kind) {
+    throw new FlightdeckError('NOT_FOUND',
+      `Environment "${wanted.name}" does not exist. Declare it under environments: in ${project.file} (e.g. ${wanted.name}: { kind: staging }) or pick an existing one.`,
+      { field: 'environment' });
+  }
+  try {
+    await provider.createEnvironment(wanted as NewEnvironment);
+    return { name: wanted.name, created: true };
+  } catch (error) {
+    // Someone (another window, the CLI) created it meanwhile: deploy into it.
+    if (isFlightdeckError(error, 'CONFLICT')) return { name: wanted.name, created: false };
+    throw error;
+  }
+}
+
+function declaredTarget(project: ProjectConfig, name: string): Partial<NewEnvironment> & { name: string } {
+  const declared = project.environments.find((e) => e.name === name);
+  return declared ? { name, kind: declared.kind, protected: declared.protected } : { name };
+}
+
+function personalTarget(project: ProjectConfig, options: DeployProjectOptions): NewEnvironment {
+  if (!options.branch || !options.user) {
+    throw new FlightdeckError('GIT', 'Deploying to your personal environment needs the git branch and user; check out a branch, or pass an environment name.');
+  }
+  const name = personalEnvironmentName(project.personal.name, { user: options.user, branch: options.branch, project: project.project });
+  return { name, kind: 'personal', protected: false, owner: options.owner ?? options.user, branch: options.branch };
+}
+
+/** A personal deploy must not land in a shared environment that happens to have the same name. */
+function checkKind(existing: Environment, explicit: boolean): Environment {
+  if (!explicit && existing.kind !== 'personal') {
+    throw new FlightdeckError('CONFLICT',
+      `Your personal environment name "${existing.name}" is taken by a ${existing.kind} environment; change personal.name in flightdeck.yaml or pass an environment name.`,
+      { field: 'environment' });
+  }
+  return existing;
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new FlightdeckError('CANCELLED', 'Deploy cancelled.');
+}

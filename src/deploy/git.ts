@@ -1,0 +1,73 @@
+// What a deploy records from git, read through the `git` CLI: the branch (for the personal
+// environment's name), the commit, and who is deploying. Problems are FlightdeckError GIT with
+// what to do about them.
+
+import { execFile } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { FlightdeckError } from '../errors';
+
+export interface GitInfo {
+  branch: string;
+  /** Absent in a repository with no commits yet. */
+  commit?: string;
+  userName?: string;
+  userEmail?: string;
+}
+
+/** Branch, commit and identity of the repository holding `cwd`. */
+export async function readGitInfo(cwd: string): Promise<GitInfo> {
+  const branch = await gitBranch(cwd);
+  const [commit, userName, userEmail] = await Promise.all([
+    gitOptional(cwd, ['rev-parse', '--verify', '-q', 'HEAD']),
+    gitOptional(cwd, ['config', 'user.name']),
+    gitOptional(cwd, ['config', 'user.email']),
+  ]);
+  return { branch, commit, userName, userEmail };
+}
+
+/** The checked-out branch; GIT when HEAD is detached or there is no repository. */
+export async function gitBranch(cwd: string): Promise<string> {
+  const result = await runGit(cwd, ['symbolic-ref', '--short', '-q', 'HEAD']);
+  if (result.code === 0 && result.stdout) return result.stdout;
+  throw new FlightdeckError('GIT',
+    `HEAD is detached in ${cwd}: check out a branch (git switch <branch>) to deploy to its personal environment, or pass an environment name.`);
+}
+
+/**
+ * Who deploys, as the short name for `{user}` in environment names: the local part of the git
+ * email, else the git user name, else the OS account.
+ */
+export function deployingUser(info: Pick<GitInfo, 'userName' | 'userEmail'>): string {
+  return info.userEmail?.split('@')[0] || info.userName || userInfo().username;
+}
+
+/** Owner recorded on a personal environment: the git email, else the name, else the OS account. */
+export function deployingOwner(info: Pick<GitInfo, 'userName' | 'userEmail'>): string {
+  return info.userEmail || info.userName || userInfo().username;
+}
+
+async function gitOptional(cwd: string, args: string[]): Promise<string | undefined> {
+  const result = await runGit(cwd, args);
+  return result.code === 0 && result.stdout ? result.stdout : undefined;
+}
+
+interface GitResult {
+  code: number;
+  stdout: string;
+}
+
+/** Runs git; a missing git or a folder outside any repository throw GIT, other failures return their code. */
+function runGit(cwd: string, args: string[]): Promise<GitResult> {
+  return new Promise((resolvePromise, reject) => {
+    execFile('git', args, { cwd, timeout: 10_000, windowsHide: true }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      if (error?.code === 'ENOENT') {
+        reject(new FlightdeckError('GIT', 'git is not installed or not on PATH: install git, or pass an environment name to deploy without it.'));
+      } else if (/not a git repository/i.test(stderr)) {
+        reject(new FlightdeckError('GIT', `${cwd} is not in a git repository: run git init (and commit), or pass an environment name to deploy to.`));
+      } else {
+        resolvePromise({ code, stdout: stdout.trim() });
+      }
+    });
+  });
+}

@@ -1,0 +1,62 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isDnsLabel } from '../../src/config/names';
+import { deployingUser, gitBranch, readGitInfo } from '../../src/deploy/git';
+import { personalEnvironmentName } from '../../src/deploy/personalEnvironment';
+import { isFlightdeckError } from '../../src/errors';
+
+describe('personalEnvironmentName', () => {
+  const name = (template: string, branch: string, user = 'jane') => personalEnvironmentName(template, { user, branch, project: 'shop' });
+
+  it('makes branch names DNS-safe', () => {
+    assert.equal(name('{branch}', 'feature/Login_Page'), 'feature-login-page');
+    assert.equal(name('{user}-{branch}', 'feature/login'), 'jane-feature-login');
+    assert.equal(name('{project}--{branch}', '--Fix__it!!--'), 'shop-fix-it');
+    assert.equal(name('{user}-{branch}', 'main', 'Jane.Doe'), 'jane-doe-main');
+  });
+
+  it('truncates long names to 63 characters with a hash that keeps them apart', () => {
+    const a = name('{user}-{branch}', `feature/${'x'.repeat(80)}-one`);
+    const b = name('{user}-{branch}', `feature/${'x'.repeat(80)}-two`);
+    assert.ok(a.length <= 63 && b.length <= 63);
+    assert.notEqual(a, b);
+    assert.ok(isDnsLabel(a) && isDnsLabel(b), `${a} ${b}`);
+  });
+
+  it('rejects unknown placeholders and names that come out empty', () => {
+    assert.throws(() => name('{owner}-{branch}', 'main'), (e: unknown) => isFlightdeckError(e, 'CONFIG_INVALID'));
+    assert.throws(() => name('{branch}', '///'), (e: unknown) => isFlightdeckError(e, 'BAD_REQUEST'));
+  });
+});
+
+describe('git helpers', () => {
+  let dir: string;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' }).toString().trim();
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'flightdeck-git-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says when the folder is not in a repository', async () => {
+    await assert.rejects(gitBranch(dir), (e: unknown) => isFlightdeckError(e, 'GIT') && /not in a git repository/.test(e.message));
+  });
+
+  it('reads branch, commit and identity, and refuses a detached HEAD', async () => {
+    git('init', '-q', '-b', 'feature/login');
+    git('config', 'user.name', 'Jane Doe');
+    git('config', 'user.email', 'jane@example.com');
+    assert.deepEqual(await readGitInfo(dir), { branch: 'feature/login', commit: undefined, userName: 'Jane Doe', userEmail: 'jane@example.com' });
+    writeFileSync(join(dir, 'a.txt'), 'a');
+    git('add', 'a.txt');
+    git('commit', '-q', '-m', 'a');
+    const info = await readGitInfo(dir);
+    assert.equal(info.commit, git('rev-parse', 'HEAD'));
+    assert.equal(deployingUser(info), 'jane');
+    git('checkout', '-q', '--detach');
+    await assert.rejects(gitBranch(dir), (e: unknown) => isFlightdeckError(e, 'GIT') && /detached/.test(e.message));
+  });
+});

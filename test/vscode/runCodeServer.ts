@@ -6,7 +6,8 @@
 //
 //   node out/test/vscode/runCodeServer.js                 the suite; exits with its code
 //   node out/test/vscode/runCodeServer.js --interactive [folder] [--port N]
-//                                                        `npm start`: an editor to open in a browser
+//       `npm start [-- folder]`: an editor to open in a browser (port 7431 when free), on the folder
+//       or else on a fresh fixture; Ctrl-C stops it
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -33,6 +34,7 @@ const HOST = '127.0.0.1';
 const CHROMIUM = process.env.FLIGHTDECK_CHROMIUM || '/usr/bin/chromium';
 const SUITE_TIMEOUT_MS = Number(process.env.FLIGHTDECK_VSCODE_TIMEOUT_MS) || 6 * 60_000;
 const SERVER_START_TIMEOUT_MS = 60_000;
+const INTERACTIVE_PORT = 7431;
 
 interface Options {
   interactive: boolean;
@@ -61,7 +63,8 @@ function parseOptions(argv: string[]): Options {
     throw new Error(`--port must be a port number (1–65535), got "${values.port}"`);
   }
   if (positionals.length > 1) throw new Error(`give at most one folder to open, got: ${positionals.join(' ')}`);
-  const folder = positionals[0] === undefined ? undefined : resolve(positionals[0]);
+  // `npm start -- <folder>` runs in the package root; resolve against where the user typed it.
+  const folder = positionals[0] === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), positionals[0]);
   if (folder !== undefined && !existsSync(folder)) throw new Error(`the folder to open does not exist: ${folder}`);
   if (folder !== undefined && !values.interactive) throw new Error('a folder can only be given with --interactive');
   return { interactive: values.interactive ?? false, folder, port };
@@ -79,7 +82,8 @@ async function main(): Promise<number> {
   // their editor; only the fixture gets a throw-away FLIGHTDECK_HOME.
   const home = options.folder ? process.env[ENV.home] : dirs.home;
   const stopping = signalled();
-  const editor = await startEditor(server.vscodeDir, dirs, home, options.port ?? (await freePort()));
+  const port = options.port ?? (await freePort(options.interactive ? INTERACTIVE_PORT : 0));
+  const editor = await startEditor(server.vscodeDir, dirs, home, port);
   try {
     if (options.interactive) return await serveInteractively(editor, options.folder ?? dirs.workspace, stopping);
     const code = await runSuite(editor, dirs, stopping);
@@ -169,11 +173,14 @@ async function stopProcessGroup(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function freePort(): Promise<number> {
+/** `preferred` when it is free (a stable URL for `npm start`), else any free loopback port. */
+function freePort(preferred = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      preferred && error.code === 'EADDRINUSE' ? resolve(freePort()) : reject(error),
+    );
+    server.listen(preferred, HOST, () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
@@ -225,14 +232,15 @@ async function runSuite(editor: Editor, dirs: RunDirs, stopping: Promise<string>
   }
 }
 
-/** Echoes the extension host's console (the suite's reporter) and keeps a tail for failures. */
+/** Keeps a tail of the workbench's console (extension host included) for failure messages; echoes it with FLIGHTDECK_VSCODE_VERBOSE=1. */
 function extensionHostConsole(page: Page): { tail(): string } {
   const lines: string[] = [];
   page.on('console', (message) => {
-    const text = message.text();
+    // The extension host's lines arrive styled: `%c INFO color: #33f <text>`.
+    const text = message.text().replace(/^%c\s*(\w+)\s+color:\s*\S+\s*/, '$1 ');
     lines.push(text);
     if (lines.length > 200) lines.shift();
-    if (process.env.FLIGHTDECK_VSCODE_VERBOSE || /^\[Extension Host\]/.test(text)) console.log(`  │ ${text}`);
+    if (process.env.FLIGHTDECK_VSCODE_VERBOSE) console.log(`  │ ${text}`);
   });
   page.on('pageerror', (error) => lines.push(`page error: ${error.message}`));
   return { tail: () => lines.slice(-40).join('\n') };

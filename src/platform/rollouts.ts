@@ -9,7 +9,7 @@ import type { Alias, FunctionConfig, Rollout, Version } from '../model';
 import type { RolloutAction } from '../provider';
 import { createRollout, decideAction, firstStep, isActive, type Decision } from '../rollout/plan';
 import { check, execute, nextCheckIn, reapply, type RolloutEffects } from '../rollout/runner';
-import { normaliseSpec } from '../rollout/spec';
+import { normaliseSpec, stableVersionOf } from '../rollout/spec';
 import type { AliasAccess } from '../rollout/traffic';
 import type { EmitEvent } from './contracts';
 import { platformEffects, type RolloutRuntime } from './rollouts/effects';
@@ -82,7 +82,8 @@ export class RolloutEngine {
         );
       }
       const spec = normaliseSpec(body, { instances: config.instances.min });
-      const fromVersion = this.stableVersion(environment, fn, spec.alias, spec.toVersion);
+      this.requireVersion(environment, fn, spec.toVersion);
+      const fromVersion = stableVersionOf(this.store.getAlias(environment, fn, spec.alias), spec);
       const instances = spec.strategy === 'batch' ? config.instances.min : undefined;
       const id = `r-${randomBytes(6).toString('hex')}`;
       const rollout = createRollout({ id, environment, function: fn, spec, fromVersion, instances }, this.now());
@@ -170,17 +171,10 @@ export class RolloutEngine {
     return config;
   }
 
-  /** The version the alias serves now (its primary): what a rollback returns to. */
-  private stableVersion(environment: string, fn: string, aliasName: string, toVersion: number): number {
-    if (!this.store.getVersion(environment, fn, toVersion)) {
-      throw new FlightdeckError('NOT_FOUND', `Version ${toVersion} of ${fn} does not exist in ${environment}; deploy it first.`, { field: 'toVersion' });
+  private requireVersion(environment: string, fn: string, id: number): void {
+    if (!this.store.getVersion(environment, fn, id)) {
+      throw new FlightdeckError('NOT_FOUND', `Version ${id} of ${fn} does not exist in ${environment}; deploy it first.`, { field: 'toVersion' });
     }
-    const alias = this.store.getAlias(environment, fn, aliasName);
-    if (!alias) throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(aliasName)} does not exist on ${fn}.`, { field: 'alias' });
-    if (alias.versionId === toVersion) {
-      throw new FlightdeckError('BAD_REQUEST', `v${toVersion} is already the primary version of ${aliasName}; deploy a new version to roll out.`, { field: 'toVersion' });
-    }
-    return alias.versionId;
   }
 
   private serial<T>(environment: string, fn: string, task: () => Promise<T>): Promise<T> {

@@ -17,7 +17,7 @@
 //   fresh traffic rather than a window that includes the pause.
 
 import { FlightdeckError } from '../errors';
-import { formatPercent, type GateReading, type Rollout, type RolloutSpec, type RolloutStatus } from '../model';
+import { formatPercent, type GateReading, type Rollout, type RolloutSpec, type RolloutStatus, type VersionMetrics } from '../model';
 import type { RolloutAction } from '../provider';
 
 export interface PlanStep {
@@ -200,6 +200,12 @@ export function transition(rollout: Rollout, decision: Decision, now: number): R
 /** The reading window for the current step: metrics since the step started. */
 export function stepWindowMs(rollout: Rollout, now: number): number {
   return Math.max(1, now - Date.parse(rollout.stepStarted));
+}
+
+/** The rollout's new version's figures among per-version metrics (zeros when it served nothing). */
+export function gateReadingOf(rollout: Rollout, metrics: VersionMetrics[]): GateReading {
+  const mine = metrics.find((m) => m.versionId === rollout.spec.toVersion);
+  return { requests: mine?.requests ?? 0, errorRate: mine?.errorRate ?? 0, p95Ms: mine?.p95Ms ?? 0 };
 }
 
 /** How long until the current step's interval ends (0 when it has). */

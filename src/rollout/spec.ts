@@ -2,7 +2,7 @@
 // complete, validated RolloutSpec. Pure: no I/O. Every error is BAD_REQUEST naming the field.
 
 import { FlightdeckError } from '../errors';
-import { DEFAULT_ALIAS, type RolloutGates, type RolloutSpec, type RolloutStrategy } from '../model';
+import { DEFAULT_ALIAS, type Alias, type RolloutGates, type RolloutSpec, type RolloutStrategy } from '../model';
 import { parsePreset, PRESET_EXAMPLES } from './presets';
 
 /** What a caller may send: any field may be missing; `preset` names CodeDeploy-style steps. */
@@ -51,6 +51,15 @@ export function normaliseSpec(input: unknown, context: SpecContext): RolloutSpec
     spec.mode = oneOf(body.mode, 'mode', ['inPlace', 'recreate'] as const) ?? 'inPlace';
   }
   return spec;
+}
+
+/** The version the alias serves now (its primary): what a rollback returns to. */
+export function stableVersionOf(alias: Alias | undefined, spec: RolloutSpec): number {
+  if (!alias) throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(spec.alias)} does not exist; create it or roll out on live.`, { field: 'alias' });
+  if (alias.versionId === spec.toVersion) {
+    throw new FlightdeckError('BAD_REQUEST', `v${spec.toVersion} is already the primary version of ${spec.alias}; deploy a new version to roll out.`, { field: 'toVersion' });
+  }
+  return alias.versionId;
 }
 
 function gatesOf(value: unknown): RolloutGates {

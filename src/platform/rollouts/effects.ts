@@ -3,7 +3,7 @@
 // batch through the runtime, and gate figures from the runtime's metrics.
 
 import type { GateReading, Rollout } from '../../model';
-import { planOf, stepWindowMs } from '../../rollout/plan';
+import { gateReadingOf, planOf, stepWindowMs } from '../../rollout/plan';
 import type { RolloutEffects } from '../../rollout/runner';
 import { setTrafficWeight, type AliasAccess } from '../../rollout/traffic';
 import type { FunctionRuntime } from '../contracts';
@@ -55,8 +55,5 @@ function slotsOn(runtime: RolloutRuntime, rollout: Rollout, versionId: number): 
 }
 
 function readGates(runtime: RolloutRuntime, rollout: Rollout, now: number): GateReading {
-  const metrics = runtime
-    .metrics(rollout.environment, rollout.function, stepWindowMs(rollout, now))
-    .find((m) => m.versionId === rollout.spec.toVersion);
-  return { requests: metrics?.requests ?? 0, errorRate: metrics?.errorRate ?? 0, p95Ms: metrics?.p95Ms ?? 0 };
+  return gateReadingOf(rollout, runtime.metrics(rollout.environment, rollout.function, stepWindowMs(rollout, now)));
 }

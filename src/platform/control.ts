@@ -1,0 +1,283 @@
+// The control plane: what the /v1 API does, over the durable state, the code store, the event
+// hub and the runtime. Routes translate HTTP to these calls; the rollout engine uses them too
+// (alias updates go through the same ETag-checked path).
+import { FlightdeckError } from '../errors';
+import {
+  DEFAULT_ALIAS,
+  type Alias,
+  type Environment,
+  type FunctionSummary,
+  type ManifestEntry,
+  type RolloutStatus,
+  type Version,
+} from '../model';
+import type { VersionPage } from '../provider';
+import type { FunctionRuntime, StateView } from './contracts';
+import type { EventHub } from './events';
+import { findVersion, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
+import type { DurableState, FunctionRecord } from './state';
+import type { TreeStore } from './trees';
+import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, requireObject, type ConfigDefaults } from './validate';
+
+export type Log = (message: string) => void;
+
+export interface DeployAnswer {
+  version: Version;
+  unchanged: boolean;
+  url: string;
+}
+
+const ACTIVE_ROLLOUT: readonly RolloutStatus[] = ['running', 'paused', 'waiting'];
+const DEFAULT_PAGE = 50;
+
+export interface ControlOptions {
+  state: DurableState;
+  trees: TreeStore;
+  events: EventHub;
+  runtime: FunctionRuntime;
+  baseUrl: string;
+  maxCodeBytes: number;
+  configDefaults: ConfigDefaults;
+  log: Log;
+}
+
+/** What the runtime may see of the state; health reports are persisted in the background. */
+export function createStateView(state: DurableState, trees: TreeStore, log: Log): StateView {
+  return {
+    functionConfig: (env, fn) => state.fn(env, fn)?.versions.at(-1)?.config,
+    getVersion: (env, fn, id) => findVersion(state.fn(env, fn), id),
+    getAlias: (env, fn, name) => state.fn(env, fn)?.aliases.find((a) => a.name === name),
+    codeDir: (tree) => trees.codeDir(tree),
+    setVersionHealth(env, fn, id, health, reason) {
+      state
+        .mutateFunction(env, fn, (current) => {
+          const version = findVersion(current, id);
+          if (!current || !version) throw new FlightdeckError('NOT_FOUND', 'the version no longer exists');
+          version.health = health;
+          if (reason === undefined) delete version.healthReason;
+          else version.healthReason = reason;
+          return { next: current, result: undefined };
+        })
+        .catch((error: Error) => log(`could not record health of ${env}/${fn} v${id}: ${error.message}`));
+    },
+  };
+}
+
+export class ControlPlane {
+  constructor(private readonly o: ControlOptions) {}
+
+  functionUrl(env: string, fn: string): string {
+    return `${this.o.baseUrl}/fn/${encodeURIComponent(env)}/${encodeURIComponent(fn)}/`;
+  }
+
+  // ---- environments ----
+
+  environments(): Environment[] {
+    return this.o.state.environments();
+  }
+
+  environment(name: string): Environment {
+    return this.o.state.requireEnvironment(name);
+  }
+
+  async createEnvironment(raw: unknown): Promise<Environment> {
+    const input = checkNewEnvironment(raw);
+    const environment: Environment = {
+      name: input.name,
+      kind: input.kind,
+      protected: input.protected ?? false,
+      ...(input.owner !== undefined ? { owner: input.owner } : {}),
+      ...(input.branch !== undefined ? { branch: input.branch } : {}),
+      created: new Date().toISOString(),
+    };
+    await this.o.state.createEnvironment(environment);
+    this.o.events.emit({ type: 'environment.created', environment: environment.name });
+    return environment;
+  }
+
+  async deleteEnvironment(name: string, confirm: string | undefined): Promise<void> {
+    await this.o.state.deleteEnvironment(name, (env) => {
+      if (env.protected && confirm !== name) {
+        throw new FlightdeckError('CONFLICT', `Environment ${JSON.stringify(name)} is protected; pass ?confirm=${name} to delete it.`, {
+          field: 'confirm',
+        });
+      }
+    });
+    await this.o.runtime.stopEnvironment(name);
+    this.o.events.emit({ type: 'environment.deleted', environment: name });
+  }
+
+  // ---- functions ----
+
+  requireFunction(env: string, fn: string): FunctionRecord {
+    return this.o.state.requireFunction(env, fn);
+  }
+
+  summaries(env: string): FunctionSummary[] {
+    return this.o.state.functions(env).map((record) => this.summaryOf(env, record));
+  }
+
+  summary(env: string, fn: string): FunctionSummary {
+    return this.summaryOf(env, this.o.state.requireFunction(env, fn));
+  }
+
+  private summaryOf(env: string, record: FunctionRecord): FunctionSummary {
+    const latest = record.versions.at(-1)!;
+    const rollout = record.rollouts.at(-1);
+    return {
+      environment: env,
+      name: record.name,
+      config: latest.config,
+      latestVersion: latest.id,
+      aliases: record.aliases,
+      instances: this.o.runtime.instances(env, record.name),
+      url: this.functionUrl(env, record.name),
+      ...(rollout && ACTIVE_ROLLOUT.includes(rollout.status) ? { rollout } : {}),
+    };
+  }
+
+  /**
+   * Checks code and config, publishes a version (or finds it unchanged), moves `live` outside
+   * production and answers once warm instances serve the new code.
+   */
+  async deploy(env: string, fn: string, raw: unknown): Promise<DeployAnswer> {
+    checkDnsName(fn, 'function');
+    const environment = this.o.state.requireEnvironment(env);
+    const body = requireObject(raw, 'body');
+    const config = normaliseConfig(body.config, this.o.configDefaults);
+    const tree = await this.o.trees.resolve(body);
+    const size = tree.entries.reduce((sum, e) => sum + e.size, 0);
+    if (size > this.o.maxCodeBytes) {
+      throw new FlightdeckError('PAYLOAD_TOO_LARGE', `The code is ${size} bytes, over the platform's limit of ${this.o.maxCodeBytes} bytes; leave build output and large assets out of the function's folder.`, {
+        field: 'files',
+      });
+    }
+    const missing = await this.o.trees.missingBlobs(tree);
+    if (missing.length > 0) {
+      throw new FlightdeckError('BLOBS_MISSING', `${missing.length} file(s) of this deploy are not uploaded; PUT /v1/blobs/<sha256> each one in \`missing\`, then deploy again.`, {
+        missing,
+      });
+    }
+    await this.o.trees.put(tree);
+    const meta = {
+      description: optionalText(body.description, 'description'),
+      branch: optionalText(body.branch, 'branch'),
+      commit: optionalText(body.commit, 'commit'),
+    };
+    const input = { environment: env, fn, config, tree, meta, moveLive: environment.kind !== 'production', now: new Date().toISOString() };
+    const outcome = await this.o.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
+    this.announce(env, fn, outcome);
+    await this.serveNewVersion(env, fn, outcome);
+    return { version: outcome.version, unchanged: outcome.unchanged, url: this.functionUrl(env, fn) };
+  }
+
+  private announce(env: string, fn: string, outcome: PublishOutcome): void {
+    if (outcome.unchanged) return;
+    const emit = this.o.events.emit;
+    const base = { environment: env, function: fn };
+    if (outcome.configChanged) emit({ type: 'function.updated', ...base });
+    if (outcome.codeChanged) emit({ type: 'code.updated', ...base, versionId: outcome.version.id });
+    emit({ type: 'version.published', ...base, versionId: outcome.version.id, version: outcome.version });
+    if (outcome.live) emit({ type: 'alias.updated', ...base, alias: outcome.live });
+  }
+
+  private async serveNewVersion(env: string, fn: string, outcome: PublishOutcome): Promise<void> {
+    const { runtime, log } = this.o;
+    try {
+      if (outcome.live && outcome.previousPrimary !== undefined) {
+        await runtime.upgrade(env, fn, outcome.version.id, { fromVersion: outcome.previousPrimary });
+      }
+      await runtime.ensureMinimum(env, fn);
+    } catch (error) {
+      // The version is published either way; its health tells whether it serves.
+      log(`${env}/${fn} v${outcome.version.id}: instances did not come up: ${(error as Error).message}`);
+    }
+  }
+
+  // ---- versions and code ----
+
+  versionPage(env: string, fn: string, limit = DEFAULT_PAGE, before?: number): VersionPage {
+    const versions = this.o.state.requireFunction(env, fn).versions;
+    const older = before === undefined ? versions : versions.filter((v) => v.id < before);
+    const page = older.slice(-limit).reverse();
+    const oldest = page.at(-1);
+    return { versions: page, ...(oldest && oldest.id > versions[0].id ? { nextBefore: oldest.id } : {}) };
+  }
+
+  version(env: string, fn: string, id: number): Version {
+    const version = findVersion(this.o.state.requireFunction(env, fn), id);
+    if (!version) throw new FlightdeckError('NOT_FOUND', `Version ${id} of ${env}/${fn} does not exist.`, { field: 'version' });
+    return version;
+  }
+
+  async files(env: string, fn: string, versionId?: number): Promise<{ tree: string; files: ManifestEntry[] }> {
+    const version = versionId === undefined ? this.o.state.requireFunction(env, fn).versions.at(-1)! : this.version(env, fn, versionId);
+    const files = await this.o.trees.get(version.tree);
+    if (!files) throw new FlightdeckError('INTERNAL', `Code tree ${version.tree} of ${env}/${fn} v${version.id} is missing from the store.`);
+    return { tree: version.tree, files };
+  }
+
+  async file(env: string, fn: string, versionId: number, path: string): Promise<ManifestEntry> {
+    const { files } = await this.files(env, fn, versionId);
+    const entry = files.find((f) => f.path === path);
+    if (!entry) throw new FlightdeckError('NOT_FOUND', `Version ${versionId} of ${env}/${fn} has no file ${JSON.stringify(path)}.`, { field: 'path' });
+    return entry;
+  }
+
+  // ---- aliases ----
+
+  aliases(env: string, fn: string): Alias[] {
+    return this.o.state.requireFunction(env, fn).aliases;
+  }
+
+  alias(env: string, fn: string, name: string): Alias {
+    const alias = this.aliases(env, fn).find((a) => a.name === name);
+    if (!alias) throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(name)} of ${env}/${fn} does not exist.`, { field: 'alias' });
+    return alias;
+  }
+
+  /** Creates or updates an alias; a stale `ifMatch` fails with PRECONDITION_FAILED. */
+  async updateAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string): Promise<Alias> {
+    checkAliasName(name);
+    this.o.state.requireFunction(env, fn);
+    const now = new Date().toISOString();
+    const alias = await this.o.state.mutateFunction(env, fn, (current) => updateAliasRecord(current, name, update, ifMatch, now));
+    this.o.events.emit({ type: 'alias.updated', environment: env, function: fn, alias });
+    this.o.runtime.ensureMinimum(env, fn).catch((error: Error) => this.o.log(`${env}/${fn}: ensureMinimum failed: ${error.message}`));
+    return alias;
+  }
+
+  async deleteAlias(env: string, fn: string, name: string): Promise<void> {
+    if (name === DEFAULT_ALIAS) {
+      throw new FlightdeckError('CONFLICT', `The ${DEFAULT_ALIAS} alias serves the function's URL and cannot be deleted; point it elsewhere instead.`, {
+        field: 'alias',
+      });
+    }
+    await this.o.state.mutateFunction(env, fn, (current) => {
+      if (!current?.aliases.some((a) => a.name === name)) {
+        throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(name)} of ${env}/${fn} does not exist.`, { field: 'alias' });
+      }
+      current.aliases = current.aliases.filter((a) => a.name !== name);
+      return { next: current, result: undefined };
+    });
+    this.o.events.emit({ type: 'function.updated', environment: env, function: fn });
+  }
+
+  /** Starts `min` instances of every function that keeps some warm (after a platform start). */
+  async warmAll(): Promise<void> {
+    for (const env of this.o.state.environments()) {
+      for (const record of this.o.state.functions(env.name)) {
+        if ((record.versions.at(-1)?.config.instances.min ?? 0) === 0) continue;
+        await this.o.runtime
+          .ensureMinimum(env.name, record.name)
+          .catch((error: Error) => this.o.log(`${env.name}/${record.name}: could not start warm instances: ${error.message}`));
+      }
+    }
+  }
+}
+
+function optionalText(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new FlightdeckError('BAD_REQUEST', `${field} must be a string.`, { field });
+  return value;
+}

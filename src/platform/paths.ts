@@ -1,0 +1,35 @@
+// Where everything lives inside the state folder. One place, so a layout change is one edit.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface HomeLayout {
+  home: string;
+  /** Discovery file clients read to find the running platform. */
+  discovery: string;
+  /** Content-addressed file contents, `blobs/ab/abcdef…`. */
+  blobs: string;
+  /** Canonical manifests by hash, `trees/<hash>.json`. */
+  trees: string;
+  /** Materialised code trees the runtime starts functions from (a cache rebuilt from blobs). */
+  code: string;
+  /** Environments, functions, versions, aliases, rollouts. */
+  state: string;
+  /** Temp files before their atomic rename; emptied on every start. */
+  tmp: string;
+}
+
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FLIGHTDECK_HOME || join(homedir(), '.flightdeck');
+}
+
+export function homeLayout(home: string): HomeLayout {
+  return {
+    home,
+    discovery: join(home, 'platform.json'),
+    blobs: join(home, 'blobs'),
+    trees: join(home, 'trees'),
+    code: join(home, 'code'),
+    state: join(home, 'state'),
+    tmp: join(home, 'tmp'),
+  };
+}

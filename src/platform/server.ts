@@ -1,0 +1,183 @@
+// Starts the local platform inside the current process: state folder, durable state, code
+// store, runtime, rollout engine and one loopback HTTP server for the control API (/v1, token)
+// and the gateway (/fn, no token). The platform process (main.ts) and `flightdeck serve` both
+// call startPlatform.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FlightdeckError } from '../errors';
+import { BlobStore } from './blobs';
+import { ControlPlane, createStateView, type Log } from './control';
+import { discoveryIsLive, readDiscovery, removeDiscovery, writeDiscovery } from './discovery';
+import { EventHub } from './events';
+import { Router, sendError } from './http';
+import { defaultHome, homeLayout, type HomeLayout } from './paths';
+import { RolloutEngine } from './rollouts';
+import { controlRoutes } from './routes';
+import { createRuntime } from './runtime';
+import { DurableState } from './state';
+import { TreeStore } from './trees';
+
+export const DEFAULT_PORT = 7420;
+const HOST = '127.0.0.1';
+const MIB = 1024 * 1024;
+const PLATFORM_VERSION = '0.1.0';
+
+export interface PlatformOptions {
+  /** State folder; default $FLIGHTDECK_HOME or ~/.flightdeck. */
+  home?: string;
+  /** Default 7420; 0 picks a free port; a busy port falls back to a free one. */
+  port?: number;
+  idleTimeoutMs?: number;
+  queueTimeoutMs?: number;
+  warmPool?: number;
+  /** Default 64 MiB. */
+  maxBlobBytes?: number;
+  /** Total size of one function's code; default 512 MiB. */
+  maxCodeBytes?: number;
+  runtimeScript?: string;
+  /** Interval of the SSE keep-alive comment; default 15 s. */
+  heartbeatMs?: number;
+  log?: Log;
+}
+
+export interface RunningPlatform {
+  url: string;
+  token: string;
+  home: string;
+  /** Stops instances, closes connections and removes the discovery file. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
+  const log = options.log ?? ((message: string) => process.stderr.write(`[platform] ${message}\n`));
+  const layout = homeLayout(options.home ?? defaultHome());
+  await prepareHome(layout);
+
+  const state = await DurableState.open(layout.state, layout.tmp);
+  const blobs = new BlobStore(layout.blobs, layout.tmp, options.maxBlobBytes ?? 64 * MIB);
+  const trees = new TreeStore(layout.trees, layout.code, layout.tmp, blobs);
+  const events = new EventHub();
+  const server = createServer();
+  const port = await listen(server, options.port ?? DEFAULT_PORT, log);
+  const url = `http://${HOST}:${port}`;
+
+  const view = createStateView(state, trees, log);
+  const runtime = createRuntime(view, events.emit, {
+    home: layout.home,
+    idleTimeoutMs: options.idleTimeoutMs,
+    queueTimeoutMs: options.queueTimeoutMs,
+    warmPool: options.warmPool,
+    runtimeScript: options.runtimeScript,
+  });
+  const control = new ControlPlane({
+    state,
+    trees,
+    events,
+    runtime,
+    baseUrl: url,
+    maxCodeBytes: options.maxCodeBytes ?? 512 * MIB,
+    configDefaults: { idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000 },
+    log,
+  });
+  const rollouts = new RolloutEngine({
+    store: {
+      functionConfig: view.functionConfig,
+      getVersion: view.getVersion,
+      getAlias: view.getAlias,
+      updateAlias: (env, fn, name, update, etag) => control.updateAlias(env, fn, name, update, etag),
+      rollouts: (env, fn) => state.rollouts(env, fn),
+      latestRollouts: () => state.latestRollouts(),
+      saveRollout: (rollout) => state.saveRollout(rollout),
+    },
+    runtime,
+    emit: events.emit,
+  });
+
+  const token = randomBytes(32).toString('base64url');
+  const started = new Date().toISOString();
+  const router = new Router().add(
+    controlRoutes({
+      control,
+      blobs,
+      events,
+      runtime,
+      rollouts,
+      log,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      health: () => ({ ok: true, pid: process.pid, version: PLATFORM_VERSION, started }),
+    }),
+  );
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const requestUrl = new URL(req.url ?? '/', url);
+    if (requestUrl.pathname.startsWith('/fn/')) return runtime.handleGateway(req, res);
+    if (!authorized(req, token)) {
+      req.resume();
+      return sendError(res, new FlightdeckError('UNAUTHORIZED', `Send the token from ${layout.discovery} as "Authorization: Bearer <token>".`));
+    }
+    void router.handle(req, res, requestUrl);
+  });
+
+  await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started }, layout.tmp);
+  events.emit({ type: 'platform.started' });
+  log(`listening on ${url} (state in ${layout.home})`);
+  void control.warmAll();
+  rollouts.resume().catch((error: Error) => log(`could not resume rollouts: ${error.message}`));
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    rollouts.close();
+    server.close();
+    server.closeAllConnections();
+    await runtime.close();
+    await state.idle();
+    await removeDiscovery(layout.discovery, process.pid);
+  };
+  return { url, token, home: layout.home, close: () => (closing ??= close()) };
+}
+
+/** Creates the folders; refuses when the discovery file names a platform that still answers. */
+async function prepareHome(layout: HomeLayout): Promise<void> {
+  await mkdir(layout.home, { recursive: true, mode: 0o700 });
+  const existing = await readDiscovery(layout.discovery);
+  if (existing && existing.pid !== process.pid && (await discoveryIsLive(existing))) {
+    throw new FlightdeckError(
+      'CONFLICT',
+      `A Flightdeck platform is already running at ${existing.url} (pid ${existing.pid}) with state folder ${layout.home}; stop it first, or start this one with another --home.`,
+    );
+  }
+  // Leftovers of writes a crash interrupted: never renamed into place, so never part of the state.
+  await rm(layout.tmp, { recursive: true, force: true });
+  for (const dir of [layout.tmp, layout.blobs, layout.trees, layout.code, layout.state]) await mkdir(dir, { recursive: true });
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer (\S+)$/i.exec(header);
+  if (!match) return false;
+  const given = Buffer.from(match[1]);
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function listenOnce(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, HOST, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+async function listen(server: Server, port: number, log: Log): Promise<number> {
+  try {
+    return await listenOnce(server, port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw error;
+    log(`port ${port} is busy; using a free port instead`);
+    return listenOnce(server, 0);
+  }
+}

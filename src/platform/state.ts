@@ -1,0 +1,181 @@
+// The durable state: environments and, per function, one record holding its versions, aliases
+// and rollouts. Each function record is one file rewritten atomically, so a deploy (new version
+// + `live` moved) or an alias update lands wholly or not at all, whenever the process dies.
+// Reads come from memory; every mutation goes through one queue, so read-modify-write cycles
+// never interleave.
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FlightdeckError } from '../errors';
+import type { Alias, Environment, Rollout, Version } from '../model';
+import { fsyncDir, readJsonIfExists, SerialQueue, tempPath, writeJsonAtomic } from './store';
+
+export interface FunctionRecord {
+  name: string;
+  created: string;
+  /** Ascending by id: 1, 2, 3 … The last one holds the function's latest code and config. */
+  versions: Version[];
+  aliases: Alias[];
+  /** Oldest first; the last is the active or most recent rollout. */
+  rollouts: Rollout[];
+}
+
+interface EnvironmentEntry {
+  environment: Environment;
+  functions: Map<string, FunctionRecord>;
+}
+
+/** Rollout records kept per function; older ones are dropped so the record stays small. */
+const ROLLOUT_HISTORY = 20;
+
+export class DurableState {
+  private readonly queue = new SerialQueue();
+
+  private constructor(
+    private readonly root: string,
+    private readonly tmpDir: string,
+    private readonly envs: Map<string, EnvironmentEntry>,
+  ) {}
+
+  static async open(root: string, tmpDir: string): Promise<DurableState> {
+    await mkdir(root, { recursive: true });
+    const envs = new Map<string, EnvironmentEntry>();
+    for (const name of (await readdir(root)).sort()) {
+      const entry = await loadEnvironment(join(root, name));
+      if (entry) envs.set(name, entry);
+    }
+    return new DurableState(root, tmpDir, envs);
+  }
+
+  // ---- reads ----
+
+  environments(): Environment[] {
+    return [...this.envs.values()].map((e) => e.environment);
+  }
+
+  environment(name: string): Environment | undefined {
+    return this.envs.get(name)?.environment;
+  }
+
+  requireEnvironment(name: string): Environment {
+    const env = this.environment(name);
+    if (!env) throw new FlightdeckError('NOT_FOUND', `Environment ${JSON.stringify(name)} does not exist; create it first.`);
+    return env;
+  }
+
+  functions(env: string): FunctionRecord[] {
+    this.requireEnvironment(env);
+    return [...this.envs.get(env)!.functions.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  fn(env: string, fn: string): FunctionRecord | undefined {
+    return this.envs.get(env)?.functions.get(fn);
+  }
+
+  requireFunction(env: string, fn: string): FunctionRecord {
+    this.requireEnvironment(env);
+    const record = this.fn(env, fn);
+    if (!record) throw new FlightdeckError('NOT_FOUND', `Function ${JSON.stringify(fn)} does not exist in environment ${JSON.stringify(env)}; deploy it first.`);
+    return record;
+  }
+
+  // ---- mutations (queued) ----
+
+  createEnvironment(environment: Environment): Promise<Environment> {
+    return this.queue.run(async () => {
+      if (this.envs.has(environment.name)) {
+        throw new FlightdeckError('CONFLICT', `Environment ${JSON.stringify(environment.name)} already exists.`, { field: 'name' });
+      }
+      const dir = join(this.root, environment.name);
+      await mkdir(join(dir, 'functions'), { recursive: true });
+      await writeJsonAtomic(join(dir, 'environment.json'), environment, this.tmpDir);
+      this.envs.set(environment.name, { environment, functions: new Map() });
+      return environment;
+    });
+  }
+
+  /** Renames the folder out of the state first (one atomic step), then deletes it at leisure. */
+  deleteEnvironment(name: string, check: (environment: Environment) => void): Promise<void> {
+    return this.queue.run(async () => {
+      check(this.requireEnvironment(name));
+      const trash = tempPath(this.tmpDir, `deleted-${name}`);
+      await rename(join(this.root, name), trash);
+      await fsyncDir(this.root);
+      this.envs.delete(name);
+      await rm(trash, { recursive: true, force: true });
+    });
+  }
+
+  /**
+   * The one read-modify-write path for a function: `change` gets a private copy of the current
+   * record (undefined for a new function) and returns the next record plus a result. Throwing
+   * from `change` writes nothing; returning the same copy unchanged skips the write.
+   */
+  mutateFunction<T>(
+    env: string,
+    fn: string,
+    change: (current: FunctionRecord | undefined) => { next: FunctionRecord; result: T },
+  ): Promise<T> {
+    return this.queue.run(async () => {
+      this.requireEnvironment(env);
+      const current = this.fn(env, fn);
+      const copy = current && structuredClone(current);
+      const { next, result } = change(copy);
+      if (JSON.stringify(next) !== JSON.stringify(current)) {
+        await writeJsonAtomic(this.functionFile(env, fn), next, this.tmpDir);
+        this.envs.get(env)!.functions.set(fn, next);
+      }
+      return result;
+    });
+  }
+
+  saveRollout(rollout: Rollout): Promise<void> {
+    return this.mutateFunction(rollout.environment, rollout.function, (current) => {
+      if (!current) throw new FlightdeckError('NOT_FOUND', `Function ${rollout.function} does not exist in ${rollout.environment}.`);
+      const others = current.rollouts.filter((r) => r.id !== rollout.id);
+      current.rollouts = [...others, rollout].slice(-ROLLOUT_HISTORY);
+      return { next: current, result: undefined };
+    });
+  }
+
+  rollouts(env: string, fn: string): Rollout[] {
+    return this.fn(env, fn)?.rollouts ?? [];
+  }
+
+  /** Every function's most recent rollout, so active ones resume after a restart. */
+  latestRollouts(): Rollout[] {
+    return [...this.envs.values()].flatMap((e) => [...e.functions.values()].flatMap((f) => f.rollouts.slice(-1)));
+  }
+
+  /** Resolves when every mutation queued so far is on disk. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private functionFile(env: string, fn: string): string {
+    return join(this.root, env, 'functions', `${fn}.json`);
+  }
+}
+
+/** An environment folder without its environment.json is a create that never finished: skip it. */
+async function loadEnvironment(dir: string): Promise<EnvironmentEntry | undefined> {
+  const environment = await readStateFile<Environment>(join(dir, 'environment.json'));
+  if (!environment) return undefined;
+  const functions = new Map<string, FunctionRecord>();
+  const files = await readdir(join(dir, 'functions')).catch(() => [] as string[]);
+  for (const file of files.filter((f) => f.endsWith('.json')).sort()) {
+    const record = await readStateFile<FunctionRecord>(join(dir, 'functions', file));
+    if (record) functions.set(record.name, record);
+  }
+  return { environment, functions };
+}
+
+async function readStateFile<T>(file: string): Promise<T | undefined> {
+  try {
+    return await readJsonIfExists<T>(file);
+  } catch (error) {
+    throw new FlightdeckError(
+      'INTERNAL',
+      `State file ${file} cannot be read (${(error as Error).message}); move it aside to start without it.`,
+    );
+  }
+}

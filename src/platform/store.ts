@@ -1,0 +1,81 @@
+// Crash-safe file writes: a reader (or a restart after kill -9) sees the old file or the new
+// one, never a torn one. Temp file in the same file system, fsync, rename, fsync the folder so
+// the rename itself is durable.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export function tempPath(tmpDir: string, label: string): string {
+  return join(tmpDir, `${basename(label)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  tmpDir: string,
+  mode = 0o644,
+): Promise<void> {
+  const temp = tempPath(tmpDir, file);
+  const handle = await open(temp, 'w', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await moveIntoPlace(temp, file);
+}
+
+/** Renames a finished temp file or folder into place and makes the rename durable. */
+export async function moveIntoPlace(temp: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  try {
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  await fsyncDir(dirname(target));
+}
+
+export async function writeJsonAtomic(file: string, value: unknown, tmpDir: string, mode?: number): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(value, null, 1) + '\n', tmpDir, mode);
+}
+
+/** The parsed file, or undefined when it does not exist. */
+export async function readJsonIfExists<T>(file: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return JSON.parse(text) as T;
+}
+
+/** Runs tasks one after another, so no two read-modify-write cycles ever interleave. */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Resolves once everything queued so far has finished. */
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+}

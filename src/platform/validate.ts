@@ -1,0 +1,252 @@
+// Input checks for the control API. Each failure is a BAD_REQUEST naming the field and saying
+// what a good value looks like; nothing here touches state.
+import { FlightdeckError } from '../errors';
+import {
+  ENVIRONMENT_KINDS,
+  type AliasUpdate,
+  type EnvironmentKind,
+  type FunctionConfig,
+  type InstanceLimits,
+  type ManifestEntry,
+} from '../model';
+import type { NewEnvironment } from '../provider';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Never all digits: `/fn/env/fn:12/` means version 12, not an alias. */
+const ALIAS_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HANDLER = /^[^\s]+\.[A-Za-z_$][\w$]*$/;
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+function bad(field: string, message: string): FlightdeckError {
+  return new FlightdeckError('BAD_REQUEST', message, { field });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function requireObject(value: unknown, field: string): Record<string, unknown> {
+  if (!isRecord(value)) throw bad(field, `${field} must be a JSON object.`);
+  return value;
+}
+
+export function checkDnsName(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !DNS_LABEL.test(value)) {
+    throw bad(
+      field,
+      `${field} ${JSON.stringify(value)} is not DNS-safe: use 1–63 lowercase letters, digits and '-', starting and ending with a letter or digit.`,
+    );
+  }
+  return value;
+}
+
+export function checkAliasName(value: unknown, field = 'alias'): string {
+  if (typeof value !== 'string' || !ALIAS_NAME.test(value)) {
+    throw bad(field, `Alias name ${JSON.stringify(value)} is invalid: use a lowercase letter, then up to 62 lowercase letters, digits, '-' or '_'.`);
+  }
+  return value;
+}
+
+export function checkSha256(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !SHA256.test(value)) {
+    throw bad(field, `${field} must be a sha256 digest: 64 lowercase hex characters.`);
+  }
+  return value;
+}
+
+function optionalString(body: Record<string, unknown>, key: string, field = key): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw bad(field, `${field} must be a string.`);
+  return value;
+}
+
+export function checkNewEnvironment(raw: unknown): NewEnvironment {
+  const body = requireObject(raw, 'body');
+  const kind = body.kind;
+  if (typeof kind !== 'string' || !ENVIRONMENT_KINDS.includes(kind as EnvironmentKind)) {
+    throw bad('kind', `kind must be one of ${ENVIRONMENT_KINDS.join(', ')}.`);
+  }
+  if (body.protected !== undefined && typeof body.protected !== 'boolean') {
+    throw bad('protected', 'protected must be true or false.');
+  }
+  return {
+    name: checkDnsName(body.name, 'name'),
+    kind: kind as EnvironmentKind,
+    protected: body.protected === true,
+    owner: optionalString(body, 'owner'),
+    branch: optionalString(body, 'branch'),
+  };
+}
+
+/** A relative POSIX path that stays inside the code tree. */
+export function checkManifestPath(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw bad(field, `${field}: a file path must be a non-empty string.`);
+  const shown = JSON.stringify(value);
+  if (value.includes('\0')) throw bad(field, `Path ${shown} contains a NUL character.`);
+  if (value.includes('\\')) throw bad(field, `Path ${shown} contains a backslash; use '/' between folders.`);
+  if (value.startsWith('/')) throw bad(field, `Path ${shown} is absolute; paths must be relative to the function's folder.`);
+  for (const segment of value.split('/')) {
+    if (segment === '') throw bad(field, `Path ${shown} has an empty segment ('//' or a trailing '/').`);
+    if (segment === '.' || segment === '..') throw bad(field, `Path ${shown} has a '${segment}' segment; paths may not leave or re-enter folders.`);
+  }
+  return value;
+}
+
+function checkNonNegativeInteger(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw bad(field, `${field} must be a whole number ≥ 0.`);
+  }
+  return value;
+}
+
+export function checkManifestEntry(raw: unknown, field: string): ManifestEntry {
+  const entry = requireObject(raw, field);
+  const mode = entry.mode === undefined ? 0o644 : checkNonNegativeInteger(entry.mode, `${field}.mode`);
+  if (mode > 0o777) throw bad(`${field}.mode`, `${field}.mode must be permission bits (0–0o777).`);
+  return {
+    path: checkManifestPath(entry.path, `${field}.path`),
+    sha256: checkSha256(entry.sha256, `${field}.sha256`),
+    size: checkNonNegativeInteger(entry.size, `${field}.size`),
+    mode,
+  };
+}
+
+export function checkManifestList(raw: unknown, field: string): ManifestEntry[] {
+  if (!Array.isArray(raw)) throw bad(field, `${field} must be an array of manifest entries.`);
+  return raw.map((entry, i) => checkManifestEntry(entry, `${field}[${i}]`));
+}
+
+/** No two entries with one path, and no path that is both a file and a folder. */
+export function checkTreeShape(entries: readonly ManifestEntry[]): void {
+  const files = new Set<string>();
+  for (const { path } of entries) {
+    if (files.has(path)) throw bad('files', `Path ${JSON.stringify(path)} appears twice in the manifest.`);
+    files.add(path);
+  }
+  for (const { path } of entries) {
+    const segments = path.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const folder = segments.slice(0, i).join('/');
+      if (files.has(folder)) {
+        throw bad('files', `Path ${JSON.stringify(folder)} is a file, but ${JSON.stringify(path)} needs it to be a folder.`);
+      }
+    }
+  }
+}
+
+export interface ConfigDefaults {
+  idleTimeoutMs: number;
+}
+
+function integerIn(value: unknown, field: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw bad(field, `${field} must be a whole number ≥ ${min}.`);
+  }
+  return value;
+}
+
+function checkInstances(raw: unknown, defaults: ConfigDefaults): InstanceLimits {
+  const body = raw === undefined ? {} : requireObject(raw, 'config.instances');
+  const min = integerIn(body.min, 'config.instances.min', 0, 0);
+  const max = integerIn(body.max, 'config.instances.max', 1, Math.max(min, 10));
+  if (min > max) throw bad('config.instances.min', `config.instances.min (${min}) exceeds config.instances.max (${max}).`);
+  return {
+    min,
+    max,
+    concurrency: integerIn(body.concurrency, 'config.instances.concurrency', 1, 10),
+    idleTimeoutMs: integerIn(body.idleTimeoutMs, 'config.instances.idleTimeoutMs', 0, defaults.idleTimeoutMs),
+  };
+}
+
+function checkEnvVars(raw: unknown): Record<string, string> {
+  if (raw === undefined) return {};
+  const body = requireObject(raw, 'config.env');
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(body).sort()) {
+    if (!ENV_VAR.test(key)) throw bad(`config.env.${key}`, `Environment variable name ${JSON.stringify(key)} is invalid: use letters, digits and '_', not starting with a digit.`);
+    if (typeof body[key] !== 'string') throw bad(`config.env.${key}`, `config.env.${key} must be a string.`);
+    sorted[key] = body[key] as string;
+  }
+  return sorted;
+}
+
+type EntryPoint = Pick<FunctionConfig, 'runtime' | 'handler' | 'command'>;
+
+function checkEntryPoint(body: Record<string, unknown>): EntryPoint {
+  if (body.runtime === 'nodejs') {
+    const handler = body.handler ?? 'index.handler';
+    if (typeof handler !== 'string' || !HANDLER.test(handler)) {
+      throw bad('config.handler', 'config.handler must look like <file>.<export>, e.g. index.handler.');
+    }
+    return { runtime: 'nodejs', handler };
+  }
+  if (body.runtime === 'custom') {
+    const command = body.command;
+    if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string' && part !== '')) {
+      throw bad('config.command', 'config.command must be a non-empty array of strings (the program and its arguments).');
+    }
+    return { runtime: 'custom', command: [...(command as string[])] };
+  }
+  throw bad('config.runtime', 'config.runtime must be "nodejs" or "custom".');
+}
+
+/**
+ * A complete config with defaults filled in and keys in one fixed order, so two deploys of the
+ * same settings compare equal as JSON.
+ */
+export function normaliseConfig(raw: unknown, defaults: ConfigDefaults): FunctionConfig {
+  const body = requireObject(raw, 'config');
+  return {
+    ...checkEntryPoint(body),
+    instances: checkInstances(body.instances, defaults),
+    env: checkEnvVars(body.env),
+    timeoutMs: integerIn(body.timeoutMs, 'config.timeoutMs', 1, DEFAULT_TIMEOUT_MS),
+  };
+}
+
+/** Alias updates: the primary and every weighted key an existing version, weights 0–1 summing ≤ 1. */
+export function checkAliasUpdate(raw: unknown, versionExists: (id: number) => boolean): AliasUpdate {
+  const body = requireObject(raw, 'body');
+  const versionId = body.versionId;
+  if (typeof versionId !== 'number' || !Number.isSafeInteger(versionId) || !versionExists(versionId)) {
+    throw bad('versionId', `versionId ${JSON.stringify(versionId)} is not an existing version of this function.`);
+  }
+  const weights = body.additionalVersionWeight === undefined ? {} : body.additionalVersionWeight;
+  if (!isRecord(weights)) throw bad('additionalVersionWeight', 'additionalVersionWeight must be an object of version id → weight.');
+  const checked: Record<string, number> = {};
+  let sum = 0;
+  for (const [key, weight] of Object.entries(weights)) {
+    const field = `additionalVersionWeight.${key}`;
+    if (!/^[1-9]\d*$/.test(key) || !versionExists(Number(key))) {
+      throw bad(field, `${field}: ${JSON.stringify(key)} is not an existing version of this function.`);
+    }
+    if (Number(key) === versionId) throw bad(field, `${field}: version ${key} is already the primary (versionId); list other versions only.`);
+    if (typeof weight !== 'number' || !Number.isFinite(weight)) throw bad(field, `${field} must be a number between 0 and 1.`);
+    if (weight < 0 || weight > 1) throw bad(field, `${field} is ${weight}; a weight must be between 0 and 1.`);
+    checked[key] = weight;
+    sum += weight;
+  }
+  // A tolerance for sums like 0.1 + 0.2 that land a hair above a legitimate total.
+  if (sum > 1 + 1e-9) throw bad('additionalVersionWeight', `additionalVersionWeight sums to ${sum}; the weights must sum to at most 1.`);
+  const description = optionalString(body, 'description');
+  return { versionId, additionalVersionWeight: checked, ...(description !== undefined ? { description } : {}) };
+}
+
+/** A query parameter that must be a whole number when present. */
+export function queryInteger(query: URLSearchParams, name: string, min: number): number | undefined {
+  const text = query.get(name);
+  if (text === null || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) throw bad(name, `Query parameter ${name} must be a whole number ≥ ${min}.`);
+  return value;
+}
+
+export function pathInteger(text: string, field: string): number {
+  if (!/^[1-9]\d{0,15}$/.test(text)) throw bad(field, `${field} must be a positive whole number, not ${JSON.stringify(text)}.`);
+  return Number(text);
+}

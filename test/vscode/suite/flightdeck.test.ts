@@ -132,6 +132,7 @@ suite('Flightdeck in VS Code', () => {
   test('a canary rollout of v2 reaches 100% and the status bar follows it', async function () {
     this.timeout(120_000);
     const traffic = keepRequesting(url);
+    let failures: string[];
     try {
       await vscode.commands.executeCommand('flightdeck.startRollout', {
         environment: env.name,
@@ -168,8 +169,9 @@ suite('Flightdeck in VS Code', () => {
       const served = await get(url);
       assert.equal(served.version, '2');
     } finally {
-      assert.deepEqual(await traffic.stop(), [], 'requests failed during the rollout');
+      failures = await traffic.stop();
     }
+    assert.deepEqual(failures, [], 'requests failed during the rollout');
   });
 });
 

@@ -1,0 +1,172 @@
+// Runs inside a warm Node.js runtime process: listens on a loopback port straight away (so a cold
+// start only pays for loading the user's code), then on `load` becomes one function version and
+// turns each HTTP request into a handler(event, context) call.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isUtf8 } from 'node:buffer';
+import type { AddressInfo } from 'node:net';
+import type { FromChildMessage, LoadMessage } from './protocol';
+
+export interface FunctionEvent {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingMessage['headers'];
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+export interface FunctionContext {
+  requestId: string;
+  functionName: string;
+  environment: string;
+  version: number;
+}
+
+interface FunctionResult {
+  statusCode: number;
+  headers?: Record<string, string | string[]>;
+  body?: unknown;
+  isBase64Encoded?: boolean;
+}
+
+type Handler = (event: FunctionEvent, context: FunctionContext) => unknown;
+
+interface LoadedFunction {
+  handler: Handler;
+  message: LoadMessage;
+}
+
+const MODULE_EXTENSIONS = ['.js', '.cjs', '.mjs'];
+
+// esbuild would turn a literal import() into require(); ES modules need the real loader.
+const importModule = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
+
+export function runFunctionHost(): void {
+  let loaded: LoadedFunction | undefined;
+  const server = createServer((req, res) => {
+    if (loaded) serve(loaded, req, res);
+    else sendText(res, 503, 'This runtime process has not loaded a function yet.');
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(0, '127.0.0.1', () => send({ type: 'listening', port: (server.address() as AddressInfo).port }));
+  // The platform owns this process: when its IPC channel goes (even after kill -9), go too.
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (message: LoadMessage) => {
+    if (message.type !== 'load' || loaded) return;
+    loadFunction(message).then(
+      (handler) => {
+        loaded = { handler, message };
+        send({ type: 'loaded' });
+      },
+      (error: unknown) => send({ type: 'failed', message: errorText(error) }),
+    );
+  });
+}
+
+async function loadFunction(message: LoadMessage): Promise<Handler> {
+  process.chdir(message.codeDir);
+  Object.assign(process.env, message.env);
+  const dot = message.handler.lastIndexOf('.');
+  if (dot <= 0) throw new Error(`handler "${message.handler}" must be <file>.<export>, e.g. index.handler`);
+  const base = message.handler.slice(0, dot);
+  const exportName = message.handler.slice(dot + 1);
+  const file = MODULE_EXTENSIONS.map((ext) => join(message.codeDir, base + ext)).find((f) => existsSync(f));
+  if (!file) throw new Error(`handler "${message.handler}": no ${base}.js, ${base}.cjs or ${base}.mjs in the code`);
+  const mod = await loadModule(file);
+  const handler = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName];
+  if (typeof handler !== 'function') {
+    throw new Error(`handler "${message.handler}": ${base} does not export a function named "${exportName}"`);
+  }
+  return handler as Handler;
+}
+
+async function loadModule(file: string): Promise<Record<string, unknown>> {
+  if (file.endsWith('.mjs')) return (await importModule(pathToFileURL(file).href)) as Record<string, unknown>;
+  try {
+    return require(file) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
+    return (await importModule(pathToFileURL(file).href)) as Record<string, unknown>;
+  }
+}
+
+function serve(fn: LoadedFunction, req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const context: FunctionContext = {
+      requestId: randomUUID(),
+      functionName: fn.message.functionName,
+      environment: fn.message.environment,
+      version: fn.message.version,
+    };
+    invoke(fn.handler, toEvent(req, Buffer.concat(chunks)), context).then(
+      (result) => writeResult(res, result),
+      (error: unknown) => {
+        console.error(`handler ${fn.message.handler} failed (request ${context.requestId}): ${errorText(error)}`);
+        sendText(res, 500, `The function's handler threw an error (request ${context.requestId}); see its logs.`);
+      },
+    );
+  });
+}
+
+async function invoke(handler: Handler, event: FunctionEvent, context: FunctionContext): Promise<unknown> {
+  return handler(event, context);
+}
+
+function toEvent(req: IncomingMessage, body: Buffer): FunctionEvent {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const query: Record<string, string> = {};
+  if (q >= 0) {
+    for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
+      query[key] = key in query ? `${query[key]},${value}` : value;
+    }
+  }
+  const text = isUtf8(body);
+  return {
+    method: req.method ?? 'GET',
+    path: q >= 0 ? url.slice(0, q) : url,
+    query,
+    headers: req.headers,
+    body: body.toString(text ? 'utf8' : 'base64'),
+    isBase64Encoded: !text,
+  };
+}
+
+function writeResult(res: ServerResponse, result: unknown): void {
+  if (typeof result === 'string') return sendText(res, 200, result);
+  if (result === undefined || result === null) return void res.writeHead(204).end();
+  if (!isFunctionResult(result)) {
+    return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+  }
+  const headers = { ...result.headers };
+  let body: Buffer | string;
+  if (result.body === undefined || result.body === null) body = '';
+  else if (typeof result.body === 'string') body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  else {
+    body = JSON.stringify(result.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  res.writeHead(result.statusCode, headers).end(body);
+}
+
+function isFunctionResult(value: unknown): value is FunctionResult {
+  return typeof value === 'object' && value !== null && typeof (value as FunctionResult).statusCode === 'number';
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+}
+
+function send(message: FromChildMessage): void {
+  process.send?.(message);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

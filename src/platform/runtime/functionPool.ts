@@ -1,0 +1,507 @@
+// One function's instances: numbered slots, each running one version in a real process. Dispatch,
+// queueing, scale-out, scale-to-zero, crash restarts with backoff, crash-loop detection, and the
+// in-place moves that upgrades and restarts are made of.
+import { Pool } from 'undici';
+import { FlightdeckError } from '../../errors';
+import { DEFAULT_ALIAS, type Alias, type InstanceLimits, type Instance, type InstanceState, type Version } from '../../model';
+import type { EmitEvent, StateView, UpgradeOptions } from '../contracts';
+import type { Launcher } from './launcher';
+import { FunctionLogs } from './logs';
+import { FunctionMetrics } from './metrics';
+import type { RuntimeProcess } from './processes';
+import { WeightedPicker } from './swrr';
+
+const CRASH_WINDOW_MS = 30_000;
+const CRASH_LOOP_COUNT = 5;
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 5000;
+const UPSTREAM_KEEP_ALIVE_MS = 60_000;
+/** Used when the function's config is gone (deleted while traffic still arrives). */
+const FALLBACK_LIMITS: InstanceLimits = { min: 0, max: 1, concurrency: 1, idleTimeoutMs: 60_000 };
+
+export interface PoolContext {
+  state: StateView;
+  emit: EmitEvent;
+  launcher: Launcher;
+  queueTimeoutMs: number;
+  /** Overrides every function's instances.idleTimeoutMs when set. */
+  idleTimeoutMs?: number;
+}
+
+export interface Slot {
+  readonly number: number;
+  instanceId: string;
+  versionId: number;
+  state: InstanceState;
+  process?: RuntimeProcess;
+  upstream?: Pool;
+  port?: number;
+  inFlight: number;
+  started: string;
+  restarts: number;
+  lastUsed: number;
+  /** The version this slot is being moved to; it counts as pending capacity for that version. */
+  next?: number;
+  onDrained?: () => void;
+  restartTimer?: NodeJS.Timeout;
+}
+
+interface Waiter {
+  resolve(slot: Slot): void;
+  reject(error: FlightdeckError): void;
+  timer: NodeJS.Timeout;
+}
+
+export class FunctionPool {
+  readonly logs = new FunctionLogs();
+  readonly metrics = new FunctionMetrics();
+  private readonly slots: Slot[] = [];
+  private readonly waiters = new Map<number, Waiter[]>();
+  private waiting = 0;
+  private readonly crashTimes = new Map<number, number[]>();
+  private readonly crashLoops = new Map<number, string>();
+  /** Versions are immutable, so their lookups are cached. */
+  private readonly versions = new Map<number, Version>();
+  private readonly pickers = new Map<string, WeightedPicker>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private instanceCount = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: PoolContext,
+    readonly environment: string,
+    readonly fn: string,
+  ) {}
+
+  // ---- routing --------------------------------------------------------------------------------
+
+  version(id: number): Version | undefined {
+    let version = this.versions.get(id);
+    if (!version) {
+      version = this.ctx.state.getVersion(this.environment, this.fn, id);
+      if (version) this.versions.set(id, version);
+    }
+    return version;
+  }
+
+  /** The version for one request through `alias`: smooth weighted round-robin, or sticky. */
+  pick(alias: Alias, stickyKey: string | undefined): number {
+    let picker = this.pickers.get(alias.name);
+    if (!picker || picker.etag !== alias.etag) {
+      picker = new WeightedPicker(alias);
+      this.pickers.set(alias.name, picker);
+    }
+    return stickyKey === undefined ? picker.next() : picker.sticky(stickyKey);
+  }
+
+  // ---- dispatch -------------------------------------------------------------------------------
+
+  /** A slot of the version with a free request place: now when one is ready, else once one is. */
+  acquire(versionId: number): Slot | Promise<Slot> {
+    const slot = this.leastLoaded(versionId, this.limits().concurrency);
+    if (slot) {
+      slot.inFlight++;
+      return slot;
+    }
+    const loop = this.crashLoops.get(versionId);
+    if (loop !== undefined) return Promise.reject(this.crashLoopError(versionId, loop));
+    if (this.stopped) return Promise.reject(this.stoppedError());
+    return this.enqueue(versionId);
+  }
+
+  release(slot: Slot): void {
+    slot.inFlight--;
+    slot.lastUsed = Date.now();
+    if (this.waiting > 0) this.reassign(slot);
+    if (slot.inFlight === 0) slot.onDrained?.();
+  }
+
+  private leastLoaded(versionId: number, concurrency: number): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (slot.state === 'ready' && slot.versionId === versionId && slot.inFlight < concurrency) {
+        if (!best || slot.inFlight < best.inFlight) best = slot;
+      }
+    }
+    return best;
+  }
+
+  private enqueue(versionId: number): Promise<Slot> {
+    return new Promise((resolve, reject) => {
+      let queue = this.waiters.get(versionId);
+      if (!queue) {
+        queue = [];
+        this.waiters.set(versionId, queue);
+      }
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => this.expire(versionId, waiter), this.ctx.queueTimeoutMs),
+      };
+      queue.push(waiter);
+      this.waiting++;
+      this.scaleFor(versionId);
+    });
+  }
+
+  private expire(versionId: number, waiter: Waiter): void {
+    if (!this.dequeue(versionId, waiter)) return;
+    const { max, concurrency } = this.limits();
+    const busy = this.slots.filter((s) => s.versionId === versionId).length;
+    waiter.reject(
+      new FlightdeckError(
+        'UNAVAILABLE',
+        `No instance of ${this.fn} version ${versionId} could take this request within ${this.ctx.queueTimeoutMs} ms: ` +
+          `${busy} instance(s) of it, ${this.slots.length} of instances.max ${max} in use, concurrency ${concurrency} each. ` +
+          'Raise instances.max or instances.concurrency in flightdeck.yaml, or make the function answer faster.',
+      ),
+    );
+  }
+
+  private dequeue(versionId: number, waiter: Waiter): boolean {
+    const queue = this.waiters.get(versionId);
+    const index = queue ? queue.indexOf(waiter) : -1;
+    if (!queue || index < 0) return false;
+    queue.splice(index, 1);
+    this.waiting--;
+    clearTimeout(waiter.timer);
+    return true;
+  }
+
+  private serveWaiters(versionId: number): void {
+    const queue = this.waiters.get(versionId);
+    if (!queue?.length) return;
+    const { concurrency } = this.limits();
+    while (queue.length) {
+      const slot = this.leastLoaded(versionId, concurrency);
+      if (!slot) return;
+      const waiter = queue.shift() as Waiter;
+      this.waiting--;
+      clearTimeout(waiter.timer);
+      slot.inFlight++;
+      waiter.resolve(slot);
+    }
+  }
+
+  private rejectWaiters(versionId: number | undefined, error: FlightdeckError): void {
+    for (const [id, queue] of this.waiters) {
+      if (versionId !== undefined && id !== versionId) continue;
+      for (const waiter of queue.splice(0)) {
+        this.waiting--;
+        clearTimeout(waiter.timer);
+        waiter.reject(error);
+      }
+    }
+  }
+
+  /** A freed place goes to a waiter of its version; an idle slot may be moved to another version's waiters. */
+  private reassign(slot: Slot): void {
+    if (slot.state !== 'ready') return;
+    this.serveWaiters(slot.versionId);
+    if (slot.inFlight > 0 || this.waiters.get(slot.versionId)?.length) return;
+    for (const [versionId, queue] of this.waiters) if (queue.length) this.scaleFor(versionId);
+  }
+
+  /** Starts (or moves idle slots into) as many slots as the version's waiters need beyond pending capacity. */
+  private scaleFor(versionId: number): void {
+    const { max, concurrency } = this.limits();
+    const demand = this.waiters.get(versionId)?.length ?? 0;
+    let pending = this.slots.filter((s) => this.isPendingFor(s, versionId)).length;
+    while (demand > pending * concurrency) {
+      if (this.slots.length < max) {
+        void this.startSlot(versionId, false);
+      } else {
+        const idle = this.slots.find((s) => this.isEvictable(s, versionId));
+        if (!idle) return;
+        void this.moveSlot(idle, versionId, false);
+      }
+      pending++;
+    }
+  }
+
+  private isPendingFor(slot: Slot, versionId: number): boolean {
+    if (slot.next !== undefined) return slot.next === versionId;
+    return slot.versionId === versionId && (slot.state === 'starting' || slot.state === 'crashed');
+  }
+
+  private isEvictable(slot: Slot, forVersion: number): boolean {
+    return (
+      slot.state === 'ready' &&
+      slot.inFlight === 0 &&
+      slot.next === undefined &&
+      slot.versionId !== forVersion &&
+      !this.waiters.get(slot.versionId)?.length
+    );
+  }
+
+  // ---- slot lifecycle -------------------------------------------------------------------------
+
+  private startSlot(versionId: number, fresh: boolean): Promise<boolean> {
+    let number = 0;
+    while (this.slots.some((s) => s.number === number)) number++;
+    const slot: Slot = {
+      number,
+      instanceId: '',
+      versionId,
+      state: 'starting',
+      inFlight: 0,
+      started: new Date().toISOString(),
+      restarts: 0,
+      lastUsed: Date.now(),
+    };
+    this.slots.push(slot);
+    return this.launch(slot, fresh);
+  }
+
+  /** Starts a process for the slot's version; on failure the slot crashes (and may be retried). */
+  private async launch(slot: Slot, fresh: boolean): Promise<boolean> {
+    const instanceId = `${this.fn}-${slot.number}-${++this.instanceCount}`;
+    const versionId = slot.versionId;
+    slot.instanceId = instanceId;
+    slot.state = 'starting';
+    const current = (): boolean => !this.stopped && this.slots.includes(slot) && slot.instanceId === instanceId;
+    try {
+      const version = this.version(versionId);
+      if (!version) throw new FlightdeckError('NOT_FOUND', `version ${versionId} of ${this.fn} no longer exists`);
+      const launched = await this.ctx.launcher.launch({
+        environment: this.environment,
+        fn: this.fn,
+        version,
+        fresh,
+        sink: (stream, text) => this.logs.add({ time: new Date().toISOString(), versionId, instance: instanceId, stream, text }),
+      });
+      if (!current()) {
+        await launched.process.stop();
+        return false;
+      }
+      slot.process = launched.process;
+      slot.port = launched.port;
+      slot.upstream = new Pool(`http://127.0.0.1:${launched.port}`, {
+        pipelining: 1,
+        keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS,
+      });
+      slot.state = 'ready';
+      slot.started = new Date().toISOString();
+      slot.lastUsed = Date.now();
+      void launched.process.exited.then(() => this.onExit(slot, launched.process));
+      this.emitInstance('instance.up', slot);
+      this.ensureIdleSweep();
+      this.serveWaiters(versionId);
+      return true;
+    } catch (error) {
+      if (current()) this.onCrash(slot, error instanceof Error ? error.message : String(error));
+      return false;
+    }
+  }
+
+  private onExit(slot: Slot, process: RuntimeProcess): void {
+    if (process.stopping || slot.process !== process) return;
+    slot.process = undefined;
+    slot.upstream?.destroy().catch(() => undefined); // in-flight requests answer 502
+    slot.upstream = undefined;
+    slot.state = 'crashed';
+    this.emitInstance('instance.down', slot);
+    this.onCrash(slot, `instance ${slot.instanceId} ${process.exitText()}`);
+  }
+
+  private onCrash(slot: Slot, reason: string): void {
+    const versionId = slot.versionId;
+    const now = Date.now();
+    const recent = (this.crashTimes.get(versionId) ?? []).filter((t) => now - t < CRASH_WINDOW_MS);
+    recent.push(now);
+    this.crashTimes.set(versionId, recent);
+    this.note(slot, `[flightdeck] ${reason}`);
+    if (recent.length >= CRASH_LOOP_COUNT) {
+      const why = `crash loop: ${recent.length} crashes in ${CRASH_WINDOW_MS / 1000} s; last: ${reason}`;
+      this.crashLoops.set(versionId, why);
+      this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unhealthy', why);
+      this.removeSlot(slot);
+      this.rejectWaiters(versionId, this.crashLoopError(versionId, why));
+      return;
+    }
+    slot.state = 'crashed';
+    slot.restarts++;
+    const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (recent.length - 1));
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (slot.state === 'crashed' && this.slots.includes(slot)) void this.launch(slot, false);
+    }, delay);
+  }
+
+  /** In place: stop routing to the slot, let its requests finish, then run `toVersion` in it. */
+  private async moveSlot(slot: Slot, toVersion: number, fresh: boolean): Promise<boolean> {
+    slot.next = toVersion;
+    if (slot.state === 'ready') slot.state = 'draining';
+    await this.drained(slot);
+    if (this.stopped || !this.slots.includes(slot)) return false;
+    clearTimeout(slot.restartTimer);
+    await this.stopProcess(slot);
+    slot.versionId = toVersion;
+    slot.next = undefined;
+    return this.launch(slot, fresh);
+  }
+
+  private drained(slot: Slot): Promise<void> {
+    if (slot.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      slot.onDrained = () => {
+        slot.onDrained = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async stopProcess(slot: Slot): Promise<void> {
+    const { process, upstream } = slot;
+    slot.process = undefined;
+    slot.upstream = undefined;
+    if (process) {
+      slot.state = 'stopping';
+      this.emitInstance('instance.down', slot);
+      await process.stop();
+    }
+    await upstream?.destroy().catch(() => undefined);
+  }
+
+  private removeSlot(slot: Slot): Promise<void> {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    clearTimeout(slot.restartTimer);
+    slot.onDrained?.();
+    return this.stopProcess(slot);
+  }
+
+  /** Drain, then stop and free the slot. */
+  private async retire(slot: Slot): Promise<void> {
+    if (slot.state === 'ready') slot.state = 'draining';
+    await this.drained(slot);
+    await this.removeSlot(slot);
+  }
+
+  // ---- scaling and control --------------------------------------------------------------------
+
+  async ensureMinimum(): Promise<void> {
+    const primary = this.ctx.state.getAlias(this.environment, this.fn, DEFAULT_ALIAS)?.versionId;
+    if (primary === undefined || this.crashLoops.has(primary)) return;
+    const { min, max } = this.limits();
+    const have = this.slots.filter((s) => (s.next ?? s.versionId) === primary).length;
+    const starts: Promise<boolean>[] = [];
+    for (let i = have; i < min && this.slots.length < max; i++) starts.push(this.startSlot(primary, false));
+    await Promise.all(starts);
+  }
+
+  async upgrade(toVersion: number, options: UpgradeOptions): Promise<number> {
+    if (!this.version(toVersion)) {
+      throw new FlightdeckError('NOT_FOUND', `${this.fn} in ${this.environment} has no version ${toVersion}`, { field: 'toVersion' });
+    }
+    const candidates = this.slots
+      .filter((s) => s.state === 'ready' && s.next === undefined)
+      .filter((s) => (options.fromVersion !== undefined ? s.versionId === options.fromVersion : s.versionId !== toVersion))
+      .sort((a, b) => a.number - b.number)
+      .slice(0, options.slots ?? Infinity);
+    if (options.mode === 'recreate') return this.recreate(candidates, toVersion);
+    const moved = await Promise.all(candidates.map((s) => this.moveSlot(s, toVersion, false)));
+    return moved.filter(Boolean).length;
+  }
+
+  /** The comparison path: fresh processes in new slots first, then the old slots drain and stop. */
+  private async recreate(old: Slot[], toVersion: number): Promise<number> {
+    const started = await Promise.all(old.map(() => this.startSlot(toVersion, true)));
+    await Promise.all(old.map((s) => this.retire(s)));
+    return started.filter(Boolean).length;
+  }
+
+  async restart(batches: number): Promise<void> {
+    const all = this.slots.filter((s) => s.state === 'ready' && s.next === undefined).sort((a, b) => a.number - b.number);
+    const size = Math.max(1, Math.ceil(all.length / Math.max(1, Math.floor(batches))));
+    for (let i = 0; i < all.length; i += size) {
+      await Promise.all(all.slice(i, i + size).map((s) => this.moveSlot(s, s.versionId, false)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.idleTimer);
+    this.idleTimer = undefined;
+    this.rejectWaiters(undefined, this.stoppedError());
+    await Promise.all([...this.slots].map((s) => this.removeSlot(s)));
+  }
+
+  instances(): Instance[] {
+    return [...this.slots].sort((a, b) => a.number - b.number).map((s) => this.snapshot(s));
+  }
+
+  private ensureIdleSweep(): void {
+    if (this.idleTimer) return;
+    const interval = Math.min(1000, Math.max(20, this.idleTimeoutMs() / 4));
+    this.idleTimer = setInterval(() => this.stopIdle(), interval);
+    this.idleTimer.unref();
+  }
+
+  /** Scale down: idle slots of other versions stop; the live primary keeps `min`. */
+  private stopIdle(): void {
+    if (this.slots.length === 0) {
+      clearInterval(this.idleTimer);
+      this.idleTimer = undefined;
+      return;
+    }
+    const { min } = this.limits();
+    const idleMs = this.idleTimeoutMs();
+    const now = Date.now();
+    const primary = this.ctx.state.getAlias(this.environment, this.fn, DEFAULT_ALIAS)?.versionId;
+    let primaryCount = this.slots.filter((s) => s.versionId === primary).length;
+    const idle = this.slots.filter(
+      (s) => s.state === 'ready' && s.inFlight === 0 && s.next === undefined && now - s.lastUsed >= idleMs,
+    );
+    for (const slot of idle.sort((a, b) => b.number - a.number)) {
+      if (slot.versionId === primary) {
+        if (primaryCount <= min) continue;
+        primaryCount--;
+      }
+      void this.removeSlot(slot);
+    }
+  }
+
+  private limits(): InstanceLimits {
+    return this.ctx.state.functionConfig(this.environment, this.fn)?.instances ?? FALLBACK_LIMITS;
+  }
+
+  private idleTimeoutMs(): number {
+    return this.ctx.idleTimeoutMs ?? this.limits().idleTimeoutMs;
+  }
+
+  private snapshot(slot: Slot): Instance {
+    return {
+      id: slot.instanceId,
+      slot: slot.number,
+      versionId: slot.versionId,
+      state: slot.state,
+      pid: slot.process?.pid,
+      port: slot.process ? slot.port : undefined,
+      inFlight: slot.inFlight,
+      started: slot.started,
+      restarts: slot.restarts,
+    };
+  }
+
+  private emitInstance(type: 'instance.up' | 'instance.down', slot: Slot): void {
+    this.ctx.emit({ type, environment: this.environment, function: this.fn, versionId: slot.versionId, instance: this.snapshot(slot) });
+  }
+
+  /** A platform-made line in the version's logs (crashes, failed starts). */
+  private note(slot: Slot, text: string): void {
+    this.logs.add({ time: new Date().toISOString(), versionId: slot.versionId, instance: slot.instanceId, stream: 'stderr', text });
+  }
+
+  private crashLoopError(versionId: number, why: string): FlightdeckError {
+    return new FlightdeckError(
+      'UNAVAILABLE',
+      `Version ${versionId} of ${this.fn} is crash-looping and gets no traffic (${why}). ` +
+        'Fix the code and deploy a new version, or point the alias at a healthy version.',
+    );
+  }
+
+  private stoppedError(): FlightdeckError {
+    return new FlightdeckError('UNAVAILABLE', `${this.fn} in ${this.environment} was stopped while this request waited for an instance.`);
+  }
+}

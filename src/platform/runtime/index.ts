@@ -1,0 +1,96 @@
+// The platform's function runtime: real function processes in numbered slots per function, the
+// /fn gateway in front of them, metrics and logs. createRuntime wires the parts; nothing here is
+// module-level state, so a test can run several runtimes side by side.
+import { join } from 'node:path';
+import type { EmitEvent, FunctionRuntime, StateView } from '../contracts';
+import { FunctionPool, type PoolContext } from './functionPool';
+import { Gateway } from './gateway';
+import { Launcher } from './launcher';
+import { PidRegistry } from './pids';
+import { WarmPool } from './processes';
+
+export interface RuntimeOptions {
+  /** The platform's state folder; function pids are recorded there. */
+  home: string;
+  /** Overrides every function's instances.idleTimeoutMs. */
+  idleTimeoutMs?: number;
+  /** How long a request may wait for an instance before a 503 (default 10 s). */
+  queueTimeoutMs?: number;
+  /** Node.js runtime processes kept forked and listening for cold starts (default 1). */
+  warmPool?: number;
+  /** Path of runtime-node.js (default: next to this bundle, in dist/). */
+  runtimeScript?: string;
+}
+
+const DEFAULT_QUEUE_TIMEOUT_MS = 10_000;
+const DEFAULT_WARM_POOL = 1;
+
+/** The pools of every function that has seen traffic or instances, by environment then name. */
+class PoolDirectory {
+  private readonly byEnvironment = new Map<string, Map<string, FunctionPool>>();
+
+  constructor(private readonly context: PoolContext) {}
+
+  get(environment: string, fn: string): FunctionPool | undefined {
+    return this.byEnvironment.get(environment)?.get(fn);
+  }
+
+  getOrCreate(environment: string, fn: string): FunctionPool {
+    let functions = this.byEnvironment.get(environment);
+    if (!functions) {
+      functions = new Map();
+      this.byEnvironment.set(environment, functions);
+    }
+    let pool = functions.get(fn);
+    if (!pool) {
+      pool = new FunctionPool(this.context, environment, fn);
+      functions.set(fn, pool);
+    }
+    return pool;
+  }
+
+  async stop(environment: string, fn?: string): Promise<void> {
+    const functions = this.byEnvironment.get(environment);
+    if (!functions) return;
+    const names = fn === undefined ? [...functions.keys()] : [fn];
+    const pools = names.map((name) => functions.get(name)).filter((p): p is FunctionPool => p !== undefined);
+    for (const name of names) functions.delete(name);
+    if (functions.size === 0) this.byEnvironment.delete(environment);
+    await Promise.all(pools.map((p) => p.stop()));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.byEnvironment.keys()].map((env) => this.stop(env)));
+  }
+}
+
+export function createRuntime(state: StateView, emit: EmitEvent, options: RuntimeOptions): FunctionRuntime {
+  const scriptPath = options.runtimeScript ?? join(__dirname, 'runtime-node.js');
+  const pids = new PidRegistry(options.home);
+  const warmPool = new WarmPool(scriptPath, options.warmPool ?? DEFAULT_WARM_POOL, pids);
+  const pools = new PoolDirectory({
+    state,
+    emit,
+    launcher: new Launcher(state, warmPool, scriptPath, pids),
+    queueTimeoutMs: options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs,
+  });
+  const gateway = new Gateway(state, (env, fn) => pools.getOrCreate(env, fn));
+
+  return {
+    handleGateway: (req, res) => gateway.handle(req, res),
+    instances: (env, fn) => pools.get(env, fn)?.instances() ?? [],
+    metrics: (env, fn, windowMs) => pools.get(env, fn)?.metrics.summaries(windowMs) ?? [],
+    logs: (env, fn, logOptions) => pools.get(env, fn)?.logs.tail(logOptions) ?? [],
+    followLogs: (env, fn, version, onLine) => pools.getOrCreate(env, fn).logs.follow(version, onLine),
+    upgrade: (env, fn, toVersion, upgradeOptions = {}) => pools.getOrCreate(env, fn).upgrade(toVersion, upgradeOptions),
+    restart: async (env, fn, batches) => pools.get(env, fn)?.restart(batches),
+    ensureMinimum: (env, fn) => pools.getOrCreate(env, fn).ensureMinimum(),
+    stopFunction: (env, fn) => pools.stop(env, fn),
+    stopEnvironment: (env) => pools.stop(env),
+    close: async () => {
+      await Promise.all([pools.stopAll(), warmPool.close()]);
+      await pids.flushed();
+    },
+  };
+}

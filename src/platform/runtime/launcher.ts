@@ -1,0 +1,101 @@
+// Starts one function process for a version and resolves once it can take traffic: a warm Node.js
+// host told to load the handler, or a custom command under a supervisor, ready-checked on $PORT.
+import { FlightdeckError } from '../../errors';
+import type { Version } from '../../model';
+import type { StateView } from '../contracts';
+import type { PidRegistry } from './pids';
+import { baseEnv, forkSupervisor, freePort, waitForPort, type LogSink, type RuntimeProcess, type WarmPool } from './processes';
+
+/** How long a process may take from fork to ready before the start counts as failed. */
+const START_TIMEOUT_MS = 15_000;
+
+export interface Launched {
+  process: RuntimeProcess;
+  port: number;
+}
+
+export interface LaunchRequest {
+  environment: string;
+  fn: string;
+  version: Version;
+  sink: LogSink;
+  /** Fork a new process instead of taking a warm spare (the `recreate` comparison). */
+  fresh: boolean;
+}
+
+export class Launcher {
+  constructor(
+    private readonly state: StateView,
+    private readonly warmPool: WarmPool,
+    private readonly scriptPath: string,
+    private readonly pids: PidRegistry,
+  ) {}
+
+  async launch(request: LaunchRequest): Promise<Launched> {
+    const codeDir = await this.state.codeDir(request.version.tree);
+    const launched =
+      request.version.config.runtime === 'custom'
+        ? await this.startCustom(request, codeDir)
+        : await this.startNode(request, codeDir);
+    return launched;
+  }
+
+  private async startNode(request: LaunchRequest, codeDir: string): Promise<Launched> {
+    const { version } = request;
+    const handler = version.config.handler;
+    if (!handler) throw new FlightdeckError('CONFIG_INVALID', `version ${version.id} has no handler; set handler: index.handler`, { field: 'handler' });
+    const { process: child, port } = await this.warmPool.take(request.fresh);
+    child.sink = request.sink;
+    try {
+      child.send({
+        type: 'load',
+        codeDir,
+        handler,
+        env: version.config.env,
+        functionName: request.fn,
+        environment: request.environment,
+        version: version.id,
+      });
+      await child.expect('loaded', START_TIMEOUT_MS, `loading handler ${handler} of version ${version.id}`);
+      return { process: child, port };
+    } catch (error) {
+      await child.stop();
+      throw error;
+    }
+  }
+
+  private async startCustom(request: LaunchRequest, codeDir: string): Promise<Launched> {
+    const { version } = request;
+    const command = version.config.command;
+    if (!command?.length) {
+      throw new FlightdeckError('CONFIG_INVALID', `version ${version.id} is a custom runtime without a command; set command: [node, server.js]`, { field: 'command' });
+    }
+    const port = await freePort();
+    const child = forkSupervisor(this.scriptPath, this.pids);
+    child.sink = request.sink;
+    const what = `custom runtime command \`${command.join(' ')}\` of version ${version.id}`;
+    try {
+      child.send({ type: 'exec', command, cwd: codeDir, env: { ...baseEnv(), ...version.config.env, PORT: String(port) } });
+      const { pid } = await child.expect('spawned', START_TIMEOUT_MS, what);
+      this.trackGroup(child, pid, command);
+      await waitForPort(port, child, START_TIMEOUT_MS, what);
+      return { process: child, port };
+    } catch (error) {
+      await child.stop();
+      throw error;
+    }
+  }
+
+  /** The command runs in its own process group; whatever ends the supervisor, end the group too. */
+  private trackGroup(supervisor: RuntimeProcess, pid: number, command: string[]): void {
+    this.pids.add(pid, command, true);
+    void supervisor.exited.then(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      this.pids.remove(pid);
+    });
+  }
+}

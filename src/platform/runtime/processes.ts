@@ -1,0 +1,237 @@
+// Function processes: forking dist/runtime-node.js (a warm Node.js host or a custom command's
+// supervisor), reading their output line by line, waiting for their IPC answers, stopping them.
+import { fork, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FlightdeckError } from '../../errors';
+import type { FromChildMessage, ToChildMessage } from './protocol';
+import { SUPERVISE_ARG } from './protocol';
+import type { PidRegistry } from './pids';
+
+export type LogSink = (stream: 'stdout' | 'stderr', text: string) => void;
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const STOP_GRACE_MS = 2000;
+/** Environment variables a function inherits from the platform; nothing else leaks in. */
+const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT'];
+
+export function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED_ENV) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+/** One forked runtime-node.js process. */
+export class RuntimeProcess {
+  readonly pid: number;
+  readonly exited: Promise<ExitInfo>;
+  /** Set while stop() runs: the exit is expected, not a crash. */
+  stopping = false;
+  lastStderr = '';
+  /** Where output lines go; unset (dropped) while the process is a spare. */
+  sink: LogSink | undefined;
+  private readonly child: ChildProcess;
+  private readonly messages: FromChildMessage[] = [];
+  private readonly onMessage = new Set<() => void>();
+  private exitInfo: ExitInfo | undefined;
+
+  constructor(scriptPath: string, args: string[], private readonly pids: PidRegistry) {
+    this.child = fork(scriptPath, args, {
+      env: baseEnv(),
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.pid = this.child.pid ?? 0;
+    pids.add(this.pid, [process.execPath, scriptPath, ...args]);
+    this.readLines('stdout');
+    this.readLines('stderr');
+    this.child.on('message', (message: FromChildMessage) => {
+      this.messages.push(message);
+      for (const wake of this.onMessage) wake();
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        this.pids.remove(this.pid);
+        for (const wake of this.onMessage) wake();
+        resolve(this.exitInfo);
+      });
+    });
+    this.child.on('error', () => undefined); // reported through 'exit'
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  send(message: ToChildMessage): void {
+    this.child.send(message);
+  }
+
+  /** Waits for a message of `type`; a `failed` message, an exit or the timeout reject with `what`. */
+  async expect<T extends FromChildMessage['type']>(
+    type: T,
+    timeoutMs: number,
+    what: string,
+  ): Promise<Extract<FromChildMessage, { type: T }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.messages.findIndex((m) => m.type === type || m.type === 'failed');
+      if (index >= 0) {
+        const [message] = this.messages.splice(index, 1);
+        if (message.type === 'failed') throw new FlightdeckError('UNAVAILABLE', `${what} failed: ${message.message}`);
+        return message as Extract<FromChildMessage, { type: T }>;
+      }
+      if (this.exitInfo) throw new FlightdeckError('UNAVAILABLE', `${what} failed: ${this.exitText()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new FlightdeckError('UNAVAILABLE', `${what} timed out after ${timeoutMs} ms`);
+      await this.nextMessage(left);
+    }
+  }
+
+  /** "exited with code 1: <last stderr line>" */
+  exitText(): string {
+    const info = this.exitInfo;
+    const how = !info ? 'still running' : info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
+    return this.lastStderr ? `${how}; last error output: ${this.lastStderr}` : how;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.exitInfo) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private nextMessage(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.onMessage.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      this.onMessage.add(wake);
+    });
+  }
+
+  private readLines(stream: 'stdout' | 'stderr'): void {
+    let partial = '';
+    const source = this.child[stream];
+    source?.setEncoding('utf8');
+    source?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) this.line(stream, line);
+    });
+    source?.on('end', () => {
+      if (partial) this.line(stream, partial);
+      partial = '';
+    });
+  }
+
+  private line(stream: 'stdout' | 'stderr', raw: string): void {
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (stream === 'stderr' && text.trim()) this.lastStderr = text;
+    this.sink?.(stream, text);
+  }
+}
+
+/** Keeps `size` Node.js hosts forked and listening, so a cold start skips node's own boot. */
+export class WarmPool {
+  private readonly spares: { process: RuntimeProcess; port: Promise<number> }[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly scriptPath: string,
+    private readonly size: number,
+    private readonly pids: PidRegistry,
+  ) {
+    this.refill();
+  }
+
+  /** A listening host: a spare when one is alive, else a fresh fork. */
+  async take(fresh = false): Promise<{ process: RuntimeProcess; port: number }> {
+    let spare = fresh ? undefined : this.spares.shift();
+    while (spare && !spare.process.alive) spare = this.spares.shift();
+    this.refill();
+    const chosen = spare ?? this.fork();
+    try {
+      return { process: chosen.process, port: await chosen.port };
+    } catch (error) {
+      await chosen.process.stop();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.spares.splice(0).map((s) => s.process.stop()));
+  }
+
+  private refill(): void {
+    if (this.closed) return;
+    for (let i = this.spares.filter((s) => s.process.alive).length; i < this.size; i++) {
+      const spare = this.fork();
+      spare.port.catch(() => undefined); // a spare that dies is skipped by take()
+      this.spares.push(spare);
+    }
+  }
+
+  private fork(): { process: RuntimeProcess; port: Promise<number> } {
+    const process = new RuntimeProcess(this.scriptPath, [], this.pids);
+    const port = process.expect('listening', 15_000, 'starting the Node.js runtime').then((m) => m.port);
+    return { process, port };
+  }
+}
+
+/** A free loopback port for a custom command's $PORT. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls a TCP connect to the port every ~10 ms until it succeeds, the process exits, or time runs out. */
+export async function waitForPort(port: number, process: RuntimeProcess, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await canConnect(port))) {
+    if (!process.alive) throw new FlightdeckError('UNAVAILABLE', `${what} failed: ${process.exitText()}`);
+    if (Date.now() > deadline) {
+      throw new FlightdeckError(
+        'UNAVAILABLE',
+        `${what} did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms; make the command listen on $PORT`,
+      );
+    }
+    await sleep(10);
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export function forkSupervisor(scriptPath: string, pids: PidRegistry): RuntimeProcess {
+  return new RuntimeProcess(scriptPath, [SUPERVISE_ARG], pids);
+}

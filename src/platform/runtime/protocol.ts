@@ -1,0 +1,33 @@
+// IPC messages between the platform and the processes it forks from dist/runtime-node.js: a warm
+// Node.js function host, or a supervisor that runs a custom runtime's command.
+
+/** Platform → function host: become this function. */
+export interface LoadMessage {
+  type: 'load';
+  codeDir: string;
+  /** `index.handler`: file `index(.js|.cjs|.mjs)`, export `handler`. */
+  handler: string;
+  env: Record<string, string>;
+  functionName: string;
+  environment: string;
+  version: number;
+}
+
+/** Platform → supervisor: run this command (it serves HTTP on env.PORT). */
+export interface ExecMessage {
+  type: 'exec';
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export type ToChildMessage = LoadMessage | ExecMessage;
+
+export type FromChildMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'loaded' }
+  | { type: 'spawned'; pid: number }
+  | { type: 'failed'; message: string };
+
+/** argv[2] of runtime-node.js that selects the supervisor mode. */
+export const SUPERVISE_ARG = 'supervise';

@@ -132,7 +132,8 @@ export function sendError(res: ServerResponse, error: unknown): void {
     res.destroy();
     return;
   }
-  const { status: _status, ...details } = known.toJSON();
+  const details = known.toJSON();
+  delete details.status; // carried by the response itself
   sendJson(res, httpStatusOf(known), { error: details });
 }
 

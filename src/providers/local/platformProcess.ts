@@ -1,0 +1,99 @@
+// Finding the local platform, and starting it when none runs. The platform writes its discovery
+// file ($FLIGHTDECK_HOME or ~/.flightdeck /platform.json: url, pid, token) once it listens; a file
+// whose pid is gone or that does not answer GET /v1/health is stale and means no platform.
+
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FlightdeckError } from '../../errors';
+import { discoveryIsLive, readDiscovery, type DiscoveryInfo } from '../../platform/discovery';
+import { defaultHome, homeLayout } from '../../platform/paths';
+
+export interface EnsurePlatformOptions {
+  /** State folder; default $FLIGHTDECK_HOME or ~/.flightdeck (of `env`). */
+  home?: string;
+  /** Absolute path of dist/platform.js. */
+  platformScript: string;
+  /** Runtime to start it with; default process.execPath (the editor passes ELECTRON_RUN_AS_NODE=1 in env). */
+  execPath?: string;
+  /** Environment of the platform process; default process.env. `FLIGHTDECK_PORT` picks its port. */
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for it to come up; default 15 s. */
+  timeoutMs?: number;
+}
+
+export interface RunningPlatformInfo extends DiscoveryInfo {
+  home: string;
+  /** True when this call started it. */
+  started: boolean;
+}
+
+export const PLATFORM_LOG_NAME = 'platform.log';
+
+/** The live platform of a state folder, or undefined when none runs. */
+export async function findPlatform(home: string): Promise<DiscoveryInfo | undefined> {
+  const info = await readDiscovery(homeLayout(home).discovery);
+  return info && (await discoveryIsLive(info)) ? info : undefined;
+}
+
+/** Reuses the running platform or starts one detached (it outlives the caller) and waits for it. */
+export async function ensurePlatform(options: EnsurePlatformOptions): Promise<RunningPlatformInfo> {
+  const env = options.env ?? process.env;
+  const home = options.home ?? defaultHome(env);
+  const running = await findPlatform(home);
+  if (running) return { ...running, home, started: false };
+  const pid = spawnPlatform(home, options.platformScript, options.execPath ?? process.execPath, env);
+  const info = await waitForPlatform(home, pid, options.timeoutMs ?? 15_000);
+  return { ...info, home, started: info.pid === pid };
+}
+
+function spawnPlatform(home: string, script: string, execPath: string, env: NodeJS.ProcessEnv): number {
+  mkdirSync(home, { recursive: true });
+  const log = openSync(join(home, PLATFORM_LOG_NAME), 'a');
+  try {
+    const port = env.FLIGHTDECK_PORT ? ['--port', env.FLIGHTDECK_PORT] : [];
+    const child = spawn(execPath, [script, '--home', home, ...port], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...env, FLIGHTDECK_HOME: home },
+      windowsHide: true,
+    });
+    child.unref();
+    if (child.pid === undefined) throw new FlightdeckError('PLATFORM_UNREACHABLE', `Could not start ${execPath} ${script}.`);
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
+}
+
+async function waitForPlatform(home: string, pid: number, timeoutMs: number): Promise<DiscoveryInfo> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    // Another client may have won a start race: any live platform of this home will do.
+    const live = await findPlatform(home);
+    if (live) return live;
+    if (!processExists(pid)) break;
+    await sleep(50);
+  }
+  const why = processExists(pid) ? `did not come up within ${timeoutMs / 1000} s` : 'exited';
+  throw new FlightdeckError('PLATFORM_UNREACHABLE',
+    `The Flightdeck platform (pid ${pid}, state ${home}) ${why}. Last lines of ${join(home, PLATFORM_LOG_NAME)}:\n${logTail(home)}`);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function logTail(home: string, lines = 20): string {
+  try {
+    return readFileSync(join(home, PLATFORM_LOG_NAME), 'utf8').trimEnd().split('\n').slice(-lines).join('\n') || '(empty)';
+  } catch {
+    return '(no log)';
+  }
+}

@@ -23,13 +23,17 @@ export function platformEffects(
   };
 }
 
-/** Canary moves traffic; batch upgrades slots first, then gives the new version their share. */
+/**
+ * Canary moves traffic. Batch upgrades slots first, then gives the new version their share, then
+ * tops up: while traffic was still split, the runtime may have moved an idle slot back to serve
+ * the old version's queued requests (at instances.max it rebalances slots between versions).
+ */
 async function applyStep(aliases: AliasAccess, runtime: RolloutRuntime, rollout: Rollout, step: number): Promise<void> {
   const target = planOf(rollout)[step];
-  if (rollout.spec.strategy === 'batch' && target.upgraded !== undefined) {
-    await upgradeSlotsTo(runtime, rollout, target.upgraded);
-  }
+  const batch = rollout.spec.strategy === 'batch' && target.upgraded !== undefined;
+  if (batch) await upgradeSlotsTo(runtime, rollout, target.upgraded!);
   await setTrafficWeight(aliases, rollout, target.percent / 100);
+  if (batch) await upgradeSlotsTo(runtime, rollout, target.upgraded!);
 }
 
 /** Traffic back to 100% of the stable version first, then a batch release's slots. */

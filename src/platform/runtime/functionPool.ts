@@ -58,7 +58,7 @@ export class FunctionPool {
   private readonly slots: Slot[] = [];
   private readonly waiters = new Map<number, Waiter[]>();
   private waiting = 0;
-  private readonly crashTimes = new Map<number, number[]>();
+  private readonly crashes = new Map<number, { times: number[]; last: string }>();
   private readonly crashLoops = new Map<number, string>();
   /** Versions are immutable, so their lookups are cached. */
   private readonly versions = new Map<number, Version>();
@@ -148,14 +148,18 @@ export class FunctionPool {
     if (!this.dequeue(versionId, waiter)) return;
     const { max, concurrency } = this.limits();
     const busy = this.slots.filter((s) => s.versionId === versionId).length;
+    const crashed = this.recentCrashes(versionId, Date.now()).length;
+    const why = crashed
+      ? `its instances crashed ${crashed} time(s) in the last ${CRASH_WINDOW_MS / 1000} s (last: ${this.crashes.get(versionId)?.last}); see the function's logs.`
+      : `${busy} instance(s) of it, ${this.slots.length} of instances.max ${max} in use, concurrency ${concurrency} each. ` +
+        'Raise instances.max or instances.concurrency in flightdeck.yaml, or make the function answer faster.';
     waiter.reject(
-      new FlightdeckError(
-        'UNAVAILABLE',
-        `No instance of ${this.fn} version ${versionId} could take this request within ${this.ctx.queueTimeoutMs} ms: ` +
-          `${busy} instance(s) of it, ${this.slots.length} of instances.max ${max} in use, concurrency ${concurrency} each. ` +
-          'Raise instances.max or instances.concurrency in flightdeck.yaml, or make the function answer faster.',
-      ),
+      new FlightdeckError('UNAVAILABLE', `No instance of ${this.fn} version ${versionId} could take this request within ${this.ctx.queueTimeoutMs} ms: ${why}`),
     );
+  }
+
+  private recentCrashes(versionId: number, now: number): number[] {
+    return (this.crashes.get(versionId)?.times ?? []).filter((t) => now - t < CRASH_WINDOW_MS);
   }
 
   private dequeue(versionId: number, waiter: Waiter): boolean {
@@ -307,9 +311,9 @@ export class FunctionPool {
   private onCrash(slot: Slot, reason: string): void {
     const versionId = slot.versionId;
     const now = Date.now();
-    const recent = (this.crashTimes.get(versionId) ?? []).filter((t) => now - t < CRASH_WINDOW_MS);
+    const recent = this.recentCrashes(versionId, now);
     recent.push(now);
-    this.crashTimes.set(versionId, recent);
+    this.crashes.set(versionId, { times: recent, last: reason });
     this.note(slot, `[flightdeck] ${reason}`);
     if (recent.length >= CRASH_LOOP_COUNT) {
       const why = `crash loop: ${recent.length} crashes in ${CRASH_WINDOW_MS / 1000} s; last: ${reason}`;

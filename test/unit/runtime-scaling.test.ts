@@ -1,0 +1,118 @@
+// Instances through the real platform process: scale to zero after the idle timeout and a cold
+// start after it, warm minimums, scale-out under concurrency, the queue timeout's 503, the
+// request timeout's 504, a 502 when an instance dies mid-request, and crash-loop detection.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPlatform, type TestPlatform } from '../helpers/platform';
+import { createEnv, deployDir } from '../helpers/deploy';
+import { call, fixture, fnPath, nodeConfig, waitFor } from '../helpers/gateway';
+import type { Instance } from '../../src/model';
+
+const ENV = 'dev';
+const IDLE_MS = 300;
+const QUEUE_MS = 500;
+
+describe('runtime scaling', { timeout: 120_000 }, () => {
+  let platform: TestPlatform;
+
+  before(async () => {
+    platform = await startPlatform({ args: ['--idle-timeout-ms', String(IDLE_MS), '--queue-timeout-ms', String(QUEUE_MS)] });
+    await createEnv(platform, ENV);
+  });
+
+  after(async () => {
+    await platform?.stop();
+  });
+
+  const instances = async (fn: string): Promise<Instance[]> => (await platform.api('GET', fnPath(ENV, fn, '/instances'))).json.instances;
+
+  test('an idle function scales to zero, then a cold start serves again', async () => {
+    await deployDir(platform, ENV, 'idle', fixture('hello'), nodeConfig());
+    assert.deepEqual(await instances('idle'), [], 'min 0: nothing runs before the first request');
+    const first = await call(platform, `/fn/${ENV}/idle/`);
+    assert.equal(first.status, 200);
+    assert.equal((await instances('idle')).length, 1);
+    await waitFor('scale to zero', async () => ((await instances('idle')).length === 0 ? true : undefined), 10_000);
+    const again = await call(platform, `/fn/${ENV}/idle/`);
+    assert.equal(again.status, 200);
+    assert.notEqual(again.instance, first.instance, 'a new process served after the cold start');
+  });
+
+  test('instances.min stays warm past the idle timeout', async () => {
+    await deployDir(platform, ENV, 'warm', fixture('hello'), nodeConfig({ instances: { min: 1 } }));
+    const up = await waitFor('a warm instance', async () => {
+      const list = await instances('warm');
+      return list.length === 1 && list[0].state === 'ready' ? list[0] : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 4));
+    assert.deepEqual((await instances('warm')).map((i) => i.id), [up.id]);
+  });
+
+  test('more in-flight requests than concurrency × instances scale out up to max', async () => {
+    await deployDir(platform, ENV, 'wide', fixture('slow'), nodeConfig({ instances: { max: 3, concurrency: 1 } }));
+    const answers = await Promise.all(Array.from({ length: 3 }, () => call(platform, `/fn/${ENV}/wide/?ms=400`)));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+    assert.equal(new Set(answers.map((a) => a.instance)).size, 3);
+    assert.deepEqual((await instances('wide')).map((i) => i.slot), [0, 1, 2]);
+  });
+
+  test('a request that waits longer than the queue timeout gets 503 saying what to change', async () => {
+    await deployDir(platform, ENV, 'narrow', fixture('slow'), nodeConfig({ instances: { max: 1, concurrency: 1 } }));
+    const busy = call(platform, `/fn/${ENV}/narrow/?ms=${QUEUE_MS * 4}`);
+    await waitFor('the first request in flight', async () => ((await instances('narrow'))[0]?.inFlight === 1 ? true : undefined));
+    const queued = await call(platform, `/fn/${ENV}/narrow/`);
+    assert.equal(queued.status, 503);
+    assert.equal(queued.version, '1');
+    assert.match(queued.text, /within 500 ms/);
+    assert.match(queued.text, /Raise instances\.max or instances\.concurrency/);
+    assert.equal((await busy).status, 200);
+    const metrics = (await platform.api('GET', fnPath(ENV, 'narrow', '/metrics'))).json.versions[0];
+    assert.equal(metrics.requests, 2);
+    assert.equal(metrics.errors, 1, 'the gateway-made 503 counts as an error');
+  });
+
+  test('a request slower than timeoutMs gets 504', async () => {
+    await deployDir(platform, ENV, 'sluggish', fixture('slow'), nodeConfig({ timeoutMs: 200 }));
+    const answer = await call(platform, `/fn/${ENV}/sluggish/?ms=2000`);
+    assert.equal(answer.status, 504);
+    assert.match(answer.text, /did not answer within its timeoutMs \(200 ms\)/);
+  });
+
+  test('an instance that dies mid-request answers 502; the slot restarts and serves again', async () => {
+    await deployDir(platform, ENV, 'dies', fixture('dies'), nodeConfig({ instances: { min: 1, max: 1 } }));
+    const died = await call(platform, `/fn/${ENV}/dies/die`);
+    assert.equal(died.status, 502);
+    assert.match(died.text, /stopped or dropped the connection/);
+    const restarted = await waitFor('the slot to restart', async () => {
+      const [instance] = await instances('dies');
+      return instance?.state === 'ready' && instance.restarts === 1 ? instance : undefined;
+    });
+    assert.equal(restarted.slot, 0);
+    const alive = await call(platform, `/fn/${ENV}/dies/`);
+    assert.equal(alive.status, 200);
+    assert.equal(alive.instance, restarted.id);
+    const logs = (await platform.api('GET', fnPath(ENV, 'dies', '/logs'))).json.lines.map((l: { text: string }) => l.text);
+    assert.ok(logs.some((t: string) => /exited with code 1/.test(t)), logs.join('\n'));
+  });
+
+  test('a version that keeps crashing is marked unhealthy and gets 503 saying it is crash-looping', async () => {
+    await deployDir(platform, ENV, 'crashy', fixture('crash'), nodeConfig());
+    // Until the fifth crash, requests may be served, dropped (502) or time out in the queue (503).
+    const answer = await waitFor(
+      'a crash-loop answer',
+      async () => {
+        const a = await call(platform, `/fn/${ENV}/crashy/`);
+        assert.ok([200, 502, 503].includes(a.status), `${a.status} ${a.text}`);
+        return /crash-looping/.test(a.text) ? a : undefined;
+      },
+      20_000,
+    );
+    assert.equal(answer.status, 503);
+    const version = await waitFor('the health report', async () => {
+      const v = (await platform.api('GET', fnPath(ENV, 'crashy', '/versions/1'))).json;
+      return v.health === 'unhealthy' ? v : undefined;
+    });
+    assert.match(version.healthReason, /cannot reach the database at db\.internal:5432/);
+    assert.deepEqual(await instances('crashy'), []);
+  });
+});

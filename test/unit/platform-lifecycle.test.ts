@@ -1,0 +1,105 @@
+// The platform process's life: discovery file, one platform per state folder, graceful stop,
+// restart after kill -9 with the state intact, port fallback, warm instances on start.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, it } from 'node:test';
+import { createEnv, deployDir } from '../helpers/deploy';
+import { startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
+
+const started: TestPlatform[] = [];
+const folders: string[] = [];
+
+async function start(home: string, args: string[] = []): Promise<TestPlatform> {
+  const platform = await startPlatform({ home, args: ['--warm-pool', '0', ...args] });
+  started.push(platform);
+  return platform;
+}
+
+function home(): string {
+  const dir = tempHome();
+  folders.push(dir);
+  return dir;
+}
+
+after(async () => {
+  for (const platform of started) await platform.stop();
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+it('writes a 0600 discovery file, refuses a second platform on the same folder, and removes the file on SIGTERM', async () => {
+  const dir = home();
+  const platform = await start(dir);
+  const file = join(dir, 'platform.json');
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const discovery = JSON.parse(readFileSync(file, 'utf8'));
+  assert.deepEqual(Object.keys(discovery).sort(), ['pid', 'started', 'token', 'url']);
+  assert.match(discovery.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(discovery.pid, platform.child.pid);
+
+  await assert.rejects(start(dir), /exited with 1[\s\S]*already running at http:\/\/127\.0\.0\.1/);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).pid, platform.child.pid, 'the refused start left the file alone');
+
+  await platform.stop();
+  assert.equal(platform.child.exitCode, 0);
+  assert.equal(existsSync(file), false);
+});
+
+it('restarts after kill -9 with a new token and the state intact', async () => {
+  const dir = home();
+  const code = mkdtempSync(join(tmpdir(), 'flightdeck-life-code-'));
+  folders.push(code);
+  writeFileSync(join(code, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "ok" });\n');
+  const first = await start(dir);
+  await createEnv(first, 'keep', 'staging');
+  await deployDir(first, 'keep', 'fn', code, { runtime: 'nodejs' });
+  await first.api('PUT', '/v1/environments/keep/functions/fn/aliases/beta', { versionId: 1 });
+  await first.kill9();
+
+  const second = await start(dir);
+  assert.notEqual(second.token, first.token);
+  assert.equal((await second.api('GET', '/v1/environments/keep')).status, 200);
+  const summary = await second.api('GET', '/v1/environments/keep/functions/fn');
+  assert.equal(summary.json.latestVersion, 1);
+  assert.deepEqual(summary.json.aliases.map((a: { name: string }) => a.name).sort(), ['beta', 'live']);
+  const old = await second.api('GET', '/v1/health', undefined, { authorization: `Bearer ${first.token}` });
+  assert.equal(old.status, 401, 'the old token no longer works');
+});
+
+it('falls back to a free port when the asked one is busy', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const busy = (blocker.address() as { port: number }).port;
+  try {
+    const platform = await start(home(), ['--port', String(busy)]);
+    assert.notEqual(new URL(platform.url).port, String(busy));
+    assert.equal((await platform.api('GET', '/v1/health')).status, 200);
+  } finally {
+    blocker.close();
+  }
+});
+
+it('starts the minimum instances of warm functions when the platform starts', { timeout: 60_000 }, async () => {
+  const dir = home();
+  const code = mkdtempSync(join(tmpdir(), 'flightdeck-life-code-'));
+  folders.push(code);
+  writeFileSync(join(code, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "warm" });\n');
+  const first = await start(dir);
+  await createEnv(first, 'warm', 'personal');
+  await deployDir(first, 'warm', 'fn', code, { runtime: 'nodejs', instances: { min: 1, max: 2, concurrency: 4, idleTimeoutMs: 60_000 } });
+  await first.stop();
+
+  const second = await start(dir);
+  const deadline = Date.now() + 30_000;
+  let states: string[] = [];
+  while (Date.now() < deadline) {
+    const res = await second.api('GET', '/v1/environments/warm/functions/fn/instances');
+    states = res.json.instances.map((i: { state: string }) => i.state);
+    if (states.includes('ready')) break;
+    await sleep(100);
+  }
+  assert.deepEqual(states, ['ready']);
+});

@@ -24,16 +24,22 @@ export function platformEffects(
 }
 
 /**
- * Canary moves traffic. Batch upgrades slots first, then gives the new version their share, then
- * tops up: while traffic was still split, the runtime may have moved an idle slot back to serve
- * the old version's queued requests (at instances.max it rebalances slots between versions).
+ * Canary moves traffic. Batch upgrades the step's slots, then gives the new version their share.
+ * The last batch goes the other way round (all traffic first, then the remaining old slots), so
+ * no request for the old version is left queued while its last slots drain: at instances.max the
+ * runtime would move an idle new slot back to serve it. For the same reason every batch step tops
+ * up the upgraded slots after moving traffic.
  */
 async function applyStep(aliases: AliasAccess, runtime: RolloutRuntime, rollout: Rollout, step: number): Promise<void> {
   const target = planOf(rollout)[step];
-  const batch = rollout.spec.strategy === 'batch' && target.upgraded !== undefined;
-  if (batch) await upgradeSlotsTo(runtime, rollout, target.upgraded!);
+  if (rollout.spec.strategy !== 'batch' || target.upgraded === undefined) {
+    await setTrafficWeight(aliases, rollout, target.percent / 100);
+    return;
+  }
+  const last = target.percent === 100;
+  if (!last) await upgradeSlotsTo(runtime, rollout, target.upgraded);
   await setTrafficWeight(aliases, rollout, target.percent / 100);
-  if (batch) await upgradeSlotsTo(runtime, rollout, target.upgraded!);
+  await upgradeSlotsTo(runtime, rollout, target.upgraded);
 }
 
 /** Traffic back to 100% of the stable version first, then a batch release's slots. */

@@ -8,6 +8,7 @@ import { Transform } from 'node:stream';
 import { isFlightdeckError } from '../../errors';
 import type { ManifestEntry, Version } from '../../model';
 import type { DeployOptions, DeployRequest, DeployResult, LocalCodeTree } from '../../provider';
+import { formatBytes } from '../formatBytes';
 import type { ApiClient } from './apiClient';
 
 const PARALLEL_UPLOADS = 4;
@@ -123,10 +124,4 @@ function countingStream(path: string, onBytes: (n: number) => void): Transform {
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

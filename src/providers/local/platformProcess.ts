@@ -26,7 +26,7 @@ export interface EnsurePlatformOptions {
 export interface RunningPlatformInfo extends DiscoveryInfo {
   home: string;
   /** True when this call started it. */
-  started: boolean;
+  startedNow: boolean;
 }
 
 export const PLATFORM_LOG_NAME = 'platform.log';
@@ -42,10 +42,10 @@ export async function ensurePlatform(options: EnsurePlatformOptions): Promise<Ru
   const env = options.env ?? process.env;
   const home = options.home ?? defaultHome(env);
   const running = await findPlatform(home);
-  if (running) return { ...running, home, started: false };
+  if (running) return { ...running, home, startedNow: false };
   const pid = spawnPlatform(home, options.platformScript, options.execPath ?? process.execPath, env);
   const info = await waitForPlatform(home, pid, options.timeoutMs ?? 15_000);
-  return { ...info, home, started: info.pid === pid };
+  return { ...info, home, startedNow: info.pid === pid };
 }
 
 function spawnPlatform(home: string, script: string, execPath: string, env: NodeJS.ProcessEnv): number {

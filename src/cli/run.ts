@@ -1,0 +1,128 @@
+// Runs one CLI invocation: picks the command from the table, parses its options with
+// node:util parseArgs, runs it and prints the result. Exit codes: 0 success, 1 failure (the
+// error on stderr), 2 bad usage (what is wrong, then the usage).
+
+import { parseArgs } from 'node:util';
+import { isFlightdeckError } from '../errors';
+import type { Provider } from '../provider';
+import { UsageError, type Command, type CommandContext, type CommandResult, type OptionSpec } from './command';
+import { commandUsage, overview } from './help';
+
+export interface CliEnvironment {
+  argv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  signal: AbortSignal;
+  /** Connects to the provider (the local platform, started when none runs). */
+  connect(): Promise<Provider>;
+}
+
+const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  help: { type: 'boolean', description: 'Show this help' },
+};
+const JSON_OPTION: Record<string, OptionSpec> = {
+  json: { type: 'boolean', description: 'Print machine-readable JSON' },
+};
+
+export async function runCli(commands: readonly Command[], cli: CliEnvironment): Promise<number> {
+  const [name, ...rest] = cli.argv;
+  if (name === undefined) return usageFailure(cli, new UsageError('No command given.'), commands);
+  if (name === 'help' || name === '--help' || name === '-h') return help(cli, commands, rest[0]);
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    return usageFailure(cli, new UsageError(`Unknown command "${name}". Run \`flightdeck help\` for the list.`), commands);
+  }
+  let provider: Provider | undefined;
+  const connect = async () => (provider ??= await cli.connect());
+  let context: CommandContext;
+  try {
+    context = contextFor(command, rest, cli, connect);
+  } catch (error) {
+    return usageFailure(cli, error, commands, command);
+  }
+  if (context.values.help) {
+    cli.stdout(commandUsage(command, optionsOf(command)) + '\n');
+    return 0;
+  }
+  const json = context.values.json === true;
+  try {
+    const result = await command.run(context);
+    if (result) printResult(cli, result, json);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) return usageFailure(cli, error, commands, command);
+    printError(cli, error, json);
+    return 1;
+  } finally {
+    provider?.dispose();
+  }
+}
+
+function contextFor(command: Command, args: string[], cli: CliEnvironment, connect: () => Promise<Provider>): CommandContext {
+  const options = optionsOf(command);
+  let values: CommandContext['values'];
+  try {
+    values = parseArgs({
+      args,
+      options: Object.fromEntries(Object.entries(options).map(([key, spec]) => [key, { type: spec.type }])),
+      strict: true,
+      allowPositionals: false,
+    }).values as CommandContext['values'];
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), command);
+  }
+  const missing = Object.entries(options).filter(([key, spec]) => spec.required && values[key] === undefined);
+  if (missing.length > 0 && !values.help) {
+    throw new UsageError(`Missing required option${missing.length > 1 ? 's' : ''} ${missing.map(([key]) => `--${key}`).join(', ')}.`, command);
+  }
+  const json = values.json === true;
+  return {
+    values,
+    cwd: cli.cwd,
+    env: cli.env,
+    signal: cli.signal,
+    print: (text) => cli.stdout(`${text}\n`),
+    note: (text) => {
+      if (!json) cli.stderr(`${text}\n`);
+    },
+    provider: connect,
+  };
+}
+
+function optionsOf(command: Command): Record<string, OptionSpec> {
+  return { ...command.options, ...(command.json === false ? {} : JSON_OPTION), ...COMMON_OPTIONS };
+}
+
+function help(cli: CliEnvironment, commands: readonly Command[], name: string | undefined): number {
+  if (name === undefined) {
+    cli.stdout(overview(commands) + '\n');
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) return usageFailure(cli, new UsageError(`Unknown command "${name}".`), commands);
+  cli.stdout(commandUsage(command, optionsOf(command)) + '\n');
+  return 0;
+}
+
+function usageFailure(cli: CliEnvironment, error: unknown, commands: readonly Command[], command?: Command): number {
+  const usage = command ? commandUsage(command, optionsOf(command)) : overview(commands);
+  cli.stderr(`flightdeck: ${(error as Error).message}\n\n${usage}\n`);
+  return 2;
+}
+
+function printResult(cli: CliEnvironment, result: CommandResult, json: boolean): void {
+  cli.stdout(json ? `${JSON.stringify(result.data, null, 2)}\n` : result.text ? `${result.text}\n` : '');
+}
+
+function printError(cli: CliEnvironment, error: unknown, json: boolean): void {
+  if (json) {
+    const body = isFlightdeckError(error) ? error.toJSON() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+    cli.stderr(`${JSON.stringify({ error: body })}\n`);
+  } else if (isFlightdeckError(error)) {
+    cli.stderr(`flightdeck: ${error.message}\n`);
+  } else {
+    cli.stderr(`flightdeck: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  }
+}

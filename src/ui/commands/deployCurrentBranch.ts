@@ -1,0 +1,81 @@
+// Deploys the checked-out branch to its personal environment (or `{environment}`): every function
+// of flightdeck.yaml, or `{function}`. Creates the environment on first deploy.
+import * as vscode from 'vscode';
+import { deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
+import { deployingOwner, deployingUser } from '../../deploy/git';
+import { FlightdeckError } from '../../errors';
+import type { Provider } from '../../provider';
+import { FlightdeckContext } from '../context';
+import { confirmProtected } from '../pick';
+import { argsOf, booleanArg, stringArg } from './args';
+
+export async function deployCurrentBranch(ctx: FlightdeckContext, arg: unknown): Promise<ProjectDeployResult> {
+  const args = argsOf(arg);
+  const fn = stringArg(args, 'function');
+  const project = await ctx.workspace.load();
+  await saveDirtyFiles(booleanArg(args, 'save') ?? (FlightdeckContext.isProgrammatic(arg) ? true : undefined));
+  const git = await ctx.workspace.git();
+  if (!git.commit) throw new FlightdeckError('GIT', `Branch ${git.branch} has no commits yet: commit your code first.`);
+  const explicit = stringArg(args, 'environment');
+  const provider = await ctx.session.provider();
+  if (explicit) await confirmIfProtected(provider, explicit, stringArg(args, 'confirm'));
+  const where = explicit ?? 'your personal environment';
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Deploying ${fn ?? project.project} to ${where}`, cancellable: true },
+    (progress, token) => {
+      const abort = new AbortController();
+      const cancel = token.onCancellationRequested(() => abort.abort());
+      let reported = 0;
+      return deployProject(provider, project, {
+        environment: explicit,
+        function: fn,
+        branch: git.branch,
+        commit: git.commit,
+        user: deployingUser(git),
+        owner: deployingOwner(git),
+        description: stringArg(args, 'description'),
+        signal: abort.signal,
+        onProgress: (message: string, fraction?: number) => {
+          const increment = fraction === undefined ? undefined : Math.max(0, fraction * 100 - reported);
+          if (fraction !== undefined) reported = fraction * 100;
+          progress.report({ message, increment });
+        },
+      }).finally(() => cancel.dispose());
+    },
+  );
+  ctx.refresh();
+  void announce(result);
+  return result;
+}
+
+/** Offers to save dirty files, since a deploy reads the disk; code callers choose with `save` (default: save). */
+async function saveDirtyFiles(save: boolean | undefined): Promise<void> {
+  const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty && !d.isUntitled);
+  if (dirty.length === 0 || save === false) return;
+  if (save === undefined) {
+    const answer = await vscode.window.showWarningMessage(
+      `${dirty.length} file(s) have unsaved changes that this deploy would not include.`,
+      { modal: true },
+      'Save All and Deploy',
+      'Deploy Without Saving',
+    );
+    if (answer === undefined) throw new FlightdeckError('CANCELLED', 'Deploy cancelled.');
+    if (answer === 'Deploy Without Saving') return;
+  }
+  await vscode.workspace.saveAll(false);
+}
+
+/** Deploying into an existing protected environment needs its confirmation; new ones are created by the deploy. */
+async function confirmIfProtected(provider: Provider, name: string, confirm: string | undefined): Promise<void> {
+  const exists = (await provider.listEnvironments()).some((e) => e.name === name);
+  if (exists) await confirmProtected(provider, name, 'Deploy', confirm);
+}
+
+async function announce(result: ProjectDeployResult): Promise<void> {
+  const [first] = result.functions;
+  if (!first) return;
+  const summary = result.functions.map((f) => `${f.function} v${f.version}${f.unchanged ? ' (unchanged)' : ''}`).join(', ');
+  const choice = await vscode.window.showInformationMessage(`Deployed to ${result.environment}: ${summary}. ${first.url}`, 'Open', 'Copy URL');
+  if (choice === 'Open') await vscode.env.openExternal(vscode.Uri.parse(first.url));
+  if (choice === 'Copy URL') await vscode.env.clipboard.writeText(first.url);
+}

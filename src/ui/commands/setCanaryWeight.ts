@@ -1,0 +1,27 @@
+// Sends a share of an alias's traffic to a canary version:
+// `{environment, function, version, weight, alias?}` with weight in percent, or quick picks.
+import { FlightdeckError } from '../../errors';
+import { canaryUpdate, DEFAULT_ALIAS, type Alias } from '../../model';
+import type { FlightdeckContext } from '../context';
+import { weightProblem } from '../input';
+import { confirmProtected, pickAlias, pickVersion, pickWeightPercent, resolveFunction } from '../pick';
+import { argsOf, numberArg, targetOf } from './args';
+import { updateAliasTraffic } from './traffic';
+
+export async function setCanaryWeight(ctx: FlightdeckContext, arg: unknown): Promise<Alias> {
+  const target = targetOf(arg);
+  const typedWeight = numberArg(argsOf(arg), 'weight');
+  if (typedWeight !== undefined) {
+    const problem = weightProblem(String(typedWeight));
+    if (problem) throw new FlightdeckError('BAD_REQUEST', `weight: ${problem}`, { field: 'weight' });
+  }
+  const provider = await ctx.session.provider();
+  const ref = await resolveFunction(provider, target, 'Set canary weight', ctx.workspace.personalEnvironmentNow);
+  const alias =
+    target.alias ?? (target.version !== undefined ? DEFAULT_ALIAS : (await pickAlias(provider, ref, 'Set canary weight: pick an alias')).name);
+  const primary = (await provider.getAlias(ref.environment, ref.function, alias)).versionId;
+  const canary = target.version ?? (await pickVersion(provider, ref, `Canary version for ${alias} (now v${primary})`, [primary]));
+  const weight = typedWeight ?? (await pickWeightPercent(canary));
+  await confirmProtected(provider, ref.environment, `Send ${weight}% to v${canary}`, target.confirm);
+  return updateAliasTraffic(provider, ref, alias, (current) => canaryUpdate(current.versionId, canary, weight / 100));
+}

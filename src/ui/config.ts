@@ -1,0 +1,44 @@
+// A typed view of the `flightdeck.*` settings, so no other module spells a setting key.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { defaultHome } from '../platform/paths';
+
+export type ProviderKind = 'local';
+
+export interface LocalSettings {
+  /** Absolute state folder of the local platform. */
+  home: string;
+  /** Port to start the platform on; 0 picks a free one. A taken port also falls back to a free one. */
+  port: number;
+}
+
+export class Config {
+  static readonly section = 'flightdeck';
+
+  private get settings(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(Config.section);
+  }
+
+  get provider(): ProviderKind {
+    return this.settings.get<ProviderKind>('provider', 'local');
+  }
+
+  get local(): LocalSettings {
+    // Empty setting: the same default as the CLI ($FLIGHTDECK_HOME, else ~/.flightdeck), so both find the same platform.
+    const configured = this.settings.get<string>('local.home', '').trim();
+    return {
+      home: configured ? expandHome(configured) : defaultHome(process.env),
+      port: this.settings.get<number>('local.port', 7420),
+    };
+  }
+
+  /** True when a change touches a setting that needs a new provider. */
+  static affectsProvider(event: vscode.ConfigurationChangeEvent): boolean {
+    return event.affectsConfiguration(`${Config.section}.provider`) || event.affectsConfiguration(`${Config.section}.local`);
+  }
+}
+
+function expandHome(folder: string): string {
+  return folder === '~' || folder.startsWith('~/') ? path.join(os.homedir(), folder.slice(1)) : path.resolve(folder);
+}

@@ -1,0 +1,161 @@
+// The one object that owns everything the extension creates: output channels, the platform
+// session, the trees, the status bar, diagnostics, logs. Disposing it disposes all of them.
+import * as vscode from 'vscode';
+import type { Provider } from '../provider';
+import { registerCommands } from './commands';
+import { Config } from './config';
+import { CODE_SCHEME, CodeFileSystem } from './codeFileSystem';
+import { Debouncer } from './debounce';
+import { ProjectDiagnostics } from './diagnostics';
+import { FunctionLogs } from './logs';
+import { PlatformSession, type PlatformState } from './platform';
+import { RolloutNotices } from './rolloutNotices';
+import { StatusBar } from './statusBar';
+import type { FlightdeckTestApi } from './testApi';
+import { EnvironmentsTree } from './trees/environmentsTree';
+import { FunctionNode } from './trees/functionNode';
+import type { TreeNode } from './trees/node';
+import { VersionsTree, type FunctionRef } from './trees/versionsTree';
+import { ProjectWorkspace } from './workspace';
+
+const REFRESH_DEBOUNCE_MS = 150;
+
+const STATE_MESSAGES: Record<PlatformState, string | undefined> = {
+  starting: 'Connecting to the Flightdeck platform…',
+  connected: undefined,
+  reconnecting: 'The platform stopped answering; reconnecting as soon as it is back…',
+  unreachable: undefined, // the welcome view says it, with buttons
+};
+
+export class FlightdeckContext implements vscode.Disposable {
+  readonly config = new Config();
+  readonly log = vscode.window.createOutputChannel('Flightdeck', { log: true });
+  readonly platformLog = vscode.window.createOutputChannel('Flightdeck Platform', { log: true });
+  readonly session: PlatformSession;
+  readonly workspace = new ProjectWorkspace();
+  readonly environmentsTree: EnvironmentsTree;
+  readonly versionsTree: VersionsTree;
+  readonly statusBar = new StatusBar();
+  readonly logs = new FunctionLogs();
+  readonly diagnostics = new ProjectDiagnostics();
+  private readonly environmentsView: vscode.TreeView<TreeNode>;
+  private readonly versionsView: vscode.TreeView<TreeNode>;
+  private readonly refreshSoon = new Debouncer(REFRESH_DEBOUNCE_MS, () => this.refresh());
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.session = new PlatformSession({
+      config: this.config,
+      platformScript: extension.asAbsolutePath('dist/platform.js'),
+      platformLog: this.platformLog,
+    });
+    const reachable = () => this.session.reachableProvider();
+    this.environmentsTree = new EnvironmentsTree({ reachableProvider: reachable, personalEnvironment: () => this.workspace.personalEnvironmentNow });
+    this.versionsTree = new VersionsTree(reachable);
+    this.environmentsView = vscode.window.createTreeView('flightdeck.environments', { treeDataProvider: this.environmentsTree, showCollapseAll: true });
+    this.versionsView = vscode.window.createTreeView('flightdeck.versions', { treeDataProvider: this.versionsTree });
+    this.disposables.push(
+      this.log,
+      this.platformLog,
+      this.session,
+      this.workspace,
+      this.environmentsTree,
+      this.versionsTree,
+      this.environmentsView,
+      this.versionsView,
+      this.statusBar,
+      this.logs,
+      this.diagnostics,
+      this.refreshSoon,
+    );
+  }
+
+  /** Wires events and registers commands; cheap: nothing here waits on the platform. */
+  activate(): FlightdeckTestApi {
+    const notices = new RolloutNotices();
+    this.disposables.push(
+      vscode.workspace.registerFileSystemProvider(CODE_SCHEME, new CodeFileSystem(() => this.session.provider()), { isReadonly: true }),
+      ...registerCommands(this),
+      this.environmentsView.onDidChangeSelection((e) => {
+        const [node] = e.selection;
+        if (node instanceof FunctionNode) this.selectFunction(node);
+      }),
+      this.session.onDidEvent((event) => {
+        this.statusBar.onEvent(event);
+        notices.onEvent(event);
+        this.refreshSoon.trigger();
+      }),
+      this.session.onDidChangeState((state) => this.onPlatformState(state)),
+      this.workspace.onDidChange(() => void this.onWorkspaceChange()),
+      vscode.workspace.onDidChangeConfiguration((e) => Config.affectsProvider(e) && void this.session.restart().catch(() => undefined)),
+    );
+    this.onPlatformState(this.session.state);
+    void this.onWorkspaceChange();
+    void this.diagnostics.scanWorkspace();
+    return this.testApi();
+  }
+
+  /** Re-reads everything shown: trees and the status bar. */
+  refresh(): void {
+    this.environmentsTree.refresh();
+    this.versionsTree.refresh();
+    void this.reloadStatusBar();
+  }
+
+  /** Shows a function's versions in the versions view; undefined clears it. */
+  selectFunction(ref: FunctionRef | undefined): void {
+    this.versionsTree.select(ref);
+    this.versionsView.description = ref && `${ref.environment}/${ref.function}`;
+  }
+
+  /** Whether a command argument came from code (a plain object) rather than a click on a node. */
+  static isProgrammatic(arg: unknown): boolean {
+    return typeof arg === 'object' && arg !== null && Object.getPrototypeOf(arg) === Object.prototype;
+  }
+
+  private onPlatformState(state: PlatformState): void {
+    void vscode.commands.executeCommand('setContext', 'flightdeck.platform', state);
+    this.environmentsView.message = STATE_MESSAGES[state];
+    this.statusBar.setConnected(state !== 'unreachable' && state !== 'reconnecting');
+    if (state === 'connected' || state === 'unreachable') this.refresh();
+  }
+
+  private async onWorkspaceChange(): Promise<void> {
+    const file = await this.workspace.projectFile();
+    await vscode.commands.executeCommand('setContext', 'flightdeck.hasProject', file !== undefined);
+    await this.workspace.personalEnvironment();
+    this.refreshSoon.trigger();
+  }
+
+  private async reloadStatusBar(): Promise<void> {
+    const provider = await this.session.reachableProvider();
+    if (!provider) return;
+    try {
+      await this.statusBar.reload(provider, await this.workspace.personalEnvironment());
+    } catch (error) {
+      this.log.warn(`Status bar not updated: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private testApi(): FlightdeckTestApi {
+    const treeApi = (tree: vscode.TreeDataProvider<TreeNode>) => ({
+      getChildren: async (node?: TreeNode) => (await tree.getChildren(node)) ?? [],
+      getTreeItem: (node: TreeNode) => node.toTreeItem(),
+    });
+    return {
+      environmentsTree: treeApi(this.environmentsTree),
+      versionsTree: treeApi(this.versionsTree),
+      statusBarText: () => this.statusBar.text(),
+      statusBarTooltip: () => this.statusBar.tooltip(),
+      provider: (): Promise<Provider> => this.session.provider(),
+      selectFunction: (environment, fn) => this.selectFunction({ environment, function: fn }),
+      personalEnvironment: () => this.workspace.personalEnvironment(),
+      platformState: () => this.session.state,
+      diagnostics: (uri) => this.diagnostics.problemsOf(uri),
+    };
+  }
+
+  dispose(): void {
+    this.disposables.splice(0).reverse().forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,64 @@
+// Words and figures shown for model objects, shared by the trees, the status bar and the pickers.
+import { formatPercent, type GateReading, type Rollout, type RolloutStatus, type Version } from '../model';
+
+const STATUS_WORDS: Record<RolloutStatus, string> = {
+  running: 'running',
+  paused: 'paused',
+  waiting: 'waiting for continue',
+  succeeded: 'done',
+  rolledBack: 'rolled back',
+  aborted: 'aborted',
+};
+
+export function rolloutStatusWord(status: RolloutStatus): string {
+  return STATUS_WORDS[status];
+}
+
+/** `v12→v13 25% · step 2/4` */
+export function rolloutProgress(rollout: Rollout): string {
+  const step = Math.min(rollout.step + 1, rollout.totalSteps);
+  return `v${rollout.fromVersion}→v${rollout.spec.toVersion} ${rollout.percent}% · step ${step}/${rollout.totalSteps}`;
+}
+
+/** The gates' current figures against their limits, one per line. */
+export function gateFigures(rollout: Rollout): string[] {
+  const { gates } = rollout.spec;
+  const reading: GateReading | undefined = rollout.reading;
+  if (!reading) return [`Gates: error rate ≤ ${formatPercent(gates.maxErrorRate)}, p95 ≤ ${gates.maxP95Ms} ms, ≥ ${gates.minRequests} requests (no reading yet)`];
+  return [
+    `Error rate ${formatPercent(reading.errorRate)} (max ${formatPercent(gates.maxErrorRate)})`,
+    `p95 ${Math.round(reading.p95Ms)} ms (max ${gates.maxP95Ms} ms)`,
+    `Requests ${reading.requests} (min ${gates.minRequests})`,
+  ];
+}
+
+export function rolloutTooltip(rollout: Rollout): string {
+  return [
+    `Rollout of ${rollout.environment}/${rollout.function} (${rollout.spec.strategy}): ${rolloutStatusWord(rollout.status)}`,
+    rolloutProgress(rollout),
+    ...gateFigures(rollout),
+    ...(rollout.reason ? [`Reason: ${rollout.reason}`] : []),
+    ...(rollout.note ? [rollout.note] : []),
+  ].join('\n');
+}
+
+/** `3 min ago`, coarse on purpose. */
+export function age(iso: string, now: number = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (!Number.isFinite(seconds)) return '';
+  if (seconds < 60) return 'just now';
+  const units: [number, string][] = [
+    [86_400, 'd'],
+    [3_600, 'h'],
+    [60, 'min'],
+  ];
+  const [size, unit] = units.find(([s]) => seconds >= s) ?? [60, 'min'];
+  return `${Math.floor(seconds / size)} ${unit} ago`;
+}
+
+/** `feature/login@1a2b3c4`, or what of it is known. */
+export function sourceOf(version: Pick<Version, 'branch' | 'commit'>): string {
+  const commit = version.commit?.slice(0, 7);
+  if (version.branch && commit) return `${version.branch}@${commit}`;
+  return version.branch ?? commit ?? '';
+}

@@ -1,0 +1,129 @@
+// The connection to the platform: creates the provider lazily (reusing a running local platform
+// or starting one), forwards its events and tracks whether it is reachable. The provider's event
+// stream reconnects by itself (finding a restarted platform again), so this only reports it.
+import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { FlightdeckError } from '../errors';
+import type { PlatformEvent } from '../model';
+import type { Provider, Subscription } from '../provider';
+import { ensurePlatform, PLATFORM_LOG_NAME } from '../providers/local/platformProcess';
+import type { Config } from './config';
+import { PlatformLogTail } from './platformLogTail';
+
+export type PlatformState = 'starting' | 'connected' | 'reconnecting' | 'unreachable';
+
+export interface PlatformSessionOptions {
+  config: Config;
+  /** dist/platform.js of this extension. */
+  platformScript: string;
+  /** "Flightdeck Platform": the platform's own output and what the session does with it. */
+  platformLog: vscode.LogOutputChannel;
+}
+
+export class PlatformSession implements vscode.Disposable {
+  private current: Promise<Provider> | undefined;
+  private subscription: Subscription | undefined;
+  private homeWatcher: FSWatcher | undefined;
+  private stateValue: PlatformState = 'starting';
+  private readonly stateChanged = new vscode.EventEmitter<PlatformState>();
+  private readonly events = new vscode.EventEmitter<PlatformEvent>();
+  readonly onDidChangeState = this.stateChanged.event;
+  readonly onDidEvent = this.events.event;
+
+  constructor(private readonly options: PlatformSessionOptions) {}
+
+  get state(): PlatformState {
+    return this.stateValue;
+  }
+
+  /** The provider, connecting on first use; fails with PLATFORM_UNREACHABLE. */
+  provider(): Promise<Provider> {
+    this.current ??= this.connect();
+    return this.current;
+  }
+
+  /** The provider when the platform is up; undefined (no retry) while it is down. */
+  async reachableProvider(): Promise<Provider | undefined> {
+    if (this.stateValue === 'unreachable' || this.stateValue === 'reconnecting') return undefined;
+    try {
+      return await this.provider();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Drops the current connection and connects again, starting the platform if none runs. */
+  async restart(): Promise<Provider> {
+    this.disconnect();
+    return this.provider();
+  }
+
+  private async connect(): Promise<Provider> {
+    this.setState('starting');
+    const { config, platformScript, platformLog } = this.options;
+    const { home, port } = config.local;
+    try {
+      // Loaded on first use, so activation does not pay for the HTTP client.
+      const { LocalProvider } = await import('../providers/local/localProvider');
+      const platform = await ensurePlatform({
+        home,
+        platformScript,
+        // VS Code's own runtime runs the platform: no separate Node.js install needed.
+        execPath: process.execPath,
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FLIGHTDECK_PORT: String(port) },
+      });
+      const provider: Provider = new LocalProvider({ home: platform.home, connection: platform });
+      platformLog.info(`${platform.started ? 'Started' : 'Reusing'} the local platform (pid ${platform.pid}) at ${platform.url}, state in ${home}.`);
+      this.subscription = provider.subscribe(
+        (event) => this.events.fire(event),
+        (connected) => this.setState(connected ? 'connected' : 'reconnecting'),
+      );
+      this.watchHome(home);
+      this.setState('connected');
+      return provider;
+    } catch (error) {
+      this.current = undefined;
+      this.setState('unreachable');
+      const message = error instanceof Error ? error.message : String(error);
+      platformLog.error(`Could not reach or start the local platform in ${home}: ${message}`);
+      if (error instanceof FlightdeckError) throw error;
+      throw new FlightdeckError('PLATFORM_UNREACHABLE', `Could not start the local platform (${message}). See the Flightdeck Platform log.`);
+    }
+  }
+
+  /** Follows the platform's log file (it runs detached) into the output channel. */
+  private watchHome(home: string): void {
+    this.homeWatcher?.close();
+    const tail = new PlatformLogTail(join(home, PLATFORM_LOG_NAME), this.options.platformLog);
+    void tail.readNew();
+    try {
+      this.homeWatcher = watch(home, (_event, file) => file === PLATFORM_LOG_NAME && void tail.readNew());
+    } catch {
+      this.homeWatcher = undefined; // the log is still in the file; the session works without it
+    }
+  }
+
+  private disconnect(): void {
+    this.subscription?.close();
+    this.subscription = undefined;
+    this.homeWatcher?.close();
+    this.homeWatcher = undefined;
+    const previous = this.current;
+    this.current = undefined;
+    void previous?.then((p) => p.dispose(), () => undefined);
+  }
+
+  private setState(state: PlatformState): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    this.options.platformLog.info(`Platform ${state}.`);
+    this.stateChanged.fire(state);
+  }
+
+  dispose(): void {
+    this.disconnect();
+    this.stateChanged.dispose();
+    this.events.dispose();
+  }
+}

@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import type { Environment } from '../../model';
+import { contextFlags, type TreeNode } from './node';
+
+/** An environment; `yours` when it is the current user's personal environment. */
+export class EnvironmentNode implements TreeNode {
+  /** The environment's name, so the node can be passed to commands as their argument. */
+  readonly environment: string;
+
+  constructor(
+    readonly env: Environment,
+    readonly yours: boolean,
+  ) {
+    this.environment = env.name;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.env.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `env:${this.env.name}`;
+    const parts = [this.yours ? 'yours' : this.env.kind, this.env.owner, this.env.branch].filter(Boolean);
+    item.description = parts.join(' · ');
+    item.iconPath = new vscode.ThemeIcon(
+      this.yours ? 'account' : this.env.protected ? 'lock' : this.env.kind === 'staging' ? 'beaker' : 'server-environment',
+      this.yours ? new vscode.ThemeColor('charts.green') : undefined,
+    );
+    item.tooltip = [
+      `${this.env.name} (${this.env.kind}${this.env.protected ? ', protected' : ''})`,
+      this.env.owner ? `Owner: ${this.env.owner}` : '',
+      this.env.branch ? `Branch: ${this.env.branch}` : '',
+      `Created: ${this.env.created}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    item.contextValue = contextFlags('environment', { [this.env.kind]: true, protected: this.env.protected, yours: this.yours });
+    return item;
+  }
+}

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import { isActive } from '../../rollout/plan';
+import type { FunctionSummary } from '../../model';
+import { contextFlags, type TreeNode } from './node';
+
+/** A function in an environment; selecting it shows its versions in the versions view. */
+export class FunctionNode implements TreeNode {
+  readonly environment: string;
+  readonly function: string;
+
+  constructor(readonly summary: FunctionSummary) {
+    this.environment = summary.environment;
+    this.function = summary.name;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const { summary } = this;
+    const item = new vscode.TreeItem(summary.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `fn:${summary.environment}/${summary.name}`;
+    const ready = summary.instances.filter((i) => i.state === 'ready').length;
+    item.description = [
+      summary.latestVersion ? `v${summary.latestVersion}` : 'no versions',
+      `${ready}/${summary.instances.length} ready`,
+    ].join(' · ');
+    item.iconPath = new vscode.ThemeIcon('symbol-function');
+    item.tooltip = `${summary.environment}/${summary.name}\n${summary.config.runtime}${summary.config.handler ? ` ${summary.config.handler}` : ''}\n${summary.url}`;
+    item.contextValue = contextFlags('function', {
+      rollout: summary.rollout !== undefined && isActive(summary.rollout),
+      versions: summary.latestVersion !== undefined,
+    });
+    item.command = { title: 'Show Versions', command: 'flightdeck.selectFunction', arguments: [this] };
+    return item;
+  }
+}

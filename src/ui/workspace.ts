@@ -1,0 +1,100 @@
+// This workspace as Flightdeck sees it: its flightdeck.yaml, its repository and so its personal
+// environment. Watches the project file and the branch so the views follow along.
+import * as vscode from 'vscode';
+import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig } from '../config/projectFile';
+import { deployingUser, type GitInfo } from '../deploy/git';
+import { personalEnvironmentName } from '../deploy/personalEnvironment';
+import { FlightdeckError } from '../errors';
+import { gitInfoOf, onDidChangeHead } from './git';
+
+export class ProjectWorkspace implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when flightdeck.yaml appears, changes or goes, or the branch changes. */
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private personal: Promise<string | undefined> | undefined;
+  private personalKnown: string | undefined;
+  private headListener: vscode.Disposable | undefined;
+
+  constructor() {
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${PROJECT_FILE_NAME}`);
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate(() => this.invalidate()),
+      watcher.onDidDelete(() => this.invalidate()),
+      watcher.onDidChange(() => this.invalidate()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.invalidate()),
+      this.changed,
+    );
+  }
+
+  /** The first workspace folder's flightdeck.yaml, if any folder has one. */
+  async projectFile(): Promise<vscode.Uri | undefined> {
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const uri = vscode.Uri.joinPath(folder.uri, PROJECT_FILE_NAME);
+      const exists = await vscode.workspace.fs.stat(uri).then(
+        () => true,
+        () => false,
+      );
+      if (exists) return uri;
+    }
+    return undefined;
+  }
+
+  /** The parsed project; NO_PROJECT or CONFIG_INVALID say what to fix. */
+  async load(): Promise<ProjectConfig> {
+    const file = await this.projectFile();
+    if (!file) {
+      const where = vscode.workspace.workspaceFolders?.length ? 'this workspace' : 'an open folder (open one first)';
+      throw new FlightdeckError('NO_PROJECT', `There is no ${PROJECT_FILE_NAME} in ${where}. Run "Flightdeck: Create flightdeck.yaml".`);
+    }
+    return loadProjectFile(file.fsPath);
+  }
+
+  /** Where the project lives: the folder of its flightdeck.yaml. */
+  async folder(): Promise<vscode.Uri> {
+    const file = await this.projectFile();
+    if (file) return vscode.Uri.joinPath(file, '..');
+    const [first] = vscode.workspace.workspaceFolders ?? [];
+    if (!first) throw new FlightdeckError('NO_PROJECT', 'No folder is open. Open the folder of your project first.');
+    return first.uri;
+  }
+
+  async git(): Promise<GitInfo> {
+    return gitInfoOf(await this.folder());
+  }
+
+  /** This workspace's personal environment, or undefined without a project or a branch. */
+  personalEnvironment(): Promise<string | undefined> {
+    this.personal ??= this.computePersonal().then((name) => (this.personalKnown = name));
+    return this.personal;
+  }
+
+  /** The last known personal environment, for synchronous callers (tree items). */
+  get personalEnvironmentNow(): string | undefined {
+    return this.personalKnown;
+  }
+
+  private async computePersonal(): Promise<string | undefined> {
+    try {
+      const project = await this.load();
+      const folder = await this.folder();
+      const git = await gitInfoOf(folder);
+      this.headListener?.dispose();
+      this.headListener = await onDidChangeHead(folder, () => this.invalidate());
+      return personalEnvironmentName(project.personal.name, { user: deployingUser(git), branch: git.branch, project: project.project });
+    } catch {
+      return undefined; // no project, invalid project or no branch: the commands explain why
+    }
+  }
+
+  private invalidate(): void {
+    this.personal = undefined;
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.headListener?.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'PLATFORM_UNREACHABLE'
   | 'UNAVAILABLE' // 503 from the gateway, or a provider outage
   | 'CANCELLED'
+  | 'ROLLOUT_FAILED' // a rollout that was waited for rolled back or was aborted
   | 'INTERNAL';
 
 export interface ErrorDetails {

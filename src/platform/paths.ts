@@ -6,6 +6,8 @@ export interface HomeLayout {
   home: string;
   /** Discovery file clients read to find the running platform. */
   discovery: string;
+  /** Held for the platform's life: one platform per state folder. */
+  lock: string;
   /** Content-addressed file contents, `blobs/ab/abcdef…`. */
   blobs: string;
   /** Canonical manifests by hash, `trees/<hash>.json`. */
@@ -26,6 +28,7 @@ export function homeLayout(home: string): HomeLayout {
   return {
     home,
     discovery: join(home, 'platform.json'),
+    lock: join(home, 'platform.lock'),
     blobs: join(home, 'blobs'),
     trees: join(home, 'trees'),
     code: join(home, 'code'),

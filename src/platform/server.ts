@@ -11,6 +11,7 @@ import { BlobStore } from './blobs';
 import { ControlPlane, createStateView, type Log } from './control';
 import { discoveryIsLive, readDiscovery, removeDiscovery, writeDiscovery } from './discovery';
 import { EventHub } from './events';
+import { acquireFolderLock, type FolderLock } from './lock';
 import { Router, sendError } from './http';
 import { defaultHome, homeLayout, type HomeLayout } from './paths';
 import { RolloutEngine } from './rollouts';
@@ -51,10 +52,19 @@ export interface RunningPlatform {
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
-  const log = options.log ?? ((message: string) => process.stderr.write(`[platform] ${message}\n`));
   const layout = homeLayout(options.home ?? defaultHome());
-  await prepareHome(layout);
+  const lock = await lockHome(layout);
+  try {
+    await prepareHome(layout);
+    return await run(layout, lock, options);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
 
+async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOptions): Promise<RunningPlatform> {
+  const log = options.log ?? ((message: string) => process.stderr.write(`[platform] ${message}\n`));
   const state = await DurableState.open(layout.state, layout.tmp);
   const blobs = new BlobStore(layout.blobs, layout.tmp, options.maxBlobBytes ?? 64 * MIB);
   const trees = new TreeStore(layout.trees, layout.code, layout.tmp, blobs);
@@ -133,21 +143,32 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     await runtime.close();
     await state.idle();
     await removeDiscovery(layout.discovery, process.pid);
+    await lock.release();
   };
   return { url, token, home: layout.home, close: () => (closing ??= close()) };
 }
 
-/** Creates the folders; refuses when the discovery file names a platform that still answers. */
-async function prepareHome(layout: HomeLayout): Promise<void> {
+/** Takes the state folder's lock; refuses while another platform holds it. */
+async function lockHome(layout: HomeLayout): Promise<FolderLock> {
   await mkdir(layout.home, { recursive: true, mode: 0o700 });
-  const existing = await readDiscovery(layout.discovery);
-  if (existing && existing.pid !== process.pid && (await discoveryIsLive(existing))) {
+  const lock = await acquireFolderLock(layout.lock);
+  if ('release' in lock) return lock;
+  const discovery = await readDiscovery(layout.discovery);
+  if (discovery && (await discoveryIsLive(discovery))) {
     throw new FlightdeckError(
       'CONFLICT',
-      `A Flightdeck platform is already running at ${existing.url} (pid ${existing.pid}) with state folder ${layout.home}; stop it first, or start this one with another --home.`,
+      `A Flightdeck platform is already running at ${discovery.url} (pid ${discovery.pid}) with state folder ${layout.home}; stop it first, or start this one with another --home.`,
     );
   }
-  // Leftovers of writes a crash interrupted: never renamed into place, so never part of the state.
+  throw new FlightdeckError(
+    'CONFLICT',
+    `Another Flightdeck platform (pid ${lock.heldBy}) holds state folder ${layout.home} (starting, or not answering); stop it, or start this one with another --home.`,
+  );
+}
+
+/** Creates the folders and drops temp files a crash left behind. */
+async function prepareHome(layout: HomeLayout): Promise<void> {
+  // Never renamed into place, so never part of the state; only the lock holder may do this.
   await rm(layout.tmp, { recursive: true, force: true });
   for (const dir of [layout.tmp, layout.blobs, layout.trees, layout.code, layout.state]) await mkdir(dir, { recursive: true });
 }

@@ -46,6 +46,16 @@ it('writes a 0600 discovery file, refuses a second platform on the same folder, 
   await platform.stop();
   assert.equal(platform.child.exitCode, 0);
   assert.equal(existsSync(file), false);
+  assert.equal(existsSync(join(dir, 'platform.lock')), false);
+});
+
+it('lets exactly one of two platforms started at once on one folder run', async () => {
+  const dir = home();
+  const results = await Promise.allSettled([start(dir), start(dir)]);
+  const running = results.filter((r) => r.status === 'fulfilled');
+  const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  assert.equal(running.length, 1, JSON.stringify(results.map((r) => r.status)));
+  assert.match(String(refused[0].reason), /exited with 1[\s\S]*(already running|holds state folder)/);
 });
 
 it('restarts after kill -9 with a new token and the state intact', async () => {

@@ -95,7 +95,7 @@ async function uploadBlobs(client: ApiClient, code: LocalCodeTree, hashes: strin
   const files = hashes.map((hash) => bySha.get(hash)).filter((e): e is ManifestEntry => e !== undefined);
   const total = files.reduce((sum, e) => sum + e.size, 0);
   const sent: Upload = { bytes: 0, files: 0 };
-  const report = () => options.onProgress?.(`uploading ${files.length} file(s): ${formatBytes(sent.bytes)} of ${formatBytes(total)}`, 0.05 + 0.9 * (total ? sent.bytes / total : 1));
+  const report = () => options.onProgress?.(`uploading ${files.length} file(s): ${formatBytes(sent.bytes)} of ${formatBytes(total)}`, 0.05 + 0.85 * (total ? sent.bytes / total : 1));
   for (let i = 0; i < files.length; i += PARALLEL_UPLOADS) {
     await Promise.all(files.slice(i, i + PARALLEL_UPLOADS).map(async (entry) => {
       await client.call('PUT', `/v1/blobs/${entry.sha256}`, {

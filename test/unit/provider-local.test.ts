@@ -1,0 +1,202 @@
+// LocalProvider against the real bundled platform process, over real HTTP. Build first.
+import { strict as assert } from 'node:assert';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { scanCode } from '../../src/deploy/scan';
+import { isFlightdeckError } from '../../src/errors';
+import type { FunctionConfig, PlatformEvent } from '../../src/model';
+import type { LogLine } from '../../src/provider';
+import { LocalProvider } from '../../src/providers/local/localProvider';
+import { ensurePlatform, findPlatform } from '../../src/providers/local/platformProcess';
+import { DIST, startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
+
+const CONFIG: FunctionConfig = {
+  runtime: 'nodejs',
+  handler: 'index.handler',
+  instances: { min: 0, max: 2, concurrency: 8, idleTimeoutMs: 60_000 },
+  env: {},
+  timeoutMs: 10_000,
+};
+
+/** Polls until `check` is true; fails after 10 s with `what`. */
+async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('LocalProvider against the real platform', () => {
+  let work: string;
+  let code: string;
+  let platform: TestPlatform;
+  let provider: LocalProvider;
+  const write = (path: string, text: string) => writeFileSync(join(code, path), text);
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'flightdeck-provider-'));
+    code = join(work, 'code');
+    mkdirSync(code);
+    write('index.js', 'exports.handler = async (event) => { console.log("hit " + event.path); return { statusCode: 200, body: "one" }; };');
+    write('util.js', 'module.exports = 1;');
+    platform = await startPlatform();
+    provider = new LocalProvider({ home: platform.home, connection: platform });
+    await provider.createEnvironment({ name: 'dev', kind: 'personal', owner: 'jane', branch: 'main' });
+  });
+  after(async () => {
+    provider.dispose();
+    await platform.stop();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(platform.home, { recursive: true, force: true });
+  });
+
+  it('deploys a new function in full, then sends only the changed file, then nothing', async () => {
+    const first = await provider.deploy('dev', 'api', { config: CONFIG, code: await scanCode(code), branch: 'main' });
+    assert.equal(first.version.id, 1);
+    assert.equal(first.unchanged, false);
+    assert.equal(first.filesSent, 2);
+    assert.equal(first.url, `${platform.url}/fn/dev/api/`);
+    assert.equal(await (await fetch(first.url)).text(), 'one');
+
+    const body = 'exports.handler = async () => ({ statusCode: 200, body: "two" });';
+    write('index.js', body);
+    const progress: number[] = [];
+    const second = await provider.deploy('dev', 'api', { config: CONFIG, code: await scanCode(code) }, {
+      onProgress: (_message, fraction) => progress.push(fraction ?? -1),
+    });
+    assert.equal(second.version.id, 2);
+    assert.equal(second.filesSent, 1);
+    assert.equal(second.bytesSent, Buffer.byteLength(body));
+    assert.equal(progress.at(-1), 1);
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
+    assert.equal(await (await fetch(second.url)).text(), 'two');
+
+    const third = await provider.deploy('dev', 'api', { config: CONFIG, code: await scanCode(code) });
+    assert.deepEqual([third.version.id, third.unchanged, third.bytesSent, third.filesSent], [2, true, 0, 0]);
+  });
+
+  it('sends removals and modes as a delta', async () => {
+    write('run.sh', '#!/bin/sh\necho hi\n');
+    chmodSync(join(code, 'run.sh'), 0o755);
+    await provider.deploy('dev', 'api', { config: CONFIG, code: await scanCode(code, ['util.js']) });
+    const files = await provider.listVersionFiles('dev', 'api', 3);
+    assert.deepEqual(files.map((f) => [f.path, f.mode]), [['index.js', 0o644], ['run.sh', 0o755]]);
+    assert.equal(Buffer.from(await provider.readVersionFile('dev', 'api', 3, 'run.sh')).toString(), '#!/bin/sh\necho hi\n');
+  });
+
+  it('maps platform errors to FlightdeckError with the platform code and message', async () => {
+    await assert.rejects(provider.getFunction('dev', 'nope'), (error: unknown) => {
+      assert.ok(isFlightdeckError(error, 'NOT_FOUND'));
+      assert.match(error.message, /nope/);
+      return true;
+    });
+    await assert.rejects(provider.createEnvironment({ name: 'Bad_Name', kind: 'staging' }), (e: unknown) => isFlightdeckError(e, 'BAD_REQUEST'));
+    const live = await provider.getAlias('dev', 'api', 'live');
+    const moved = await provider.updateAlias('dev', 'api', 'live', { versionId: 1, additionalVersionWeight: { 2: 0.5 } }, live.etag);
+    assert.notEqual(moved.etag, live.etag);
+    await assert.rejects(provider.updateAlias('dev', 'api', 'live', { versionId: 2, additionalVersionWeight: {} }, live.etag),
+      (e: unknown) => isFlightdeckError(e, 'PRECONDITION_FAILED'));
+  });
+
+  it('honours an aborted signal', async () => {
+    await assert.rejects(
+      provider.deploy('dev', 'api', { config: CONFIG, code: await scanCode(code) }, { signal: AbortSignal.abort() }),
+      (e: unknown) => isFlightdeckError(e, 'CANCELLED'));
+  });
+
+  it('builds function URLs for the live alias, an alias and a version', async () => {
+    assert.equal(await provider.functionUrl('dev', 'api'), `${platform.url}/fn/dev/api/`);
+    assert.equal(await provider.functionUrl('dev', 'api', { alias: 'beta' }), `${platform.url}/fn/dev/api:beta/`);
+    assert.equal(await provider.functionUrl('dev', 'api', { version: 2 }), `${platform.url}/fn/dev/api:2/`);
+    assert.equal(provider.capabilities.serverRollouts, true);
+  });
+
+  it('follows logs over SSE', async () => {
+    await provider.updateAlias('dev', 'api', 'live', { versionId: 1, additionalVersionWeight: {} });
+    const lines: LogLine[] = [];
+    const subscription = provider.followLogs('dev', 'api', {}, (line) => lines.push(line));
+    try {
+      await eventually('the log stream to be open', async () => {
+        await fetch(`${platform.url}/fn/dev/api:1/ping`).then((r) => r.text());
+        return lines.some((l) => l.text.includes('hit /ping'));
+      });
+    } finally {
+      subscription.close();
+    }
+  });
+});
+
+describe('LocalProvider across a platform restart', () => {
+  let platform: TestPlatform | undefined;
+  let home: string;
+  before(() => {
+    home = tempHome();
+  });
+  afterEach(async () => platform?.stop());
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  it('finds the restarted platform again, and the event stream reconnects and resumes', async () => {
+    platform = await startPlatform({ home });
+    const provider = new LocalProvider({ home, connection: platform });
+    const events: PlatformEvent[] = [];
+    const connection: boolean[] = [];
+    const subscription = provider.subscribe((event) => events.push(event), (up) => connection.push(up));
+    try {
+      await eventually('the event stream to connect', () => connection.at(-1) === true);
+      await provider.createEnvironment({ name: 'before', kind: 'staging' });
+      await eventually('environment.created', () => events.some((e) => e.type === 'environment.created'));
+
+      await platform.stop();
+      await eventually('the stream to report the outage', () => connection.at(-1) === false);
+      platform = await startPlatform({ home });
+      assert.deepEqual((await provider.listEnvironments()).map((e) => e.name), ['before']);
+      await eventually('the stream to come back', () => connection.at(-1) === true);
+      await provider.createEnvironment({ name: 'after', kind: 'staging' });
+      await eventually('the event after the restart', () => events.some((e) => e.type === 'environment.created' && e.environment === 'after'));
+      assert.deepEqual(connection.slice(0, 3), [true, false, true]);
+    } finally {
+      subscription.close();
+      provider.dispose();
+    }
+  });
+
+  it('says the platform is unreachable when none runs', async () => {
+    const provider = new LocalProvider({ home, connection: { url: 'http://127.0.0.1:9', token: 'x' } });
+    await assert.rejects(provider.listEnvironments(), (e: unknown) => isFlightdeckError(e, 'PLATFORM_UNREACHABLE') && /flightdeck serve/.test(e.message));
+    provider.dispose();
+  });
+});
+
+describe('ensurePlatform', () => {
+  const homes: string[] = [];
+  after(() => homes.forEach((home) => rmSync(home, { recursive: true, force: true })));
+
+  it('starts a detached platform, then reuses it', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const env = { ...process.env, FLIGHTDECK_PORT: '0' };
+    const first = await ensurePlatform({ home, platformScript: join(DIST, 'platform.js'), env });
+    try {
+      assert.equal(first.startedNow, true);
+      assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const second = await ensurePlatform({ home, platformScript: join(DIST, 'platform.js'), env });
+      assert.deepEqual([second.startedNow, second.pid, second.url], [false, first.pid, first.url]);
+    } finally {
+      process.kill(first.pid, 'SIGTERM');
+    }
+    await eventually('the platform to stop', async () => (await findPlatform(home)) === undefined);
+  });
+
+  it('reports a platform that fails to start with the tail of its log', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const script = join(home, 'broken.js');
+    writeFileSync(script, 'console.error("cannot bind: port on fire"); process.exit(3);');
+    await assert.rejects(ensurePlatform({ home, platformScript: script, timeoutMs: 5_000 }), (e: unknown) =>
+      isFlightdeckError(e, 'PLATFORM_UNREACHABLE') && /exited/.test(e.message) && /port on fire/.test(e.message));
+  });
+});

@@ -1,0 +1,79 @@
+// What the views and the status bar say about rollouts and versions, and what the weight prompt
+// accepts: the words people read, pinned down.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import type { Rollout } from '../../src/model';
+import { age, gateFigures, rolloutProgress, rolloutStatusWord, rolloutTooltip, sourceOf } from '../../src/ui/format';
+import { parsePercent, weightProblem } from '../../src/ui/input';
+
+function rollout(overrides: Partial<Rollout> = {}): Rollout {
+  return {
+    id: 'r1',
+    environment: 'alice-feature-login',
+    function: 'api',
+    spec: { strategy: 'canary', alias: 'live', toVersion: 13, steps: [10, 25, 50, 100], intervalMs: 30_000, gates: { maxErrorRate: 0.01, maxP95Ms: 500, minRequests: 20 } },
+    fromVersion: 12,
+    status: 'running',
+    step: 1,
+    totalSteps: 4,
+    percent: 25,
+    stepStarted: '2026-01-01T00:00:00.000Z',
+    started: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+describe('rollout wording', () => {
+  it('shows progress as from→to, share and step', () => {
+    assert.equal(rolloutProgress(rollout()), 'v12→v13 25% · step 2/4');
+    assert.equal(rolloutProgress(rollout({ step: 4, percent: 100, status: 'succeeded' })), 'v12→v13 100% · step 4/4');
+  });
+
+  it('names every state the way people say it', () => {
+    assert.equal(rolloutStatusWord('waiting'), 'waiting for continue');
+    assert.equal(rolloutStatusWord('rolledBack'), 'rolled back');
+    assert.equal(rolloutStatusWord('succeeded'), 'done');
+  });
+
+  it('puts the gates current figures against their limits', () => {
+    const figures = gateFigures(rollout({ reading: { requests: 40, errorRate: 0.031, p95Ms: 612.4 } }));
+    assert.deepEqual(figures, ['Error rate 3.1% (max 1%)', 'p95 612 ms (max 500 ms)', 'Requests 40 (min 20)']);
+    assert.match(gateFigures(rollout())[0], /no reading yet/);
+  });
+
+  it('says why a rollout rolled back in its tooltip', () => {
+    const tooltip = rolloutTooltip(rollout({ status: 'rolledBack', reason: 'error rate 3.1% over 1%' }));
+    assert.match(tooltip, /rolled back/);
+    assert.match(tooltip, /Reason: error rate 3\.1% over 1%/);
+  });
+});
+
+describe('version wording', () => {
+  it('says how old a version is, coarsely', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    assert.equal(age('2026-01-01T11:59:30Z', now), 'just now');
+    assert.equal(age('2026-01-01T11:57:00Z', now), '3 min ago');
+    assert.equal(age('2026-01-01T09:00:00Z', now), '3 h ago');
+    assert.equal(age('2025-12-30T12:00:00Z', now), '2 d ago');
+  });
+
+  it('shows branch@commit, or what of it is known', () => {
+    assert.equal(sourceOf({ branch: 'feature/login', commit: '1a2b3c4d5e6f' }), 'feature/login@1a2b3c4');
+    assert.equal(sourceOf({ branch: 'main' }), 'main');
+    assert.equal(sourceOf({}), '');
+  });
+});
+
+describe('typed canary weight', () => {
+  it('accepts percentages from 0 to 100, with or without %', () => {
+    for (const text of ['0', '10', '2.5', '25%', ' 100 ']) assert.equal(weightProblem(text), undefined, text);
+    assert.equal(parsePercent('25%'), 25);
+  });
+
+  it('says what is wrong with anything else', () => {
+    assert.match(weightProblem('') ?? '', /not a number/);
+    assert.match(weightProblem('ten') ?? '', /'ten' is not a number/);
+    assert.match(weightProblem('101') ?? '', /101% is out of range/);
+    assert.match(weightProblem('-1') ?? '', /out of range/);
+  });
+});

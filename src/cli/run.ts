@@ -29,8 +29,10 @@ const JSON_OPTION: Record<string, OptionSpec> = {
 export async function runCli(commands: readonly Command[], cli: CliEnvironment): Promise<number> {
   const [name, ...rest] = cli.argv;
   if (name === undefined) return usageFailure(cli, new UsageError('No command given.'), commands);
-  if (name === 'help' || name === '--help' || name === '-h') return help(cli, commands, rest[0]);
-  const command = commands.find((c) => c.name === name);
+  if (name === 'help' || name === '--help' || name === '-h') return help(cli, commands, rest.length > 0 ? rest.join(' ') : undefined);
+  // Two-word commands (`rollout start`) are named by their first two words.
+  const command = commands.find((c) => c.name === `${name} ${rest[0]}`) ?? commands.find((c) => c.name === name);
+  const args = command?.name.includes(' ') ? rest.slice(1) : rest;
   if (!command) {
     return usageFailure(cli, new UsageError(`Unknown command "${name}". Run \`flightdeck help\` for the list.`), commands);
   }
@@ -38,7 +40,7 @@ export async function runCli(commands: readonly Command[], cli: CliEnvironment):
   const connect = async () => (provider ??= await cli.connect());
   let context: CommandContext;
   try {
-    context = contextFor(command, rest, cli, connect);
+    context = contextFor(command, args, cli, connect);
   } catch (error) {
     return usageFailure(cli, error, commands, command);
   }

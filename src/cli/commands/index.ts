@@ -5,6 +5,8 @@ import { canaryCommand } from './canary';
 import { deployCommand } from './deploy';
 import { envsCommand } from './envs';
 import { promoteCommand } from './promote';
+import { restartCommand } from './restart';
+import { ROLLOUT_COMMANDS } from './rollout';
 import { serveCommand } from './serve';
 import { urlCommand } from './url';
 import { versionsCommand } from './versions';
@@ -17,4 +19,6 @@ export const COMMANDS: readonly Command[] = [
   urlCommand,
   canaryCommand,
   promoteCommand,
+  ...ROLLOUT_COMMANDS,
+  restartCommand,
 ];

@@ -1,0 +1,181 @@
+// `flightdeck rollout start|status|pause|resume|continue|promote|abort --env E --function F`.
+// `start` merges the function's `rollout:` defaults from flightdeck.yaml (here, or --config) with
+// the flags. With --wait it follows the rollout to its end, printing a line per change, and exits
+// 0 when it succeeded, 1 when it rolled back or was aborted, so CI can gate on it. Providers
+// without server-side rollouts are driven from this process (src/rollout/driver.ts), which
+// always waits.
+
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDuration } from '../../config/duration';
+import { loadProjectFile, PROJECT_FILE_NAME, type RolloutDefaults } from '../../config/projectFile';
+import { FlightdeckError } from '../../errors';
+import type { Rollout } from '../../model';
+import type { Provider, RolloutAction } from '../../provider';
+import { ClientRollout } from '../../rollout/driver';
+import { followRollout } from '../../rollout/follow';
+import { describeRollout } from '../../rollout/plan';
+import { normaliseSpec, type RolloutRequest } from '../../rollout/spec';
+import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command, type CommandContext, type OptionValues } from '../command';
+
+export const rolloutStartCommand: Command = {
+  name: 'rollout start',
+  summary: 'Roll a version out progressively (canary steps or in-place batches)',
+  options: {
+    ...TARGET_OPTIONS,
+    version: { type: 'string', valueName: 'V', description: 'The version to roll out', required: true },
+    strategy: { type: 'string', valueName: 'canary|batch', description: 'Traffic steps (canary, default) or in-place instance batches' },
+    steps: { type: 'string', valueName: 'P1,P2,…', description: 'canary: traffic percentages ending at 100 (default 10,25,50,100)' },
+    preset: { type: 'string', valueName: 'NAME', description: 'canary: steps and interval like Canary10Percent5Minutes' },
+    interval: { type: 'string', valueName: 'DURATION', description: 'Time per step, or between batches (default 30s)' },
+    'max-error-rate': { type: 'string', valueName: 'RATE', description: '5xx rate of the new version that rolls back, 0–1 (default 0.01)' },
+    'max-p95': { type: 'string', valueName: 'DURATION', description: 'p95 latency of the new version that rolls back (default 500ms)' },
+    'min-requests': { type: 'string', valueName: 'N', description: 'Requests a step needs before it is judged (default 20)' },
+    batches: { type: 'string', valueName: 'B', description: 'batch: number of batches (default 2)' },
+    manual: { type: 'boolean', description: 'batch: wait for `rollout continue` between batches' },
+    mode: { type: 'string', valueName: 'inPlace|recreate', description: 'batch: upgrade slots in place (default) or start new ones' },
+    alias: { type: 'string', valueName: 'A', description: 'Alias to move (default live)' },
+    config: { type: 'string', valueName: 'PATH', description: `Project file with rollout defaults (default ./${PROJECT_FILE_NAME} when present)` },
+    wait: { type: 'boolean', description: 'Follow to the end; exit 1 if it rolls back or is aborted' },
+  },
+  async run(context) {
+    const { env, fn } = target(context.values);
+    const provider = await context.provider();
+    const request = mergeRequest(projectDefaults(context, fn), flagRequest(context.values));
+    const progress = (rollout: Rollout) => context.values.json !== true && context.print(describeRollout(rollout));
+    if (!provider.capabilities.serverRollouts) return outcome(await driveHere(provider, env, fn, request, progress, context.signal));
+    const summary = await provider.getFunction(env, fn);
+    const spec = normaliseSpec(request, { instances: summary.config.instances.min });
+    const started = await provider.startRollout(env, fn, spec);
+    if (context.values.wait !== true) return { data: started, text: describeRollout(started) };
+    progress(started);
+    return outcome(await followRollout(provider, started, progress, context.signal));
+  },
+};
+
+export const rolloutStatusCommand: Command = {
+  name: 'rollout status',
+  summary: "Show a function's active (or last) rollout",
+  options: TARGET_OPTIONS,
+  async run(context) {
+    const { env, fn } = target(context.values);
+    const rollout = await (await context.provider()).getRollout(env, fn);
+    if (!rollout) throw new FlightdeckError('NOT_FOUND', `${env}/${fn} has never had a rollout; start one with \`flightdeck rollout start\`.`);
+    return { data: rollout, text: describeRollout(rollout) };
+  },
+};
+
+const ACTION_SUMMARIES: Record<RolloutAction, string> = {
+  pause: 'Pause the active rollout where it is',
+  resume: 'Resume a paused rollout (its step starts over)',
+  continue: 'Go to the next step or batch now',
+  promote: 'Send all traffic to the new version and finish',
+  abort: 'Send all traffic back to the stable version and stop',
+};
+
+export const rolloutActionCommands: Command[] = (Object.keys(ACTION_SUMMARIES) as RolloutAction[]).map((action) => ({
+  name: `rollout ${action}`,
+  summary: ACTION_SUMMARIES[action],
+  options: TARGET_OPTIONS,
+  async run(context) {
+    const { env, fn } = target(context.values);
+    const provider = await context.provider();
+    if (!provider.capabilities.serverRollouts) {
+      throw new FlightdeckError('BAD_REQUEST', `${provider.label} runs rollouts in the \`rollout start\` process; ${action} it there (Ctrl-C stops driving it).`);
+    }
+    const rollout = await provider.rolloutAction(env, fn, action);
+    return { data: rollout, text: describeRollout(rollout) };
+  },
+}));
+
+export const ROLLOUT_COMMANDS: readonly Command[] = [rolloutStartCommand, rolloutStatusCommand, ...rolloutActionCommands];
+
+function target(values: OptionValues): { env: string; fn: string } {
+  return { env: values.env as string, fn: values.function as string };
+}
+
+/** Succeeded: the rollout as the result. Rolled back or aborted: ROLLOUT_FAILED, so the exit code is 1. */
+function outcome(rollout: Rollout): { data: Rollout; text: string } {
+  if (rollout.status !== 'succeeded') {
+    const what = rollout.status === 'aborted' ? 'was aborted' : 'rolled back';
+    throw new FlightdeckError('ROLLOUT_FAILED', `The rollout of v${rollout.spec.toVersion} ${what}: ${rollout.reason ?? 'no reason given'}. Traffic is back on v${rollout.fromVersion}.`);
+  }
+  return { data: rollout, text: `v${rollout.spec.toVersion} now serves 100% of ${rollout.spec.alias}.` };
+}
+
+async function driveHere(
+  provider: Provider,
+  env: string,
+  fn: string,
+  request: RolloutRequest,
+  progress: (rollout: Rollout) => void,
+  signal: AbortSignal,
+): Promise<Rollout> {
+  const driver = await ClientRollout.start(provider, env, fn, request, { onUpdate: progress });
+  progress(driver.current);
+  const stopped = new Promise<never>((_, reject) => {
+    const stop = () => {
+      driver.stop();
+      reject(new FlightdeckError('CANCELLED', `Stopped driving the rollout; traffic stays at ${driver.current.percent}% on v${request.toVersion}.`));
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  return Promise.race([driver.finished, stopped]);
+}
+
+/** The function's `rollout:` block of --config, or of ./flightdeck.yaml when there is one. */
+function projectDefaults(context: CommandContext, fn: string): RolloutDefaults {
+  const explicit = stringOption(context.values, 'config');
+  const file = resolve(context.cwd, explicit ?? PROJECT_FILE_NAME);
+  if (explicit === undefined && !existsSync(file)) return {};
+  return loadProjectFile(file).functions.find((f) => f.name === fn)?.rollout ?? {};
+}
+
+/** Flags win over the project's defaults, gate by gate; a preset flag also beats the file's steps and interval. */
+export function mergeRequest(defaults: RolloutDefaults, flags: RolloutRequest): RolloutRequest {
+  const base: RolloutDefaults = flags.preset === undefined ? defaults : { ...defaults, steps: undefined, intervalMs: undefined };
+  const gates = { ...base.gates, ...flags.gates };
+  return dropUndefined({ ...base, ...flags, gates: Object.keys(gates).length > 0 ? gates : undefined });
+}
+
+/** The flags given, as a partial request (absent flags leave the defaults alone). */
+function flagRequest(values: OptionValues): RolloutRequest {
+  const gates = dropUndefined({
+    maxErrorRate: numberOption(values, 'max-error-rate', 0, 1, false),
+    maxP95Ms: durationOption(values, 'max-p95'),
+    minRequests: numberOption(values, 'min-requests', 0, 1_000_000),
+  });
+  return dropUndefined({
+    toVersion: numberOption(values, 'version', 1, Number.MAX_SAFE_INTEGER),
+    strategy: stringOption(values, 'strategy') as RolloutRequest['strategy'],
+    steps: stepsOption(values),
+    preset: stringOption(values, 'preset'),
+    intervalMs: durationOption(values, 'interval'),
+    batches: numberOption(values, 'batches', 1, 10_000),
+    manual: values.manual === true ? true : undefined,
+    mode: stringOption(values, 'mode') as RolloutRequest['mode'],
+    alias: stringOption(values, 'alias'),
+    gates: Object.keys(gates).length > 0 ? gates : undefined,
+  });
+}
+
+function stepsOption(values: OptionValues): number[] | undefined {
+  const text = stringOption(values, 'steps');
+  if (text === undefined) return undefined;
+  const steps = text.split(',').map((part) => Number(part.trim()));
+  if (steps.some((step) => !Number.isFinite(step))) throw new UsageError(`--steps must be percentages separated by commas, e.g. 10,50,100, not ${JSON.stringify(text)}.`);
+  return steps;
+}
+
+function durationOption(values: OptionValues, name: string): number | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined) return undefined;
+  const ms = parseDuration(/^\d+$/.test(text) ? Number(text) : text);
+  if (ms === undefined) throw new UsageError(`--${name} must be a duration like 500ms, 30s or 5m, not ${JSON.stringify(text)}.`);
+  return ms;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

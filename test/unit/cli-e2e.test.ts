@@ -1,0 +1,157 @@
+// The bundled CLI (node dist/cli.js) end to end, in a temp git repository on branch
+// feature/login: it starts its own platform in a temp FLIGHTDECK_HOME and serves real HTTP.
+import { strict as assert } from 'node:assert';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DIST } from '../helpers/platform';
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const ENV = 'jane-feature-login';
+
+describe('flightdeck CLI end to end', () => {
+  let repo: string;
+  let home: string;
+  const run = (...args: string[]): Promise<CliRun> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [join(DIST, 'cli.js'), ...args], {
+        cwd: repo,
+        env: { ...process.env, FLIGHTDECK_HOME: home, FLIGHTDECK_PORT: '0' },
+        timeout: 60_000,
+      }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    });
+  const ok = async (...args: string[]): Promise<string> => {
+    const result = await run(...args);
+    assert.equal(result.code, 0, `flightdeck ${args.join(' ')} failed:\n${result.stderr}`);
+    return result.stdout;
+  };
+  const handler = (body: string) => `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(body)} });\n`;
+
+  before(() => {
+    repo = mkdtempSync(join(tmpdir(), 'flightdeck-cli-'));
+    home = join(repo, '.home');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+    git('init', '-q', '-b', 'feature/login');
+    git('config', 'user.email', 'jane@example.com');
+    git('config', 'user.name', 'Jane Doe');
+    mkdirSync(join(repo, 'api'));
+    writeFileSync(join(repo, 'api', 'index.js'), handler('one'));
+    writeFileSync(join(repo, 'api', 'lib.js'), 'module.exports = {};\n');
+    writeFileSync(join(repo, '.gitignore'), '.home/\n');
+    writeFileSync(join(repo, 'flightdeck.yaml'), 'project: shop\nfunctions:\n  api:\n    runtime: nodejs\n    code: ./api\n    handler: index.handler\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'first');
+  });
+
+  after(async () => {
+    try {
+      const { pid } = JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')) as { pid: number };
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // no platform was started, or it is already gone
+    }
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('deploy starts a platform, creates the personal environment and prints version 1 and a working URL', async () => {
+    const out = await ok('deploy');
+    assert.match(out, new RegExp(`Environment ${ENV} \\(created\\)`));
+    assert.match(out, /api\s+v1\s/);
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/fn\/\S+)/.exec(out)?.[1];
+    assert.equal(url, (await ok('url', '--env', ENV, '--function', 'api')).trim());
+    const response = await fetch(url!);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'one');
+    const { environments } = JSON.parse(await ok('envs', '--json'));
+    assert.deepEqual(environments.map((e: { name: string; kind: string; branch: string }) => [e.name, e.kind, e.branch]),
+      [[ENV, 'personal', 'feature/login']]);
+  });
+
+  it('a one-file change sends exactly that file, and an unchanged deploy says so', async () => {
+    const body = handler('two');
+    writeFileSync(join(repo, 'api', 'index.js'), body);
+    const result = JSON.parse(await ok('deploy', '--json', '--message', 'second'));
+    assert.equal(result.environment, ENV);
+    assert.deepEqual(result.functions.map((f: { version: number; filesSent: number; bytesSent: number; unchanged: boolean }) =>
+      [f.version, f.unchanged, f.filesSent, f.bytesSent]), [[2, false, 1, Buffer.byteLength(body)]]);
+    assert.match(await ok('deploy'), /api\s+v2\s+unchanged/);
+    const { versions } = JSON.parse(await ok('versions', '--env', ENV, '--function', 'api', '--json'));
+    assert.deepEqual(versions.map((v: { id: number; description?: string }) => [v.id, v.description]), [[2, 'second'], [1, undefined]]);
+  });
+
+  it('canary --weight 20 splits 1000 requests 800/200, and promote moves all traffic', async () => {
+    assert.match(await ok('promote', '--env', ENV, '--function', 'api', '--version', '1'), /live → v1 100%/);
+    assert.match(await ok('canary', '--env', ENV, '--function', 'api', '--version', '2', '--weight', '20'), /live → v1 80% · v2 20%/);
+    const url = (await ok('url', '--env', ENV, '--function', 'api')).trim();
+    const counts = await countVersions(url, 1000);
+    assert.deepEqual(counts, { 1: 800, 2: 200 });
+    assert.match(await ok('promote', '--env', ENV, '--function', 'api', '--version', '2'), /live → v2 100%/);
+    assert.deepEqual(await countVersions(url, 20), { 2: 20 });
+    assert.match(await ok('url', '--env', ENV, '--function', 'api', '--version', '1'), /\/fn\/jane-feature-login\/api:1\/$/m);
+  });
+
+  it('bad usage exits 2 naming the problem and showing usage', async () => {
+    const missing = await run('canary', '--env', ENV, '--function', 'api');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Missing required options --version, --weight/);
+    assert.match(missing.stderr, /Usage: flightdeck canary/);
+    const unknown = await run('deploy', '--environment', 'x');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown option '--environment'/);
+    assert.equal((await run('launch')).code, 2);
+    const weight = await run('canary', '--env', ENV, '--function', 'api', '--version', '2', '--weight', '120');
+    assert.equal(weight.code, 2);
+    assert.match(weight.stderr, /--weight must be a number from 0 to 100/);
+    assert.equal(missing.stdout, '');
+  });
+
+  it('help exits 0 and lists the commands', async () => {
+    const help = await ok('help');
+    for (const name of ['serve', 'deploy', 'envs', 'versions', 'url', 'canary', 'promote']) assert.match(help, new RegExp(`^  ${name}\\s`, 'm'));
+    assert.match(await ok('deploy', '--help'), /--env NAME/);
+  });
+
+  it('a platform error exits 1 with its message on stderr', async () => {
+    const result = await run('promote', '--env', ENV, '--function', 'api', '--version', '99');
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^flightdeck: .*99/);
+    const json = await run('versions', '--env', 'nowhere', '--function', 'api', '--json');
+    assert.equal(json.code, 1);
+    assert.equal(JSON.parse(json.stderr).error.code, 'NOT_FOUND');
+    const config = await run('deploy', '--config', 'missing.yaml');
+    assert.equal(config.code, 1);
+    assert.match(config.stderr, /No flightdeck\.yaml at .*missing\.yaml/);
+  });
+});
+
+async function countVersions(url: string, requests: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < requests; i++) {
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    assert.equal(response.status, 200);
+    const version = response.headers.get('x-flightdeck-version') ?? 'none';
+    counts[version] = (counts[version] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -17,7 +17,7 @@ import type { EventHub } from './events';
 import { findVersion, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
 import type { DurableState, FunctionRecord } from './state';
 import type { TreeStore } from './trees';
-import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, requireObject, type ConfigDefaults } from './validate';
+import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, optionalString, requireObject, type ConfigDefaults } from './validate';
 
 export type Log = (message: string) => void;
 
@@ -160,9 +160,9 @@ export class ControlPlane {
     }
     await this.o.trees.put(tree);
     const meta = {
-      description: optionalText(body.description, 'description'),
-      branch: optionalText(body.branch, 'branch'),
-      commit: optionalText(body.commit, 'commit'),
+      description: optionalString(body, 'description'),
+      branch: optionalString(body, 'branch'),
+      commit: optionalString(body, 'commit'),
     };
     const input = { environment: env, fn, config, tree, meta, moveLive: environment.kind !== 'production', now: new Date().toISOString() };
     const outcome = await this.o.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
@@ -274,10 +274,4 @@ export class ControlPlane {
       }
     }
   }
-}
-
-function optionalText(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new FlightdeckError('BAD_REQUEST', `${field} must be a string.`, { field });
-  return value;
 }

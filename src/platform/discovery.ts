@@ -1,6 +1,7 @@
 // platform.json: how clients find the running platform (URL, pid, token). Mode 0600, because the
 // token is the key to the control API.
 import { rm } from 'node:fs/promises';
+import { processAlive } from './lock';
 import { readJsonIfExists, writeJsonAtomic } from './store';
 
 export interface DiscoveryInfo {
@@ -26,15 +27,6 @@ export async function writeDiscovery(file: string, info: DiscoveryInfo, tmpDir: 
 export async function removeDiscovery(file: string, pid: number): Promise<void> {
   const current = await readDiscovery(file);
   if (current?.pid === pid) await rm(file, { force: true });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** True when the file names a live process that answers the health check on its URL. */

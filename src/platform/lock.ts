@@ -23,12 +23,17 @@ function cmdlineOf(pid: number | 'self'): string | undefined {
   }
 }
 
-function holderAlive(holder: LockHolder): boolean {
+export function processAlive(pid: number): boolean {
   try {
-    process.kill(holder.pid, 0);
+    process.kill(pid, 0);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function holderAlive(holder: LockHolder): boolean {
+  if (!processAlive(holder.pid)) return false;
   const now = cmdlineOf(holder.pid);
   return holder.cmdline === undefined || now === undefined || now === holder.cmdline;
 }

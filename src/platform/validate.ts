@@ -57,7 +57,7 @@ export function checkSha256(value: unknown, field: string): string {
   return value;
 }
 
-function optionalString(body: Record<string, unknown>, key: string, field = key): string | undefined {
+export function optionalString(body: Record<string, unknown>, key: string, field = key): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw bad(field, `${field} must be a string.`);

@@ -110,8 +110,17 @@ describe('platform control API', () => {
     const served1 = await fetch(first.url);
     assert.equal(await served1.text(), 'one');
 
+    const warm = (await platform.api('GET', `${fnPath('stage', 'hello')}/instances`)).json.instances;
+    assert.deepEqual(warm.map((i: { versionId: number }) => i.versionId), [1]);
+
     const second = await deployDir(platform, 'stage', 'hello', dir({ 'index.js': handlerSaying('two') }), NODE);
     assert.equal(second.version.id, 2);
+    // Answered once the warm slot was upgraded in place: same slot, new version, ready.
+    const upgraded = (await platform.api('GET', `${fnPath('stage', 'hello')}/instances`)).json.instances;
+    assert.deepEqual(
+      upgraded.map((i: { slot: number; versionId: number; state: string }) => [i.slot, i.versionId, i.state]),
+      [[warm[0].slot, 2, 'ready']],
+    );
     const live2 = await platform.api('GET', `${fnPath('stage', 'hello')}/aliases/live`);
     assert.equal(live2.json.versionId, 2);
     assert.notEqual(live2.json.etag, live1.json.etag);

@@ -113,3 +113,18 @@ it('starts the minimum instances of warm functions when the platform starts', { 
   }
   assert.deepEqual(states, ['ready']);
 });
+
+it('stops the instances of an environment it deletes', { timeout: 60_000 }, async () => {
+  const code = mkdtempSync(join(tmpdir(), 'flightdeck-life-code-'));
+  folders.push(code);
+  writeFileSync(join(code, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "bye" });\n');
+  const platform = await start(home());
+  await createEnv(platform, 'gone', 'personal');
+  const { url } = await deployDir(platform, 'gone', 'fn', code, { runtime: 'nodejs' });
+  assert.equal(await (await fetch(url)).text(), 'bye');
+  const [instance] = (await platform.api('GET', '/v1/environments/gone/functions/fn/instances')).json.instances;
+  assert.ok(instance?.pid, 'a function process serves the request');
+  assert.equal((await platform.api('DELETE', '/v1/environments/gone')).status, 204);
+  assert.throws(() => process.kill(instance.pid, 0), /ESRCH/, 'the function process is gone');
+  assert.equal((await platform.api('GET', '/v1/environments/gone/functions/fn')).status, 404);
+});

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { FlightdeckError } from '../errors';
 import { BlobStore } from './blobs';
+import type { FunctionRuntime } from './contracts';
 import { ControlPlane, createStateView, type Log } from './control';
 import { discoveryIsLive, readDiscovery, removeDiscovery, writeDiscovery } from './discovery';
 import { EventHub } from './events';
@@ -63,16 +64,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   }
 }
 
-async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOptions): Promise<RunningPlatform> {
-  const log = options.log ?? ((message: string) => process.stderr.write(`[platform] ${message}\n`));
-  const state = await DurableState.open(layout.state, layout.tmp);
+interface Services {
+  state: DurableState;
+  blobs: BlobStore;
+  events: EventHub;
+  runtime: FunctionRuntime;
+  control: ControlPlane;
+  rollouts: RolloutEngine;
+}
+
+/** Builds the platform's parts around the loaded state; `url` is where the server listens. */
+function assemble(layout: HomeLayout, state: DurableState, url: string, options: PlatformOptions, log: Log): Services {
   const blobs = new BlobStore(layout.blobs, layout.tmp, options.maxBlobBytes ?? 64 * MIB);
   const trees = new TreeStore(layout.trees, layout.code, layout.tmp, blobs);
   const events = new EventHub();
-  const server = createServer();
-  const port = await listen(server, options.port ?? DEFAULT_PORT, log);
-  const url = `http://${HOST}:${port}`;
-
   const view = createStateView(state, trees, log);
   const runtime = createRuntime(view, events.emit, {
     home: layout.home,
@@ -104,48 +109,60 @@ async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOption
     runtime,
     emit: events.emit,
   });
+  return { state, blobs, events, runtime, control, rollouts };
+}
 
-  const token = randomBytes(32).toString('base64url');
-  const started = new Date().toISOString();
-  const router = new Router().add(
-    controlRoutes({
-      control,
-      blobs,
-      events,
-      runtime,
-      rollouts,
-      log,
-      heartbeatMs: options.heartbeatMs ?? 15_000,
-      health: () => ({ ok: true, pid: process.pid, version: PLATFORM_VERSION, started }),
-    }),
-  );
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const requestUrl = new URL(req.url ?? '/', url);
-    if (requestUrl.pathname.startsWith('/fn/')) return runtime.handleGateway(req, res);
+/** `/fn/…` goes to the gateway without a token; everything else needs the bearer token. */
+function requestHandler(services: Services, router: Router, token: string, discoveryFile: string) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(`http://${HOST}${req.url ?? '/'}`);
+    if (url.pathname.startsWith('/fn/')) return services.runtime.handleGateway(req, res);
     if (!authorized(req, token)) {
       req.resume();
-      return sendError(res, new FlightdeckError('UNAUTHORIZED', `Send the token from ${layout.discovery} as "Authorization: Bearer <token>".`));
+      return sendError(res, new FlightdeckError('UNAUTHORIZED', `Send the token from ${discoveryFile} as "Authorization: Bearer <token>".`));
     }
-    void router.handle(req, res, requestUrl);
-  });
+    void router.handle(req, res, url);
+  };
+}
 
-  await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started }, layout.tmp);
-  events.emit({ type: 'platform.started' });
-  log(`listening on ${url} (state in ${layout.home})`);
-  void control.warmAll();
-  rollouts.resume().catch((error: Error) => log(`could not resume rollouts: ${error.message}`));
-
-  let closing: Promise<void> | undefined;
+async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOptions): Promise<RunningPlatform> {
+  const log = options.log ?? ((message: string) => process.stderr.write(`[platform] ${message}\n`));
+  const state = await DurableState.open(layout.state, layout.tmp);
+  const server = createServer();
+  const url = `http://${HOST}:${await listen(server, options.port ?? DEFAULT_PORT, log)}`;
+  const services = assemble(layout, state, url, options, log);
   const close = async () => {
-    rollouts.close();
+    services.rollouts.close();
     server.close();
     server.closeAllConnections();
-    await runtime.close();
+    await services.runtime.close();
     await state.idle();
     await removeDiscovery(layout.discovery, process.pid);
     await lock.release();
   };
-  return { url, token, home: layout.home, close: () => (closing ??= close()) };
+  try {
+    const token = randomBytes(32).toString('base64url');
+    const started = new Date().toISOString();
+    const router = new Router().add(
+      controlRoutes({
+        ...services,
+        log,
+        heartbeatMs: options.heartbeatMs ?? 15_000,
+        health: () => ({ ok: true, pid: process.pid, version: PLATFORM_VERSION, started }),
+      }),
+    );
+    server.on('request', requestHandler(services, router, token, layout.discovery));
+    await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started }, layout.tmp);
+    services.events.emit({ type: 'platform.started' });
+    log(`listening on ${url} (state in ${layout.home})`);
+    void services.control.warmAll();
+    services.rollouts.resume().catch((error: Error) => log(`could not resume rollouts: ${error.message}`));
+    let closing: Promise<void> | undefined;
+    return { url, token, home: layout.home, close: () => (closing ??= close()) };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** Takes the state folder's lock; refuses while another platform holds it. */

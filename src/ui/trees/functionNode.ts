@@ -3,7 +3,7 @@ import { isActive } from '../../rollout/plan';
 import type { FunctionSummary } from '../../model';
 import { contextFlags, type TreeNode } from './node';
 
-/** A function in an environment; selecting it shows its versions in the versions view. */
+/** A function in an environment; selecting it shows its versions in the versions view (see FlightdeckContext). */
 export class FunctionNode implements TreeNode {
   readonly environment: string;
   readonly function: string;
@@ -28,7 +28,6 @@ export class FunctionNode implements TreeNode {
       rollout: summary.rollout !== undefined && isActive(summary.rollout),
       versions: summary.latestVersion !== undefined,
     });
-    item.command = { title: 'Show Versions', command: 'flightdeck.selectFunction', arguments: [this] };
     return item;
   }
 }

@@ -16,6 +16,8 @@ export interface ExitInfo {
 }
 
 const STOP_GRACE_MS = 2000;
+/** Longest log line kept; longer output is cut so one chatty process cannot fill memory. */
+const MAX_LINE_CHARS = 16 * 1024;
 /** Environment variables a function inherits from the platform; nothing else leaks in. */
 const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT'];
 
@@ -132,6 +134,11 @@ export class RuntimeProcess {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) this.line(stream, line);
+      // Output that never ends a line (a progress bar, binary) is cut rather than kept growing.
+      if (partial.length > MAX_LINE_CHARS) {
+        this.line(stream, partial);
+        partial = '';
+      }
     });
     source?.on('end', () => {
       if (partial) this.line(stream, partial);
@@ -140,7 +147,8 @@ export class RuntimeProcess {
   }
 
   private line(stream: 'stdout' | 'stderr', raw: string): void {
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const trimmed = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const text = trimmed.length > MAX_LINE_CHARS ? `${trimmed.slice(0, MAX_LINE_CHARS)}… (line cut at ${MAX_LINE_CHARS} characters)` : trimmed;
     if (stream === 'stderr' && text.trim()) this.lastStderr = text;
     this.sink?.(stream, text);
   }

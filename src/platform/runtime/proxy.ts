@@ -122,7 +122,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    controller: Dispatcher.DispatchController,
+    _controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
@@ -131,12 +131,14 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     headers[INSTANCE_HEADER] = this.instanceId;
     this.exchange.res.writeHead(statusCode, headers as Record<string, string | string[]>);
     this.status = statusCode;
-    const res = this.exchange.res;
-    res.on('drain', () => controller.resume());
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.exchange.res.write(chunk)) controller.pause();
+    // Backpressure: a slow client pauses the upstream read; most responses never get here.
+    if (!this.exchange.res.write(chunk)) {
+      controller.pause();
+      this.exchange.res.once('drain', () => controller.resume());
+    }
   }
 
   onResponseEnd(): void {

@@ -181,10 +181,10 @@ describe('ensurePlatform', () => {
     const env = { ...process.env, FLIGHTDECK_PORT: '0' };
     const first = await ensurePlatform({ home, platformScript: join(DIST, 'platform.js'), env });
     try {
-      assert.equal(first.startedNow, true);
+      assert.equal(first.started, true);
       assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       const second = await ensurePlatform({ home, platformScript: join(DIST, 'platform.js'), env });
-      assert.deepEqual([second.startedNow, second.pid, second.url], [false, first.pid, first.url]);
+      assert.deepEqual([second.started, second.pid, second.url], [false, first.pid, first.url]);
     } finally {
       process.kill(first.pid, 'SIGTERM');
     }

@@ -23,10 +23,13 @@ export interface EnsurePlatformOptions {
   timeoutMs?: number;
 }
 
-export interface RunningPlatformInfo extends DiscoveryInfo {
+export interface RunningPlatformInfo {
+  url: string;
+  pid: number;
+  token: string;
   home: string;
   /** True when this call started it. */
-  startedNow: boolean;
+  started: boolean;
 }
 
 export const PLATFORM_LOG_NAME = 'platform.log';
@@ -42,10 +45,14 @@ export async function ensurePlatform(options: EnsurePlatformOptions): Promise<Ru
   const env = options.env ?? process.env;
   const home = options.home ?? defaultHome(env);
   const running = await findPlatform(home);
-  if (running) return { ...running, home, startedNow: false };
+  if (running) return runningInfo(running, home, false);
   const pid = spawnPlatform(home, options.platformScript, options.execPath ?? process.execPath, env);
   const info = await waitForPlatform(home, pid, options.timeoutMs ?? 15_000);
-  return { ...info, home, startedNow: info.pid === pid };
+  return runningInfo(info, home, info.pid === pid);
+}
+
+function runningInfo({ url, pid, token }: DiscoveryInfo, home: string, started: boolean): RunningPlatformInfo {
+  return { url, pid, token, home, started };
 }
 
 function spawnPlatform(home: string, script: string, execPath: string, env: NodeJS.ProcessEnv): number {

@@ -139,6 +139,19 @@ describe('runtime gateway', { timeout: 120_000 }, () => {
     assert.ok(texts.includes('custom POST /a/b?c=d'), texts.join('\n'));
   });
 
+  test('request and response bodies stream through the gateway, 8 MiB each way', async () => {
+    const upload = new Uint8Array(8 * 1024 * 1024).fill(7);
+    const counted = await call(platform, `/fn/${ENV}/custom/bytes`, { method: 'POST', body: upload });
+    assert.equal(counted.status, 200, counted.text);
+    assert.deepEqual(JSON.parse(counted.text), { bytes: upload.length });
+    const res = await fetch(`${platform.url}/fn/${ENV}/custom/stream?chunks=128`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-flightdeck-version'), '1');
+    let received = 0;
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) received += chunk.length;
+    assert.equal(received, 128 * 64 * 1024);
+  });
+
   test('a handler that throws answers 500 and its error lands in the logs as stderr', async () => {
     await deployDir(platform, ENV, 'throws', fixture('throws'), nodeConfig());
     const answer = await call(platform, `/fn/${ENV}/throws/`);

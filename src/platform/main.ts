@@ -3,9 +3,9 @@
 import { isFlightdeckError } from '../errors';
 import { DEFAULT_PORT, startPlatform, type PlatformOptions } from './server';
 
-const USAGE = `Usage: platform [--port N] [--home DIR] [--idle-timeout-ms N] [--queue-timeout-ms N] [--warm-pool N] [--max-blob-bytes N] [--max-code-bytes N]`;
+const USAGE = `Usage: platform [--port N] [--home DIR] [--idle-timeout-ms N] [--queue-timeout-ms N] [--warm-pool N] [--max-blob-bytes N] [--max-code-bytes N] [--heartbeat-ms N]`;
 
-type NumericOption = 'port' | 'idleTimeoutMs' | 'queueTimeoutMs' | 'warmPool' | 'maxBlobBytes' | 'maxCodeBytes';
+type NumericOption = 'port' | 'idleTimeoutMs' | 'queueTimeoutMs' | 'warmPool' | 'maxBlobBytes' | 'maxCodeBytes' | 'heartbeatMs';
 
 const NUMERIC_FLAGS: Record<string, NumericOption> = {
   '--port': 'port',
@@ -14,6 +14,7 @@ const NUMERIC_FLAGS: Record<string, NumericOption> = {
   '--warm-pool': 'warmPool',
   '--max-blob-bytes': 'maxBlobBytes',
   '--max-code-bytes': 'maxCodeBytes',
+  '--heartbeat-ms': 'heartbeatMs',
 };
 
 export function parseArgs(argv: readonly string[]): PlatformOptions {

@@ -146,6 +146,28 @@ describe('platform control API', () => {
     assert.equal((await platform.api('GET', `${fnPath('prod', 'api')}/aliases/live`)).json.versionId, 1);
   });
 
+  it('routes rollouts to the engine: start, read, act, and restart accepted with 202', async () => {
+    const base = fnPath('prod', 'api');
+    assert.equal((await platform.api('GET', `${base}/rollout`)).status, 404);
+    const started = await platform.api('POST', `${base}/rollout`, { toVersion: 2, steps: [10, 100], intervalMs: 3_600_000 });
+    assert.equal(started.status, 201, started.text);
+    assert.equal(started.json.status, 'running');
+    assert.equal((await platform.api('POST', `${base}/rollout`, { toVersion: 2 })).status, 409, 'one active rollout per function');
+    assert.equal((await platform.api('GET', `${base}/rollout`)).json.id, started.json.id);
+    assert.equal((await platform.api('GET', base)).json.rollout.id, started.json.id);
+    const live = (await platform.api('GET', `${base}/aliases/live`)).json;
+    assert.deepEqual([live.versionId, live.additionalVersionWeight], [1, { '2': 0.1 }]);
+    assert.equal((await platform.api('POST', `${base}/rollout/explode`)).json.error.field, 'action');
+    const aborted = await platform.api('POST', `${base}/rollout/abort`);
+    assert.equal(aborted.status, 200, aborted.text);
+    assert.equal(aborted.json.status, 'aborted');
+    assert.deepEqual((await platform.api('GET', `${base}/aliases/live`)).json.additionalVersionWeight, {});
+    assert.equal((await platform.api('GET', base)).json.rollout, undefined, 'no active rollout in the summary');
+    assert.equal((await platform.api('POST', `${base}/restart`, {})).status, 202);
+    assert.equal((await platform.api('POST', `${base}/restart`, { batches: 0 })).json.error.field, 'batches');
+    assert.equal((await platform.api('POST', `${fnPath('prod', 'nope')}/restart`, {})).status, 404);
+  });
+
   it('publishes nothing for unchanged code and config, but a new version for a config change', async () => {
     await createEnv(platform, 'same', 'personal');
     const code = dir({ 'index.js': handlerSaying('same'), 'lib/util.js': 'module.exports = 1;\n' });

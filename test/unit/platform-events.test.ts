@@ -9,6 +9,8 @@ import type { PlatformEvent } from '../../src/model';
 import { createEnv, deployDir } from '../helpers/deploy';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 
+const HEARTBEAT_MS = 200;
+
 interface SseMessage {
   id?: string;
   event?: string;
@@ -18,6 +20,8 @@ interface SseMessage {
 /** A minimal EventSource over fetch: collects messages and waits for one that matches. */
 class EventStream {
   readonly messages: SseMessage[] = [];
+  /** Comment lines (keep-alives) seen so far. */
+  comments = 0;
   private readonly abort = new AbortController();
   private wake: () => void = () => undefined;
   readonly opened: Promise<Response>;
@@ -46,7 +50,10 @@ class EventStream {
   private parse(block: string): void {
     const message: Partial<SseMessage> = {};
     for (const line of block.split('\n')) {
-      if (line.startsWith(':')) continue;
+      if (line.startsWith(':')) {
+        this.comments++;
+        continue;
+      }
       const [field, ...rest] = line.split(': ');
       const value = rest.join(': ');
       if (field === 'id') message.id = value;
@@ -92,7 +99,7 @@ describe('platform event stream', () => {
   };
 
   before(async () => {
-    platform = await startPlatform({ args: ['--warm-pool', '0'] });
+    platform = await startPlatform({ args: ['--warm-pool', '0', '--heartbeat-ms', String(HEARTBEAT_MS)] });
     code = mkdtempSync(join(tmpdir(), 'flightdeck-events-code-'));
     writeFileSync(join(code, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "ok" });\n');
   });
@@ -101,6 +108,14 @@ describe('platform event stream', () => {
     await platform?.stop();
     rmSync(code, { recursive: true, force: true });
     if (platform) rmSync(platform.home, { recursive: true, force: true });
+  });
+
+  it('sends a keep-alive comment every heartbeat interval on an idle stream', async () => {
+    const idle = open();
+    await idle.opened;
+    const deadline = Date.now() + 10_000;
+    while (idle.comments < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, HEARTBEAT_MS));
+    assert.ok(idle.comments >= 3, `keep-alive comments: ${idle.comments}`);
   });
 
   it('refuses the stream without a token', async () => {

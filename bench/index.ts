@@ -1,0 +1,48 @@
+// `npm run bench`: every benchmark in one run, against the real bundled platform, client and
+// extension; one table with targets, and test-results/bench.json. Sections run one after the
+// other (2 cores are shared); one that fails is reported as such and the others still run.
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../test/helpers/platform';
+import { benchColdStart } from './coldStart';
+import { benchDeploys } from './deployBench';
+import { Report } from './report';
+
+const SECTIONS: [string, (report: Report) => Promise<void>][] = [
+  ['deploy', benchDeploys],
+  ['cold start', benchColdStart],
+];
+
+async function main(): Promise<void> {
+  const report = new Report();
+  const started = Date.now();
+  const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
+  // `node out/bench/index.js cold alias` runs only the sections whose names contain those words.
+  const only = process.argv.slice(2);
+  const chosen = SECTIONS.filter(([name]) => only.length === 0 || only.some((word) => name.includes(word)));
+  for (const [name, run] of chosen) {
+    process.stderr.write(`${name}…\n`);
+    try {
+      await run(report);
+    } catch (error) {
+      report.failed(name, error);
+    }
+  }
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    loadAverageAtStart: loadAtStart,
+    durationS: Math.round((Date.now() - started) / 1000),
+  };
+  process.stdout.write(`\nFlightdeck benchmarks (${meta.cpus}, node ${meta.node}, load average at start ${loadAtStart}, ${meta.durationS} s)\n${report.table()}\n`);
+  report.writeJson(join(REPO_ROOT, 'test-results', 'bench.json'), meta);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

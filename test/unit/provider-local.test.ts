@@ -88,6 +88,24 @@ describe('LocalProvider against the real platform', () => {
     assert.equal(Buffer.from(await provider.readVersionFile('dev', 'api', 3, 'run.sh')).toString(), '#!/bin/sh\necho hi\n');
   });
 
+  it('uploads blobs the platform lost before the publish and retries once (409 BLOBS_MISSING)', async () => {
+    const shared = join(work, 'shared');
+    mkdirSync(shared);
+    const body = 'exports.handler = async () => ({ statusCode: 200, body: "shared" });';
+    writeFileSync(join(shared, 'index.js'), body);
+    const tree = await scanCode(shared);
+    await provider.deploy('dev', 'first', { config: CONFIG, code: tree });
+    const blob = join(platform.home, 'blobs', tree.entries[0].sha256.slice(0, 2), tree.entries[0].sha256);
+    // The platform holds the blob when asked, and loses it just before the deploy call.
+    const result = await provider.deploy('dev', 'second', { config: CONFIG, code: tree }, {
+      onProgress: (message) => {
+        if (message.startsWith('publishing')) rmSync(blob);
+      },
+    });
+    assert.deepEqual([result.version.id, result.filesSent, result.bytesSent], [1, 1, Buffer.byteLength(body)]);
+    assert.equal(await (await fetch(result.url)).text(), 'shared');
+  });
+
   it('maps platform errors to FlightdeckError with the platform code and message', async () => {
     await assert.rejects(provider.getFunction('dev', 'nope'), (error: unknown) => {
       assert.ok(isFlightdeckError(error, 'NOT_FOUND'));

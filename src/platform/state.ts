@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlightdeckError } from '../errors';
 import type { Alias, Environment, Rollout, Version } from '../model';
-import { fsyncDir, readJsonIfExists, SerialQueue, tempPath, writeJsonAtomic } from './store';
+import { fsyncDir, makeDirDurable, readJsonIfExists, SerialQueue, tempPath, writeJsonAtomic } from './store';
 
 export interface FunctionRecord {
   name: string;
@@ -86,7 +86,7 @@ export class DurableState {
         throw new FlightdeckError('CONFLICT', `Environment ${JSON.stringify(environment.name)} already exists.`, { field: 'name' });
       }
       const dir = join(this.root, environment.name);
-      await mkdir(join(dir, 'functions'), { recursive: true });
+      await makeDirDurable(join(dir, 'functions'));
       await writeJsonAtomic(join(dir, 'environment.json'), environment, this.tmpDir);
       this.envs.set(environment.name, { environment, functions: new Map() });
       return environment;

@@ -36,9 +36,19 @@ export async function writeFileAtomic(
   await moveIntoPlace(temp, file);
 }
 
+/** mkdir -p that also makes each new folder's entry in its parent durable. */
+export async function makeDirDurable(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  for (let parent = dirname(dir); ; parent = dirname(parent)) {
+    await fsyncDir(parent);
+    if (parent === dirname(first)) return;
+  }
+}
+
 /** Renames a finished temp file or folder into place and makes the rename durable. */
 export async function moveIntoPlace(temp: string, target: string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
+  await makeDirDurable(dirname(target));
   try {
     await rename(temp, target);
   } catch (error) {

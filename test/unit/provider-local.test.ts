@@ -193,9 +193,12 @@ describe('ensurePlatform', () => {
   const homes: string[] = [];
   after(() => homes.forEach((home) => rmSync(home, { recursive: true, force: true })));
 
-  it('starts a detached platform, then reuses it', async () => {
+  it('starts a detached platform over a stale discovery file, then reuses it', async () => {
     const home = tempHome();
     homes.push(home);
+    // A platform killed with -9 leaves its file behind: the pid is gone and nothing answers.
+    writeFileSync(join(home, 'platform.json'), JSON.stringify({ url: 'http://127.0.0.1:9', pid: 2 ** 22 + 1, token: 't', started: '' }));
+    assert.equal(await findPlatform(home), undefined);
     const env = { ...process.env, FLIGHTDECK_PORT: '0' };
     const first = await ensurePlatform({ home, platformScript: join(DIST, 'platform.js'), env });
     try {

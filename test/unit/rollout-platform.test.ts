@@ -176,3 +176,41 @@ test('an in-place restart under load fails no request and replaces every process
     assert.equal(bad.json.error.field, 'batches');
   });
 });
+
+test('a failing batch release rolls back: traffic and the upgraded slots return to the stable version', { timeout: 60_000 }, async () => {
+  await withPlatform(async (platform) => {
+    await twoVersions(platform, { FAIL_EVERY: '2' }, { min: 2, max: 2 });
+    await waitFor('2 ready instances', async () => ((await readyInstances(platform)).length === 2 ? true : undefined));
+    const load = startLoad(platform, 4);
+    const first = await startRollout(platform, { toVersion: 2, strategy: 'batch', batches: 2, manual: true, gates: QUICK_GATES });
+    assert.deepEqual([first.status, first.percent], ['waiting', 50]);
+    const done = await rolloutEnded(platform, 30_000);
+    await load.stop();
+    assert.equal(done.status, 'rolledBack', JSON.stringify(done));
+    assert.match(done.reason ?? '', /^error rate/);
+    assert.deepEqual([(await live(platform)).versionId, (await live(platform)).additionalVersionWeight], [1, {}]);
+    const slots = await waitFor('both slots back on v1', async () => {
+      const ready = await readyInstances(platform);
+      return ready.length === 2 && ready.every((i) => i.versionId === 1) ? ready : undefined;
+    });
+    assert.equal(slots.length, 2);
+  });
+});
+
+test('a batch release in recreate mode (for comparison) also ends with every instance on the new version', { timeout: 60_000 }, async () => {
+  await withPlatform(async (platform) => {
+    await twoVersions(platform, {}, { min: 2, max: 4 });
+    await waitFor('2 ready instances', async () => ((await readyInstances(platform)).length === 2 ? true : undefined));
+    const load = startLoad(platform, 4);
+    await startRollout(platform, { toVersion: 2, strategy: 'batch', batches: 2, mode: 'recreate', intervalMs: 200, gates: QUICK_GATES });
+    const done = await rolloutEnded(platform, 30_000);
+    const result = await load.stop();
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.deepEqual(result.failures, []);
+    const slots = await waitFor('only v2 instances', async () => {
+      const ready = await readyInstances(platform);
+      return ready.length >= 2 && ready.every((i) => i.versionId === 2) ? ready : undefined;
+    });
+    assert.ok(slots.length >= 2);
+  });
+});

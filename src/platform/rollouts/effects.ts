@@ -39,7 +39,7 @@ async function applyStep(aliases: AliasAccess, runtime: RolloutRuntime, rollout:
   const last = target.percent === 100;
   if (!last) await upgradeSlotsTo(runtime, rollout, target.upgraded);
   await setTrafficWeight(aliases, rollout, target.percent / 100);
-  await upgradeSlotsTo(runtime, rollout, target.upgraded);
+  await (last ? upgradeRemaining(runtime, rollout) : upgradeSlotsTo(runtime, rollout, target.upgraded));
 }
 
 /** Traffic back to 100% of the stable version first, then a batch release's slots. */
@@ -56,6 +56,17 @@ async function upgradeSlotsTo(runtime: RolloutRuntime, rollout: Rollout, upgrade
   const missing = upgraded - slotsOn(runtime, rollout, spec.toVersion);
   if (missing <= 0) return;
   await runtime.upgrade(environment, fn, spec.toVersion, { slots: missing, fromVersion: rollout.fromVersion, mode: spec.mode });
+}
+
+/**
+ * The last batch leaves nothing on the old version, however many slots it has by now: while
+ * traffic was split the runtime may have started more of them (it keeps instances.min of the
+ * alias's primary, and `recreate` frees slots it refills).
+ */
+async function upgradeRemaining(runtime: RolloutRuntime, rollout: Rollout): Promise<void> {
+  const { environment, function: fn, spec } = rollout;
+  if (slotsOn(runtime, rollout, rollout.fromVersion) === 0) return;
+  await runtime.upgrade(environment, fn, spec.toVersion, { fromVersion: rollout.fromVersion, mode: spec.mode });
 }
 
 function slotsOn(runtime: RolloutRuntime, rollout: Rollout, versionId: number): number {

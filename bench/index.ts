@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../test/helpers/platform';
 import { benchColdStart } from './coldStart';
 import { benchDeploys } from './deployBench';
+import { benchGateway } from './gatewayBench';
 import { Report } from './report';
 
 const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['deploy', benchDeploys],
   ['cold start', benchColdStart],
+  ['gateway', benchGateway],
 ];
 
 async function main(): Promise<void> {

@@ -52,5 +52,5 @@ function verdict(row: Row): string {
 /** `12.3 ms` with a precision that suits the size. */
 export function ms(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
-  return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ms`;
+  return `${value >= 100 ? Math.round(value) : value.toFixed(Math.abs(value) < 1 ? 2 : 1)} ms`;
 }

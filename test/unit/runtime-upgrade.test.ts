@@ -20,8 +20,8 @@ interface LoadResult {
   stop(): Promise<void>;
 }
 
-/** `LOOPS` concurrent request loops against `path` until stopped. */
-function load(platform: TestPlatform, path: string): LoadResult {
+/** `loops` concurrent request loops against `path` until stopped. */
+function load(platform: TestPlatform, path: string, loops = LOOPS): LoadResult {
   const answers: (GatewayAnswer & { sentAt: number })[] = [];
   let running = true;
   const loop = async (): Promise<void> => {
@@ -30,12 +30,12 @@ function load(platform: TestPlatform, path: string): LoadResult {
       answers.push({ ...(await call(platform, path)), sentAt });
     }
   };
-  const loops = Array.from({ length: LOOPS }, loop);
+  const loopsDone = Array.from({ length: loops }, loop);
   return {
     answers,
     async stop() {
       running = false;
-      await Promise.all(loops);
+      await Promise.all(loopsDone);
     },
   };
 }
@@ -86,6 +86,20 @@ describe('runtime upgrades and restarts', { timeout: 120_000 }, () => {
     const after = await instances('roll');
     assert.deepEqual(after.map((i) => [i.slot, i.versionId, i.state]), before.map((i) => [i.slot, 2, 'ready']));
     assert.ok(after.every((i, n) => i.id !== before[n].id && i.pid !== before[n].pid), 'new processes in the same slots');
+  });
+
+  test('an upgrade with requests queued beyond capacity still fails none of them', async () => {
+    const limits = { min: 2, max: 2, concurrency: 2 };
+    await deployDir(platform, ENV, 'crowded', fixture('slow'), nodeConfig({ env: { GREETING: 'v1' }, instances: limits }));
+    await waitFor('two warm slots', async () => ((await instances('crowded')).filter((i) => i.state === 'ready').length === 2 ? true : undefined));
+    const traffic = load(platform, `/fn/${ENV}/crowded/?ms=20`, 3 * LOOPS);
+    await sleep(300);
+    await deployDir(platform, ENV, 'crowded', fixture('slow'), nodeConfig({ env: { GREETING: 'v2' }, instances: limits }));
+    await sleep(300);
+    await traffic.stop();
+    const failures = traffic.answers.filter((a) => a.status !== 200);
+    assert.deepEqual(failures, [], `${failures.length} of ${traffic.answers.length} requests failed`);
+    assert.deepEqual((await instances('crowded')).map((i) => [i.slot, i.versionId]), [[0, 2], [1, 2]]);
   });
 
   test('a restart in 2 batches replaces every process with zero failed requests', async () => {

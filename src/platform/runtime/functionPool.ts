@@ -16,6 +16,8 @@ const CRASH_LOOP_COUNT = 5;
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5000;
 const UPSTREAM_KEEP_ALIVE_MS = 60_000;
+/** How many times a moving slot first serves requests queued for its old version. */
+const STRANDED_ROUNDS = 10;
 /** Used when the function's config is gone (deleted while traffic still arrives). */
 const FALLBACK_LIMITS: InstanceLimits = { min: 0, max: 1, concurrency: 1, idleTimeoutMs: 60_000 };
 
@@ -290,7 +292,7 @@ export class FunctionPool {
       void launched.process.exited.then(() => this.onExit(slot, launched.process));
       this.emitInstance('instance.up', slot);
       this.ensureIdleSweep();
-      this.serveWaiters(versionId);
+      if (this.waiting > 0) this.reassign(slot);
       return true;
     } catch (error) {
       if (current()) this.onCrash(slot, error instanceof Error ? error.message : String(error));
@@ -334,15 +336,31 @@ export class FunctionPool {
 
   /** In place: stop routing to the slot, let its requests finish, then run `toVersion` in it. */
   private async moveSlot(slot: Slot, toVersion: number, fresh: boolean): Promise<boolean> {
+    const fromVersion = slot.versionId;
     slot.next = toVersion;
     if (slot.state === 'ready') slot.state = 'draining';
     await this.drained(slot);
+    for (let round = 0; round < STRANDED_ROUNDS && fromVersion !== toVersion && this.isStranded(fromVersion, slot); round++) {
+      // Requests queued for the old version would have no instance left: serve them here first.
+      slot.state = 'ready';
+      this.serveWaiters(fromVersion);
+      slot.state = 'draining';
+      await this.drained(slot);
+    }
     if (this.stopped || !this.slots.includes(slot)) return false;
     clearTimeout(slot.restartTimer);
     await this.stopProcess(slot);
     slot.versionId = toVersion;
     slot.next = undefined;
     return this.launch(slot, fresh);
+  }
+
+  /** Waiters of the version that no slot but `leaving` could serve. */
+  private isStranded(versionId: number, leaving: Slot): boolean {
+    if (!this.waiters.get(versionId)?.length || leaving.process === undefined) return false;
+    return !this.slots.some(
+      (s) => s !== leaving && ((s.state === 'ready' && s.next === undefined && s.versionId === versionId) || this.isPendingFor(s, versionId)),
+    );
   }
 
   private drained(slot: Slot): Promise<void> {

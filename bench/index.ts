@@ -4,6 +4,7 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../test/helpers/platform';
+import { benchAliasFlip } from './aliasBench';
 import { benchColdStart } from './coldStart';
 import { benchDeploys } from './deployBench';
 import { benchGateway } from './gatewayBench';
@@ -13,6 +14,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['deploy', benchDeploys],
   ['cold start', benchColdStart],
   ['gateway', benchGateway],
+  ['alias', benchAliasFlip],
 ];
 
 async function main(): Promise<void> {

@@ -129,6 +129,12 @@ describe('flightdeck CLI end to end', () => {
     const json = await run('versions', '--env', 'nowhere', '--function', 'api', '--json');
     assert.equal(json.code, 1);
     assert.equal(JSON.parse(json.stderr).error.code, 'NOT_FOUND');
+    mkdirSync(join(repo, 'broken'));
+    writeFileSync(join(repo, 'broken', 'flightdeck.yaml'), 'project: shop\nfunctions:\n  api:\n    runtime: nodejs\n    handler: index.handler\n    timout: 5s\n');
+    const invalid = await run('deploy', '--config', 'broken/flightdeck.yaml');
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /broken\/flightdeck\.yaml:3:3: Missing required key `code`/);
+    assert.match(invalid.stderr, /broken\/flightdeck\.yaml:6:5: Unknown key `timout` .*Did you mean `timeout`\?/);
     const config = await run('deploy', '--config', 'missing.yaml');
     assert.equal(config.code, 1);
     assert.match(config.stderr, /No flightdeck\.yaml at .*missing\.yaml/);

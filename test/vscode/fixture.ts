@@ -3,7 +3,7 @@
 // flightdeck.yaml and one Node.js function, a fresh FLIGHTDECK_HOME, and the clean-up of the
 // platform the extension starts (it runs detached, so it outlives VS Code unless stopped).
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -72,16 +72,12 @@ export function createRunDirs(prefix = 'flightdeck-vscode-'): RunDirs {
     editor: join(root, 'editor'),
   };
   for (const dir of [dirs.home, dirs.screenshots, dirs.editor]) mkdirSync(dir, { recursive: true });
-  createFixtureWorkspace(dirs.workspace, dirs.home);
+  createFixtureWorkspace(dirs.workspace);
   return dirs;
 }
 
-/**
- * A git repository with flightdeck.yaml and `api/index.js` committed on main, then on
- * feature/login. Its (git-excluded) workspace settings point the extension at `home` and a free
- * port, so a run never touches the user's ~/.flightdeck or port 7420.
- */
-export function createFixtureWorkspace(folder: string, home: string): void {
+/** A git repository with flightdeck.yaml and `api/index.js` committed on main, then on feature/login. */
+export function createFixtureWorkspace(folder: string): void {
   mkdirSync(join(folder, FIXTURE_FUNCTION), { recursive: true });
   writeFileSync(join(folder, 'flightdeck.yaml'), PROJECT_FILE);
   writeFileSync(join(folder, FIXTURE_FUNCTION, 'index.js'), FUNCTION_SOURCE);
@@ -93,17 +89,18 @@ export function createFixtureWorkspace(folder: string, home: string): void {
   git('add', '.');
   git('commit', '--quiet', '-m', 'Shop API');
   git('checkout', '--quiet', '-b', FIXTURE_BRANCH);
-  mkdirSync(join(folder, '.vscode'));
-  writeFileSync(
-    join(folder, '.vscode', 'settings.json'),
-    JSON.stringify({ 'flightdeck.local.home': home, 'flightdeck.local.port': 0 }, null, 2),
-  );
-  appendFileSync(join(folder, '.git', 'info', 'exclude'), '.vscode/\n');
 }
 
-/** Editor settings so nothing but the workbench itself shows: no trust prompt, no welcome page. */
-export function writeEditorSettings(userDataDir: string): void {
+/**
+ * Editor settings so nothing but the workbench itself shows (no trust prompt, no welcome page, no
+ * port-forwarding offers), and, when `home` is given, the extension's platform in that fresh
+ * state folder on a free port, so a run never touches the user's ~/.flightdeck or port 7420.
+ * Written to each of `settingsDirs` (user settings; the VS Code server's machine settings too,
+ * since flightdeck.local.* are machine-scoped).
+ */
+export function writeEditorSettings(settingsDirs: string[], home?: string): void {
   const settings = {
+    ...(home ? { 'flightdeck.local.home': home, 'flightdeck.local.port': 0 } : {}),
     'security.workspace.trust.enabled': false,
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
@@ -112,10 +109,12 @@ export function writeEditorSettings(userDataDir: string): void {
     'update.mode': 'none',
     'telemetry.telemetryLevel': 'off',
     'git.openRepositoryInParentFolders': 'never',
+    'remote.autoForwardPorts': false,
   };
-  const dir = join(userDataDir, 'User');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
+  for (const dir of settingsDirs) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
+  }
 }
 
 /**

@@ -9,10 +9,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const MARKER = '.flightdeck-installed';
+/** What the marker records; a change to the install steps bumps the suffix so caches redo them. */
+const INSTALL_ID = `${CODE_SERVER_VERSION}+2`;
 const RIPGREP = '/usr/bin/rg';
 
 export interface VsCodeServer {
@@ -36,7 +38,7 @@ function isInstalled(root: string): boolean {
   const marker = join(root, MARKER);
   return (
     existsSync(marker) &&
-    readFileSync(marker, 'utf8').trim() === CODE_SERVER_VERSION &&
+    readFileSync(marker, 'utf8').trim() === INSTALL_ID &&
     existsSync(join(vscodeDirIn(root), 'out', 'server-main.js'))
   );
 }
@@ -66,8 +68,10 @@ async function installInto(staging: string, log: (line: string) => void): Promis
   writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'flightdeck-vscode-server', private: true }));
   await npm(['install', '--ignore-scripts', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], staging);
   const vscode = vscodeDirIn(staging);
-  log('Installing the VS Code server’s own production dependencies …');
+  log('Installing the VS Code server’s and its built-in extensions’ production dependencies …');
   await npm(['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], vscode);
+  // The built-in extensions share one dependency, TypeScript (the JS/TS language features' tsserver).
+  await npm(['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], join(vscode, 'extensions'));
   const rgBin = join(vscode, 'node_modules', '@vscode', 'ripgrep', 'bin');
   mkdirSync(rgBin, { recursive: true });
   rmSync(join(rgBin, 'rg'), { force: true });
@@ -75,14 +79,25 @@ async function installInto(staging: string, log: (line: string) => void): Promis
   // The server loads some modules from `node_modules.asar` (its packaged layout); point it home.
   rmSync(join(vscode, 'node_modules.asar'), { force: true });
   symlinkSync('node_modules', join(vscode, 'node_modules.asar'));
-  writeFileSync(join(staging, MARKER), CODE_SERVER_VERSION + '\n');
+  writeFileSync(join(staging, MARKER), INSTALL_ID + '\n');
 }
 
-/** Moves a finished install into place; if another process won the race, keeps theirs. */
+/**
+ * Moves a finished install into place. An outdated cache is renamed aside first (never deleted in
+ * place, which races with another process publishing); if another process won, keeps theirs.
+ */
 function publish(staging: string, root: string): void {
   if (isInstalled(root)) return;
-  rmSync(root, { recursive: true, force: true }); // a leftover without a marker
-  mkdirSync(join(root, '..'), { recursive: true });
+  mkdirSync(dirname(root), { recursive: true });
+  if (existsSync(root)) {
+    const outdated = `${root}.outdated-${process.pid}`;
+    try {
+      renameSync(root, outdated);
+    } catch {
+      // another process moved it first
+    }
+    rmSync(outdated, { recursive: true, force: true });
+  }
   try {
     renameSync(staging, root);
   } catch (error) {

@@ -105,7 +105,7 @@ function signalled(): Promise<string> {
 
 async function startEditor(vscodeDir: string, dirs: RunDirs, home: string | undefined, port: number): Promise<Editor> {
   const userData = join(dirs.editor, 'user-data');
-  writeEditorSettings(userData);
+  writeEditorSettings([join(userData, 'User'), join(userData, 'Machine')], home === dirs.home ? home : undefined);
   const args = [
     join(vscodeDir, 'out', 'server-main.js'),
     '--host', HOST,

@@ -20,7 +20,7 @@ const VSCODE_VERSION = '1.100.3';
 async function main(): Promise<number> {
   const dirs = createRunDirs();
   const userData = join(dirs.editor, 'user-data');
-  writeEditorSettings(userData);
+  writeEditorSettings([join(userData, 'User')], dirs.home);
   const started = Date.now();
   try {
     let failure = 'VS Code exited before the suite reported';

@@ -50,16 +50,18 @@ export async function treeTexts(tree: TreeApi, maxDepth = 4): Promise<string[]> 
 /**
  * Shows the Flightdeck view container and expands the environments tree from the top, so a
  * screenshot shows what a user sees after clicking through it. Keyboard-style (`list.expand`,
- * `list.focusDown`) because the test API hands out the data, not the TreeView.
+ * `list.focusDown`) because the test API hands out the data, not the TreeView. The pauses let
+ * the view render children it loads asynchronously from the provider.
  */
-export async function showFlightdeckView(steps = 12): Promise<void> {
+export async function showFlightdeckView(steps = 8): Promise<void> {
   await vscode.commands.executeCommand('workbench.view.extension.flightdeck');
+  await sleep(1000);
   await vscode.commands.executeCommand('flightdeck.environments.focus');
-  await sleep(300); // let the view render its first level before moving through it
+  await sleep(500);
   await vscode.commands.executeCommand('list.focusFirst');
   for (let i = 0; i < steps; i++) {
     await vscode.commands.executeCommand('list.expand');
-    await sleep(150); // children load asynchronously from the provider
+    await sleep(500);
     await vscode.commands.executeCommand('list.focusDown');
   }
 }

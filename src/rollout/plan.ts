@@ -217,7 +217,7 @@ export function remainingMs(rollout: Rollout, now: number): number {
 export function describeRollout(rollout: Rollout): string {
   const { spec } = rollout;
   const parts = [
-    `v${spec.toVersion} ${spec.strategy} step ${Math.max(rollout.step + 1, 0)}/${rollout.totalSteps} at ${rollout.percent}%`,
+    `v${spec.toVersion} ${spec.strategy} ${spec.strategy === 'batch' ? 'batch' : 'step'} ${Math.max(rollout.step + 1, 0)}/${rollout.totalSteps} at ${rollout.percent}%`,
     rollout.status,
   ];
   if (rollout.reading) {

@@ -2,7 +2,7 @@
 // a concurrent alias change is never lost (it is re-read and the write retried). Used by the
 // platform engine (state's alias path) and the client-side driver (a Provider).
 
-import { isFlightdeckError } from '../errors';
+import { FlightdeckError, isFlightdeckError } from '../errors';
 import { canaryUpdate, type Alias, type AliasUpdate, type Rollout } from '../model';
 
 export interface AliasAccess {
@@ -21,6 +21,14 @@ export async function setTrafficWeight(aliases: AliasAccess, rollout: Rollout, w
   for (let attempt = 1; ; attempt++) {
     const alias = await aliases.getAlias(environment, fn, spec.alias);
     if (alias && sameSplit(alias, update)) return;
+    if (alias && alias.versionId !== rollout.fromVersion && alias.versionId !== spec.toVersion) {
+      // Someone moved the alias outside the rollout (a deploy, `promote`): theirs wins.
+      throw new FlightdeckError(
+        'CONFLICT',
+        `${spec.alias} was moved to v${alias.versionId} outside the rollout of v${spec.toVersion}; left as it is`,
+        { field: 'alias' },
+      );
+    }
     try {
       await aliases.updateAlias(environment, fn, spec.alias, withDescription(update, alias), alias?.etag);
       return;

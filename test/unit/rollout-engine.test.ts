@@ -216,3 +216,15 @@ test('restart validates batches and delegates to the runtime', async () => {
   await assert.rejects(engine.restart('dev', 'api', { batches: 5 }), (e: unknown) => isFlightdeckError(e, 'BAD_REQUEST') && e.details.field === 'batches');
   engine.close();
 });
+
+test('an alias moved outside the rollout (a deploy, a promote) is left alone and the rollout stops', async () => {
+  const { store, runtime, engine } = setup();
+  runtime.v2 = healthy;
+  await engine.start('dev', 'api', { toVersion: 2, steps: [10, 100], intervalMs: 60_000 });
+  store.alias = { ...store.alias, versionId: 3, additionalVersionWeight: {}, etag: 'theirs' };
+  const stopped = await engine.act('dev', 'api', 'continue');
+  engine.close();
+  assert.equal(stopped.status, 'rolledBack');
+  assert.match(stopped.reason ?? '', /live was moved to v3 outside the rollout of v2; left as it is/);
+  assert.deepEqual([store.alias.versionId, store.alias.etag], [3, 'theirs']);
+});

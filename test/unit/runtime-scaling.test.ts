@@ -56,6 +56,17 @@ describe('runtime scaling', { timeout: 120_000 }, () => {
     assert.deepEqual((await instances('wide')).map((i) => i.slot), [0, 1, 2]);
   });
 
+  test('at instances.max an idle slot switches to the version a request needs', async () => {
+    await deployDir(platform, ENV, 'single', fixture('hello'), nodeConfig({ env: { GREETING: 'one' }, instances: { max: 1 } }));
+    await deployDir(platform, ENV, 'single', fixture('hello'), nodeConfig({ env: { GREETING: 'two' }, instances: { max: 1 } }));
+    for (const version of ['1', '2', '1']) {
+      const answer = await call(platform, `/fn/${ENV}/single:${version}/`);
+      assert.equal(answer.status, 200, answer.text);
+      assert.equal(answer.version, version);
+      assert.deepEqual((await instances('single')).map((i) => [i.slot, i.versionId]), [[0, Number(version)]]);
+    }
+  });
+
   test('a request that waits longer than the queue timeout gets 503 saying what to change', async () => {
     await deployDir(platform, ENV, 'narrow', fixture('slow'), nodeConfig({ instances: { max: 1, concurrency: 1 } }));
     const busy = call(platform, `/fn/${ENV}/narrow/?ms=${QUEUE_MS * 4}`);

@@ -61,6 +61,8 @@ export class Launcher {
     } catch (error) {
       await child.stop();
       throw error;
+    } finally {
+      this.warmPool.refill();
     }
   }
 

@@ -167,11 +167,10 @@ export class WarmPool {
     this.refill();
   }
 
-  /** A listening host: a spare when one is alive, else a fresh fork. */
+  /** A listening host: a spare when one is alive, else a fresh fork. Call refill() once it has loaded. */
   async take(fresh = false): Promise<{ process: RuntimeProcess; port: number }> {
     let spare = fresh ? undefined : this.spares.shift();
     while (spare && !spare.process.alive) spare = this.spares.shift();
-    this.refill();
     const chosen = spare ?? this.fork();
     try {
       return { process: chosen.process, port: await chosen.port };
@@ -186,7 +185,8 @@ export class WarmPool {
     await Promise.all(this.spares.splice(0).map((s) => s.process.stop()));
   }
 
-  private refill(): void {
+  /** Forks spares up to the pool size; done after a cold start so the fork does not slow it down. */
+  refill(): void {
     if (this.closed) return;
     for (let i = this.spares.filter((s) => s.process.alive).length; i < this.size; i++) {
       const spare = this.fork();

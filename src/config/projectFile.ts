@@ -108,8 +108,8 @@ function readProject(reader: YamlReader, root: Located, file: string): ProjectCo
   const functionsEntry = reader.required(entries, 'functions', root, 'at least one function to deploy');
   const project = projectEntry && readName(reader, projectEntry, 'project name');
   const functions = functionsEntry && readFunctions(reader, functionsEntry, dirname(file));
-  const environments = entries.has('environments') ? readEnvironments(reader, entries.get('environments')!) : [];
-  const personal = entries.has('personal') ? readPersonal(reader, entries.get('personal')!) : DEFAULT_PERSONAL_NAME;
+  const environments = optional(entries, 'environments', [], (e) => readEnvironments(reader, e));
+  const personal = optional(entries, 'personal', DEFAULT_PERSONAL_NAME, (e) => readPersonal(reader, e));
   if (project === undefined || functions === undefined || environments === undefined || personal === undefined) return undefined;
   return { file, project, functions, environments, personal: { name: personal } };
 }
@@ -131,11 +131,11 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
   const runtime = runtimeEntry && readRuntime(reader, runtimeEntry);
   const code = codeEntry && readCodeFolder(reader, codeEntry, baseDir);
   const entrypoint = runtime && readEntrypoint(reader, entries, at, runtime);
-  const instances = entries.has('instances') ? readInstances(reader, entries.get('instances')!) : { ...DEFAULT_INSTANCES };
-  const timeoutMs = entries.has('timeout') ? readDuration(reader, entries.get('timeout')!) : DEFAULT_TIMEOUT_MS;
-  const env = entries.has('env') ? readEnv(reader, entries.get('env')!) : {};
-  const ignore = entries.has('ignore') ? readStrings(reader, entries.get('ignore')!, 'gitignore-style patterns') : [];
-  const rollout = entries.has('rollout') ? readRolloutDefaults(reader, entries.get('rollout')!) : undefined;
+  const instances = optional(entries, 'instances', { ...DEFAULT_INSTANCES }, (e) => readInstances(reader, e));
+  const timeoutMs = optional(entries, 'timeout', DEFAULT_TIMEOUT_MS, (e) => readDuration(reader, e));
+  const env = optional(entries, 'env', {}, (e) => readEnv(reader, e));
+  const ignore = optional(entries, 'ignore', [], (e) => readStrings(reader, e, 'gitignore-style patterns'));
+  const rollout = optional(entries, 'rollout', undefined, (e) => readRolloutDefaults(reader, e));
   if (rollout?.strategy === 'batch' && instances && instances.min < 1) {
     reader.report(entries.get('rollout')!, `A batch rollout upgrades provisioned instances: set \`${at.path}.instances.min\` to at least 1, or use strategy canary.`);
   }
@@ -196,12 +196,10 @@ function readCodeFolder(reader: YamlReader, at: Located, baseDir: string): strin
 function readInstances(reader: YamlReader, at: Located): InstanceLimits | undefined {
   const entries = reader.map(at, INSTANCE_KEYS);
   if (!entries) return undefined;
-  const read = <T>(key: string, fallback: T, fn: (entry: MapEntry) => T | undefined): T | undefined =>
-    entries.has(key) ? fn(entries.get(key)!) : fallback;
-  const min = read('min', DEFAULT_INSTANCES.min, (e) => reader.integer(e, 0, 1000));
-  const max = read('max', DEFAULT_INSTANCES.max, (e) => reader.integer(e, 1, 1000));
-  const concurrency = read('concurrency', DEFAULT_INSTANCES.concurrency, (e) => reader.integer(e, 1, 10_000));
-  const idleTimeoutMs = read('idleTimeout', DEFAULT_INSTANCES.idleTimeoutMs, (e) => readDuration(reader, e));
+  const min = optional(entries, 'min', DEFAULT_INSTANCES.min, (e) => reader.integer(e, 0, 1000));
+  const max = optional(entries, 'max', DEFAULT_INSTANCES.max, (e) => reader.integer(e, 1, 1000));
+  const concurrency = optional(entries, 'concurrency', DEFAULT_INSTANCES.concurrency, (e) => reader.integer(e, 1, 10_000));
+  const idleTimeoutMs = optional(entries, 'idleTimeout', DEFAULT_INSTANCES.idleTimeoutMs, (e) => readDuration(reader, e));
   if (min === undefined || max === undefined || concurrency === undefined || idleTimeoutMs === undefined) return undefined;
   if (min > max) {
     reader.report(entries.get('min') ?? entries.get('max') ?? at, `\`${at.path}.min\` (${min}) must not exceed \`${at.path}.max\` (${max}).`);
@@ -248,7 +246,7 @@ function readEnvironment(reader: YamlReader, at: MapEntry): DeclaredEnvironment 
     if (ENVIRONMENT_KINDS.includes(value as EnvironmentKind)) kind = value as EnvironmentKind;
     else reader.report(kindEntry, `\`${kindEntry.path}\` must be one of ${ENVIRONMENT_KINDS.join(', ')}.`);
   }
-  const isProtected = entries.has('protected') ? reader.boolean(entries.get('protected')!) : kind === 'production';
+  const isProtected = optional(entries, 'protected', kind === 'production', (e) => reader.boolean(e));
   if (name === undefined || kind === undefined || isProtected === undefined) return undefined;
   return { name, kind, protected: isProtected };
 }
@@ -280,6 +278,12 @@ function readName(reader: YamlReader, at: Located, what: string): string | undef
   if (name !== undefined && isDnsLabel(name)) return name;
   reader.report(at, `Invalid ${what} ${JSON.stringify(value ?? '')}: use lowercase letters, digits and dashes (a DNS label, at most 63 characters, no leading or trailing dash).`);
   return undefined;
+}
+
+/** The value read from `key` when the mapping has it, else the default. */
+function optional<T>(entries: Map<string, MapEntry>, key: string, fallback: T, read: (entry: MapEntry) => T | undefined): T | undefined {
+  const entry = entries.get(key);
+  return entry ? read(entry) : fallback;
 }
 
 function firstLine(message: string): string {

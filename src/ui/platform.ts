@@ -2,13 +2,13 @@
 // or starting one), forwards its events and tracks whether it is reachable. The provider's event
 // stream reconnects by itself (finding a restarted platform again), so this only reports it.
 import { watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { FlightdeckError } from '../errors';
 import type { PlatformEvent } from '../model';
 import type { Provider, Subscription } from '../provider';
 import { ensurePlatform, PLATFORM_LOG_NAME } from '../providers/local/platformProcess';
-import type { Config } from './config';
+import type { Config, ProviderKind } from './config';
 import { PlatformLogTail } from './platformLogTail';
 
 export type PlatformState = 'starting' | 'connected' | 'reconnecting' | 'unreachable';
@@ -24,7 +24,7 @@ export interface PlatformSessionOptions {
 export class PlatformSession implements vscode.Disposable {
   private current: Promise<Provider> | undefined;
   private subscription: Subscription | undefined;
-  private homeWatcher: FSWatcher | undefined;
+  private logWatcher: FSWatcher | undefined;
   private stateValue: PlatformState = 'starting';
   private readonly stateChanged = new vscode.EventEmitter<PlatformState>();
   private readonly events = new vscode.EventEmitter<PlatformEvent>();
@@ -61,54 +61,44 @@ export class PlatformSession implements vscode.Disposable {
 
   private async connect(): Promise<Provider> {
     this.setState('starting');
-    const { config, platformScript, platformLog } = this.options;
-    const { home, port } = config.local;
+    const kind = this.options.config.provider;
     try {
-      // Loaded on first use, so activation does not pay for the HTTP client.
-      const { LocalProvider } = await import('../providers/local/localProvider');
-      const platform = await ensurePlatform({
-        home,
-        platformScript,
-        // VS Code's own runtime runs the platform: no separate Node.js install needed.
-        execPath: process.execPath,
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FLIGHTDECK_PORT: String(port) },
-      });
-      const provider: Provider = new LocalProvider({ home: platform.home, connection: platform });
-      platformLog.info(`${platform.started ? 'Started' : 'Reusing'} the local platform (pid ${platform.pid}) at ${platform.url}, state in ${home}.`);
+      const { provider, logFile } = await PROVIDERS[kind](this.options);
       this.subscription = provider.subscribe(
         (event) => this.events.fire(event),
         (connected) => this.setState(connected ? 'connected' : 'reconnecting'),
       );
-      this.watchHome(home);
+      if (logFile) this.followLog(logFile);
       this.setState('connected');
       return provider;
     } catch (error) {
       this.current = undefined;
       this.setState('unreachable');
       const message = error instanceof Error ? error.message : String(error);
-      platformLog.error(`Could not reach or start the local platform in ${home}: ${message}`);
+      this.options.platformLog.error(`Could not reach the ${kind} provider: ${message}`);
       if (error instanceof FlightdeckError) throw error;
-      throw new FlightdeckError('PLATFORM_UNREACHABLE', `Could not start the local platform (${message}). See the Flightdeck Platform log.`);
+      throw new FlightdeckError('PLATFORM_UNREACHABLE', `Could not reach the ${kind} provider (${message}). See the Flightdeck Platform log.`);
     }
   }
 
   /** Follows the platform's log file (it runs detached) into the output channel. */
-  private watchHome(home: string): void {
-    this.homeWatcher?.close();
-    const tail = new PlatformLogTail(join(home, PLATFORM_LOG_NAME), this.options.platformLog);
+  private followLog(file: string): void {
+    this.logWatcher?.close();
+    const tail = new PlatformLogTail(file, this.options.platformLog);
     void tail.readNew();
     try {
-      this.homeWatcher = watch(home, (_event, file) => file === PLATFORM_LOG_NAME && void tail.readNew());
+      // The folder, not the file: the file may not exist yet, or be replaced.
+      this.logWatcher = watch(dirname(file), (_event, name) => name === basename(file) && void tail.readNew());
     } catch {
-      this.homeWatcher = undefined; // the log is still in the file; the session works without it
+      this.logWatcher = undefined; // the log is still in the file; the session works without it
     }
   }
 
   private disconnect(): void {
     this.subscription?.close();
     this.subscription = undefined;
-    this.homeWatcher?.close();
-    this.homeWatcher = undefined;
+    this.logWatcher?.close();
+    this.logWatcher = undefined;
     const previous = this.current;
     this.current = undefined;
     void previous?.then((p) => p.dispose(), () => undefined);
@@ -126,4 +116,31 @@ export class PlatformSession implements vscode.Disposable {
     this.stateChanged.dispose();
     this.events.dispose();
   }
+}
+
+interface Connected {
+  provider: Provider;
+  /** A log file the provider's process writes, shown in the Flightdeck Platform channel. */
+  logFile?: string;
+}
+
+/** How to reach each kind of provider; `flightdeck.provider` picks one. Only `local` exists so far. */
+const PROVIDERS: Record<ProviderKind, (options: PlatformSessionOptions) => Promise<Connected>> = {
+  local: connectLocal,
+};
+
+/** Reuses the local platform of the state folder, or starts it detached so it outlives the editor. */
+async function connectLocal({ config, platformScript, platformLog }: PlatformSessionOptions): Promise<Connected> {
+  const { home, port } = config.local;
+  // Loaded on first use, so activation does not pay for the HTTP client.
+  const { LocalProvider } = await import('../providers/local/localProvider');
+  const platform = await ensurePlatform({
+    home,
+    platformScript,
+    // VS Code's own runtime runs the platform: no separate Node.js install needed.
+    execPath: process.execPath,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FLIGHTDECK_PORT: String(port) },
+  });
+  platformLog.info(`${platform.started ? 'Started' : 'Reusing'} the local platform (pid ${platform.pid}) at ${platform.url}, state in ${home}.`);
+  return { provider: new LocalProvider({ home: platform.home, connection: platform }), logFile: join(platform.home, PLATFORM_LOG_NAME) };
 }

@@ -15,6 +15,8 @@ const ROLLOUT_ICONS: Record<Rollout['status'], string> = {
   aborted: 'circle-slash',
 };
 
+const ENDED_ROLLOUT_SHOWN_MS = 30_000;
+
 /** What the idle text shows: the personal environment and its functions' live versions. */
 interface IdleState {
   environment: string;
@@ -26,6 +28,7 @@ export class StatusBar implements vscode.Disposable {
   private idle: IdleState | undefined;
   private rollout: Rollout | undefined;
   private connected = true;
+  private dismissTimer: NodeJS.Timeout | undefined;
 
   constructor() {
     this.item.name = 'Flightdeck';
@@ -71,14 +74,24 @@ export class StatusBar implements vscode.Disposable {
     const rollout = event.rollout;
     if (event.type !== 'rollout.updated' || !rollout) return;
     const shown = this.rollout;
-    // Follow the rollout shown; a newly active one anywhere takes over from an ended one.
-    const same = shown && shown.id === rollout.id;
-    if (same || !shown || !isActive(shown) || isActive(rollout)) this.rollout = rollout;
+    // Follow the rollout shown until it ends; then any other rollout's news takes over.
+    if (shown && shown.id !== rollout.id && isActive(shown)) return;
+    this.rollout = rollout;
+    this.scheduleDismiss(rollout);
     this.render();
+  }
+
+  /** A finished rollout stays a while to be seen; a rolled-back one until dismissed. */
+  private scheduleDismiss(rollout: Rollout): void {
+    clearTimeout(this.dismissTimer);
+    if (rollout.status === 'succeeded' || rollout.status === 'aborted') {
+      this.dismissTimer = setTimeout(() => this.dismissRollout(), ENDED_ROLLOUT_SHOWN_MS);
+    }
   }
 
   /** Back to the idle text once an ended rollout has been seen. */
   dismissRollout(): void {
+    clearTimeout(this.dismissTimer);
     if (this.rollout && !isActive(this.rollout)) this.rollout = undefined;
     this.render();
   }
@@ -110,6 +123,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.dismissTimer);
     this.item.dispose();
   }
 }

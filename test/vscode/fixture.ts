@@ -152,9 +152,12 @@ export function removeRunDirs(dirs: RunDirs): void {
   rmSync(dirs.root, { recursive: true, force: true });
 }
 
+/** Written by the suite after every test, so a run cut short still says how far it got. */
 export interface SuiteResults {
   passed: number;
   failed: number;
+  /** The test under way, until the suite ends. */
+  running?: string;
   tests: { title: string; state: 'passed' | 'failed' | 'pending'; durationMs?: number; error?: string }[];
 }
 
@@ -166,12 +169,17 @@ export function readSuiteResults(file: string): SuiteResults | undefined {
   }
 }
 
-/** Prints each test, the failures' errors, and the closing `N passed, N failed` line CI reads. */
-export function reportSuiteResults(results: SuiteResults | undefined, fallbackFailure: string): number {
-  if (!results) {
-    console.error(`The suite wrote no results: ${fallbackFailure}`);
-    console.log('0 passed, 1 failed');
-    return 1;
+/**
+ * Prints each test, the failures' errors, and the closing `N passed, N failed` line CI reads. A
+ * suite that did not finish (no results, or a test still running) counts as one more failure,
+ * explained by `why` (timeout, signal, VS Code's exit).
+ */
+export function reportSuiteResults(written: SuiteResults | undefined, why = 'VS Code stopped'): number {
+  const results = written ?? { passed: 0, failed: 0, tests: [] };
+  if (!written || written.running) {
+    const what = written ? `the suite did not finish (${why}) while running "${written.running}"` : `the suite wrote no results (${why})`;
+    results.failed++;
+    results.tests.push({ title: what, state: 'failed' });
   }
   for (const test of results.tests) {
     const mark = test.state === 'passed' ? '✔' : test.state === 'failed' ? '✘' : '-';

@@ -217,7 +217,7 @@ async function runSuite(editor: Editor, dirs: RunDirs, stopping: Promise<string>
     screenshots.stop();
     console.log(`Suite ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if ('code' in outcome) {
-      const code = reportSuiteResults(readSuiteResults(dirs.results), `VS Code reported exit code ${outcome.code}`);
+      const code = reportSuiteResults(readSuiteResults(dirs.results));
       return outcome.code === 0 ? code : 1;
     }
     await takeScreenshot(page, 'failure');

@@ -16,19 +16,26 @@ export function run(): Promise<void> {
   const results: SuiteResults = { passed: 0, failed: 0, tests: [] };
   return new Promise((resolve, reject) => {
     const runner = mocha.run(() => {
+      delete results.running;
       writeResults(results);
       if (results.failed > 0) reject(new Error(`${results.failed} of ${results.passed + results.failed} tests failed`));
       else if (results.passed === 0) reject(new Error('no test ran'));
       else resolve();
     });
+    runner.on('test', (test) => {
+      results.running = test.fullTitle();
+      writeResults(results);
+    });
     runner.on('pass', (test) => {
       results.passed++;
       results.tests.push({ title: test.fullTitle(), state: 'passed', durationMs: test.duration });
+      writeResults(results);
     });
     // Also fires for failing hooks, which count as failures too.
     runner.on('fail', (test, error: Error) => {
       results.failed++;
       results.tests.push({ title: test.fullTitle(), state: 'failed', durationMs: test.duration, error: error.stack ?? String(error) });
+      writeResults(results);
     });
     runner.on('pending', (test) => results.tests.push({ title: test.fullTitle(), state: 'pending' }));
   });

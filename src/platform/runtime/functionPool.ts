@@ -5,16 +5,13 @@ import { Pool } from 'undici';
 import { FlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, type Alias, type InstanceLimits, type Instance, type InstanceState, type Version } from '../../model';
 import type { EmitEvent, StateView, UpgradeOptions } from '../contracts';
+import { CrashTracker } from './crashes';
 import type { Launcher } from './launcher';
 import { FunctionLogs } from './logs';
 import { FunctionMetrics } from './metrics';
 import type { RuntimeProcess } from './processes';
 import { WeightedPicker } from './swrr';
 
-const CRASH_WINDOW_MS = 30_000;
-const CRASH_LOOP_COUNT = 5;
-const FIRST_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 5000;
 const UPSTREAM_KEEP_ALIVE_MS = 60_000;
 /** How many times a moving slot first serves requests queued for its old version. */
 const STRANDED_ROUNDS = 10;
@@ -60,8 +57,7 @@ export class FunctionPool {
   private readonly slots: Slot[] = [];
   private readonly waiters = new Map<number, Waiter[]>();
   private waiting = 0;
-  private readonly crashes = new Map<number, { times: number[]; last: string }>();
-  private readonly crashLoops = new Map<number, string>();
+  private readonly crashes = new CrashTracker();
   /** Versions are immutable, so their lookups are cached. */
   private readonly versions = new Map<number, Version>();
   private readonly pickers = new Map<string, WeightedPicker>();
@@ -105,7 +101,7 @@ export class FunctionPool {
       slot.inFlight++;
       return slot;
     }
-    const loop = this.crashLoops.get(versionId);
+    const loop = this.crashes.loopReason(versionId);
     if (loop !== undefined) return Promise.reject(this.crashLoopError(versionId, loop));
     if (this.stopped) return Promise.reject(this.stoppedError());
     return this.enqueue(versionId);
@@ -150,18 +146,14 @@ export class FunctionPool {
     if (!this.dequeue(versionId, waiter)) return;
     const { max, concurrency } = this.limits();
     const busy = this.slots.filter((s) => s.versionId === versionId).length;
-    const crashed = this.recentCrashes(versionId, Date.now()).length;
+    const crashed = this.crashes.recentSummary(versionId);
     const why = crashed
-      ? `its instances crashed ${crashed} time(s) in the last ${CRASH_WINDOW_MS / 1000} s (last: ${this.crashes.get(versionId)?.last}); see the function's logs.`
+      ? `its instances ${crashed}; see the function's logs.`
       : `${busy} instance(s) of it, ${this.slots.length} of instances.max ${max} in use, concurrency ${concurrency} each. ` +
         'Raise instances.max or instances.concurrency in flightdeck.yaml, or make the function answer faster.';
     waiter.reject(
       new FlightdeckError('UNAVAILABLE', `No instance of ${this.fn} version ${versionId} could take this request within ${this.ctx.queueTimeoutMs} ms: ${why}`),
     );
-  }
-
-  private recentCrashes(versionId: number, now: number): number[] {
-    return (this.crashes.get(versionId)?.times ?? []).filter((t) => now - t < CRASH_WINDOW_MS);
   }
 
   private dequeue(versionId: number, waiter: Waiter): boolean {
@@ -312,26 +304,20 @@ export class FunctionPool {
 
   private onCrash(slot: Slot, reason: string): void {
     const versionId = slot.versionId;
-    const now = Date.now();
-    const recent = this.recentCrashes(versionId, now);
-    recent.push(now);
-    this.crashes.set(versionId, { times: recent, last: reason });
     this.note(slot, `[flightdeck] ${reason}`);
-    if (recent.length >= CRASH_LOOP_COUNT) {
-      const why = `crash loop: ${recent.length} crashes in ${CRASH_WINDOW_MS / 1000} s; last: ${reason}`;
-      this.crashLoops.set(versionId, why);
-      this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unhealthy', why);
-      this.removeSlot(slot);
-      this.rejectWaiters(versionId, this.crashLoopError(versionId, why));
+    const outcome = this.crashes.record(versionId, reason);
+    if (outcome.loop) {
+      this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unhealthy', outcome.why);
+      void this.removeSlot(slot);
+      this.rejectWaiters(versionId, this.crashLoopError(versionId, outcome.why));
       return;
     }
     slot.state = 'crashed';
     slot.restarts++;
-    const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (recent.length - 1));
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
       if (slot.state === 'crashed' && this.slots.includes(slot)) void this.launch(slot, false);
-    }, delay);
+    }, outcome.restartInMs);
   }
 
   /** In place: stop routing to the slot, let its requests finish, then run `toVersion` in it. */
@@ -404,7 +390,7 @@ export class FunctionPool {
 
   async ensureMinimum(): Promise<void> {
     const primary = this.ctx.state.getAlias(this.environment, this.fn, DEFAULT_ALIAS)?.versionId;
-    if (primary === undefined || this.crashLoops.has(primary)) return;
+    if (primary === undefined || this.crashes.loopReason(primary) !== undefined) return;
     const { min, max } = this.limits();
     const have = this.slots.filter((s) => (s.next ?? s.versionId) === primary).length;
     const starts: Promise<boolean>[] = [];

@@ -9,12 +9,14 @@ import { benchColdStart } from './coldStart';
 import { benchDeploys } from './deployBench';
 import { benchGateway } from './gatewayBench';
 import { Report } from './report';
+import { benchRollouts } from './rolloutBench';
 
 const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['deploy', benchDeploys],
   ['cold start', benchColdStart],
   ['gateway', benchGateway],
   ['alias', benchAliasFlip],
+  ['rollout', benchRollouts],
 ];
 
 async function main(): Promise<void> {

@@ -87,13 +87,15 @@ export function startSteadyLoad(target: Target, concurrency: number): SteadyLoad
     }
   };
   const loops = Promise.all(Array.from({ length: concurrency }, loop));
+  let stopped: Promise<void> | undefined;
   return {
     answers,
     transportErrors,
-    async stop() {
+    // Idempotent: a finally block may stop a load that was already stopped.
+    stop() {
       running = false;
-      await loops;
-      await pool.close();
+      stopped ??= loops.then(() => pool.close());
+      return stopped;
     },
   };
 }

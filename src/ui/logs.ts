@@ -22,11 +22,7 @@ export class FunctionLogs implements vscode.Disposable {
     const name = channelName(target);
     let log = this.open.get(name);
     if (!log) {
-      const channel = vscode.window.createOutputChannel(name, { log: true });
-      const subscription = provider.followLogs(target.environment, target.function, { version: target.version }, (line) =>
-        writeLine(channel, line, target.version === undefined),
-      );
-      log = { channel, subscription };
+      log = startLog(provider, target, vscode.window.createOutputChannel(name, { log: true }));
       this.open.set(name, log);
     }
     log.channel.show(true);
@@ -40,6 +36,37 @@ export class FunctionLogs implements vscode.Disposable {
     }
     this.open.clear();
   }
+}
+
+const BACKLOG_LINES = 200;
+
+/**
+ * Follows first, then reads the recent lines: nothing falls in between. Lines that arrive while
+ * the backlog is read wait, and those the backlog already holds are dropped.
+ */
+function startLog(provider: Provider, target: LogTarget, channel: vscode.LogOutputChannel): OpenLog {
+  const all = target.version === undefined;
+  let waiting: LogLine[] | undefined = [];
+  const subscription = provider.followLogs(target.environment, target.function, { version: target.version }, (line) =>
+    waiting ? waiting.push(line) : writeLine(channel, line, all),
+  );
+  void provider
+    .readLogs(target.environment, target.function, { version: target.version, tail: BACKLOG_LINES })
+    .catch((error: unknown) => {
+      channel.warn(`Earlier lines not available: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    })
+    .then((backlog) => {
+      const seen = new Set(backlog.map(lineKey));
+      backlog.forEach((line) => writeLine(channel, line, all));
+      waiting?.filter((line) => !seen.has(lineKey(line))).forEach((line) => writeLine(channel, line, all));
+      waiting = undefined;
+    });
+  return { channel, subscription };
+}
+
+function lineKey(line: LogLine): string {
+  return `${line.time}|${line.instance}|${line.stream}|${line.text}`;
 }
 
 function channelName(target: LogTarget): string {

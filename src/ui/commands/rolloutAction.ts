@@ -6,7 +6,7 @@ import type { Rollout, RolloutStatus } from '../../model';
 import type { RolloutAction } from '../../provider';
 import { isActive } from '../../rollout/plan';
 import type { FlightdeckContext } from '../context';
-import { resolveFunction, type Target } from '../pick';
+import { confirmProtected, resolveFunction, type Target } from '../pick';
 import { argsOf, stringArg, targetOf } from './args';
 
 const ACTIONS: Record<RolloutAction, { label: string; detail: string }> = {
@@ -38,6 +38,7 @@ export async function rolloutAction(ctx: FlightdeckContext, arg: unknown): Promi
     throw new FlightdeckError('NOT_FOUND', `${ref.environment}/${ref.function} has no active rollout${rollout ? ` (the last one ${rollout.status})` : ''}. Start one first.`);
   }
   const action = actionArg(arg) ?? (await pickAction(rollout));
+  await confirmProtected(provider, ref.environment, `${ACTIONS[action].label} the rollout of v${rollout.spec.toVersion}`, given.confirm);
   return provider.rolloutAction(ref.environment, ref.function, action);
 }
 

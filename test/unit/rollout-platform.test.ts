@@ -214,3 +214,32 @@ test('a batch release in recreate mode (for comparison) also ends with every ins
     assert.ok(slots.length >= 2);
   });
 });
+
+test('a platform killed with -9 during a manual batch release resumes it waiting, slots re-upgraded', { timeout: 60_000 }, async () => {
+  const first = await startPlatform();
+  let second: TestPlatform | undefined;
+  try {
+    await twoVersions(first, {}, { min: 2, max: 2 });
+    await waitFor('2 ready instances', async () => ((await readyInstances(first)).length === 2 ? true : undefined));
+    const started = await startRollout(first, { toVersion: 2, strategy: 'batch', batches: 2, manual: true });
+    assert.deepEqual([started.status, started.percent], ['waiting', 50]);
+    await first.kill9();
+
+    second = await startPlatform({ home: first.home });
+    const platform = second;
+    const resumed = await getRollout(platform);
+    assert.deepEqual([resumed.id, resumed.status, resumed.step], [started.id, 'waiting', 0]);
+    const versions = await waitFor('one slot on each version again', async () => {
+      const ready = (await readyInstances(platform)).map((i) => i.versionId).sort();
+      return ready.length === 2 && ready[0] === 1 && ready[1] === 2 ? ready : undefined;
+    });
+    assert.deepEqual(versions, [1, 2]);
+    const continued = await platform.api('POST', `${FN_PATH}/rollout/continue`);
+    assert.equal(continued.json.status, 'succeeded', continued.text);
+    assert.deepEqual((await readyInstances(platform)).map((i) => i.versionId), [2, 2]);
+  } finally {
+    await first.kill9();
+    await second?.stop();
+    rmSync(first.home, { recursive: true, force: true });
+  }
+});

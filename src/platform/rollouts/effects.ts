@@ -20,7 +20,18 @@ export function platformEffects(
     revert: (rollout) => revert(aliases, runtime, rollout),
     readGates: (rollout, now) => readGates(runtime, rollout, now),
     record,
+    reconcile: (rollout) => keepBatchSlots(runtime, rollout),
   };
+}
+
+/**
+ * On every look, a batch release tops its upgraded slots up to the current batch: after a
+ * platform restart the slots start empty and only become upgradable once ready, and the runtime
+ * may move a slot between versions to serve queued requests.
+ */
+async function keepBatchSlots(runtime: RolloutRuntime, rollout: Rollout): Promise<void> {
+  const upgraded = rollout.step >= 0 ? planOf(rollout)[rollout.step].upgraded : undefined;
+  if (rollout.spec.strategy === 'batch' && upgraded !== undefined) await upgradeSlotsTo(runtime, rollout, upgraded);
 }
 
 /**

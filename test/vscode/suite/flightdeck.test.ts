@@ -125,6 +125,13 @@ suite('Flightdeck in VS Code', () => {
     assert.ok(texts.some((t) => t.includes(env.name)), `the tree shows no item for ${env.name}:\n${texts.join('\n')}`);
     await waitFor(`the status bar to show ${env.name} (it shows "${api.statusBarText()}")`, () => api.statusBarText().includes(env.name));
 
+    api.selectFunction(env.name, fn);
+    const versions = await waitFor('the versions view to list v2 (live 10%) above v1 (live 90%)', async () => {
+      const [newest, older] = await treeTexts(api.versionsTree, 1);
+      return /^v2\b.*live 10%/.test(newest ?? '') && /^v1\b.*live 90%/.test(older ?? '') && [newest, older];
+    });
+    assert.match(versions[0], new RegExp(FIXTURE_BRANCH), 'a version shows the branch it was deployed from');
+
     await showFlightdeckView();
     await screenshot('views-after-deploy');
   });
@@ -148,6 +155,7 @@ suite('Flightdeck in VS Code', () => {
         seen.add(text);
         return /v1\s*→\s*v2\s+\d+(\.\d+)?%/.test(text) && !/\b100%/.test(text) && text;
       });
+      assert.match(api.statusBarTooltip(), /Error rate|Gates/, 'the status bar tooltip shows the gates');
       await screenshot('status-bar-rollout');
 
       const rollout = await waitFor(

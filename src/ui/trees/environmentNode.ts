@@ -17,8 +17,9 @@ export class EnvironmentNode implements TreeNode {
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.env.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `env:${this.env.name}`;
-    const parts = [this.yours ? 'yours' : this.env.kind, this.env.owner, this.env.branch].filter(Boolean);
-    item.description = parts.join(' · ');
+    // Your own environment needs no owner; others' show whose they are.
+    const parts = this.yours ? ['yours', this.env.branch] : [this.env.kind, this.env.owner, this.env.branch];
+    item.description = parts.filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(
       this.yours ? 'account' : this.env.protected ? 'lock' : this.env.kind === 'staging' ? 'beaker' : 'server-environment',
       this.yours ? new vscode.ThemeColor('charts.green') : undefined,

@@ -104,7 +104,7 @@ export class RolloutEngine {
   /** Restarts the function's instances in place, `batches` at a time. */
   async restart(environment: string, fn: string, body: unknown): Promise<void> {
     const config = this.requireFunction(environment, fn);
-    const batches = restartBatches(body, config.instances.min);
+    const batches = restartBatches(body, Math.max(config.instances.min, this.runtime.instances(environment, fn).length));
     const active = this.get(environment, fn);
     if (active && isActive(active) && active.spec.strategy === 'batch') {
       throw new FlightdeckError('CONFLICT', `A batch release of v${active.spec.toVersion} is upgrading ${environment}/${fn}; restart after it ends.`);
@@ -144,7 +144,9 @@ export class RolloutEngine {
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.serial(rollout.environment, rollout.function, () => this.check(rollout)).catch((error) => {
+        // e.g. the state could not be saved: nothing changed, so look again later.
         console.error(`rollout ${rollout.id}: ${(error as Error).message}`);
+        this.schedule(this.get(rollout.environment, rollout.function) ?? rollout);
       });
     }, delay);
     timer.unref();
@@ -193,13 +195,13 @@ function keyOf(environment: string, fn: string): string {
   return `${environment}/${fn}`;
 }
 
-/** `{ batches? }` of a restart: 1 to the provisioned instances (any positive count when none are). */
+/** `{ batches? }` of a restart: 1 to the function's instances (provisioned or running; at least 1). */
 export function restartBatches(body: unknown, instances: number): number {
   const batches = (body as { batches?: unknown } | undefined)?.batches;
   if (batches === undefined) return Math.min(2, Math.max(1, instances));
   const limit = Math.max(1, instances);
   if (typeof batches !== 'number' || !Number.isInteger(batches) || batches < 1 || batches > limit) {
-    throw new FlightdeckError('BAD_REQUEST', `batches must be a whole number from 1 to ${limit} (the function's provisioned instances); got ${JSON.stringify(batches)}`, { field: 'batches' });
+    throw new FlightdeckError('BAD_REQUEST', `batches must be a whole number from 1 to ${limit} (the function's instances); got ${JSON.stringify(batches)}`, { field: 'batches' });
   }
   return batches;
 }

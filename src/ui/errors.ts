@@ -30,7 +30,10 @@ const PREFIX: Partial<Record<ErrorCode, string>> = {
 
 export function toFlightdeckError(error: unknown): FlightdeckError {
   if (error instanceof FlightdeckError) return error;
-  if (error instanceof vscode.CancellationError) return new FlightdeckError('CANCELLED', 'Cancelled.');
+  // An aborted request (the user cancelled a deploy) is a cancel, not a failure.
+  if (error instanceof vscode.CancellationError || (error instanceof Error && error.name === 'AbortError')) {
+    return new FlightdeckError('CANCELLED', 'Cancelled.');
+  }
   const message = error instanceof Error ? error.message : String(error);
   return new FlightdeckError('INTERNAL', message);
 }

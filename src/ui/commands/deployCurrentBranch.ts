@@ -15,7 +15,6 @@ export async function deployCurrentBranch(ctx: FlightdeckContext, arg: unknown):
   const project = await ctx.workspace.load();
   await saveDirtyFiles(booleanArg(args, 'save') ?? (FlightdeckContext.isProgrammatic(arg) ? true : undefined));
   const git = await ctx.workspace.git();
-  if (!git.commit) throw new FlightdeckError('GIT', `Branch ${git.branch} has no commits yet: commit your code first.`);
   const explicit = stringArg(args, 'environment');
   const provider = await ctx.session.provider();
   if (explicit) await confirmIfProtected(provider, explicit, stringArg(args, 'confirm'));

@@ -7,6 +7,7 @@ import { REPO_ROOT } from '../test/helpers/platform';
 import { benchAliasFlip } from './aliasBench';
 import { benchColdStart } from './coldStart';
 import { benchDeploys } from './deployBench';
+import { benchExtension } from './extensionBench';
 import { benchGateway } from './gatewayBench';
 import { Report } from './report';
 import { benchRollouts } from './rolloutBench';
@@ -17,6 +18,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['gateway', benchGateway],
   ['alias', benchAliasFlip],
   ['rollout', benchRollouts],
+  ['extension', benchExtension],
 ];
 
 async function main(): Promise<void> {

@@ -142,4 +142,13 @@ describe('createRuntime with an in-test state', { timeout: 60_000 }, () => {
     assert.deepEqual(runtime.instances(ENV, FN), []);
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/);
   });
+
+  test('an upgrade right after ensureMinimum also moves the slots still starting', async () => {
+    const warm = state.publish(fixture('slow'), nodeConfig({ env: { GREETING: 'warm' }, instances: { min: 2, max: 2 } }));
+    state.point('live', warm.id);
+    const starting = runtime.ensureMinimum(ENV, FN);
+    assert.equal(await runtime.upgrade(ENV, FN, 3, { fromVersion: warm.id }), 2);
+    await starting;
+    assert.deepEqual(runtime.instances(ENV, FN).map((i) => [i.versionId, i.state]), [[3, 'ready'], [3, 'ready']]);
+  });
 });

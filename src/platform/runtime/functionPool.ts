@@ -61,6 +61,8 @@ export class FunctionPool {
   /** Versions are immutable, so their lookups are cached. */
   private readonly versions = new Map<number, Version>();
   private readonly pickers = new Map<string, WeightedPicker>();
+  /** Process starts under way; upgrades and restarts wait for them so no starting slot is skipped. */
+  private readonly launches = new Set<Promise<boolean>>();
   private idleTimer: NodeJS.Timeout | undefined;
   private instanceCount = 0;
   private stopped = false;
@@ -252,7 +254,14 @@ export class FunctionPool {
   }
 
   /** Starts a process for the slot's version; on failure the slot crashes (and may be retried). */
-  private async launch(slot: Slot, fresh: boolean): Promise<boolean> {
+  private launch(slot: Slot, fresh: boolean): Promise<boolean> {
+    const launching = this.startProcess(slot, fresh);
+    this.launches.add(launching);
+    void launching.finally(() => this.launches.delete(launching));
+    return launching;
+  }
+
+  private async startProcess(slot: Slot, fresh: boolean): Promise<boolean> {
     const instanceId = `${this.fn}-${slot.number}-${++this.instanceCount}`;
     const versionId = slot.versionId;
     slot.instanceId = instanceId;
@@ -402,6 +411,7 @@ export class FunctionPool {
     if (!this.version(toVersion)) {
       throw new FlightdeckError('NOT_FOUND', `${this.fn} in ${this.environment} has no version ${toVersion}`, { field: 'toVersion' });
     }
+    await this.startsSettled();
     const candidates = this.slots
       .filter((s) => s.state === 'ready' && s.next === undefined)
       .filter((s) => (options.fromVersion !== undefined ? s.versionId === options.fromVersion : s.versionId !== toVersion))
@@ -420,11 +430,16 @@ export class FunctionPool {
   }
 
   async restart(batches: number): Promise<void> {
+    await this.startsSettled();
     const all = this.slots.filter((s) => s.state === 'ready' && s.next === undefined).sort((a, b) => a.number - b.number);
     const size = Math.max(1, Math.ceil(all.length / Math.max(1, Math.floor(batches))));
     for (let i = 0; i < all.length; i += size) {
       await Promise.all(all.slice(i, i + size).map((s) => this.moveSlot(s, s.versionId, false)));
     }
+  }
+
+  private async startsSettled(): Promise<void> {
+    while (this.launches.size) await Promise.all(this.launches);
   }
 
   async stop(): Promise<void> {

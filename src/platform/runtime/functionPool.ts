@@ -12,7 +12,12 @@ import { FunctionMetrics } from './metrics';
 import type { RuntimeProcess } from './processes';
 import { WeightedPicker } from './swrr';
 
-const UPSTREAM_KEEP_ALIVE_MS = 60_000;
+/**
+ * Idle upstream connections are kept this long unless the instance's Keep-Alive header says
+ * otherwise (the Node.js host says 65 s); short, so a custom server that silently closes idle
+ * sockets is not sent a request on a dead one.
+ */
+const UPSTREAM_KEEP_ALIVE_MS = 4000;
 /** How many times a moving slot first serves requests queued for its old version. */
 const STRANDED_ROUNDS = 10;
 /** Used when the function's config is gone (deleted while traffic still arrives). */

@@ -24,7 +24,7 @@ export async function startRollout(ctx: FlightdeckContext, arg: unknown): Promis
   const version = target.version ?? (await pickVersion(provider, ref, `Roll out which version to ${alias}${primary ? ` (now v${primary})` : ''}?`, primary ? [primary] : []));
   const defaults = await projectDefaults(ctx, ref.function);
   const given = requestOf(arg);
-  const chosen = Object.keys(given).length || FlightdeckContext.isProgrammatic(arg) ? given : await pickStrategy(defaults);
+  const chosen = Object.keys(given).length || FlightdeckContext.isProgrammatic(arg) ? given : await pickStrategy(defaults, summary.config.instances.min);
   const request: RolloutRequest = { ...defaults, ...chosen, alias, toVersion: version };
   const spec = normaliseSpec(request, { instances: summary.config.instances.min });
   await confirmProtected(provider, ref.environment, `Roll out v${version}`, target.confirm);
@@ -49,13 +49,17 @@ interface StrategyItem extends vscode.QuickPickItem {
   request: Partial<RolloutRequest>;
 }
 
-async function pickStrategy(defaults: RolloutDefaults): Promise<Partial<RolloutRequest>> {
+/** Batch releases upgrade provisioned instances, so they are offered only when there are some. */
+async function pickStrategy(defaults: RolloutDefaults, instances: number): Promise<Partial<RolloutRequest>> {
+  const batch: StrategyItem[] = [
+    { label: 'Batch', description: `upgrade the ${instances} instance(s) in place, in batches`, request: { strategy: 'batch' } },
+    { label: 'Batch, manual', description: 'wait for Continue between batches', request: { strategy: 'batch', manual: true } },
+  ];
   const items: StrategyItem[] = [
     ...(Object.keys(defaults).length ? [{ label: 'As in flightdeck.yaml', description: describeDefaults(defaults), request: {} }] : []),
     { label: 'Canary', description: '10 → 25 → 50 → 100%, judged every 30 s', request: { strategy: 'canary' } },
     ...PRESET_EXAMPLES.map((preset) => ({ label: preset, description: 'CodeDeploy-style preset', request: { strategy: 'canary' as const, preset } })),
-    { label: 'Batch', description: 'upgrade instances in place, 2 batches', request: { strategy: 'batch' } },
-    { label: 'Batch, manual', description: 'wait for Continue between batches', request: { strategy: 'batch', manual: true } },
+    ...(instances > 0 ? batch : []),
   ];
   const pick = await vscode.window.showQuickPick(items, { placeHolder: 'How to roll it out?', ignoreFocusOut: true });
   if (!pick) throw new FlightdeckError('CANCELLED', 'No rollout strategy chosen.');

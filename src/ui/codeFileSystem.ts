@@ -20,7 +20,7 @@ export function versionFileUri(ref: VersionFileRef): vscode.Uri {
   return vscode.Uri.from({ scheme: CODE_SCHEME, path: `/${segments.map(encodeURIComponent).join('/')}` });
 }
 
-export function parseVersionFileUri(uri: vscode.Uri): VersionFileRef {
+function parseVersionFileUri(uri: vscode.Uri): VersionFileRef {
   const [environment, fn, version, ...rest] = uri.path.split('/').filter(Boolean).map(decodeURIComponent);
   const id = /^v(\d+)$/.exec(version ?? '');
   if (!environment || !fn || !id) {

@@ -28,7 +28,7 @@ const PREFIX: Partial<Record<ErrorCode, string>> = {
   CONFIG_INVALID: 'flightdeck.yaml is invalid:',
 };
 
-export function toFlightdeckError(error: unknown): FlightdeckError {
+function toFlightdeckError(error: unknown): FlightdeckError {
   if (error instanceof FlightdeckError) return error;
   // An aborted request (the user cancelled a deploy) is a cancel, not a failure.
   if (error instanceof vscode.CancellationError || (error instanceof Error && error.name === 'AbortError')) {
@@ -39,7 +39,7 @@ export function toFlightdeckError(error: unknown): FlightdeckError {
 }
 
 /** The sentence shown for an error: what happened, where, what to fix. */
-export function describeError(error: FlightdeckError): string {
+function describeError(error: FlightdeckError): string {
   const where = error.details.file
     ? ` (${error.details.file}${error.details.line ? `:${error.details.line}${error.details.column ? `:${error.details.column}` : ''}` : ''})`
     : '';

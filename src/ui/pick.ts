@@ -42,7 +42,7 @@ export async function pickEnvironment(provider: Provider, placeHolder: string, p
   return (await chosen(items, placeHolder)).env;
 }
 
-export async function pickFunction(provider: Provider, environment: string, placeHolder: string): Promise<FunctionSummary> {
+async function pickFunction(provider: Provider, environment: string, placeHolder: string): Promise<FunctionSummary> {
   const functions = await provider.listFunctions(environment);
   if (functions.length === 0) throw new FlightdeckError('NOT_FOUND', `Environment '${environment}' has no functions yet. Deploy to it first.`);
   if (functions.length === 1) return functions[0];

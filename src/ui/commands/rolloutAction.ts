@@ -48,7 +48,7 @@ function actionArg(arg: unknown): RolloutAction | undefined {
   throw new FlightdeckError('BAD_REQUEST', `'action' must be one of ${Object.keys(ACTIONS).join(', ')}; got '${action}'.`, { field: 'action' });
 }
 
-export async function pickAction(rollout: Rollout): Promise<RolloutAction> {
+async function pickAction(rollout: Rollout): Promise<RolloutAction> {
   const items = ACTIONS_BY_STATUS[rollout.status].map((action) => ({ ...ACTIONS[action], action }));
   const pick = await vscode.window.showQuickPick(items, { placeHolder: `Rollout of v${rollout.spec.toVersion} is ${rollout.status}: what now?` });
   if (!pick) throw new FlightdeckError('CANCELLED', 'No rollout action chosen.');

@@ -1,6 +1,7 @@
 // Code trees: a canonical manifest (sorted entries, fixed keys) stored by its own sha256, so two
 // deploys of the same files share one tree hash and one materialised folder.
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FlightdeckError } from '../errors';
@@ -8,6 +9,9 @@ import type { ManifestEntry } from '../model';
 import type { BlobStore } from './blobs';
 import { moveIntoPlace, readJsonIfExists, tempPath, writeJsonAtomic } from './store';
 import { checkManifestList, checkManifestPath, checkSha256, checkTreeShape } from './validate';
+
+/** Files copied at once when a tree is materialised. */
+const COPY_BATCH = 32;
 
 export interface CanonicalTree {
   hash: string;
@@ -79,16 +83,16 @@ export class TreeStore {
 
   /** Blobs of the tree the store lacks, or whose stored size differs from the manifest's. */
   async missingBlobs(tree: CanonicalTree): Promise<string[]> {
+    const sizes = await Promise.all(tree.entries.map((entry) => this.blobs.size(entry.sha256)));
     const missing = new Set<string>();
-    for (const entry of tree.entries) {
-      const size = await this.blobs.size(entry.sha256);
-      if (size === undefined) missing.add(entry.sha256);
-      else if (size !== entry.size) {
-        throw new FlightdeckError('BAD_REQUEST', `${entry.path}: the manifest says ${entry.size} bytes but blob ${entry.sha256} has ${size}.`, {
+    tree.entries.forEach((entry, i) => {
+      if (sizes[i] === undefined) missing.add(entry.sha256);
+      else if (sizes[i] !== entry.size) {
+        throw new FlightdeckError('BAD_REQUEST', `${entry.path}: the manifest says ${entry.size} bytes but blob ${entry.sha256} has ${sizes[i]}.`, {
           field: 'files',
         });
       }
-    }
+    });
     return [...missing];
   }
 
@@ -114,13 +118,14 @@ export class TreeStore {
     if (!entries) throw new FlightdeckError('NOT_FOUND', `Code tree ${hash} is not in the platform's store.`);
     const temp = tempPath(this.tmpDir, `code-${hash}`);
     try {
-      await mkdir(temp, { recursive: true });
-      for (const entry of entries) {
+      const folders = new Set([temp, ...entries.map((entry) => dirname(join(temp, entry.path)))]);
+      for (const folder of folders) await mkdir(folder, { recursive: true });
+      await inBatches(entries, COPY_BATCH, async (entry) => {
         const dest = join(temp, entry.path);
-        await mkdir(dirname(dest), { recursive: true });
-        await copyFile(this.blobs.path(entry.sha256), dest);
+        // A reflink where the file system can, else a plain copy: functions must not share inodes with the store.
+        await copyFile(this.blobs.path(entry.sha256), dest, constants.COPYFILE_FICLONE);
         await chmod(dest, entry.mode);
-      }
+      });
       await moveIntoPlace(temp, target);
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
@@ -130,6 +135,11 @@ export class TreeStore {
     }
     return target;
   }
+}
+
+/** Runs `task` over `items`, at most `size` at a time. */
+async function inBatches<T>(items: readonly T[], size: number, task: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(task));
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -3,7 +3,6 @@
 // returns another such no-op. It makes no claim to behave like VS Code; it only lets activation
 // run its real code (construction, registrations, wiring) so the cost of that code can be timed.
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Stub = any;
 
 const EMPTY_ITERATOR = function* (): Generator<never> {};

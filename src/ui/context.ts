@@ -117,7 +117,8 @@ export class FlightdeckContext implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'flightdeck.platform', state);
     this.environmentsView.message = STATE_MESSAGES[state];
     this.statusBar.setConnected(state !== 'unreachable' && state !== 'reconnecting');
-    if (state === 'connected' || state === 'unreachable') this.refresh();
+    // Down: the trees empty so the welcome offers Start / Show Log. Back: events may have been missed.
+    if (state !== 'starting') this.refresh();
   }
 
   private async onWorkspaceChange(): Promise<void> {

@@ -217,7 +217,9 @@ async function runSuite(editor: Editor, dirs: RunDirs, stopping: Promise<string>
     screenshots.stop();
     console.log(`Suite ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if ('code' in outcome) {
-      const code = reportSuiteResults(readSuiteResults(dirs.results));
+      const results = readSuiteResults(dirs.results);
+      if (!results) console.error(`VS Code exited with ${outcome.code} before the suite ran. Workbench console (last lines):\n${hostConsole.tail()}`);
+      const code = reportSuiteResults(results, `VS Code exited with ${outcome.code}`);
       return outcome.code === 0 ? code : 1;
     }
     await takeScreenshot(page, 'failure');

@@ -8,12 +8,20 @@ import { join } from 'node:path';
 import Mocha from 'mocha';
 import { ENV, type SuiteResults } from '../fixture';
 
-export function run(): Promise<void> {
+export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
   for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
     mocha.addFile(join(__dirname, file));
   }
   const results: SuiteResults = { passed: 0, failed: 0, tests: [] };
+  try {
+    await mocha.loadFilesAsync(); // a file that fails to load is reported as a failure, not lost
+  } catch (error) {
+    results.failed++;
+    results.tests.push({ title: 'loading the suite files', state: 'failed', error: (error as Error).stack ?? String(error) });
+    writeResults(results);
+    throw error;
+  }
   return new Promise((resolve, reject) => {
     const runner = mocha.run(() => {
       delete results.running;

@@ -1,5 +1,6 @@
 // Small helpers for runtime tests that go through the real platform's gateway: fixture paths,
 // function configs, one request with the headers the gateway adds, and bounded polling.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FunctionConfig } from '../../src/model';
@@ -49,6 +50,13 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/** Stops the platform (kill -9 when `hard`) and removes its state folder. */
+export async function discard(platform: TestPlatform | undefined, hard = false): Promise<void> {
+  if (!platform) return;
+  await (hard ? platform.kill9() : platform.stop());
+  rmSync(platform.home, { recursive: true, force: true });
 }
 
 /** `/v1/environments/:env/functions/:fn` + suffix. */

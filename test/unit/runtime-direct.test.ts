@@ -3,6 +3,7 @@
 // directly (batched and `recreate` upgrades, events, live log following).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -62,6 +63,7 @@ class TestState implements StateView {
 describe('createRuntime with an in-test state', { timeout: 60_000 }, () => {
   const state = new TestState();
   const events: Omit<PlatformEvent, 'seq' | 'time'>[] = [];
+  const home = tempHome();
   let runtime: FunctionRuntime;
   let server: Server;
   let base: string;
@@ -72,7 +74,7 @@ describe('createRuntime with an in-test state', { timeout: 60_000 }, () => {
   };
 
   before(async () => {
-    runtime = createRuntime(state, (e) => events.push(e), { home: tempHome(), runtimeScript: join(DIST, 'runtime-node.js') });
+    runtime = createRuntime(state, (e) => events.push(e), { home, runtimeScript: join(DIST, 'runtime-node.js') });
     server = createServer((req, res) => runtime.handleGateway(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -86,6 +88,7 @@ describe('createRuntime with an in-test state', { timeout: 60_000 }, () => {
   after(async () => {
     await runtime?.close();
     await new Promise((resolve) => server?.close(resolve));
+    rmSync(home, { recursive: true, force: true });
   });
 
   test('ensureMinimum starts min slots of live and reports instance.up', async () => {

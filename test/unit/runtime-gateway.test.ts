@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 import { createEnv, deployDir } from '../helpers/deploy';
-import { call, fixture, fnPath, nodeConfig } from '../helpers/gateway';
+import { call, discard, fixture, fnPath, nodeConfig } from '../helpers/gateway';
 
 const ENV = 'dev';
 
@@ -20,7 +20,7 @@ describe('runtime gateway', { timeout: 120_000 }, () => {
   });
 
   after(async () => {
-    await platform?.stop();
+    await discard(platform);
   });
 
   test('a 20% canary gets exactly 200 of 1000 requests', async () => {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 import { createEnv, deployDir } from '../helpers/deploy';
-import { call, fixture, fnPath, nodeConfig, waitFor } from '../helpers/gateway';
+import { call, discard, fixture, fnPath, nodeConfig, waitFor } from '../helpers/gateway';
 import type { Instance } from '../../src/model';
 
 const ENV = 'dev';
@@ -21,7 +21,7 @@ describe('runtime scaling', { timeout: 120_000 }, () => {
   });
 
   after(async () => {
-    await platform?.stop();
+    await discard(platform);
   });
 
   const instances = async (fn: string): Promise<Instance[]> => (await platform.api('GET', fnPath(ENV, fn, '/instances'))).json.instances;

@@ -4,12 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
 import { createEnv, deployDir } from '../helpers/deploy';
-import { call, fixture, fnPath, nodeConfig, waitFor, type GatewayAnswer } from '../helpers/gateway';
+import { call, discard, fixture, fnPath, nodeConfig, waitFor, type GatewayAnswer } from '../helpers/gateway';
 import type { Instance } from '../../src/model';
 
 const ENV = 'dev';
@@ -59,7 +59,7 @@ describe('runtime upgrades and restarts', { timeout: 120_000 }, () => {
   });
 
   after(async () => {
-    await platform?.stop();
+    await discard(platform);
   });
 
   test('a deploy upgrades warm slots in place under 8 concurrent loops with zero failures', async () => {
@@ -165,7 +165,7 @@ describe('function processes never outlive the platform', { timeout: 60_000 }, (
       await platform.kill9();
       await waitFor('every function process to exit', async () => (pids.some(alive) ? undefined : true), 10_000);
     } finally {
-      await platform.kill9();
+      await discard(platform, true);
     }
   });
 
@@ -187,6 +187,7 @@ describe('function processes never outlive the platform', { timeout: 60_000 }, (
       }
     } finally {
       stale.kill('SIGKILL');
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -14,7 +14,7 @@ const HEARTBEAT_MS = 200;
 interface SseMessage {
   id?: string;
   event?: string;
-  data: PlatformEvent;
+  data: PlatformEvent & Record<string, any>;
 }
 
 /** A minimal EventSource over fetch: collects messages and waits for one that matches. */
@@ -26,8 +26,8 @@ class EventStream {
   private wake: () => void = () => undefined;
   readonly opened: Promise<Response>;
 
-  constructor(platform: TestPlatform, lastEventId?: string) {
-    this.opened = fetch(`${platform.url}/v1/events`, {
+  constructor(platform: TestPlatform, lastEventId?: string, path = '/v1/events') {
+    this.opened = fetch(`${platform.url}${path}`, {
       headers: { authorization: `Bearer ${platform.token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
       signal: this.abort.signal,
     });
@@ -92,8 +92,8 @@ describe('platform event stream', () => {
   let platform: TestPlatform;
   let code: string;
   const streams: EventStream[] = [];
-  const open = (lastEventId?: string) => {
-    const stream = new EventStream(platform, lastEventId);
+  const open = (lastEventId?: string, path?: string) => {
+    const stream = new EventStream(platform, lastEventId, path);
     streams.push(stream);
     return stream;
   };
@@ -101,7 +101,7 @@ describe('platform event stream', () => {
   before(async () => {
     platform = await startPlatform({ args: ['--warm-pool', '0', '--heartbeat-ms', String(HEARTBEAT_MS)] });
     code = mkdtempSync(join(tmpdir(), 'flightdeck-events-code-'));
-    writeFileSync(join(code, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "ok" });\n');
+    writeFileSync(join(code, 'index.js'), 'exports.handler = async (event) => { console.log("served " + event.path); return { statusCode: 200, body: "ok" }; };\n');
   });
   after(async () => {
     streams.forEach((s) => s.close());
@@ -157,5 +157,18 @@ describe('platform event stream', () => {
     await platform.api('DELETE', '/v1/environments/ev/functions/fn/aliases/beta');
     await platform.api('DELETE', '/v1/environments/ev');
     await replay.waitFor((m) => m.event === 'environment.deleted', 'environment.deleted after replay');
+  });
+
+  it('serves function logs as a list and as a followed SSE stream', async () => {
+    await createEnv(platform, 'logs', 'personal');
+    const { url } = await deployDir(platform, 'logs', 'fn', code, { runtime: 'nodejs' });
+    const follow = open(undefined, '/v1/environments/logs/functions/fn/logs?follow=1');
+    await follow.opened;
+    assert.equal(await (await fetch(`${url}first`)).text(), 'ok');
+    const line = await follow.waitFor((m) => m.event === 'log' && String(m.data.text).includes('served /first'), 'log line');
+    assert.equal(line.data.versionId, 1);
+    const listed = await platform.api('GET', '/v1/environments/logs/functions/fn/logs?tail=50');
+    assert.ok(listed.json.lines.some((l: { text: string }) => l.text.includes('served /first')), listed.text);
+    assert.equal((await platform.api('GET', '/v1/environments/logs/functions/nope/logs')).status, 404);
   });
 });

@@ -2,6 +2,7 @@
 // the platform's gateway and through nginx (when installed), with the same load generator and
 // concurrency, rounds interleaved so all three see the same machine load.
 import type { Instance } from '../src/model';
+import { cpuMs } from './cpu';
 import { measureThroughput, type Target, type ThroughputResult } from './load';
 import { nginxInstalled, startNginx, type Nginx } from './nginx';
 import { ms, type Report } from './report';
@@ -18,17 +19,28 @@ const NGINX_WORKERS = 1;
 
 type Name = 'direct' | 'gateway' | 'nginx';
 
+interface Measured extends Target {
+  /** CPU ms used so far by the process in the middle (none for direct). */
+  cpu?: () => number;
+}
+
+interface Round extends ThroughputResult {
+  /** CPU µs the gateway or nginx spent per request. */
+  cpuUsPerRequest?: number;
+}
+
 export async function benchGateway(report: Report): Promise<void> {
   await withPlatform([], async (bench) => {
     await bench.provider.createEnvironment({ name: 'bench', kind: 'staging' });
     await deployApp(bench, 'bench', 'app', appConfig({ RELEASE: '1' }, { min: 1, max: 1, concurrency: 256 }));
     const instance = await waitFor('a ready instance', async () => readyInstance(await bench.provider.listInstances('bench', 'app')));
-    const targets: Partial<Record<Name, Target>> = {
+    const platformPid = bench.platform.child.pid as number;
+    const targets: Partial<Record<Name, Measured>> = {
       direct: { origin: `http://127.0.0.1:${instance.port}`, path: '/' },
-      gateway: { origin: bench.platform.url, path: '/fn/bench/app/' },
+      gateway: { origin: bench.platform.url, path: '/fn/bench/app/', cpu: () => cpuMs(platformPid) },
     };
     const nginx: Nginx | undefined = nginxInstalled() ? await startNginx(instance.port as number, NGINX_WORKERS) : undefined;
-    if (nginx) targets.nginx = { origin: nginx.origin, path: '/' };
+    if (nginx) targets.nginx = { origin: nginx.origin, path: '/', cpu: () => cpuMs(nginx.pid, true) };
     try {
       const loaded = await interleaved(targets, CONCURRENCY, THROUGHPUT_MS);
       const single = await interleaved(targets, 1, LATENCY_MS);
@@ -44,15 +56,17 @@ function readyInstance(instances: Instance[]): Instance | undefined {
 }
 
 /** ROUNDS rounds of each target in turn (after a short warm-up each); per target, every round's result. */
-async function interleaved(targets: Partial<Record<Name, Target>>, concurrency: number, durationMs: number): Promise<Partial<Record<Name, ThroughputResult[]>>> {
-  const results: Partial<Record<Name, ThroughputResult[]>> = {};
-  const entries = Object.entries(targets) as [Name, Target][];
+async function interleaved(targets: Partial<Record<Name, Measured>>, concurrency: number, durationMs: number): Promise<Partial<Record<Name, Round[]>>> {
+  const results: Partial<Record<Name, Round[]>> = {};
+  const entries = Object.entries(targets) as [Name, Measured][];
   for (const [, target] of entries) await measureThroughput(target, concurrency, 300);
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, target] of entries) {
+      const cpuBefore = target.cpu?.();
       const result = await measureThroughput(target, concurrency, durationMs);
+      const cpuUsed = target.cpu && cpuBefore !== undefined ? target.cpu() - cpuBefore : undefined;
       if (result.errors > 0) throw new Error(`${name}: ${result.errors} of ${result.requests} requests failed`);
-      (results[name] ??= []).push(result);
+      (results[name] ??= []).push({ ...result, cpuUsPerRequest: cpuUsed === undefined ? undefined : (cpuUsed * 1000) / result.requests });
     }
   }
   return results;
@@ -62,14 +76,20 @@ interface Summary {
   rps: number;
   p50: number;
   p99: number;
+  cpuUs: number;
 }
 
-function summarise(rounds: ThroughputResult[] | undefined): Summary {
+function summarise(rounds: Round[] | undefined): Summary {
   const list = rounds ?? [];
-  return { rps: median(list.map((r) => r.requestsPerSecond)), p50: median(list.map((r) => r.p50Ms)), p99: median(list.map((r) => r.p99Ms)) };
+  return {
+    rps: median(list.map((r) => r.requestsPerSecond)),
+    p50: median(list.map((r) => r.p50Ms)),
+    p99: median(list.map((r) => r.p99Ms)),
+    cpuUs: median(list.map((r) => r.cpuUsPerRequest ?? Number.NaN)),
+  };
 }
 
-function addRows(report: Report, loaded: Partial<Record<Name, ThroughputResult[]>>, single: Partial<Record<Name, ThroughputResult[]>>, withNginx: boolean): void {
+function addRows(report: Report, loaded: Partial<Record<Name, Round[]>>, single: Partial<Record<Name, Round[]>>, withNginx: boolean): void {
   const names: Name[] = withNginx ? ['direct', 'gateway', 'nginx'] : ['direct', 'gateway'];
   const busy = Object.fromEntries(names.map((n) => [n, summarise(loaded[n])])) as Record<Name, Summary>;
   const idle = Object.fromEntries(names.map((n) => [n, summarise(single[n])])) as Record<Name, Summary>;
@@ -77,8 +97,8 @@ function addRows(report: Report, loaded: Partial<Record<Name, ThroughputResult[]
     report.add({
       section: SECTION,
       name: `${name}: c=${CONCURRENCY} throughput / latency; c=1 latency`,
-      value: `${busy[name].rps} req/s, p50 ${ms(busy[name].p50)} p99 ${ms(busy[name].p99)}; c=1 p50 ${ms(idle[name].p50)} p99 ${ms(idle[name].p99)}`,
-      figures: { rps: busy[name].rps, p50Ms: busy[name].p50, p99Ms: busy[name].p99, c1P50Ms: idle[name].p50, c1P99Ms: idle[name].p99 },
+      value: `${busy[name].rps} req/s, p50 ${ms(busy[name].p50)} p99 ${ms(busy[name].p99)}${Number.isNaN(busy[name].cpuUs) ? '' : `, ${busy[name].cpuUs.toFixed(0)} µs CPU/req`}; c=1 p50 ${ms(idle[name].p50)} p99 ${ms(idle[name].p99)}`,
+      figures: { rps: busy[name].rps, p50Ms: busy[name].p50, p99Ms: busy[name].p99, cpuUsPerRequest: busy[name].cpuUs, c1P50Ms: idle[name].p50, c1P99Ms: idle[name].p99 },
       target: '',
     });
   }
@@ -102,6 +122,13 @@ function addRows(report: Report, loaded: Partial<Record<Name, ThroughputResult[]
     return;
   }
   const ratio = busy.gateway.rps / busy.nginx.rps;
+  report.add({
+    section: SECTION,
+    name: 'CPU per proxied request, gateway / nginx',
+    value: `${(busy.gateway.cpuUs / busy.nginx.cpuUs).toFixed(2)}×`,
+    figures: { ratio: busy.gateway.cpuUs / busy.nginx.cpuUs },
+    target: '',
+  });
   report.add({
     section: SECTION,
     name: `throughput gateway / nginx (${NGINX_WORKERS} worker, upstream keepalive)`,

@@ -11,6 +11,8 @@ export const NGINX = '/usr/sbin/nginx';
 
 export interface Nginx {
   origin: string;
+  /** The master process; its workers are its children. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -40,7 +42,7 @@ export async function startNginx(upstreamPort: number, workers: number): Promise
     await stop();
     throw error;
   }
-  return { origin, stop };
+  return { origin, pid: child.pid as number, stop };
 }
 
 function nginxConfig(prefix: string, port: number, upstreamPort: number, workers: number): string {

@@ -15,7 +15,9 @@ export class EnvironmentNode implements TreeNode {
   }
 
   toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.env.name, vscode.TreeItemCollapsibleState.Collapsed);
+    // Yours opens expanded: it is what you deploy to all day.
+    const state = this.yours ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(this.env.name, state);
     item.id = `env:${this.env.name}`;
     // Your own environment needs no owner; others' show whose they are.
     const parts = this.yours ? ['yours', this.env.branch] : [this.env.kind, this.env.owner, this.env.branch];

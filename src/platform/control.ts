@@ -17,7 +17,7 @@ import type { EventHub } from './events';
 import { findVersion, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
 import type { DurableState, FunctionRecord } from './state';
 import type { TreeStore } from './trees';
-import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, optionalString, requireObject, type ConfigDefaults } from './validate';
+import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, optionalString, requireObject } from './validate';
 
 export type Log = (message: string) => void;
 
@@ -37,7 +37,6 @@ export interface ControlOptions {
   runtime: FunctionRuntime;
   baseUrl: string;
   maxCodeBytes: number;
-  configDefaults: ConfigDefaults;
   log: Log;
 }
 
@@ -144,7 +143,7 @@ export class ControlPlane {
     checkDnsName(fn, 'function');
     const environment = this.o.state.requireEnvironment(env);
     const body = requireObject(raw, 'body');
-    const config = normaliseConfig(body.config, this.o.configDefaults);
+    const config = normaliseConfig(body.config);
     const tree = await this.o.trees.resolve(body);
     const size = tree.entries.reduce((sum, e) => sum + e.size, 0);
     if (size > this.o.maxCodeBytes) {

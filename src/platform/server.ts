@@ -93,7 +93,6 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, options:
     runtime,
     baseUrl: url,
     maxCodeBytes: options.maxCodeBytes ?? 512 * MIB,
-    configDefaults: { idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000 },
     log,
   });
   const rollouts = new RolloutEngine({

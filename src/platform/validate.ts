@@ -18,7 +18,11 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HANDLER = /^[^\s]+\.[A-Za-z_$][\w$]*$/;
 
+// The same defaults as flightdeck.yaml's (src/config/projectFile.ts), for API clients that omit them.
 export const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_INSTANCES = 4;
+const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 
 function bad(field: string, message: string): FlightdeckError {
   return new FlightdeckError('BAD_REQUEST', message, { field });
@@ -138,10 +142,6 @@ export function checkTreeShape(entries: readonly ManifestEntry[]): void {
   }
 }
 
-export interface ConfigDefaults {
-  idleTimeoutMs: number;
-}
-
 function integerIn(value: unknown, field: string, min: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
@@ -150,16 +150,16 @@ function integerIn(value: unknown, field: string, min: number, fallback: number)
   return value;
 }
 
-function checkInstances(raw: unknown, defaults: ConfigDefaults): InstanceLimits {
+function checkInstances(raw: unknown): InstanceLimits {
   const body = raw === undefined ? {} : requireObject(raw, 'config.instances');
   const min = integerIn(body.min, 'config.instances.min', 0, 0);
-  const max = integerIn(body.max, 'config.instances.max', 1, Math.max(min, 10));
+  const max = integerIn(body.max, 'config.instances.max', 1, Math.max(min, DEFAULT_MAX_INSTANCES));
   if (min > max) throw bad('config.instances.min', `config.instances.min (${min}) exceeds config.instances.max (${max}).`);
   return {
     min,
     max,
-    concurrency: integerIn(body.concurrency, 'config.instances.concurrency', 1, 10),
-    idleTimeoutMs: integerIn(body.idleTimeoutMs, 'config.instances.idleTimeoutMs', 0, defaults.idleTimeoutMs),
+    concurrency: integerIn(body.concurrency, 'config.instances.concurrency', 1, DEFAULT_CONCURRENCY),
+    idleTimeoutMs: integerIn(body.idleTimeoutMs, 'config.instances.idleTimeoutMs', 0, DEFAULT_IDLE_TIMEOUT_MS),
   };
 }
 
@@ -199,11 +199,11 @@ function checkEntryPoint(body: Record<string, unknown>): EntryPoint {
  * A complete config with defaults filled in and keys in one fixed order, so two deploys of the
  * same settings compare equal as JSON.
  */
-export function normaliseConfig(raw: unknown, defaults: ConfigDefaults): FunctionConfig {
+export function normaliseConfig(raw: unknown): FunctionConfig {
   const body = requireObject(raw, 'config');
   return {
     ...checkEntryPoint(body),
-    instances: checkInstances(body.instances, defaults),
+    instances: checkInstances(body.instances),
     env: checkEnvVars(body.env),
     timeoutMs: integerIn(body.timeoutMs, 'config.timeoutMs', 1, DEFAULT_TIMEOUT_MS),
   };

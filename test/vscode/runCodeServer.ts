@@ -35,6 +35,7 @@ const CHROMIUM = process.env.FLIGHTDECK_CHROMIUM || '/usr/bin/chromium';
 const SUITE_TIMEOUT_MS = Number(process.env.FLIGHTDECK_VSCODE_TIMEOUT_MS) || 6 * 60_000;
 const SERVER_START_TIMEOUT_MS = 60_000;
 const INTERACTIVE_PORT = 7431;
+const OUTPUT_TAIL_CHARS = 64 * 1024;
 
 interface Options {
   interactive: boolean;
@@ -82,15 +83,16 @@ async function main(): Promise<number> {
   // their editor; only the fixture gets a throw-away FLIGHTDECK_HOME.
   const home = options.folder ? process.env[ENV.home] : dirs.home;
   const stopping = signalled();
-  const port = options.port ?? (await freePort(options.interactive ? INTERACTIVE_PORT : 0));
-  const editor = await startEditor(server.vscodeDir, dirs, home, port);
+  let editor: Editor | undefined;
   try {
+    const port = options.port ?? (await freePort(options.interactive ? INTERACTIVE_PORT : 0));
+    editor = await startEditor(server.vscodeDir, dirs, home, port);
     if (options.interactive) return await serveInteractively(editor, options.folder ?? dirs.workspace, stopping);
     const code = await runSuite(editor, dirs, stopping);
     console.log(`VS Code run finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return code;
   } finally {
-    await editor.stop();
+    await editor?.stop();
     if (home === dirs.home) await stopPlatform(dirs.home);
     removeRunDirs(dirs);
   }
@@ -123,10 +125,17 @@ async function startEditor(vscodeDir: string, dirs: RunDirs, home: string | unde
   // Its own process group: the server starts an extension host, a pty host and file watchers.
   const child = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  // Only the tail is kept: an interactive session can run for hours.
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS));
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const base = `http://${HOST}:${port}`;
-  await waitForServer(base, child, () => output);
+  try {
+    await waitForServer(base, child, () => output);
+  } catch (error) {
+    await stopProcessGroup(child);
+    throw error;
+  }
   return {
     port,
     url: (folder, suite) => workbenchUrl(base, port, folder, suite),
@@ -204,16 +213,22 @@ async function runSuite(editor: Editor, dirs: RunDirs, stopping: Promise<string>
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
+    let reportExit: (code: number) => void = () => {};
+    const exit = new Promise<number>((resolve) => (reportExit = resolve));
+    // The workbench calls this when the suite's run() settles (0 = passed).
+    await page.exposeFunction('codeAutomationExit', (code: number) => reportExit(code));
     const hostConsole = extensionHostConsole(page);
     const screenshots = serveScreenshots(page, dirs.screenshots);
+    const timeout = new AbortController();
     const started = Date.now();
     await page.goto(editor.url(dirs.workspace, SUITE_ENTRY));
     const outcome = await Promise.race([
       exit.then((code) => ({ code })),
-      sleep(SUITE_TIMEOUT_MS).then(() => ({ timeout: true as const })),
+      // Aborted once the race is decided (its rejection then goes nowhere), so no timer lingers.
+      sleep(SUITE_TIMEOUT_MS, undefined, { signal: timeout.signal }).then(() => ({ timeout: true as const })),
       stopping.then((signal) => ({ signal })),
     ]);
+    timeout.abort();
     screenshots.stop();
     console.log(`Suite ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if ('code' in outcome) {

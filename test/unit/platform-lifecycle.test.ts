@@ -128,3 +128,14 @@ it('stops the instances of an environment it deletes', { timeout: 60_000 }, asyn
   assert.throws(() => process.kill(instance.pid, 0), /ESRCH/, 'the function process is gone');
   assert.equal((await platform.api('GET', '/v1/environments/gone/functions/fn')).status, 404);
 });
+
+it('refuses to start on an unreadable state file, naming it, and leaves it in place', async () => {
+  const dir = home();
+  const first = await start(dir);
+  await createEnv(first, 'broken', 'staging');
+  await first.stop();
+  const file = join(dir, 'state', 'broken', 'environment.json');
+  writeFileSync(file, '{ "name": "bro');
+  await assert.rejects(start(dir), (error: Error) => error.message.includes('exited with 1') && error.message.includes(file));
+  assert.equal(readFileSync(file, 'utf8'), '{ "name": "bro');
+});

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { describeAlias, type Environment } from '../../../src/model';
 import type { Provider } from '../../../src/provider';
 import type { FlightdeckTestApi } from '../../../src/ui/testApi';
-import { ENV, FIXTURE_BRANCH, FIXTURE_FUNCTION } from '../fixture';
+import { ENV, FIXTURE_BRANCH, FIXTURE_FUNCTION, FIXTURE_USER } from '../fixture';
 import { screenshot, showFlightdeckView, treeTexts, waitFor } from './workbench';
 
 const EXTENSION_ID = 'flightdeck.flightdeck';
@@ -72,6 +72,8 @@ suite('Flightdeck in VS Code', () => {
     assert.equal(personal.length, 1, `expected one personal environment for ${FIXTURE_BRANCH}, got ${JSON.stringify(personal)}`);
     env = personal[0];
     assert.match(env.name, /feature-login/);
+    const owner = env.owner ?? '';
+    assert.ok(owner.includes(FIXTURE_USER.email) || owner.includes(FIXTURE_USER.name), `owner "${owner}" is not the git user`);
     assert.equal(await api.personalEnvironment(), env.name, 'the UI and the platform disagree on the personal environment');
 
     const summary = await provider.getFunction(env.name, fn);

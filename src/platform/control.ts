@@ -63,20 +63,20 @@ export function createStateView(state: DurableState, trees: TreeStore, log: Log)
 }
 
 export class ControlPlane {
-  constructor(private readonly o: ControlOptions) {}
+  constructor(private readonly deps: ControlOptions) {}
 
   functionUrl(env: string, fn: string): string {
-    return `${this.o.baseUrl}/fn/${encodeURIComponent(env)}/${encodeURIComponent(fn)}/`;
+    return `${this.deps.baseUrl}/fn/${encodeURIComponent(env)}/${encodeURIComponent(fn)}/`;
   }
 
   // ---- environments ----
 
   environments(): Environment[] {
-    return this.o.state.environments();
+    return this.deps.state.environments();
   }
 
   environment(name: string): Environment {
-    return this.o.state.requireEnvironment(name);
+    return this.deps.state.requireEnvironment(name);
   }
 
   async createEnvironment(raw: unknown): Promise<Environment> {
@@ -89,35 +89,35 @@ export class ControlPlane {
       ...(input.branch !== undefined ? { branch: input.branch } : {}),
       created: new Date().toISOString(),
     };
-    await this.o.state.createEnvironment(environment);
-    this.o.events.emit({ type: 'environment.created', environment: environment.name });
+    await this.deps.state.createEnvironment(environment);
+    this.deps.events.emit({ type: 'environment.created', environment: environment.name });
     return environment;
   }
 
   async deleteEnvironment(name: string, confirm: string | undefined): Promise<void> {
-    await this.o.state.deleteEnvironment(name, (env) => {
+    await this.deps.state.deleteEnvironment(name, (env) => {
       if (env.protected && confirm !== name) {
         throw new FlightdeckError('CONFLICT', `Environment ${JSON.stringify(name)} is protected; pass ?confirm=${name} to delete it.`, {
           field: 'confirm',
         });
       }
     });
-    await this.o.runtime.stopEnvironment(name);
-    this.o.events.emit({ type: 'environment.deleted', environment: name });
+    await this.deps.runtime.stopEnvironment(name);
+    this.deps.events.emit({ type: 'environment.deleted', environment: name });
   }
 
   // ---- functions ----
 
   requireFunction(env: string, fn: string): FunctionRecord {
-    return this.o.state.requireFunction(env, fn);
+    return this.deps.state.requireFunction(env, fn);
   }
 
   summaries(env: string): FunctionSummary[] {
-    return this.o.state.functions(env).map((record) => this.summaryOf(env, record));
+    return this.deps.state.functions(env).map((record) => this.summaryOf(env, record));
   }
 
   summary(env: string, fn: string): FunctionSummary {
-    return this.summaryOf(env, this.o.state.requireFunction(env, fn));
+    return this.summaryOf(env, this.deps.state.requireFunction(env, fn));
   }
 
   private summaryOf(env: string, record: FunctionRecord): FunctionSummary {
@@ -129,7 +129,7 @@ export class ControlPlane {
       config: latest.config,
       latestVersion: latest.id,
       aliases: record.aliases,
-      instances: this.o.runtime.instances(env, record.name),
+      instances: this.deps.runtime.instances(env, record.name),
       url: this.functionUrl(env, record.name),
       ...(rollout && ACTIVE_ROLLOUT.includes(rollout.status) ? { rollout } : {}),
     };
@@ -141,30 +141,30 @@ export class ControlPlane {
    */
   async deploy(env: string, fn: string, raw: unknown): Promise<DeployAnswer> {
     checkDnsName(fn, 'function');
-    const environment = this.o.state.requireEnvironment(env);
+    const environment = this.deps.state.requireEnvironment(env);
     const body = requireObject(raw, 'body');
     const config = normaliseConfig(body.config);
-    const tree = await this.o.trees.resolve(body);
+    const tree = await this.deps.trees.resolve(body);
     const size = tree.entries.reduce((sum, e) => sum + e.size, 0);
-    if (size > this.o.maxCodeBytes) {
-      throw new FlightdeckError('PAYLOAD_TOO_LARGE', `The code is ${size} bytes, over the platform's limit of ${this.o.maxCodeBytes} bytes; leave build output and large assets out of the function's folder.`, {
+    if (size > this.deps.maxCodeBytes) {
+      throw new FlightdeckError('PAYLOAD_TOO_LARGE', `The code is ${size} bytes, over the platform's limit of ${this.deps.maxCodeBytes} bytes; leave build output and large assets out of the function's folder.`, {
         field: 'files',
       });
     }
-    const missing = await this.o.trees.missingBlobs(tree);
+    const missing = await this.deps.trees.missingBlobs(tree);
     if (missing.length > 0) {
       throw new FlightdeckError('BLOBS_MISSING', `${missing.length} file(s) of this deploy are not uploaded; PUT /v1/blobs/<sha256> each one in \`missing\`, then deploy again.`, {
         missing,
       });
     }
-    await this.o.trees.put(tree);
+    await this.deps.trees.put(tree);
     const meta = {
       description: optionalString(body, 'description'),
       branch: optionalString(body, 'branch'),
       commit: optionalString(body, 'commit'),
     };
     const input = { environment: env, fn, config, tree, meta, moveLive: environment.kind !== 'production', now: new Date().toISOString() };
-    const outcome = await this.o.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
+    const outcome = await this.deps.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
     this.announce(env, fn, outcome);
     await this.serveNewVersion(env, fn, outcome);
     return { version: outcome.version, unchanged: outcome.unchanged, url: this.functionUrl(env, fn) };
@@ -172,7 +172,7 @@ export class ControlPlane {
 
   private announce(env: string, fn: string, outcome: PublishOutcome): void {
     if (outcome.unchanged) return;
-    const emit = this.o.events.emit;
+    const emit = this.deps.events.emit;
     const base = { environment: env, function: fn };
     if (outcome.configChanged) emit({ type: 'function.updated', ...base });
     if (outcome.codeChanged) emit({ type: 'code.updated', ...base, versionId: outcome.version.id });
@@ -196,7 +196,7 @@ export class ControlPlane {
   // ---- versions and code ----
 
   versionPage(env: string, fn: string, limit = DEFAULT_PAGE, before?: number): VersionPage {
-    const versions = this.o.state.requireFunction(env, fn).versions;
+    const versions = this.deps.state.requireFunction(env, fn).versions;
     const older = before === undefined ? versions : versions.filter((v) => v.id < before);
     const page = older.slice(-limit).reverse();
     const oldest = page.at(-1);
@@ -204,14 +204,14 @@ export class ControlPlane {
   }
 
   version(env: string, fn: string, id: number): Version {
-    const version = findVersion(this.o.state.requireFunction(env, fn), id);
+    const version = findVersion(this.deps.state.requireFunction(env, fn), id);
     if (!version) throw new FlightdeckError('NOT_FOUND', `Version ${id} of ${env}/${fn} does not exist.`, { field: 'version' });
     return version;
   }
 
   async files(env: string, fn: string, versionId?: number): Promise<{ tree: string; files: ManifestEntry[] }> {
-    const version = versionId === undefined ? this.o.state.requireFunction(env, fn).versions.at(-1)! : this.version(env, fn, versionId);
-    const files = await this.o.trees.get(version.tree);
+    const version = versionId === undefined ? this.deps.state.requireFunction(env, fn).versions.at(-1)! : this.version(env, fn, versionId);
+    const files = await this.deps.trees.get(version.tree);
     if (!files) throw new FlightdeckError('INTERNAL', `Code tree ${version.tree} of ${env}/${fn} v${version.id} is missing from the store.`);
     return { tree: version.tree, files };
   }
@@ -226,7 +226,7 @@ export class ControlPlane {
   // ---- aliases ----
 
   aliases(env: string, fn: string): Alias[] {
-    return this.o.state.requireFunction(env, fn).aliases;
+    return this.deps.state.requireFunction(env, fn).aliases;
   }
 
   alias(env: string, fn: string, name: string): Alias {
@@ -238,11 +238,11 @@ export class ControlPlane {
   /** Creates or updates an alias; a stale `ifMatch` fails with PRECONDITION_FAILED. */
   async updateAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string): Promise<Alias> {
     checkAliasName(name);
-    this.o.state.requireFunction(env, fn);
+    this.deps.state.requireFunction(env, fn);
     const now = new Date().toISOString();
-    const alias = await this.o.state.mutateFunction(env, fn, (current) => updateAliasRecord(current, name, update, ifMatch, now));
-    this.o.events.emit({ type: 'alias.updated', environment: env, function: fn, alias });
-    this.o.runtime.ensureMinimum(env, fn).catch((error: Error) => this.o.log(`${env}/${fn}: ensureMinimum failed: ${error.message}`));
+    const alias = await this.deps.state.mutateFunction(env, fn, (current) => updateAliasRecord(current, name, update, ifMatch, now));
+    this.deps.events.emit({ type: 'alias.updated', environment: env, function: fn, alias });
+    this.deps.runtime.ensureMinimum(env, fn).catch((error: Error) => this.deps.log(`${env}/${fn}: ensureMinimum failed: ${error.message}`));
     return alias;
   }
 
@@ -252,24 +252,24 @@ export class ControlPlane {
         field: 'alias',
       });
     }
-    await this.o.state.mutateFunction(env, fn, (current) => {
+    await this.deps.state.mutateFunction(env, fn, (current) => {
       if (!current?.aliases.some((a) => a.name === name)) {
         throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(name)} of ${env}/${fn} does not exist.`, { field: 'alias' });
       }
       current.aliases = current.aliases.filter((a) => a.name !== name);
       return { next: current, result: undefined };
     });
-    this.o.events.emit({ type: 'function.updated', environment: env, function: fn });
+    this.deps.events.emit({ type: 'function.updated', environment: env, function: fn });
   }
 
   /** Starts `min` instances of every function that keeps some warm (after a platform start). */
   async warmAll(): Promise<void> {
-    for (const env of this.o.state.environments()) {
-      for (const record of this.o.state.functions(env.name)) {
+    for (const env of this.deps.state.environments()) {
+      for (const record of this.deps.state.functions(env.name)) {
         if ((record.versions.at(-1)?.config.instances.min ?? 0) === 0) continue;
-        await this.o.runtime
+        await this.deps.runtime
           .ensureMinimum(env.name, record.name)
-          .catch((error: Error) => this.o.log(`${env.name}/${record.name}: could not start warm instances: ${error.message}`));
+          .catch((error: Error) => this.deps.log(`${env.name}/${record.name}: could not start warm instances: ${error.message}`));
       }
     }
   }

@@ -181,7 +181,7 @@ export class ControlPlane {
   }
 
   private async serveNewVersion(env: string, fn: string, outcome: PublishOutcome): Promise<void> {
-    const { runtime, log } = this.o;
+    const { runtime, log } = this.deps;
     try {
       if (outcome.live && outcome.previousPrimary !== undefined) {
         await runtime.upgrade(env, fn, outcome.version.id, { fromVersion: outcome.previousPrimary });

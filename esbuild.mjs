@@ -17,7 +17,7 @@ const common = {
 const entries = [
   // undici stays a runtime dependency of the extension (node_modules), loaded only when the local
   // provider is first used: bundled it would be 535 KB of the extension's 500 KB budget.
-  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'undici'] },
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/platform/main.ts'], outfile: 'dist/platform.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/platform/runtime/nodeBootstrap.ts'], outfile: 'dist/runtime-node.js' },

@@ -1,10 +1,12 @@
-// HTTP client of the local platform's control API (docs/api.md) over one keep-alive undici Agent.
-// Error bodies become FlightdeckError with the platform's code and message. When the platform is
+// HTTP client of the local platform's control API (docs/api.md) over one keep-alive node:http
+// Agent. Not undici: control calls are few and small, and undici's bundled HTTP parser would
+// more than double the extension bundle (196 KB → 730 KB); undici serves the gateway instead,
+// where its pooling pays. Error bodies become FlightdeckError with the platform's code and message. When the platform is
 // unreachable or rejects the token, the discovery file is read again once and the call retried:
 // the platform may have restarted on another port with a new token.
 
-import type { Readable } from 'node:stream';
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Agent, request, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { FlightdeckError, type ErrorCode } from '../../errors';
 
 export interface Connection {
@@ -30,8 +32,10 @@ export interface ApiResponse<T> {
   body: T;
 }
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
 export class ApiClient {
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
   constructor(
     private connection: Connection,
@@ -43,32 +47,36 @@ export class ApiClient {
   }
 
   /** A JSON call; resolves with the parsed body of a 2xx answer, throws FlightdeckError otherwise. */
-  async call<T>(method: Dispatcher.HttpMethod, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+  async call<T>(method: HttpMethod, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
     const response = await this.send(method, path, options);
-    const text = await response.body.text();
-    if (response.statusCode >= 400) throw errorFromResponse(response.statusCode, text, method, path);
-    return { status: response.statusCode, headers: flatHeaders(response.headers), body: (text ? JSON.parse(text) : undefined) as T };
+    const text = (await readAll(response)).toString('utf8');
+    const status = response.statusCode ?? 0;
+    if (status >= 400) throw errorFromResponse(status, text, method, path);
+    return { status, headers: flatHeaders(response.headers), body: (text ? JSON.parse(text) : undefined) as T };
   }
 
   /** Raw bytes of a 2xx answer. */
   async bytes(path: string, signal?: AbortSignal): Promise<Uint8Array> {
     const response = await this.send('GET', path, { signal });
-    if (response.statusCode >= 400) throw errorFromResponse(response.statusCode, await response.body.text(), 'GET', path);
-    return new Uint8Array(await response.body.arrayBuffer());
+    const body = await readAll(response);
+    if ((response.statusCode ?? 0) >= 400) throw errorFromResponse(response.statusCode ?? 0, body.toString('utf8'), 'GET', path);
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   }
 
-  /** Opens a long-lived response (SSE); the caller reads and closes its body. */
-  async stream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  /** Opens a long-lived response (SSE); the caller reads it; aborting `signal` closes it. */
+  async stream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
     const response = await this.send('GET', path, { headers: { accept: 'text/event-stream', ...headers }, signal });
-    if (response.statusCode >= 400) throw errorFromResponse(response.statusCode, await response.body.text(), 'GET', path);
+    if ((response.statusCode ?? 0) >= 400) {
+      throw errorFromResponse(response.statusCode ?? 0, (await readAll(response)).toString('utf8'), 'GET', path);
+    }
     return response;
   }
 
   close(): void {
-    void this.agent.close();
+    this.agent.destroy();
   }
 
-  private async send(method: Dispatcher.HttpMethod, path: string, options: CallOptions): Promise<Dispatcher.ResponseData> {
+  private async send(method: HttpMethod, path: string, options: CallOptions): Promise<IncomingMessage> {
     const first = await this.attempt(method, path, options);
     if (!first.retry) return first.response;
     const fresh = await this.rediscover().catch(() => undefined);
@@ -78,15 +86,15 @@ export class ApiClient {
     return second.retry ? this.giveUp(second) : second.response;
   }
 
-  private async attempt(method: Dispatcher.HttpMethod, path: string, options: CallOptions): Promise<Attempt> {
+  private async attempt(method: HttpMethod, path: string, options: CallOptions): Promise<Attempt> {
     const { url, token } = this.connection;
     const body = options.json !== undefined ? JSON.stringify(options.json) : options.raw?.();
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...options.headers };
     if (options.json !== undefined) headers['content-type'] = 'application/json';
     try {
-      const response = await this.agent.request({ origin: url, path, method, headers, body, signal: options.signal });
+      const response = await send(this.agent, new URL(path, url), method, headers, body, options.signal);
       if (response.statusCode !== 401) return { retry: false, response };
-      return { retry: true, response, reason: await response.body.text() };
+      return { retry: true, response, reason: (await readAll(response)).toString('utf8') };
     } catch (error) {
       if (options.signal?.aborted) throw new FlightdeckError('CANCELLED', `${method} ${path} was cancelled.`);
       if (isConnectionFailure(error)) return { retry: true, reason: (error as Error).message };
@@ -101,13 +109,40 @@ export class ApiClient {
   }
 }
 
-type Attempt = { retry: false; response: Dispatcher.ResponseData } | { retry: true; response?: Dispatcher.ResponseData; reason: string };
+type Attempt = { retry: false; response: IncomingMessage } | { retry: true; response?: IncomingMessage; reason: string };
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+/** One request; resolves when the response head arrives. */
+function send(
+  agent: Agent,
+  url: URL,
+  method: HttpMethod,
+  headers: Record<string, string>,
+  body: string | Readable | Uint8Array | undefined,
+  signal: AbortSignal | undefined,
+): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, method, headers, signal }, resolve);
+    req.once('error', reject);
+    if (body instanceof Readable) {
+      body.once('error', (error) => req.destroy(error));
+      body.pipe(req);
+    } else {
+      req.end(body);
+    }
+  });
+}
+
+async function readAll(response: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 function isConnectionFailure(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-  return error instanceof undiciErrors.SocketError || (code !== undefined && CONNECTION_ERROR_CODES.has(code));
+  const code = (error as { code?: string }).code;
+  return code !== undefined && CONNECTION_ERROR_CODES.has(code);
 }
 
 function errorFromResponse(status: number, text: string, method: string, path: string): FlightdeckError {
@@ -121,7 +156,7 @@ function errorFromResponse(status: number, text: string, method: string, path: s
   }
 }
 
-function flatHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;

@@ -38,7 +38,7 @@ async function run(client: ApiClient, path: string, handlers: SseHandlers, signa
       const response = await client.stream(path, lastEventId ? { 'last-event-id': lastEventId } : {}, signal);
       report(true);
       delay = FIRST_RETRY_MS;
-      await readMessages(response.body, (message) => {
+      await readMessages(response, (message) => {
         if (message.id !== undefined) lastEventId = message.id;
         handlers.onMessage(message);
       });

@@ -29,11 +29,12 @@ personal:
   name: "{user}-{branch}"
 `;
 
-/** The suite edits the GREETING line to make a new version. */
+/** The suite edits the GREETING and STATUS lines to make new versions (a failing one too). */
 const FUNCTION_SOURCE = `const GREETING = 'hello from v1';
+const STATUS = 200;
 
 exports.handler = async (event, context) => ({
-  statusCode: 200,
+  statusCode: STATUS,
   headers: { 'content-type': 'text/plain' },
   body: GREETING + ' (version ' + context.version + ', path ' + event.path + ')\\n',
 });

@@ -28,13 +28,13 @@ async function get(url: string): Promise<Served> {
   return { status: res.status, version: res.headers.get('x-flightdeck-version'), body: await res.text() };
 }
 
-/** Replaces the function's greeting through the editor, as a user would, and saves. */
-async function editGreeting(file: vscode.Uri, greeting: string): Promise<void> {
+/** Sets `const NAME = …;` in the function's source through the editor, as a user would, and saves. */
+async function editConstant(file: vscode.Uri, name: string, value: string | number): Promise<void> {
   const document = await vscode.workspace.openTextDocument(file);
-  const line = [...Array(document.lineCount).keys()].find((i) => document.lineAt(i).text.startsWith('const GREETING'));
-  assert.ok(line !== undefined, `${file.fsPath} has no GREETING line to edit`);
+  const line = [...Array(document.lineCount).keys()].find((i) => document.lineAt(i).text.startsWith(`const ${name} =`));
+  assert.ok(line !== undefined, `${file.fsPath} has no "const ${name} =" line to edit`);
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(file, document.lineAt(line).range, `const GREETING = '${greeting}';`);
+  edit.replace(file, document.lineAt(line).range, `const ${name} = ${JSON.stringify(value)};`);
   assert.ok(await vscode.workspace.applyEdit(edit), 'the edit was not applied');
   assert.ok(await document.save(), `${file.fsPath} was not saved`);
 }
@@ -87,7 +87,7 @@ suite('Flightdeck in VS Code', () => {
 
   test('a changed function file deploys as version 2 and live moves to it', async function () {
     this.timeout(90_000);
-    await editGreeting(functionFile, 'hello from v2');
+    await editConstant(functionFile, 'GREETING', 'hello from v2');
     await vscode.commands.executeCommand('flightdeck.deployCurrentBranch');
 
     assert.equal((await provider.getFunction(env.name, fn)).latestVersion, 2);
@@ -141,7 +141,7 @@ suite('Flightdeck in VS Code', () => {
   test('a canary rollout of v2 reaches 100% and the status bar follows it', async function () {
     this.timeout(120_000);
     const traffic = keepRequesting(url);
-    let failures: string[];
+    let failures: Served[];
     try {
       await vscode.commands.executeCommand('flightdeck.startRollout', {
         environment: env.name,
@@ -183,27 +183,76 @@ suite('Flightdeck in VS Code', () => {
     }
     assert.deepEqual(failures, [], 'requests failed during the rollout');
   });
+
+  test('a failing v3 rolled out as a canary is rolled back by its gates, and the status bar says so', async function () {
+    this.timeout(120_000);
+    await editConstant(functionFile, 'GREETING', 'broken v3');
+    await editConstant(functionFile, 'STATUS', 500);
+    await vscode.commands.executeCommand('flightdeck.deployCurrentBranch');
+    assert.equal((await provider.getFunction(env.name, fn)).latestVersion, 3);
+    // A deploy to a personal environment goes live at once: put v2 back, then roll v3 out properly.
+    await vscode.commands.executeCommand('flightdeck.rollback', { environment: env.name, function: fn, version: 2 });
+    assert.equal(describeAlias(await provider.getAlias(env.name, fn, 'live')), 'live → v2 100%');
+
+    const traffic = keepRequesting(url);
+    let failures: Served[];
+    try {
+      await vscode.commands.executeCommand('flightdeck.startRollout', {
+        environment: env.name,
+        function: fn,
+        version: 3,
+        strategy: 'canary',
+        steps: [50, 100],
+        intervalMs: 4000,
+      });
+      const rollout = await waitFor(
+        'the rollout of v3 to end',
+        async () => {
+          const r = await provider.getRollout(env.name, fn);
+          return r && r.spec.toVersion === 3 && !['running', 'paused', 'waiting'].includes(r.status) && r;
+        },
+        60_000,
+      );
+      assert.equal(rollout.status, 'rolledBack', `rollout of a version answering 500 ended ${rollout.status}: ${JSON.stringify(rollout)}`);
+      assert.match(rollout.reason ?? '', /error rate/i);
+      assert.equal(describeAlias(await provider.getAlias(env.name, fn, 'live')), 'live → v2 100%');
+      const text = await waitFor(`the status bar to say "rolled back" (it shows "${api.statusBarText()}")`, () => {
+        const shown = api.statusBarText();
+        return /rolled back/i.test(shown) && shown;
+      });
+      assert.match(text, /v2\s*→\s*v3/);
+      await screenshot('status-bar-rolled-back');
+    } finally {
+      failures = await traffic.stop();
+    }
+    assert.ok(failures.some((f) => f.version === '3'), 'no request reached v3: its gates had nothing to judge');
+    assert.deepEqual(failures.filter((f) => f.version !== '3'), [], 'only requests to the failing v3 may fail');
+  });
 });
 
-/** Steady traffic so the rollout's gates have requests to judge; collects any failure. */
-function keepRequesting(url: string): { stop(): Promise<string[]> } {
-  const failures: string[] = [];
+/**
+ * Steady traffic (`clients` sequential loops) so the rollout's gates have requests to judge
+ * (20 by default per step); collects every failed request.
+ */
+function keepRequesting(url: string, clients = 3): { stop(): Promise<Served[]> } {
+  const failures: Served[] = [];
   let running = true;
-  const loop = (async () => {
+  const client = async () => {
     while (running) {
       try {
         const served = await get(url);
-        if (served.status >= 500) failures.push(`${served.status} from v${served.version}: ${served.body.slice(0, 200)}`);
+        if (served.status >= 500) failures.push({ ...served, body: served.body.slice(0, 200) });
       } catch (error) {
-        failures.push((error as Error).message);
+        failures.push({ status: 0, version: null, body: (error as Error).message });
       }
-      await sleep(20);
+      await sleep(10);
     }
-  })();
+  };
+  const loops = Promise.all(Array.from({ length: clients }, client));
   return {
     async stop() {
       running = false;
-      await loop;
+      await loops;
       return failures;
     },
   };

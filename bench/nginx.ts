@@ -2,10 +2,10 @@
 // config proxying one loopback port to one upstream with keep-alive connections, like the gateway.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { freePort } from '../src/platform/runtime/processes';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -89,15 +89,4 @@ async function waitUntilAnswering(origin: string, child: ChildProcess, errors: (
     }
   }
   throw new Error(`nginx did not answer on ${origin} within 5 s: ${errors().trim()}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

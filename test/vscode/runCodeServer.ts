@@ -206,6 +206,9 @@ async function serveInteractively(editor: Editor, folder: string, stopping: Prom
 }
 
 async function runSuite(editor: Editor, dirs: RunDirs, stopping: Promise<string>): Promise<number> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Chromium (apt-get install -y chromium) or point FLIGHTDECK_CHROMIUM at one`);
+  }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',

@@ -26,7 +26,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 /** The text a user reads on a tree item: label and description. */
-export function itemText(item: vscode.TreeItem): string {
+function itemText(item: vscode.TreeItem): string {
   const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
   const description = typeof item.description === 'string' ? item.description : '';
   return description ? `${label} — ${description}` : label;

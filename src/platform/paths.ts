@@ -1,6 +1,7 @@
 // Where everything lives inside the state folder. One place, so a layout change is one edit.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { FlightdeckError } from '../errors';
 
 export interface HomeLayout {
   home: string;
@@ -22,6 +23,15 @@ export interface HomeLayout {
 
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.FLIGHTDECK_HOME || join(homedir(), '.flightdeck');
+}
+
+/** `$FLIGHTDECK_PORT` as a port number; undefined when unset (the platform then uses its default). */
+export function portFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env.FLIGHTDECK_PORT;
+  if (value === undefined || value === '') return undefined;
+  const port = Number(value);
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
+  throw new FlightdeckError('BAD_REQUEST', `FLIGHTDECK_PORT must be a port number from 0 to 65535, not ${JSON.stringify(value)}.`, { field: 'FLIGHTDECK_PORT' });
 }
 
 export function homeLayout(home: string): HomeLayout {

@@ -2,15 +2,15 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { defaultHome } from '../platform/paths';
+import { defaultHome, portFromEnvironment } from '../platform/paths';
 
 export type ProviderKind = 'local';
 
 export interface LocalSettings {
   /** Absolute state folder of the local platform. */
   home: string;
-  /** Port to start the platform on; 0 picks a free one. A taken port also falls back to a free one. */
-  port: number;
+  /** Port to start the platform on (undefined: the platform's default); 0 picks a free one. A taken port also falls back to a free one. */
+  port: number | undefined;
 }
 
 export class Config {
@@ -29,7 +29,8 @@ export class Config {
     const configured = this.settings.get<string>('local.home', '').trim();
     return {
       home: configured ? expandHome(configured) : defaultHome(process.env),
-      port: this.settings.get<number>('local.port', 7420),
+      // Unset: the same order as the CLI ($FLIGHTDECK_PORT, else the platform's default 7420).
+      port: this.settings.get<number | null>('local.port', null) ?? portFromEnvironment(process.env),
     };
   }
 

@@ -139,7 +139,7 @@ async function connectLocal({ config, platformScript, platformLog }: PlatformSes
     platformScript,
     // VS Code's own runtime runs the platform: no separate Node.js install needed.
     execPath: process.execPath,
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FLIGHTDECK_PORT: String(port) },
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...(port === undefined ? {} : { FLIGHTDECK_PORT: String(port) }) },
   });
   platformLog.info(`${platform.started ? 'Started' : 'Reusing'} the local platform (pid ${platform.pid}) at ${platform.url}, state in ${home}.`);
   return { provider: new LocalProvider({ home: platform.home, connection: platform }), logFile: join(platform.home, PLATFORM_LOG_NAME) };

@@ -1,7 +1,6 @@
 // `flightdeck serve [--port N]`: runs the local platform in the foreground until Ctrl-C.
 
-import { FlightdeckError } from '../../errors';
-import { defaultHome } from '../../platform/paths';
+import { defaultHome, portFromEnvironment } from '../../platform/paths';
 import { startPlatform } from '../../platform/server';
 import { numberOption, type Command } from '../command';
 
@@ -13,7 +12,7 @@ export const serveCommand: Command = {
     port: { type: 'string', valueName: 'N', description: 'Port on 127.0.0.1 (default $FLIGHTDECK_PORT or 7420; 0 picks a free one)' },
   },
   async run(context) {
-    const port = numberOption(context.values, 'port', 0, 65535) ?? portFromEnvironment(context.env.FLIGHTDECK_PORT);
+    const port = numberOption(context.values, 'port', 0, 65535) ?? portFromEnvironment(context.env);
     const platform = await startPlatform({ port, home: defaultHome(context.env) });
     context.print(`Flightdeck platform listening on ${platform.url} (state ${platform.home})`);
     await new Promise<void>((resolve) => {
@@ -23,10 +22,3 @@ export const serveCommand: Command = {
     await platform.close();
   },
 };
-
-function portFromEnvironment(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const port = Number(value);
-  if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
-  throw new FlightdeckError('BAD_REQUEST', `FLIGHTDECK_PORT must be a port number from 0 to 65535, not ${JSON.stringify(value)}.`, { field: 'FLIGHTDECK_PORT' });
-}

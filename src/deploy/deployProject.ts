@@ -9,6 +9,7 @@
 import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
 import { FlightdeckError, isFlightdeckError } from '../errors';
 import type { Environment } from '../model';
+import { defaultHome, homeLayout } from '../platform/paths';
 import type { DeployProgress, NewEnvironment, Provider } from '../provider';
 import { personalEnvironmentName } from './personalEnvironment';
 import { scanCode } from './scan';
@@ -28,6 +29,8 @@ export interface DeployProjectOptions {
   signal?: AbortSignal;
   /** Overall progress of the whole deploy, `fraction` in 0–1. */
   onProgress?: DeployProgress;
+  /** Where file hashes are remembered between deploys; default the scan cache of $FLIGHTDECK_HOME (else ~/.flightdeck). */
+  scanCacheDir?: string;
 }
 
 export interface FunctionDeployOutcome {
@@ -73,7 +76,7 @@ async function deployFunction(
   options: DeployProjectOptions,
   onProgress: DeployProgress,
 ): Promise<FunctionDeployOutcome> {
-  const code = await scanCode(fn.code, fn.ignore);
+  const code = await scanCode(fn.code, fn.ignore, { cacheDir: options.scanCacheDir ?? homeLayout(defaultHome()).scanCache });
   throwIfCancelled(options.signal);
   const result = await provider.deploy(environment, fn.name, {
     config: fn.config,

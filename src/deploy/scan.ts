@@ -1,70 +1,102 @@
-// Walks a function's code folder into the upload manifest: POSIX paths, streaming sha256, size
-// and a normalised mode (0o755 when any execute bit is set, else 0o644, so the tree hash does
-// not depend on umask). Skips `.git` and ignored paths; refuses symlinks leading outside.
+// Walks a function's code folder into the upload manifest: POSIX paths, sha256, size and a
+// normalised mode (0o755 when any execute bit is set, else 0o644, so the tree hash does not depend
+// on umask). Skips `.git` and ignored paths; refuses symlinks leading outside. With a scan cache,
+// files whose size, times and inode are unchanged since the last scan are not read again.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { createReadStream, type Dirent, type Stats } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { FlightdeckError } from '../errors';
 import type { ManifestEntry } from '../model';
 import type { LocalCodeTree } from '../provider';
 import { compileIgnore, type IgnoreMatcher } from './ignore';
+import { ScanCache } from './scanCache';
 
 const ALWAYS_SKIPPED = new Set(['.git']);
-const PARALLEL_HASHES = 8;
+/** Files stat'ed and hashed at once: enough to keep libuv's thread pool busy, few enough to bound memory. */
+const PARALLEL_FILES = 16;
+/** Files up to this size are read in one call; larger ones are streamed so memory stays bounded. */
+const READ_WHOLE_MAX_BYTES = 1024 * 1024;
 
-export async function scanCode(folder: string, ignore: readonly string[] = []): Promise<LocalCodeTree> {
+export interface ScanOptions {
+  /** Folder holding the scan cache; without it every file is read and hashed. */
+  cacheDir?: string;
+}
+
+interface FoundFile {
+  path: string;
+  absolute: string;
+}
+
+export async function scanCode(folder: string, ignore: readonly string[] = [], options: ScanOptions = {}): Promise<LocalCodeTree> {
   const root = await realpath(folder).catch(() => {
     throw new FlightdeckError('BAD_REQUEST', `Code folder ${folder} does not exist.`, { file: folder });
   });
-  const files: { path: string; absolute: string }[] = [];
+  const files: FoundFile[] = [];
   await walk({ root, isIgnored: compileIgnore(ignore), files, visited: new Set([root]) }, root);
-  const entries: ManifestEntry[] = [];
-  for (let i = 0; i < files.length; i += PARALLEL_HASHES) {
-    entries.push(...(await Promise.all(files.slice(i, i + PARALLEL_HASHES).map((f) => describeFile(f.path, f.absolute)))));
-  }
-  return { root, entries: entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+  const cache = options.cacheDir === undefined ? undefined : await ScanCache.open(options.cacheDir, root);
+  const entries = await mapInPool(files, PARALLEL_FILES, (file) => describeFile(file, cache));
+  await cache?.save();
+  return { root, entries: entries.sort((a, b) => byCodeUnits(a.path, b.path)) };
 }
 
-/** sha256 of a file, read as a stream. */
-export async function hashFile(path: string): Promise<string> {
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** sha256 and length of a file, read as a stream. */
+async function hashStream(path: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
+  let size = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    hash.update(chunk);
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 interface Walk {
   root: string;
   isIgnored: IgnoreMatcher;
-  files: { path: string; absolute: string }[];
+  files: FoundFile[];
   /** Real paths of folders already walked, so a symlink cycle ends. */
   visited: Set<string>;
 }
 
 async function walk(state: Walk, dir: string, prefix = ''): Promise<void> {
-  const names = (await readdir(dir)).sort();
-  for (const name of names) {
-    if (ALWAYS_SKIPPED.has(name)) continue;
-    const path = prefix + name;
-    const absolute = join(dir, name);
-    const info = await stat(absolute).catch(() => undefined); // follows symlinks; undefined when broken
-    if (state.isIgnored(path, info?.isDirectory() ?? false)) continue;
-    const target = await resolveInside(state.root, absolute, path);
-    if (info?.isDirectory()) {
+  const dirents = (await readdir(dir, { withFileTypes: true })).sort((a, b) => byCodeUnits(a.name, b.name));
+  for (const dirent of dirents) {
+    if (ALWAYS_SKIPPED.has(dirent.name)) continue;
+    const path = prefix + dirent.name;
+    const absolute = join(dir, dirent.name);
+    const kind = dirent.isSymbolicLink() ? await linkKind(absolute) : direntKind(dirent);
+    if (state.isIgnored(path, kind === 'directory')) continue;
+    const target = dirent.isSymbolicLink() ? await resolveInside(state.root, absolute, path) : absolute;
+    if (kind === 'directory') {
       if (state.visited.has(target)) continue;
       state.visited.add(target);
       await walk(state, absolute, `${path}/`);
-    } else if (info?.isFile()) {
+    } else if (kind === 'file') {
       state.files.push({ path, absolute });
     }
   }
 }
 
-/** The real path of an entry; a symlink must stay inside the code folder. */
+type EntryKind = 'file' | 'directory' | 'other';
+
+function direntKind(dirent: Dirent): EntryKind {
+  return dirent.isDirectory() ? 'directory' : dirent.isFile() ? 'file' : 'other';
+}
+
+/** What a symlink leads to; 'other' when it is broken. */
+async function linkKind(absolute: string): Promise<EntryKind> {
+  const info = await stat(absolute).catch(() => undefined);
+  return !info ? 'other' : info.isDirectory() ? 'directory' : info.isFile() ? 'file' : 'other';
+}
+
+/** The real path a symlink leads to, which must be inside the code folder. */
 async function resolveInside(root: string, absolute: string, path: string): Promise<string> {
-  if (!(await lstat(absolute)).isSymbolicLink()) return absolute;
   const target = await realpath(absolute).catch(() => {
     throw new FlightdeckError('BAD_REQUEST', `Symlink ${path} in ${root} is broken; remove it or add it to ignore.`, { field: path });
   });
@@ -76,7 +108,33 @@ async function resolveInside(root: string, absolute: string, path: string): Prom
   return target;
 }
 
-async function describeFile(path: string, absolute: string): Promise<ManifestEntry> {
-  const [info, sha256] = await Promise.all([stat(absolute), hashFile(absolute)]);
-  return { path, sha256, size: info.size, mode: info.mode & 0o111 ? 0o755 : 0o644 };
+async function describeFile(file: FoundFile, cache: ScanCache | undefined): Promise<ManifestEntry> {
+  const info = await stat(file.absolute);
+  const mode = info.mode & 0o111 ? 0o755 : 0o644;
+  const cached = cache?.lookup(file.path, info);
+  if (cached !== undefined) return { path: file.path, sha256: cached, size: info.size, mode };
+  // The manifest's size is the length of the bytes hashed, even if the file changes meanwhile.
+  const { sha256, size } = await hashContent(file.absolute, info);
+  cache?.remember(file.path, info, sha256, size);
+  return { path: file.path, sha256, size, mode };
+}
+
+async function hashContent(absolute: string, info: Stats): Promise<{ sha256: string; size: number }> {
+  if (info.size > READ_WHOLE_MAX_BYTES) return hashStream(absolute);
+  const bytes = await readFile(absolute);
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+}
+
+/** `task` over every item, at most `width` running at once; results in the items' order. */
+async function mapInPool<T, R>(items: readonly T[], width: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return results;
 }

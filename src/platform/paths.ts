@@ -19,6 +19,8 @@ export interface HomeLayout {
   state: string;
   /** Temp files before their atomic rename; emptied on every start. */
   tmp: string;
+  /** Clients' scan caches: file hashes of code folders, so a redeploy re-reads only changed files. */
+  scanCache: string;
 }
 
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -44,5 +46,6 @@ export function homeLayout(home: string): HomeLayout {
     code: join(home, 'code'),
     state: join(home, 'state'),
     tmp: join(home, 'tmp'),
+    scanCache: join(home, 'scan-cache'),
   };
 }

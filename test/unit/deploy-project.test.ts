@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadProjectFile, type ProjectConfig } from '../../src/config/projectFile';
-import { deployProject } from '../../src/deploy/deployProject';
+import { deployProject, type DeployProjectOptions } from '../../src/deploy/deployProject';
 import { isFlightdeckError } from '../../src/errors';
 import { LocalProvider } from '../../src/providers/local/localProvider';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
@@ -33,6 +33,8 @@ describe('deployProject', () => {
   let provider: LocalProvider;
   let project: ProjectConfig;
   const personal = { branch: 'feature/Login_Page', user: 'jane', owner: 'jane@example.com', commit: 'abc123' };
+  // The scan cache stays in the test's folder, not in the user's ~/.flightdeck.
+  const deploy = (options: DeployProjectOptions) => deployProject(provider, project, { scanCacheDir: join(dir, 'scan-cache'), ...options });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'flightdeck-deploy-'));
@@ -55,7 +57,7 @@ describe('deployProject', () => {
 
   it('creates the personal environment of the branch and deploys every function', async () => {
     const fractions: number[] = [];
-    const result = await deployProject(provider, project, { ...personal, onProgress: (_m, f) => fractions.push(f ?? -1) });
+    const result = await deploy({ ...personal, onProgress: (_m, f) => fractions.push(f ?? -1) });
     assert.equal(result.environment, 'jane-feature-login-page');
     assert.equal(result.createdEnvironment, true);
     assert.deepEqual(result.functions.map((f) => [f.function, f.version, f.unchanged]), [['api', 1, false], ['web', 1, false]]);
@@ -70,25 +72,25 @@ describe('deployProject', () => {
   });
 
   it('reuses the environment and reports unchanged functions', async () => {
-    const result = await deployProject(provider, project, { ...personal, function: 'api' });
+    const result = await deploy({ ...personal, function: 'api' });
     assert.equal(result.createdEnvironment, false);
     assert.deepEqual(result.functions.map((f) => [f.function, f.version, f.unchanged, f.bytesSent]), [['api', 1, true, 0]]);
   });
 
   it('creates a declared environment with its kind, and refuses an undeclared missing one', async () => {
-    const result = await deployProject(provider, project, { environment: 'production', function: 'web' });
+    const result = await deploy({ environment: 'production', function: 'web' });
     assert.equal(result.createdEnvironment, true);
     const env = (await provider.listEnvironments()).find((e) => e.name === 'production');
     assert.deepEqual([env?.kind, env?.protected], ['production', true]);
-    await assert.rejects(deployProject(provider, project, { environment: 'qa' }), (e: unknown) =>
+    await assert.rejects(deploy({ environment: 'qa' }), (e: unknown) =>
       isFlightdeckError(e, 'NOT_FOUND') && /Declare it under environments:/.test(e.message));
   });
 
   it('names unknown functions, needs a branch for a personal deploy, and honours cancellation', async () => {
-    await assert.rejects(deployProject(provider, project, { ...personal, function: 'nope' }), (e: unknown) =>
+    await assert.rejects(deploy({ ...personal, function: 'nope' }), (e: unknown) =>
       isFlightdeckError(e, 'NOT_FOUND') && /declares: api, web/.test(e.message));
-    await assert.rejects(deployProject(provider, project, {}), (e: unknown) => isFlightdeckError(e, 'GIT'));
-    await assert.rejects(deployProject(provider, project, { ...personal, signal: AbortSignal.abort() }), (e: unknown) =>
+    await assert.rejects(deploy({}), (e: unknown) => isFlightdeckError(e, 'GIT'));
+    await assert.rejects(deploy({ ...personal, signal: AbortSignal.abort() }), (e: unknown) =>
       isFlightdeckError(e, 'CANCELLED'));
   });
 });

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { compileIgnore } from '../../src/deploy/ignore';
 import { scanCode } from '../../src/deploy/scan';
@@ -81,5 +82,83 @@ describe('scanCode', () => {
       return true;
     });
     assert.ok((await scanCode(code, ['escape.txt'])).entries.length > 0);
+  });
+});
+
+describe('scanCode with a scan cache', () => {
+  let dir: string;
+  let code: string;
+  let cacheDir: string;
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const BOGUS = 'f'.repeat(64);
+  const scan = async () => new Map((await scanCode(code, [], { cacheDir })).entries.map((e) => [e.path, e]));
+  const cacheFile = () => join(cacheDir, readdirSync(cacheDir).find((name) => name.endsWith('.json'))!);
+  const readCache = () => JSON.parse(readFileSync(cacheFile(), 'utf8')) as { files: Record<string, [number, number, number, number, string]> };
+  /** Rewrites one remembered entry, so a test can tell a hash taken from the cache from one computed. */
+  const editCache = (path: string, edit: (entry: [number, number, number, number, string]) => void) => {
+    const cache = readCache();
+    edit(cache.files[path]);
+    writeFileSync(cacheFile(), JSON.stringify(cache));
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flightdeck-scan-cache-'));
+    code = join(dir, 'code');
+    cacheDir = join(dir, 'cache');
+    mkdirSync(join(code, 'lib'), { recursive: true });
+    writeFileSync(join(code, 'index.js'), 'aaaa');
+    writeFileSync(join(code, 'lib/util.js'), 'util');
+    writeFileSync(join(code, 'lib/kept.js'), 'kept');
+    // Files changed within the last 2 s are never remembered (their timestamp tick may not be over).
+    await sleep(2_100);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('remembers settled files and takes an unchanged file\'s hash from the cache', async () => {
+    assert.equal((await scan()).get('index.js')!.sha256, sha('aaaa'));
+    assert.deepEqual(Object.keys(readCache().files).sort(), ['index.js', 'lib/kept.js', 'lib/util.js']);
+    editCache('index.js', (entry) => { entry[4] = BOGUS; });
+    assert.equal((await scan()).get('index.js')!.sha256, BOGUS);
+  });
+
+  it('hashes again when the remembered size, mtime, ctime or inode differs', async () => {
+    for (const field of [0, 1, 2, 3]) {
+      await scan();
+      editCache('index.js', (entry) => { entry[4] = BOGUS; (entry[field] as number) += 1; });
+      assert.equal((await scan()).get('index.js')!.sha256, sha('aaaa'), `key field ${field}`);
+    }
+  });
+
+  it('re-hashes a file rewritten with the same size and a new mtime', async () => {
+    await scan();
+    writeFileSync(join(code, 'index.js'), 'bbbb');
+    const later = new Date(statSync(join(code, 'index.js')).mtimeMs + 5_000);
+    utimesSync(join(code, 'index.js'), later, later);
+    assert.equal((await scan()).get('index.js')!.sha256, sha('bbbb'));
+  });
+
+  it('re-hashes a file of a new size whose mtime was put back', async () => {
+    await scan();
+    const before = statSync(join(code, 'lib/util.js'));
+    writeFileSync(join(code, 'lib/util.js'), 'util, longer');
+    utimesSync(join(code, 'lib/util.js'), before.atime, before.mtime);
+    const entry = (await scan()).get('lib/util.js')!;
+    assert.equal(entry.sha256, sha('util, longer'));
+    assert.equal(entry.size, 12);
+  });
+
+  it('does not remember files changed just now, and drops files that are gone', async () => {
+    writeFileSync(join(code, 'fresh.js'), 'new');
+    rmSync(join(code, 'lib/util.js'));
+    const entries = await scan();
+    assert.equal(entries.get('fresh.js')!.sha256, sha('new'));
+    assert.equal(entries.get('index.js')!.sha256, sha('bbbb'));
+    assert.deepEqual(Object.keys(readCache().files), ['lib/kept.js']);
+  });
+
+  it('ignores a malformed cache and replaces it', async () => {
+    writeFileSync(cacheFile(), '{ not json');
+    assert.equal((await scan()).get('lib/kept.js')!.sha256, sha('kept'));
+    assert.deepEqual(Object.keys(readCache().files), ['lib/kept.js']);
   });
 });

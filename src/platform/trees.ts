@@ -1,8 +1,14 @@
 // Code trees: a canonical manifest (sorted entries, fixed keys) stored by its own sha256, so two
 // deploys of the same files share one tree hash and one materialised folder.
+//
+// Materialising copies every file out of the blob store (functions must not share inodes with
+// the store or with other versions: a function may write into its own folder, and as root it
+// ignores permission bits). To keep a redeploy off that O(files) path, the store keeps a pristine
+// spare copy of each recently materialised tree in tmp, built in the background; the next tree
+// close to it takes the spare (a rename) and copies in only the files that differ.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FlightdeckError } from '../errors';
 import type { ManifestEntry } from '../model';
@@ -11,7 +17,15 @@ import { moveIntoPlace, readJsonIfExists, tempPath, writeJsonAtomic } from './st
 import { checkManifestList, checkManifestPath, checkSha256, checkTreeShape } from './validate';
 
 /** Files copied at once when a tree is materialised. */
-const COPY_BATCH = 32;
+const COPY_PARALLEL = 16;
+/** Spare copies kept at most (each as large as its tree on disk). */
+const MAX_SPARES = 4;
+
+/** A pristine copy of a tree in tmp, which no function runs from; `dir` is undefined when building it failed. */
+interface Spare {
+  entries: ManifestEntry[];
+  dir: Promise<string | undefined>;
+}
 
 export interface CanonicalTree {
   hash: string;
@@ -36,6 +50,8 @@ export interface CodeInput {
 export class TreeStore {
   /** Materialisations under way, so concurrent callers share one copy. */
   private readonly materialising = new Map<string, Promise<string>>();
+  /** Spare copies by tree hash, oldest first. */
+  private readonly spares = new Map<string, Spare>();
 
   constructor(
     private readonly root: string,
@@ -118,14 +134,8 @@ export class TreeStore {
     if (!entries) throw new FlightdeckError('NOT_FOUND', `Code tree ${hash} is not in the platform's store.`);
     const temp = tempPath(this.tmpDir, `code-${hash}`);
     try {
-      const folders = new Set([temp, ...entries.map((entry) => dirname(join(temp, entry.path)))]);
-      for (const folder of folders) await mkdir(folder, { recursive: true });
-      await inBatches(entries, COPY_BATCH, async (entry) => {
-        const dest = join(temp, entry.path);
-        // A reflink where the file system can, else a plain copy: functions must not share inodes with the store.
-        await copyFile(this.blobs.path(entry.sha256), dest, constants.COPYFILE_FICLONE);
-        await chmod(dest, entry.mode);
-      });
+      const spare = this.takeClosestSpare(entries);
+      if (!(spare && (await this.reshape(spare, entries, temp)))) await this.copyTree(entries, temp);
       await moveIntoPlace(temp, target);
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
@@ -133,13 +143,100 @@ export class TreeStore {
       if (await exists(target)) return target;
       throw error;
     }
+    this.buildSpare(hash, entries);
     return target;
+  }
+
+  /** Writes every file of the tree into `dir`, which must not exist yet. */
+  private async copyTree(entries: readonly ManifestEntry[], dir: string): Promise<void> {
+    await this.copyFiles(entries, dir, [dir]);
+  }
+
+  /** Creates `folders`, then copies `entries` from the blob store into `dir`. */
+  private async copyFiles(entries: readonly ManifestEntry[], dir: string, folders: readonly string[]): Promise<void> {
+    for (const folder of new Set([...folders, ...entries.map((entry) => dirname(join(dir, entry.path)))])) await mkdir(folder, { recursive: true });
+    await inPool(entries, COPY_PARALLEL, async (entry) => {
+      const dest = join(dir, entry.path);
+      // A reflink where the file system can, else a plain copy.
+      await copyFile(this.blobs.path(entry.sha256), dest, constants.COPYFILE_FICLONE);
+      await chmod(dest, entry.mode);
+    });
+  }
+
+  /**
+   * Turns a spare copy into the tree `entries` at `temp`: moves it there, deletes what differs or
+   * is gone, copies in what is new. False when the spare could not be built (the caller copies).
+   */
+  private async reshape(spare: Spare, entries: readonly ManifestEntry[], temp: string): Promise<boolean> {
+    const dir = await spare.dir;
+    if (dir === undefined) return false;
+    await rename(dir, temp);
+    const had = new Map(spare.entries.map((entry) => [entry.path, entry]));
+    const wanted = new Map(entries.map((entry) => [entry.path, entry]));
+    const stale = spare.entries.filter((entry) => !sameEntry(entry, wanted.get(entry.path)));
+    await inPool(stale, COPY_PARALLEL, (entry) => rm(join(temp, entry.path), { force: true }));
+    // Folders only the old tree had (a folder may also have become a file).
+    const keptFolders = folderPaths(entries);
+    for (const folder of folderPaths(spare.entries)) {
+      if (!keptFolders.has(folder)) await rm(join(temp, folder), { recursive: true, force: true });
+    }
+    await this.copyFiles(entries.filter((entry) => !sameEntry(entry, had.get(entry.path))), temp, []);
+    return true;
+  }
+
+  /** Takes (so no one else does) the spare that needs the fewest file changes to become `entries`, if any beats a full copy. */
+  private takeClosestSpare(entries: readonly ManifestEntry[]): Spare | undefined {
+    const wanted = new Map(entries.map((entry) => [entry.path, entry]));
+    let best: { hash: string; changes: number } | undefined;
+    for (const [hash, spare] of this.spares) {
+      const kept = spare.entries.filter((entry) => sameEntry(entry, wanted.get(entry.path))).length;
+      const changes = spare.entries.length - kept + entries.length - kept;
+      if (changes < entries.length && (!best || changes < best.changes)) best = { hash, changes };
+    }
+    if (!best) return undefined;
+    const spare = this.spares.get(best.hash)!;
+    this.spares.delete(best.hash);
+    return spare;
+  }
+
+  /** Starts copying a spare of the tree in the background, dropping the oldest spare past MAX_SPARES. */
+  private buildSpare(hash: string, entries: ManifestEntry[]): void {
+    if (this.spares.has(hash)) return;
+    const dir = tempPath(this.tmpDir, `spare-${hash}`);
+    const built = this.copyTree(entries, dir).then(
+      () => dir,
+      // Only speed is lost: the next tree is copied in full. tmp is emptied on the next start anyway.
+      () => rm(dir, { recursive: true, force: true }).then(() => undefined, () => undefined),
+    );
+    this.spares.set(hash, { entries, dir: built });
+    for (const [oldHash, old] of this.spares) {
+      if (this.spares.size <= MAX_SPARES) break;
+      this.spares.delete(oldHash);
+      void old.dir.then((oldDir) => (oldDir === undefined ? undefined : rm(oldDir, { recursive: true, force: true }))).catch(() => undefined);
+    }
   }
 }
 
-/** Runs `task` over `items`, at most `size` at a time. */
-async function inBatches<T>(items: readonly T[], size: number, task: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(task));
+function sameEntry(a: ManifestEntry, b: ManifestEntry | undefined): boolean {
+  return b !== undefined && a.sha256 === b.sha256 && a.mode === b.mode;
+}
+
+/** Every folder (relative path) that holds a file of the tree, at any depth. */
+function folderPaths(entries: readonly ManifestEntry[]): Set<string> {
+  const folders = new Set<string>();
+  for (const entry of entries) {
+    for (let folder = dirname(entry.path); folder !== '.' && !folders.has(folder); folder = dirname(folder)) folders.add(folder);
+  }
+  return folders;
+}
+
+/** Runs `task` over `items`, at most `width` at a time. */
+async function inPool<T>(items: readonly T[], width: number, task: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 async function exists(path: string): Promise<boolean> {

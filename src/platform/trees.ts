@@ -30,6 +30,8 @@ interface Spare {
 export interface CanonicalTree {
   hash: string;
   entries: ManifestEntry[];
+  /** Blobs (sha256 → size) a stored base tree already proved present, so they need no new check. */
+  knownBlobs?: ReadonlyMap<string, number>;
 }
 
 export function canonicalTree(entries: readonly ManifestEntry[]): CanonicalTree {
@@ -66,12 +68,13 @@ export class TreeStore {
 
   /** Resolves a deploy's code to a checked canonical tree (not yet stored). */
   async resolve(input: CodeInput): Promise<CanonicalTree> {
-    const entries = input.files !== undefined ? checkManifestList(input.files, 'files') : await this.applyDelta(input);
-    checkTreeShape(entries);
-    return canonicalTree(entries);
+    if (input.files !== undefined) return checked(checkManifestList(input.files, 'files'));
+    const { entries, baseEntries } = await this.applyDelta(input);
+    // A tree is stored only once all its blobs are (and blobs are never deleted).
+    return { ...checked(entries), knownBlobs: new Map(baseEntries.map((entry) => [entry.sha256, entry.size])) };
   }
 
-  private async applyDelta(input: CodeInput): Promise<ManifestEntry[]> {
+  private async applyDelta(input: CodeInput): Promise<{ entries: ManifestEntry[]; baseEntries: ManifestEntry[] }> {
     if (input.base === undefined) {
       throw new FlightdeckError('BAD_REQUEST', 'Send the code as `files` (the whole manifest) or as `base` + `changed` + `removed`.', {
         field: 'files',
@@ -94,14 +97,15 @@ export class TreeStore {
       }
     });
     for (const entry of checkManifestList(input.changed ?? [], 'changed')) byPath.set(entry.path, entry);
-    return [...byPath.values()];
+    return { entries: [...byPath.values()], baseEntries };
   }
 
   /** Blobs of the tree the store lacks, or whose stored size differs from the manifest's. */
   async missingBlobs(tree: CanonicalTree): Promise<string[]> {
-    const sizes = await Promise.all(tree.entries.map((entry) => this.blobs.size(entry.sha256)));
+    const unproven = tree.entries.filter((entry) => tree.knownBlobs?.get(entry.sha256) !== entry.size);
+    const sizes = await Promise.all(unproven.map((entry) => this.blobs.size(entry.sha256)));
     const missing = new Set<string>();
-    tree.entries.forEach((entry, i) => {
+    unproven.forEach((entry, i) => {
       if (sizes[i] === undefined) missing.add(entry.sha256);
       else if (sizes[i] !== entry.size) {
         throw new FlightdeckError('BAD_REQUEST', `${entry.path}: the manifest says ${entry.size} bytes but blob ${entry.sha256} has ${sizes[i]}.`, {
@@ -228,6 +232,11 @@ function folderPaths(entries: readonly ManifestEntry[]): Set<string> {
     for (let folder = dirname(entry.path); folder !== '.' && !folders.has(folder); folder = dirname(folder)) folders.add(folder);
   }
   return folders;
+}
+
+function checked(entries: ManifestEntry[]): CanonicalTree {
+  checkTreeShape(entries);
+  return canonicalTree(entries);
 }
 
 /** Runs `task` over `items`, at most `width` at a time. */

@@ -134,6 +134,24 @@ describe('materialised code trees', () => {
     assert.deepEqual(third.listing, expectedListing(V3));
   });
 
+  it('checks only the blobs a delta adds: a base blob under a new path needs no upload, a wrong size or a new blob is refused', async () => {
+    const dir = writeTree({ 'index.js': LISTING_HANDLER, 'lib/shared.js': 'shared\n' });
+    dirs.push(dir);
+    const base = (await deployDir(platform, 'trees', 'delta', dir, NODE)).version.tree as string;
+    const shared = { sha256: createHash('sha256').update('shared\n').digest('hex'), size: 7, mode: 0o644 };
+    const deploy = (changed: unknown[]) => platform.api('POST', '/v1/environments/trees/functions/delta/deploy', { config: NODE, base, changed });
+
+    const copied = await deploy([{ ...shared, path: 'lib/copy.js' }]);
+    assert.equal(copied.status, 200, copied.text);
+    const wrongSize = await deploy([{ ...shared, path: 'lib/copy2.js', size: 8 }]);
+    assert.equal(wrongSize.status, 400, wrongSize.text);
+    assert.match(wrongSize.json.error.message, /lib\/copy2\.js: the manifest says 8 bytes/);
+    const absent = { sha256: createHash('sha256').update('never uploaded').digest('hex'), size: 14, mode: 0o644 };
+    const missing = await deploy([{ ...absent, path: 'lib/new.js' }]);
+    assert.equal(missing.status, 409, missing.text);
+    assert.deepEqual(missing.json.error.missing, [absent.sha256]);
+  });
+
   it('keeps every blob equal to its hash after functions wrote into their folders', () => {
     const blobs = join(platform.home, 'blobs');
     for (const prefix of readdirSync(blobs)) {

@@ -57,6 +57,7 @@ export class ScanCache {
 
   /** Writes what this scan saw (files gone since are dropped); a failure leaves the old cache in place. */
   async save(): Promise<void> {
+    if (!this.changed()) return;
     const content: CacheFile = { format: FORMAT, root: this.root, files: Object.fromEntries(this.fresh) };
     const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}`;
     try {
@@ -67,6 +68,12 @@ export class ScanCache {
       // The cache only saves time: a read-only or full disk must not fail the deploy.
       await rm(temp, { force: true }).catch(() => undefined);
     }
+  }
+
+  /** True unless every remembered file was found unchanged and nothing new was remembered. */
+  private changed(): boolean {
+    const known = Object.keys(this.known);
+    return known.length !== this.fresh.size || known.some((path) => this.fresh.get(path) !== this.known[path]);
   }
 }
 

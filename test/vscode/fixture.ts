@@ -29,15 +29,21 @@ personal:
   name: "{user}-{branch}"
 `;
 
-/** The suite edits the GREETING and STATUS lines to make new versions (a failing one too). */
+/**
+ * The suite edits the GREETING and STATUS lines to make new versions (a failing one too); each
+ * request logs its path, so the suite can find a request of its own in the function's logs.
+ */
 const FUNCTION_SOURCE = `const GREETING = 'hello from v1';
 const STATUS = 200;
 
-exports.handler = async (event, context) => ({
-  statusCode: STATUS,
-  headers: { 'content-type': 'text/plain' },
-  body: GREETING + ' (version ' + context.version + ', path ' + event.path + ')\\n',
-});
+exports.handler = async (event, context) => {
+  console.log('served ' + event.path);
+  return {
+    statusCode: STATUS,
+    headers: { 'content-type': 'text/plain' },
+    body: GREETING + ' (version ' + context.version + ', path ' + event.path + ')\\n',
+  };
+};
 `;
 
 /** Environment variables the launchers hand to VS Code and so to the extension host. */
@@ -131,7 +137,8 @@ export async function stopPlatform(home: string): Promise<number | undefined> {
   return pid;
 }
 
-function platformPid(home: string): number | undefined {
+/** The pid of the platform running for `home` (from its platform.json), if one was started. */
+export function platformPid(home: string): number | undefined {
   try {
     const pid = (JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')) as { pid?: unknown }).pid;
     return typeof pid === 'number' ? pid : undefined;

@@ -1,18 +1,19 @@
 // The extension-host test entry both launchers point VS Code at (extensionTestsPath): runs mocha
-// (tdd) in-process on every *.test.js beside this file. The settled promise is the verdict VS Code
+// (tdd) in-process on the compiled form of every test/vscode/suite/*.test.ts, in name order (the
+// numbered names put the destructive files last). The settled promise is the verdict VS Code
 // reports; the per-test results also go to $FLIGHTDECK_TEST_RESULTS as JSON so the launcher can
 // print them and the closing `N passed, N failed` line even where the host's console is not
 // visible (the web workbench).
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mocha from 'mocha';
-import { ENV, type SuiteResults } from '../fixture';
+import { ENV, REPO_ROOT, type SuiteResults } from '../fixture';
+
+const SOURCE_DIR = join(REPO_ROOT, 'test', 'vscode', 'suite');
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
-    mocha.addFile(join(__dirname, file));
-  }
+  for (const file of suiteFiles()) mocha.addFile(file);
   const results: SuiteResults = { passed: 0, failed: 0, tests: [] };
   try {
     await mocha.loadFilesAsync(); // a file that fails to load is reported as a failure, not lost
@@ -47,6 +48,18 @@ export async function run(): Promise<void> {
     });
     runner.on('pending', (test) => results.tests.push({ title: test.fullTitle(), state: 'pending' }));
   });
+}
+
+/**
+ * The compiled paths of the suite's sources. Listed from the source folder because tsc leaves the
+ * output of a deleted or renamed test behind in out/, where it would otherwise still run; a source
+ * not compiled yet fails to load and is reported.
+ */
+function suiteFiles(): string[] {
+  return readdirSync(SOURCE_DIR)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => join(__dirname, f.replace(/\.ts$/, '.js')));
 }
 
 function writeResults(results: SuiteResults): void {

@@ -1,5 +1,7 @@
-// Helpers the extension-host suite uses to look at the workbench the way a user does: the
-// Flightdeck view shown and expanded, the tree's rendered labels, screenshots taken by the launcher.
+// Helpers the extension-host suite uses to work the workbench the way a user does: the Flightdeck
+// view shown and expanded, the tree's rendered labels, edits through the editor, quick picks
+// answered with the keyboard's commands, screenshots taken by the launcher.
+import * as assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -76,4 +78,61 @@ export async function screenshot(name: string): Promise<void> {
   await sleep(500); // the workbench paints after the commands that changed it return
   writeFileSync(join(dir, `${name}.request`), '');
   await waitFor(`the launcher to take screenshot ${name}`, () => existsSync(join(dir, `${name}.done`)), 20_000);
+}
+
+export interface ReplacedLine {
+  /** Zero-based, as vscode.Position counts. */
+  line: number;
+  /** The text before the edit, to put back. */
+  before: string;
+}
+
+/** Replaces the first line of `file` that starts with `prefix` through the editor (unsaved). */
+export async function replaceLine(file: vscode.Uri, prefix: string, text: string): Promise<ReplacedLine> {
+  const document = await vscode.workspace.openTextDocument(file);
+  const line = [...Array(document.lineCount).keys()].find((i) => document.lineAt(i).text.startsWith(prefix));
+  assert.ok(line !== undefined, `${file.fsPath} has no line starting "${prefix}" to edit`);
+  const before = document.lineAt(line).text;
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(file, document.lineAt(line).range, text);
+  assert.ok(await vscode.workspace.applyEdit(edit), `the edit of ${file.fsPath} was not applied`);
+  return { line, before };
+}
+
+/** Sets `const NAME = …;` in a function's source through the editor, as a user would, and saves. */
+export async function editConstant(file: vscode.Uri, name: string, value: string | number): Promise<void> {
+  await replaceLine(file, `const ${name} =`, `const ${name} = ${JSON.stringify(value)};`);
+  assert.ok(await (await vscode.workspace.openTextDocument(file)).save(), `${file.fsPath} was not saved`);
+}
+
+/**
+ * The extension host has no event for a quick pick opening, so each answer waits this long for
+ * its pick to show (the picks here list data the platform answers in milliseconds).
+ */
+const QUICK_PICK_SHOW_MS = 1000;
+
+/**
+ * Runs a command with no argument and answers the quick picks it asks, in order, with the item at
+ * each given index (0 = the first), as a user does with the arrow keys and Enter. A command still
+ * waiting after the last answer (a pick it asked that was not foreseen) is cancelled and fails.
+ */
+export async function runAnsweringQuickPicks<T>(command: string, answers: number[], timeoutMs = 15_000): Promise<T> {
+  const result = Promise.resolve(vscode.commands.executeCommand<T>(command));
+  for (const index of answers) {
+    await sleep(QUICK_PICK_SHOW_MS);
+    for (let i = 0; i < index; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${command} did not finish after ${answers.length} quick-pick answers: it asked something more`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([result, late]);
+  } catch (error) {
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen'); // leave no pick open for the next test
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }

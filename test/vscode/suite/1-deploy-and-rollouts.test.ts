@@ -5,41 +5,19 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { describeAlias, type Environment } from '../../../src/model';
 import type { Provider } from '../../../src/provider';
 import type { FlightdeckTestApi } from '../../../src/ui/testApi';
 import { ENV, FIXTURE_BRANCH, FIXTURE_FUNCTION, FIXTURE_USER } from '../fixture';
-import { screenshot, showFlightdeckView, treeTexts, waitFor } from './workbench';
+import { get, startCanaryRollout, underTraffic, waitForRolloutEnd } from './platform';
+import { activateFlightdeck } from './session';
+import { editConstant, screenshot, showFlightdeckView, treeTexts, waitFor } from './workbench';
 
-const EXTENSION_ID = 'flightdeck.flightdeck';
 const fn = FIXTURE_FUNCTION;
 
-interface Served {
-  status: number;
-  version: string | null;
-  body: string;
-}
-
-async function get(url: string): Promise<Served> {
-  const res = await fetch(url);
-  return { status: res.status, version: res.headers.get('x-flightdeck-version'), body: await res.text() };
-}
-
-/** Sets `const NAME = …;` in the function's source through the editor, as a user would, and saves. */
-async function editConstant(file: vscode.Uri, name: string, value: string | number): Promise<void> {
-  const document = await vscode.workspace.openTextDocument(file);
-  const line = [...Array(document.lineCount).keys()].find((i) => document.lineAt(i).text.startsWith(`const ${name} =`));
-  assert.ok(line !== undefined, `${file.fsPath} has no "const ${name} =" line to edit`);
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(file, document.lineAt(line).range, `const ${name} = ${JSON.stringify(value)};`);
-  assert.ok(await vscode.workspace.applyEdit(edit), 'the edit was not applied');
-  assert.ok(await document.save(), `${file.fsPath} was not saved`);
-}
-
-suite('Flightdeck in VS Code', () => {
+suite('Deploy and rollouts', () => {
   let api: FlightdeckTestApi;
   let provider: Provider;
   let env: Environment;
@@ -48,13 +26,9 @@ suite('Flightdeck in VS Code', () => {
 
   suiteSetup(async function () {
     this.timeout(60_000);
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'VS Code opened no workspace folder');
-    functionFile = vscode.Uri.joinPath(folder.uri, fn, 'index.js');
-    const extension = vscode.extensions.getExtension<FlightdeckTestApi>(EXTENSION_ID);
-    assert.ok(extension, `extension ${EXTENSION_ID} is not loaded (publisher.name in package.json?)`);
-    api = await extension.activate();
-    assert.ok(api && typeof api.provider === 'function', 'activate() returned no test API with provider()');
+    const activated = await activateFlightdeck();
+    api = activated.api;
+    functionFile = vscode.Uri.joinPath(activated.folder, fn, 'index.js');
   });
 
   suiteTeardown(async () => {
@@ -140,17 +114,8 @@ suite('Flightdeck in VS Code', () => {
 
   test('a canary rollout of v2 reaches 100% and the status bar follows it', async function () {
     this.timeout(120_000);
-    const traffic = keepRequesting(url);
-    let failures: Served[];
-    try {
-      await vscode.commands.executeCommand('flightdeck.startRollout', {
-        environment: env.name,
-        function: fn,
-        version: 2,
-        strategy: 'canary',
-        steps: [50, 100],
-        intervalMs: 2000,
-      });
+    const failures = await underTraffic(url, async () => {
+      await startCanaryRollout(env.name, fn, 2, [50, 100], 2000);
       const seen = new Set<string>();
       const progress = await waitFor('the status bar to show the rollout in progress (v1→v2 N%)', () => {
         const text = api.statusBarText();
@@ -160,14 +125,7 @@ suite('Flightdeck in VS Code', () => {
       assert.match(api.statusBarTooltip(), /Error rate|Gates/, 'the status bar tooltip shows the gates');
       await screenshot('status-bar-rollout');
 
-      const rollout = await waitFor(
-        'the rollout to finish',
-        async () => {
-          const r = await provider.getRollout(env.name, fn);
-          return r && !['running', 'paused', 'waiting'].includes(r.status) && r;
-        },
-        60_000,
-      );
+      const rollout = await waitForRolloutEnd(provider, env.name, fn, 2);
       assert.equal(rollout.status, 'succeeded', `rollout ended ${rollout.status}: ${rollout.reason ?? ''}`);
       assert.equal(describeAlias(await provider.getAlias(env.name, fn, 'live')), 'live → v2 100%');
       const done = await waitFor(`the status bar to show the rollout done (seen: ${[...seen].join(' | ')})`, () => {
@@ -176,11 +134,8 @@ suite('Flightdeck in VS Code', () => {
         return (/done|succeeded/i.test(text) || (text.includes(env.name) && /\bv2\b/.test(text) && !text.includes('→'))) && text;
       });
       assert.notEqual(progress, done);
-      const served = await get(url);
-      assert.equal(served.version, '2');
-    } finally {
-      failures = await traffic.stop();
-    }
+      assert.equal((await get(url)).version, '2');
+    });
     assert.deepEqual(failures, [], 'requests failed during the rollout');
   });
 
@@ -194,25 +149,9 @@ suite('Flightdeck in VS Code', () => {
     await vscode.commands.executeCommand('flightdeck.rollback', { environment: env.name, function: fn, version: 2 });
     assert.equal(describeAlias(await provider.getAlias(env.name, fn, 'live')), 'live → v2 100%');
 
-    const traffic = keepRequesting(url);
-    let failures: Served[];
-    try {
-      await vscode.commands.executeCommand('flightdeck.startRollout', {
-        environment: env.name,
-        function: fn,
-        version: 3,
-        strategy: 'canary',
-        steps: [50, 100],
-        intervalMs: 4000,
-      });
-      const rollout = await waitFor(
-        'the rollout of v3 to end',
-        async () => {
-          const r = await provider.getRollout(env.name, fn);
-          return r && r.spec.toVersion === 3 && !['running', 'paused', 'waiting'].includes(r.status) && r;
-        },
-        60_000,
-      );
+    const failures = await underTraffic(url, async () => {
+      await startCanaryRollout(env.name, fn, 3, [50, 100], 4000);
+      const rollout = await waitForRolloutEnd(provider, env.name, fn, 3);
       assert.equal(rollout.status, 'rolledBack', `rollout of a version answering 500 ended ${rollout.status}: ${JSON.stringify(rollout)}`);
       assert.match(rollout.reason ?? '', /error rate/i);
       assert.equal(describeAlias(await provider.getAlias(env.name, fn, 'live')), 'live → v2 100%');
@@ -222,38 +161,8 @@ suite('Flightdeck in VS Code', () => {
       });
       assert.match(text, /v2\s*→\s*v3/);
       await screenshot('status-bar-rolled-back');
-    } finally {
-      failures = await traffic.stop();
-    }
+    });
     assert.ok(failures.some((f) => f.version === '3'), 'no request reached v3: its gates had nothing to judge');
     assert.deepEqual(failures.filter((f) => f.version !== '3'), [], 'only requests to the failing v3 may fail');
   });
 });
-
-/**
- * Steady traffic (`clients` sequential loops) so the rollout's gates have requests to judge
- * (20 by default per step); collects every failed request.
- */
-function keepRequesting(url: string, clients = 3): { stop(): Promise<Served[]> } {
-  const failures: Served[] = [];
-  let running = true;
-  const client = async () => {
-    while (running) {
-      try {
-        const served = await get(url);
-        if (served.status >= 500) failures.push({ ...served, body: served.body.slice(0, 200) });
-      } catch (error) {
-        failures.push({ status: 0, version: null, body: (error as Error).message });
-      }
-      await sleep(10);
-    }
-  };
-  const loops = Promise.all(Array.from({ length: clients }, client));
-  return {
-    async stop() {
-      running = false;
-      await loops;
-      return failures;
-    },
-  };
-}

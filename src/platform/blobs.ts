@@ -8,6 +8,9 @@ import { FlightdeckError } from '../errors';
 import { moveIntoPlace, tempPath } from './store';
 import { checkSha256 } from './validate';
 
+/** Every blob file has exactly this mode (whatever the umask), so a copy of a blob has it too. */
+export const BLOB_MODE = 0o644;
+
 export interface StoredBlob {
   sha256: string;
   size: number;
@@ -74,9 +77,10 @@ export class BlobStore {
   /** Writes and hashes the body; past the size limit it keeps reading (so the client gets the 413) but stops writing. */
   private async writeHashed(temp: string, body: Readable): Promise<{ digest: string; size: number }> {
     const hash = createHash('sha256');
-    const handle = await open(temp, 'w', 0o644);
+    const handle = await open(temp, 'w', BLOB_MODE);
     let size = 0;
     try {
+      await handle.chmod(BLOB_MODE);
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > this.maxBlobBytes) continue;

@@ -12,7 +12,7 @@ import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FlightdeckError } from '../errors';
 import type { ManifestEntry } from '../model';
-import type { BlobStore } from './blobs';
+import { BLOB_MODE, type BlobStore } from './blobs';
 import { moveIntoPlace, readJsonIfExists, tempPath, writeJsonAtomic } from './store';
 import { checkManifestList, checkManifestPath, checkSha256, checkTreeShape } from './validate';
 
@@ -161,9 +161,9 @@ export class TreeStore {
     for (const folder of new Set([...folders, ...entries.map((entry) => dirname(join(dir, entry.path)))])) await mkdir(folder, { recursive: true });
     await inPool(entries, COPY_PARALLEL, async (entry) => {
       const dest = join(dir, entry.path);
-      // A reflink where the file system can, else a plain copy.
+      // A reflink where the file system can, else a plain copy; either takes the blob's mode.
       await copyFile(this.blobs.path(entry.sha256), dest, constants.COPYFILE_FICLONE);
-      await chmod(dest, entry.mode);
+      if (entry.mode !== BLOB_MODE) await chmod(dest, entry.mode);
     });
   }
 

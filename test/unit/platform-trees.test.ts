@@ -1,6 +1,6 @@
 // Materialised code folders through the real platform: a redeploy builds the new folder from the
 // previous tree's spare copy (only differing files copied), the result is exactly the new tree
-// (files, modes, no leftovers, file/folder swaps), and what a function writes into its own folder
+// (files, modes even under a strict umask, no leftovers, file/folder swaps), and what a function writes into its own folder
 // reaches neither the next version nor the blob store.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -90,7 +90,13 @@ describe('materialised code trees', () => {
   const dirs: string[] = [];
 
   before(async () => {
-    platform = await startPlatform();
+    // A strict umask must not leak into the modes of blobs or of materialised files.
+    const umask = process.umask(0o077);
+    try {
+      platform = await startPlatform();
+    } finally {
+      process.umask(umask);
+    }
     await createEnv(platform, 'trees', 'staging');
   });
   after(async () => {

@@ -114,8 +114,9 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, options:
 /** `/fn/…` goes to the gateway without a token; everything else needs the bearer token. */
 function requestHandler(services: Services, router: Router, token: string, discoveryFile: string) {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    // The raw path decides, so a gateway request does not pay for a URL object.
+    if (req.url?.startsWith('/fn/')) return services.runtime.handleGateway(req, res);
     const url = new URL(`http://${HOST}${req.url ?? '/'}`);
-    if (url.pathname.startsWith('/fn/')) return services.runtime.handleGateway(req, res);
     if (!authorized(req, token)) {
       req.resume();
       return sendError(res, new FlightdeckError('UNAUTHORIZED', `Send the token from ${discoveryFile} as "Authorization: Bearer <token>".`));

@@ -1,6 +1,7 @@
 // Runs inside a warm Node.js runtime process: listens on a loopback port straight away (so a cold
 // start only pays for loading the user's code), then on `load` becomes one function version and
-// turns each HTTP request into a handler(event, context) call.
+// turns each request (HTTP on its port, or a frame from the gateway) into a handler(event, context)
+// call.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { isUtf8 } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import type { FromChildMessage, LoadMessage } from './protocol';
+import { frameServer, type HostReply, type HostRequest } from './frameHost';
+import { HOP_BY_HOP } from './frames';
 
 export interface FunctionEvent {
   method: string;
@@ -49,10 +52,18 @@ export function runFunctionHost(): void {
   let loaded: LoadedFunction | undefined;
   const server = createServer((req, res) => {
     if (loaded) serve(loaded, req, res);
-    else sendText(res, 503, 'This runtime process has not loaded a function yet.');
+    else sendReply(res, notLoaded());
   });
   server.keepAliveTimeout = 65_000;
-  server.listen(0, '127.0.0.1', () => send({ type: 'listening', port: (server.address() as AddressInfo).port }));
+  // The gateway's lean path: frames over a persistent socket, no HTTP parsing on either side.
+  const frames = frameServer((request) => (loaded ? call(loaded, request) : Promise.resolve(notLoaded())).then(toHostReply));
+  const port = (s: { address(): unknown }): number => (s.address() as AddressInfo).port;
+  let listening = 0;
+  const announce = (): void => {
+    if (++listening === 2) send({ type: 'listening', port: port(server), framePort: port(frames) });
+  };
+  server.listen(0, '127.0.0.1', announce);
+  frames.listen(0, '127.0.0.1', announce);
   // The platform owns this process: when its IPC channel goes (even after kill -9), go too.
   process.on('disconnect', () => process.exit(0));
   process.on('message', (message: LoadMessage) => {
@@ -98,28 +109,29 @@ function serve(fn: LoadedFunction, req: IncomingMessage, res: ServerResponse): v
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const context: FunctionContext = {
-      requestId: randomUUID(),
-      functionName: fn.message.functionName,
-      environment: fn.message.environment,
-      version: fn.message.version,
-    };
-    invoke(fn.handler, toEvent(req, Buffer.concat(chunks)), context).then(
-      (result) => writeResult(res, result),
-      (error: unknown) => {
-        console.error(`handler ${fn.message.handler} failed (request ${context.requestId}): ${errorText(error)}`);
-        sendText(res, 500, `The function's handler threw an error (request ${context.requestId}); see its logs.`);
-      },
-    );
+    const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+    void call(fn, request).then((reply) => sendReply(res, reply));
   });
 }
 
-async function invoke(handler: Handler, event: FunctionEvent, context: FunctionContext): Promise<unknown> {
-  return handler(event, context);
+/** The handler's result for one request; a handler that throws or returns nonsense is a 500. */
+async function call(fn: LoadedFunction, request: HostRequest): Promise<Reply> {
+  const context: FunctionContext = {
+    requestId: randomUUID(),
+    functionName: fn.message.functionName,
+    environment: fn.message.environment,
+    version: fn.message.version,
+  };
+  try {
+    return toReply(await fn.handler(toEvent(request), context));
+  } catch (error) {
+    console.error(`handler ${fn.message.handler} failed (request ${context.requestId}): ${errorText(error)}`);
+    return textReply(500, `The function's handler threw an error (request ${context.requestId}); see its logs.`);
+  }
 }
 
-function toEvent(req: IncomingMessage, body: Buffer): FunctionEvent {
-  const url = req.url ?? '/';
+function toEvent(request: HostRequest): FunctionEvent {
+  const { url, body } = request;
   const q = url.indexOf('?');
   const query: Record<string, string> = {};
   if (q >= 0) {
@@ -129,20 +141,28 @@ function toEvent(req: IncomingMessage, body: Buffer): FunctionEvent {
   }
   const text = isUtf8(body);
   return {
-    method: req.method ?? 'GET',
+    method: request.method,
     path: q >= 0 ? url.slice(0, q) : url,
     query,
-    headers: req.headers,
+    headers: request.headers,
     body: body.toString(text ? 'utf8' : 'base64'),
     isBase64Encoded: !text,
   };
 }
 
-function writeResult(res: ServerResponse, result: unknown): void {
-  if (typeof result === 'string') return sendText(res, 200, result);
-  if (result === undefined || result === null) return void res.writeHead(204).end();
-  if (!isFunctionResult(result)) {
-    return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer | string;
+}
+
+function toReply(result: unknown): Reply {
+  if (typeof result === 'string') return textReply(200, result);
+  if (result === undefined || result === null) return { status: 204, headers: {}, body: '' };
+  if (!isFunctionResult(result)) return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
+  const { statusCode } = result;
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) {
+    throw new Error(`the handler returned statusCode ${statusCode}; return an integer HTTP status from 100 to 999`);
   }
   const headers = { ...result.headers };
   let body: Buffer | string;
@@ -152,15 +172,35 @@ function writeResult(res: ServerResponse, result: unknown): void {
     body = JSON.stringify(result.body);
     headers['content-type'] ??= 'application/json';
   }
-  res.writeHead(result.statusCode, headers).end(body);
+  return { status: statusCode, headers, body };
+}
+
+/** For the gateway's frame socket: flat headers (the gateway adds content-length), body bytes. */
+function toHostReply(reply: Reply): HostReply {
+  const headers: string[] = [];
+  for (const [name, value] of Object.entries(reply.headers)) {
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower === 'content-length') continue;
+    if (Array.isArray(value)) for (const item of value) headers.push(lower, String(item));
+    else headers.push(lower, String(value));
+  }
+  return { status: reply.status, headers, body: typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body };
 }
 
 function isFunctionResult(value: unknown): value is FunctionResult {
   return typeof value === 'object' && value !== null && typeof (value as FunctionResult).statusCode === 'number';
 }
 
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+function sendReply(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, reply.headers).end(reply.body);
+}
+
+function notLoaded(): Reply {
+  return textReply(503, 'This runtime process has not loaded a function yet.');
+}
+
+function textReply(status: number, text: string): Reply {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text };
 }
 
 function send(message: FromChildMessage): void {

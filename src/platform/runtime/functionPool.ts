@@ -6,6 +6,7 @@ import { FlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, type Alias, type InstanceLimits, type Instance, type InstanceState, type Version } from '../../model';
 import type { EmitEvent, StateView, UpgradeOptions } from '../contracts';
 import { CrashTracker } from './crashes';
+import { FrameClient } from './frameClient';
 import type { Launcher } from './launcher';
 import { FunctionLogs } from './logs';
 import { FunctionMetrics } from './metrics';
@@ -38,7 +39,8 @@ export interface Slot {
   versionId: number;
   state: InstanceState;
   process?: RuntimeProcess;
-  upstream?: Pool;
+  /** Frames for a Node.js host, HTTP for a custom command. */
+  upstream?: FrameClient | Pool;
   port?: number;
   inFlight: number;
   started: string;
@@ -288,10 +290,11 @@ export class FunctionPool {
       }
       slot.process = launched.process;
       slot.port = launched.port;
-      slot.upstream = new Pool(`http://127.0.0.1:${launched.port}`, {
-        pipelining: 1,
-        keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS,
-      });
+      const { framePort } = launched.process;
+      slot.upstream =
+        framePort !== undefined
+          ? new FrameClient(framePort)
+          : new Pool(`http://127.0.0.1:${launched.port}`, { pipelining: 1, keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS });
       slot.state = 'ready';
       slot.started = new Date().toISOString();
       slot.lastUsed = Date.now();

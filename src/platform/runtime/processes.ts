@@ -39,6 +39,8 @@ export class RuntimeProcess {
   lastStderr = '';
   /** Where output lines go; unset (dropped) while the process is a spare. */
   sink: LogSink | undefined;
+  /** A Node.js host's frame socket port, for the gateway (frames.ts); custom commands have none. */
+  framePort: number | undefined;
   private readonly child: ChildProcess;
   private readonly messages: FromChildMessage[] = [];
   private readonly onMessage = new Set<() => void>();
@@ -197,7 +199,10 @@ export class WarmPool {
 
   private fork(): { process: RuntimeProcess; port: Promise<number> } {
     const process = new RuntimeProcess(this.scriptPath, [], this.pids);
-    const port = process.expect('listening', 15_000, 'starting the Node.js runtime').then((m) => m.port);
+    const port = process.expect('listening', 15_000, 'starting the Node.js runtime').then((m) => {
+      process.framePort = m.framePort;
+      return m.port;
+    });
     return { process, port };
   }
 }

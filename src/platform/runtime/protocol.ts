@@ -24,7 +24,8 @@ export interface ExecMessage {
 export type ToChildMessage = LoadMessage | ExecMessage;
 
 export type FromChildMessage =
-  | { type: 'listening'; port: number }
+  /** framePort: the Node.js host's frame socket for the gateway (frames.ts). */
+  | { type: 'listening'; port: number; framePort?: number }
   | { type: 'loaded' }
   | { type: 'spawned'; pid: number }
   | { type: 'failed'; message: string };

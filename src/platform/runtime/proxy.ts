@@ -1,26 +1,17 @@
-// One gateway request forwarded to one instance through undici's dispatcher: bodies stream both
-// ways with backpressure, hop-by-hop headers stay behind, and every answer names its version and
-// instance. Failures become gateway answers: 504 when the function is slower than its timeoutMs,
+// One gateway request forwarded to one instance, over the frame socket of a Node.js host or
+// through undici's dispatcher to a custom command: hop-by-hop headers stay behind, and every
+// answer names its version and instance. Failures become gateway answers: 504 when the function is slower than its timeoutMs,
 // 502 when the instance goes away mid-request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { FunctionPool, Slot } from './functionPool';
+import { FrameClient, type FrameCall } from './frameClient';
+import { HOP_BY_HOP, SEPARATOR, type FramedResponse } from './frames';
 import type { VersionWindow } from './metrics';
 
 export const VERSION_HEADER = 'x-flightdeck-version';
 export const INSTANCE_HEADER = 'x-flightdeck-instance';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 /** Recorded (not sent) when the client hangs up first: not the function's error. */
 const CLIENT_CLOSED = 499;
 const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -84,15 +75,16 @@ export interface Exchange {
 
 /** Sends the request to the slot's instance; the slot is released when the exchange ends. */
 export function forward(exchange: Exchange, slot: Slot): void {
-  const { req } = exchange;
+  const { upstream } = slot;
+  if (upstream instanceof FrameClient) return new FramedCall(exchange, slot, upstream).start();
   const handler = new ProxyHandler(exchange, slot);
-  if (!slot.upstream) return handler.onResponseError(undefined, new Error('instance stopped'));
-  slot.upstream.dispatch(
+  if (!upstream) return handler.onResponseError(undefined, new Error('instance stopped'));
+  upstream.dispatch(
     {
       path: exchange.path,
-      method: req.method as Dispatcher.HttpMethod,
+      method: exchange.req.method as Dispatcher.HttpMethod,
       headers: exchange.headers.forward,
-      body: exchange.headers.hasBody ? req : null,
+      body: exchange.headers.hasBody ? exchange.req : null,
       headersTimeout: exchange.timeoutMs,
       bodyTimeout: exchange.timeoutMs,
     },
@@ -100,17 +92,45 @@ export function forward(exchange: Exchange, slot: Slot): void {
   );
 }
 
-class ProxyHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
-  private done = false;
-  private status = 0;
-  private readonly instanceId: string;
+/** How one exchange ends, exactly once: the slot is freed and the outcome recorded. */
+abstract class Forwarded {
+  protected done = false;
 
   constructor(
-    private readonly exchange: Exchange,
-    private readonly slot: Slot,
-  ) {
-    this.instanceId = slot.instanceId;
+    protected readonly exchange: Exchange,
+    protected readonly slot: Slot,
+  ) {}
+
+  /** Answers 502 (the instance failed) or 504 (too slow), unless the client is already gone. */
+  protected fail(status: 502 | 504, reason: string): void {
+    if (this.done) return;
+    const { res, pool, timeoutMs } = this.exchange;
+    const { versionId, instanceId } = this.slot;
+    if (res.destroyed) return this.finish(CLIENT_CLOSED);
+    const text =
+      status === 504
+        ? `${pool.fn} version ${versionId} did not answer within its timeoutMs (${timeoutMs} ms); raise timeoutMs in flightdeck.yaml or make it faster.`
+        : `Instance ${instanceId} of ${pool.fn} version ${versionId} ${reason}; see the function's logs.`;
+    sendText(res, status, text, { [VERSION_HEADER]: String(versionId), [INSTANCE_HEADER]: instanceId });
+    this.finish(status);
+  }
+
+  protected finish(status: number): void {
+    if (this.done) return;
+    this.done = true;
+    const { pool, window, started } = this.exchange;
+    pool.release(this.slot);
+    window.record(status, performance.now() - started, Date.now());
+  }
+}
+
+/** Over HTTP (custom commands): bodies stream both ways with backpressure. */
+class ProxyHandler extends Forwarded implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private status = 0;
+
+  constructor(exchange: Exchange, slot: Slot) {
+    super(exchange, slot);
     exchange.res.once('close', () => {
       if (!this.done) this.controller?.abort(new Error('client went away'));
     });
@@ -128,7 +148,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   ): void {
     for (const name of HOP_BY_HOP) if (name in headers) delete headers[name];
     headers[VERSION_HEADER] = String(this.slot.versionId);
-    headers[INSTANCE_HEADER] = this.instanceId;
+    headers[INSTANCE_HEADER] = this.slot.instanceId;
     this.exchange.res.writeHead(statusCode, headers as Record<string, string | string[]>);
     this.status = statusCode;
   }
@@ -147,25 +167,71 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
-    if (this.done) return;
-    const { res } = this.exchange;
-    const slot = this.slot;
     const code = (error as { code?: string }).code ?? '';
-    const status = TIMEOUT_ERRORS.has(code) ? 504 : 502;
-    const text =
-      status === 504
-        ? `${this.exchange.pool.fn} version ${slot.versionId} did not answer within its timeoutMs (${this.exchange.timeoutMs} ms); raise timeoutMs in flightdeck.yaml or make it faster.`
-        : `Instance ${this.instanceId} of ${this.exchange.pool.fn} version ${slot.versionId} stopped or dropped the connection while handling this request (${error.message}); see the function's logs.`;
-    if (res.destroyed) return this.finish(CLIENT_CLOSED);
-    sendText(res, status, text, { [VERSION_HEADER]: String(slot.versionId), [INSTANCE_HEADER]: this.instanceId });
+    if (TIMEOUT_ERRORS.has(code)) this.fail(504, '');
+    else this.fail(502, `stopped or dropped the connection while handling this request (${error.message})`);
+  }
+}
+
+/**
+ * Over the frame socket (Node.js hosts): the request body streams out as frames (paused while the
+ * socket is full); the answer comes back whole, as the handler made it.
+ */
+class FramedCall extends Forwarded implements FrameCall {
+  private id = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    exchange: Exchange,
+    slot: Slot,
+    private readonly client: FrameClient,
+  ) {
+    super(exchange, slot);
+  }
+
+  start(): void {
+    const { req, res, headers, timeoutMs } = this.exchange;
+    res.once('close', () => {
+      if (this.done) return;
+      clearTimeout(this.timer);
+      this.client.cancel(this.id);
+      this.finish(CLIENT_CLOSED);
+    });
+    this.timer = setTimeout(() => {
+      this.client.cancel(this.id);
+      this.fail(504, '');
+    }, timeoutMs);
+    this.id = this.client.open(this, `${req.method}${SEPARATOR}${this.exchange.path}${SEPARATOR}${headers.forward.join(SEPARATOR)}`);
+    if (this.done) return;
+    if (!headers.hasBody) return this.client.end(this.id);
+    req.on('data', (chunk: Buffer) => {
+      if (!this.done && !this.client.body(this.id, chunk)) {
+        req.pause();
+        this.client.whenDrained(() => req.resume());
+      }
+    });
+    req.once('end', () => {
+      if (!this.done) this.client.end(this.id);
+    });
+  }
+
+  answered(response: FramedResponse): void {
+    clearTimeout(this.timer);
+    const { res } = this.exchange;
+    const { status, headers, body } = response;
+    headers.push(VERSION_HEADER, String(this.slot.versionId), INSTANCE_HEADER, this.slot.instanceId);
+    if (status >= 200 && status !== 204 && status !== 304) headers.push('content-length', String(body.length));
+    try {
+      res.writeHead(status, headers);
+    } catch (error) {
+      return this.fail(502, `answered with a response HTTP cannot carry (${(error as Error).message})`);
+    }
+    res.end(body);
     this.finish(status);
   }
 
-  private finish(status: number): void {
-    if (this.done) return;
-    this.done = true;
-    const { pool, window, started } = this.exchange;
-    pool.release(this.slot);
-    window.record(status, performance.now() - started, Date.now());
+  failed(error: Error): void {
+    clearTimeout(this.timer);
+    this.fail(502, `stopped or dropped the connection while handling this request (${error.message})`);
   }
 }

@@ -27,6 +27,15 @@ export interface InstanceLimits {
   idleTimeoutMs: number;
 }
 
+/**
+ * What a function gets for the settings flightdeck.yaml or an API body leaves out; the project
+ * file reader and the platform's input checks both use these.
+ */
+export const FUNCTION_DEFAULTS: Readonly<{ instances: Readonly<InstanceLimits>; timeoutMs: number }> = {
+  instances: { min: 0, max: 4, concurrency: 16, idleTimeoutMs: 5 * 60_000 },
+  timeoutMs: 30_000,
+};
+
 /** What a version runs: everything from flightdeck.yaml the platform needs. */
 export interface FunctionConfig {
   runtime: RuntimeKind;
@@ -260,4 +269,31 @@ export function canaryUpdate(primary: number, canary: number, weight: number): A
   if (canary === primary || weight <= 0) return { versionId: primary, additionalVersionWeight: {} };
   if (weight >= 1) return { versionId: canary, additionalVersionWeight: {} };
   return { versionId: primary, additionalVersionWeight: { [String(canary)]: weight } };
+}
+
+/**
+ * How many of `min` provisioned instances each version the alias serves keeps: split by weight
+ * (largest remainder, the primary first on ties), and every served version keeps at least one
+ * while `min` allows, so a small canary is not left to cold starts.
+ */
+export function provisionedSplit(alias: Pick<Alias, 'versionId' | 'additionalVersionWeight'>, min: number): Map<number, number> {
+  const shares = trafficSplit(alias).filter((s) => s.weight > 0);
+  // The epsilon keeps 0.3 × 10 = 2.9999… from losing an instance to floating point.
+  const exact = shares.map((s) => s.weight * min + 1e-9);
+  const counts = exact.map(Math.floor);
+  let left = min - counts.reduce((sum, n) => sum + n, 0);
+  const byRemainder = shares.map((_, i) => i).sort((a, b) => exact[b] - counts[b] - (exact[a] - counts[a]) || a - b);
+  for (const i of byRemainder) {
+    if (left <= 0) break;
+    counts[i]++;
+    left--;
+  }
+  counts.forEach((count, i) => {
+    const richest = counts.indexOf(Math.max(...counts));
+    if (count === 0 && counts[richest] > 1) {
+      counts[richest]--;
+      counts[i]++;
+    }
+  });
+  return new Map(shares.map((s, i) => [s.versionId, counts[i]]));
 }

@@ -14,8 +14,6 @@ export interface RolloutEffects {
   readGates(rollout: Rollout, now: number): Promise<GateReading> | GateReading;
   /** Persists and announces a new state. */
   record(rollout: Rollout): Promise<void>;
-  /** Brings the world back in line with the current step (e.g. slots a restart emptied). */
-  reconcile?(rollout: Rollout): Promise<void>;
 }
 
 /** Runs the decision's effect and records the resulting state, which it returns. */
@@ -33,8 +31,6 @@ export async function execute(effects: RolloutEffects, rollout: Rollout, decisio
 
 /** A timer's look at an active rollout: read the gates and act on the decision. */
 export async function check(effects: RolloutEffects, rollout: Rollout, now: () => number): Promise<Rollout> {
-  // A failed reconcile is not a verdict on the new version: the next look tries again.
-  await effects.reconcile?.(rollout).catch(() => undefined);
   const at = now();
   return execute(effects, rollout, decide(rollout, await effects.readGates(rollout, at), at), now);
 }

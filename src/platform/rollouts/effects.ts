@@ -20,37 +20,26 @@ export function platformEffects(
     revert: (rollout) => revert(aliases, runtime, rollout),
     readGates: (rollout, now) => readGates(runtime, rollout, now),
     record,
-    reconcile: (rollout) => keepBatchSlots(runtime, rollout),
   };
 }
 
 /**
- * On every look, a batch release tops its upgraded slots up to the current batch: after a
- * platform restart the slots start empty and only become upgradable once ready, and the runtime
- * may move a slot between versions to serve queued requests.
- */
-async function keepBatchSlots(runtime: RolloutRuntime, rollout: Rollout): Promise<void> {
-  const upgraded = rollout.step >= 0 ? planOf(rollout)[rollout.step].upgraded : undefined;
-  if (rollout.spec.strategy === 'batch' && upgraded !== undefined) await upgradeSlotsTo(runtime, rollout, upgraded);
-}
-
-/**
- * Canary moves traffic. Batch upgrades the step's slots, then gives the new version their share.
- * The last batch goes the other way round (all traffic first, then the remaining old slots), so
- * no request for the old version is left queued while its last slots drain: at instances.max the
- * runtime would move an idle new slot back to serve it. For the same reason every batch step tops
- * up the upgraded slots after moving traffic.
+ * Canary moves traffic. Batch moves the step's slots and their share of traffic in the order that
+ * never leaves a version without a slot while it gets traffic: slots first, so the new version is
+ * warm when its traffic comes; for the last batch, which takes the old version's last slots,
+ * traffic first. The runtime keeps each version's share of instances.min from then on (after a
+ * platform restart it starts them split by the alias weights).
  */
 async function applyStep(aliases: AliasAccess, runtime: RolloutRuntime, rollout: Rollout, step: number): Promise<void> {
   const target = planOf(rollout)[step];
-  if (rollout.spec.strategy !== 'batch' || target.upgraded === undefined) {
-    await setTrafficWeight(aliases, rollout, target.percent / 100);
-    return;
+  const weight = target.percent / 100;
+  if (rollout.spec.strategy !== 'batch' || target.upgraded === undefined) return setTrafficWeight(aliases, rollout, weight);
+  if (target.percent === 100) {
+    await setTrafficWeight(aliases, rollout, weight);
+    return upgradeSlotsTo(runtime, rollout, target.upgraded);
   }
-  const last = target.percent === 100;
-  if (!last) await upgradeSlotsTo(runtime, rollout, target.upgraded);
-  await setTrafficWeight(aliases, rollout, target.percent / 100);
-  await (last ? upgradeRemaining(runtime, rollout) : upgradeSlotsTo(runtime, rollout, target.upgraded));
+  await upgradeSlotsTo(runtime, rollout, target.upgraded);
+  await setTrafficWeight(aliases, rollout, weight);
 }
 
 /** Traffic back to 100% of the stable version first, then a batch release's slots. */
@@ -67,17 +56,6 @@ async function upgradeSlotsTo(runtime: RolloutRuntime, rollout: Rollout, upgrade
   const missing = upgraded - slotsOn(runtime, rollout, spec.toVersion);
   if (missing <= 0) return;
   await runtime.upgrade(environment, fn, spec.toVersion, { slots: missing, fromVersion: rollout.fromVersion, mode: spec.mode });
-}
-
-/**
- * The last batch leaves nothing on the old version, however many slots it has by now: while
- * traffic was split the runtime may have started more of them (it keeps instances.min of the
- * alias's primary, and `recreate` frees slots it refills).
- */
-async function upgradeRemaining(runtime: RolloutRuntime, rollout: Rollout): Promise<void> {
-  const { environment, function: fn, spec } = rollout;
-  if (slotsOn(runtime, rollout, rollout.fromVersion) === 0) return;
-  await runtime.upgrade(environment, fn, spec.toVersion, { fromVersion: rollout.fromVersion, mode: spec.mode });
 }
 
 function slotsOn(runtime: RolloutRuntime, rollout: Rollout, versionId: number): number {

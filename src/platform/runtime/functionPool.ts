@@ -3,7 +3,7 @@
 // in-place moves that upgrades and restarts are made of.
 import { Pool } from 'undici';
 import { FlightdeckError } from '../../errors';
-import { DEFAULT_ALIAS, type Alias, type InstanceLimits, type Instance, type InstanceState, type Version } from '../../model';
+import { DEFAULT_ALIAS, provisionedSplit, type Alias, type InstanceLimits, type Instance, type InstanceState, type Version } from '../../model';
 import type { EmitEvent, StateView, UpgradeOptions } from '../contracts';
 import { CrashTracker } from './crashes';
 import { FrameClient } from './frameClient';
@@ -52,6 +52,17 @@ export interface Slot {
   restartTimer?: NodeJS.Timeout;
 }
 
+/**
+ * Where the latest upgrade put slots. An upgrade runs ahead of the traffic that follows it (a
+ * batch release moves slots, then weights), so until the alias next changes those slots are kept
+ * for their version even though the alias does not send it their share yet.
+ */
+interface Placement {
+  aliasEtag: string | undefined;
+  versionId: number;
+  slots: number;
+}
+
 interface Waiter {
   resolve(slot: Slot): void;
   reject(error: FlightdeckError): void;
@@ -70,6 +81,9 @@ export class FunctionPool {
   private readonly pickers = new Map<string, WeightedPicker>();
   /** Process starts under way; upgrades and restarts wait for them so no starting slot is skipped. */
   private readonly launches = new Set<Promise<boolean>>();
+  private placement: Placement | undefined;
+  /** Slot moves under way: an upgrade also waits for those already heading to its version. */
+  private readonly moves = new Map<Slot, { toVersion: number; done: Promise<boolean> }>();
   private idleTimer: NodeJS.Timeout | undefined;
   private instanceCount = 0;
   private stopped = false;
@@ -209,16 +223,21 @@ export class FunctionPool {
     for (const [versionId, queue] of this.waiters) if (queue.length) this.scaleFor(versionId);
   }
 
-  /** Starts (or moves idle slots into) as many slots as the version's waiters need beyond pending capacity. */
+  /**
+   * Starts as many slots as the version's waiters need beyond pending capacity; at instances.max,
+   * moves idle slots that their version can spare (see `reserved`) instead.
+   */
   private scaleFor(versionId: number): void {
     const { max, concurrency } = this.limits();
     const demand = this.waiters.get(versionId)?.length ?? 0;
     let pending = this.slots.filter((s) => this.isPendingFor(s, versionId)).length;
+    let reserve: Map<number, number> | undefined;
     while (demand > pending * concurrency) {
       if (this.slots.length < max) {
         void this.startSlot(versionId, false);
       } else {
-        const idle = this.slots.find((s) => this.isEvictable(s, versionId));
+        reserve ??= this.reserved();
+        const idle = this.slots.find((s) => s.versionId !== versionId && this.isSpare(s, reserve!)) ?? this.rescueFor(versionId);
         if (!idle) return;
         void this.moveSlot(idle, versionId, false);
       }
@@ -226,19 +245,54 @@ export class FunctionPool {
     }
   }
 
+  /**
+   * A version with waiters and no slot at all (instances.max 1 with a canary, or requests queued
+   * for a version the alias just left) may take any idle slot, except one an upgrade just placed.
+   */
+  private rescueFor(versionId: number): Slot | undefined {
+    if (this.countOn(versionId) > 0) return undefined;
+    const placed = this.currentPlacement()?.versionId;
+    return this.slots.find((s) => s.versionId !== versionId && s.versionId !== placed && this.isIdle(s));
+  }
+
   private isPendingFor(slot: Slot, versionId: number): boolean {
     if (slot.next !== undefined) return slot.next === versionId;
     return slot.versionId === versionId && (slot.state === 'starting' || slot.state === 'crashed');
   }
 
-  private isEvictable(slot: Slot, forVersion: number): boolean {
-    return (
-      slot.state === 'ready' &&
-      slot.inFlight === 0 &&
-      slot.next === undefined &&
-      slot.versionId !== forVersion &&
-      !this.waiters.get(slot.versionId)?.length
-    );
+  /** Ready, serving nothing, not moving, and no request of its version waiting. */
+  private isIdle(slot: Slot): boolean {
+    return slot.state === 'ready' && slot.inFlight === 0 && slot.next === undefined && !this.waiters.get(slot.versionId)?.length;
+  }
+
+  /** An idle slot whose version has more slots than it keeps. */
+  private isSpare(slot: Slot, reserve: Map<number, number>): boolean {
+    return this.isIdle(slot) && this.countOn(slot.versionId) > (reserve.get(slot.versionId) ?? 0);
+  }
+
+  /** Slots running, starting or being moved to the version. */
+  private countOn(versionId: number): number {
+    return this.slots.filter((s) => (s.next ?? s.versionId) === versionId).length;
+  }
+
+  /**
+   * How many slots each version keeps when others need room: its share of instances.min under
+   * the live alias (provisionedSplit), or what the latest upgrade placed on it while that holds.
+   */
+  private reserved(live = this.liveAlias()): Map<number, number> {
+    const reserve = live ? provisionedSplit(live, this.limits().min) : new Map<number, number>();
+    const placed = this.currentPlacement(live);
+    if (placed) reserve.set(placed.versionId, Math.max(reserve.get(placed.versionId) ?? 0, placed.slots));
+    return reserve;
+  }
+
+  /** The latest upgrade's placement, until the alias changes after it. */
+  private currentPlacement(live = this.liveAlias()): Placement | undefined {
+    return this.placement && this.placement.aliasEtag === live?.etag ? this.placement : undefined;
+  }
+
+  private liveAlias(): Alias | undefined {
+    return this.ctx.state.getAlias(this.environment, this.fn, DEFAULT_ALIAS);
   }
 
   // ---- slot lifecycle -------------------------------------------------------------------------
@@ -337,8 +391,17 @@ export class FunctionPool {
     }, outcome.restartInMs);
   }
 
+  private moveSlot(slot: Slot, toVersion: number, fresh: boolean): Promise<boolean> {
+    const done = this.relocate(slot, toVersion, fresh);
+    this.moves.set(slot, { toVersion, done });
+    void done.finally(() => {
+      if (this.moves.get(slot)?.done === done) this.moves.delete(slot);
+    });
+    return done;
+  }
+
   /** In place: stop routing to the slot, let its requests finish, then run `toVersion` in it. */
-  private async moveSlot(slot: Slot, toVersion: number, fresh: boolean): Promise<boolean> {
+  private async relocate(slot: Slot, toVersion: number, fresh: boolean): Promise<boolean> {
     const fromVersion = slot.versionId;
     slot.next = toVersion;
     if (slot.state === 'ready') slot.state = 'draining';
@@ -405,14 +468,32 @@ export class FunctionPool {
 
   // ---- scaling and control --------------------------------------------------------------------
 
+  /**
+   * Gives every version the live alias serves its share of instances.min (split by weight): first
+   * reuses slots of versions it no longer serves (in place, after their requests finish), then
+   * starts slots up to instances.max, then moves idle slots other versions can spare.
+   */
   async ensureMinimum(): Promise<void> {
-    const primary = this.ctx.state.getAlias(this.environment, this.fn, DEFAULT_ALIAS)?.versionId;
-    if (primary === undefined || this.crashes.loopReason(primary) !== undefined) return;
+    const live = this.liveAlias();
+    if (!live) return;
     const { min, max } = this.limits();
-    const have = this.slots.filter((s) => (s.next ?? s.versionId) === primary).length;
-    const starts: Promise<boolean>[] = [];
-    for (let i = have; i < min && this.slots.length < max; i++) starts.push(this.startSlot(primary, false));
-    await Promise.all(starts);
+    const reserve = this.reserved(live);
+    const work: Promise<boolean>[] = [];
+    for (const [versionId, share] of provisionedSplit(live, min)) {
+      if (this.crashes.loopReason(versionId) !== undefined) continue;
+      for (let have = this.countOn(versionId); have < share; have++) {
+        const reuse = this.slots.find((s) => this.isLeftBehind(s, reserve)) ??
+          (this.slots.length < max ? undefined : this.slots.find((s) => s.versionId !== versionId && this.isSpare(s, reserve)));
+        if (!reuse && this.slots.length >= max) break;
+        work.push(reuse ? this.moveSlot(reuse, versionId, false) : this.startSlot(versionId, false));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  /** A ready slot of a version the alias no longer serves and no upgrade just placed. */
+  private isLeftBehind(slot: Slot, reserve: Map<number, number>): boolean {
+    return slot.state === 'ready' && slot.next === undefined && !reserve.has(slot.versionId);
   }
 
   async upgrade(toVersion: number, options: UpgradeOptions): Promise<number> {
@@ -425,8 +506,15 @@ export class FunctionPool {
       .filter((s) => (options.fromVersion !== undefined ? s.versionId === options.fromVersion : s.versionId !== toVersion))
       .sort((a, b) => a.number - b.number)
       .slice(0, options.slots ?? Infinity);
-    if (options.mode === 'recreate') return this.recreate(candidates, toVersion);
-    const moved = await Promise.all(candidates.map((s) => this.moveSlot(s, toVersion, false)));
+    this.placement = { aliasEtag: this.liveAlias()?.etag, versionId: toVersion, slots: this.countOn(toVersion) + candidates.length };
+    const underway = [...this.moves.values()].filter((m) => m.toVersion === toVersion).map((m) => m.done);
+    const upgraded = options.mode === 'recreate' ? this.recreate(candidates, toVersion) : this.moveAll(candidates, toVersion);
+    const [count] = await Promise.all([upgraded, Promise.all(underway)]);
+    return count;
+  }
+
+  private async moveAll(slots: Slot[], toVersion: number): Promise<number> {
+    const moved = await Promise.all(slots.map((s) => this.moveSlot(s, toVersion, false)));
     return moved.filter(Boolean).length;
   }
 
@@ -469,28 +557,25 @@ export class FunctionPool {
     this.idleTimer.unref();
   }
 
-  /** Scale down: idle slots of other versions stop; the live primary keeps `min`. */
+  /**
+   * Scale down: slots idle for the idle timeout stop unless their version keeps them (its share of
+   * instances.min); a version left below its share (e.g. after serving requests stranded on an
+   * old version) is then topped up.
+   */
   private stopIdle(): void {
     if (this.slots.length === 0) {
       clearInterval(this.idleTimer);
       this.idleTimer = undefined;
       return;
     }
-    const { min } = this.limits();
     const idleMs = this.idleTimeoutMs();
     const now = Date.now();
-    const primary = this.ctx.state.getAlias(this.environment, this.fn, DEFAULT_ALIAS)?.versionId;
-    let primaryCount = this.slots.filter((s) => s.versionId === primary).length;
-    const idle = this.slots.filter(
-      (s) => s.state === 'ready' && s.inFlight === 0 && s.next === undefined && now - s.lastUsed >= idleMs,
-    );
-    for (const slot of idle.sort((a, b) => b.number - a.number)) {
-      if (slot.versionId === primary) {
-        if (primaryCount <= min) continue;
-        primaryCount--;
-      }
-      void this.removeSlot(slot);
+    const reserve = this.reserved();
+    const expired = this.slots.filter((s) => now - s.lastUsed >= idleMs && this.isSpare(s, reserve));
+    for (const slot of expired.sort((a, b) => b.number - a.number)) {
+      if (this.isSpare(slot, reserve)) void this.removeSlot(slot);
     }
+    if (expired.length > 0) void this.ensureMinimum();
   }
 
   private limits(): InstanceLimits {

@@ -31,11 +31,18 @@ export interface RolloutEngineOptions {
   runtime: RolloutRuntime;
   emit: EmitEvent;
   now?: () => number;
-  /** How often an active rollout reads its gates between step ends; default 1 s. */
+  /** How often an active rollout reads its gates between step ends; default 50 ms. */
   checkEveryMs?: number;
 }
 
-const DEFAULT_CHECK_MS = 1000;
+/**
+ * Gates are read this often while a step is judged, so a failing version is rolled back within
+ * a few requests of minRequests. A read is an in-memory metrics summary; nothing runs for
+ * functions without an active rollout.
+ */
+const DEFAULT_CHECK_MS = 50;
+/** A state that differs only in its latest reading is saved and announced at most this often. */
+const READING_SAVE_MS = 1000;
 
 export class RolloutEngine {
   private readonly store: RolloutStore;
@@ -47,6 +54,8 @@ export class RolloutEngine {
   /** Per function: the chain its operations run on, so a timer tick and an action never interleave. */
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** When each active rollout was last saved. */
+  private readonly savedAt = new Map<string, number>();
   private closed = false;
 
   constructor(options: RolloutEngineOptions) {
@@ -163,7 +172,13 @@ export class RolloutEngine {
   }
 
   private async record(rollout: Rollout): Promise<void> {
+    const now = this.now();
+    const saved = this.get(rollout.environment, rollout.function);
+    const recent = now - (this.savedAt.get(rollout.id) ?? -Infinity) < READING_SAVE_MS;
+    if (recent && saved?.id === rollout.id && sameBesidesReading(saved, rollout)) return;
     await this.store.saveRollout(rollout);
+    if (isActive(rollout)) this.savedAt.set(rollout.id, now);
+    else this.savedAt.delete(rollout.id);
     this.emit({ type: 'rollout.updated', environment: rollout.environment, function: rollout.function, rollout });
   }
 
@@ -189,6 +204,10 @@ export class RolloutEngine {
     });
     return result;
   }
+}
+
+function sameBesidesReading(a: Rollout, b: Rollout): boolean {
+  return JSON.stringify({ ...a, reading: undefined }) === JSON.stringify({ ...b, reading: undefined });
 }
 
 function keyOf(environment: string, fn: string): string {

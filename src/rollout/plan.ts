@@ -66,7 +66,7 @@ export type Decision =
   | { kind: 'waitForContinue'; reading?: GateReading }
   | { kind: 'advance'; step: number; percent: number; note?: string }
   | { kind: 'succeed'; step: number; percent: number; note?: string }
-  | { kind: 'rollBack'; status: 'rolledBack' | 'aborted'; reason: string }
+  | { kind: 'rollBack'; status: 'rolledBack' | 'aborted'; reason: string; reading?: GateReading }
   | { kind: 'pause' }
   | { kind: 'resume' };
 
@@ -74,7 +74,7 @@ export type Decision =
 export function decide(rollout: Rollout, reading: GateReading | undefined, now: number): Decision {
   if (rollout.status !== 'running' && rollout.status !== 'waiting') return { kind: 'wait', reading };
   const failure = reading && gateFailure(rollout.spec, reading);
-  if (failure) return { kind: 'rollBack', status: 'rolledBack', reason: failure };
+  if (failure) return { kind: 'rollBack', status: 'rolledBack', reason: failure, reading };
   if (rollout.status === 'waiting') return { kind: 'waitForContinue', reading };
   if (isManualBatch(rollout)) return { kind: 'waitForContinue', reading };
   const until = Date.parse(rollout.stepStarted) + rollout.spec.intervalMs;
@@ -189,7 +189,14 @@ export function transition(rollout: Rollout, decision: Decision, now: number): R
       return { ...next, status: isManualBatch(rollout) ? 'waiting' : 'running' };
     }
     case 'rollBack':
-      return { ...rollout, status: decision.status, percent: 0, reason: decision.reason, ended: at };
+      return {
+        ...rollout,
+        status: decision.status,
+        percent: 0,
+        reason: decision.reason,
+        ended: at,
+        ...(decision.reading ? { reading: decision.reading } : {}),
+      };
     case 'pause':
       return { ...rollout, status: 'paused' };
     case 'resume':

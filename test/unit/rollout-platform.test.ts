@@ -75,6 +75,24 @@ test('a version answering 5xx is rolled back within its first step; traffic and 
   });
 });
 
+test('a failing canary is rolled back within a few requests of reaching minRequests', { timeout: 60_000 }, async () => {
+  await withPlatform(async (platform) => {
+    await twoVersions(platform, { FAIL_EVERY: '2' });
+    // Paced load of some 150 canary requests a second: minRequests is reached within the step's
+    // first 200 ms, so gates read once a second would judge well over 100 requests; read often
+    // while the step is judged, they judge within a few of minRequests.
+    const load = startLoad(platform, 4, undefined, 5);
+    const minRequests = 20;
+    await startRollout(platform, { toVersion: 2, steps: [50, 100], intervalMs: 60_000, gates: { ...QUICK_GATES, minRequests } });
+    const done = await rolloutEnded(platform, 30_000);
+    const result = await load.stop();
+    assert.equal(done.status, 'rolledBack', JSON.stringify(done));
+    const judged = Number(/over (\d+) requests/.exec(done.reason ?? '')?.[1]);
+    assert.ok(judged >= minRequests && judged <= minRequests * 2, `judged over ${judged} requests: ${done.reason}`);
+    assert.ok((result.byVersion['2'] ?? 0) <= minRequests * 2 + 8, `v2 served ${result.byVersion['2']} requests in all`);
+  });
+});
+
 test('a platform killed with -9 mid-rollout resumes the canary at its step', { timeout: 60_000 }, async () => {
   const first = await startPlatform();
   let second: TestPlatform | undefined;
@@ -135,6 +153,36 @@ test('a batch release of 4 instances upgrades them in place under concurrent loa
     const after = await readyInstances(platform);
     assert.deepEqual(after.map((i) => i.versionId), [2, 2, 2, 2]);
     assert.deepEqual(after.map((i) => i.slot).sort(), before.map((i) => i.slot).sort(), 'upgraded in the same slots');
+  });
+});
+
+test('a batch release at instances.max (min = max = 4) under queueing load keeps 4 slots, never moves an upgraded slot back, fails nothing', { timeout: 90_000 }, async () => {
+  await withPlatform(async (platform) => {
+    // concurrency 1 and twice as many clients as slots: requests always wait for a slot, so the
+    // runtime is constantly asked to rebalance while the release moves slots and weights.
+    await twoVersions(platform, {}, { min: 4, max: 4, concurrency: 1 });
+    await waitFor('4 ready instances', async () => ((await readyInstances(platform)).length === 4 ? true : undefined));
+    const load = startLoad(platform, 8);
+    const upgraded: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const all = (await platform.api('GET', `${FN_PATH}/instances`)).json.instances as { versionId: number }[];
+        upgraded.push(all.filter((i) => i.versionId === 2).length);
+        await sleep(10);
+      }
+    })();
+    await startRollout(platform, { toVersion: 2, strategy: 'batch', batches: 2, intervalMs: 500, gates: QUICK_GATES });
+    const done = await rolloutEnded(platform, 60_000);
+    await sleep(500); // the runtime has a chance to undo something after the last step
+    sampling = false;
+    await sampler;
+    const result = await load.stop();
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.requests} requests failed`);
+    const movedBack = upgraded.findIndex((n, i) => i > 0 && n < upgraded[i - 1]);
+    assert.equal(movedBack, -1, `slots on v2 over time: ${upgraded.join(',')}`);
+    assert.deepEqual((await readyInstances(platform)).map((i) => i.versionId), [2, 2, 2, 2]);
   });
 });
 

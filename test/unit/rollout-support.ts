@@ -48,8 +48,8 @@ export interface Load {
   peek(): LoadResult;
 }
 
-/** `concurrency` loops sending requests to the function's URL until stopped. */
-export function startLoad(platform: TestPlatform, concurrency: number, path = `/fn/${ENV}/${FN}/`): Load {
+/** `concurrency` loops sending requests to the function's URL until stopped, each pausing `pauseMs` after a response. */
+export function startLoad(platform: TestPlatform, concurrency: number, path = `/fn/${ENV}/${FN}/`, pauseMs = 0): Load {
   const result: LoadResult = { requests: 0, failures: [], byVersion: {} };
   let running = true;
   const loop = async () => {
@@ -61,6 +61,7 @@ export function startLoad(platform: TestPlatform, concurrency: number, path = `/
         result.requests += 1;
         result.byVersion[version] = (result.byVersion[version] ?? 0) + 1;
         if (res.status !== 200) result.failures.push(`${res.status} v${version}: ${body.slice(0, 120)}`);
+        if (pauseMs > 0) await sleep(pauseMs);
       } catch (error) {
         result.failures.push(`request failed: ${(error as Error).message}`);
         await sleep(5);

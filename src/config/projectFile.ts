@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
-import { ENVIRONMENT_KINDS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
+import { ENVIRONMENT_KINDS, FUNCTION_DEFAULTS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
 import { isDnsLabel } from './names';
 import { readDuration, readRolloutDefaults, type RolloutDefaults } from './rolloutDefaults';
 import { YamlReader, type Located, type MapEntry, type Problem } from './yamlReader';
@@ -61,8 +61,8 @@ export const ENVIRONMENT_KEYS = ['kind', 'protected'] as const;
 export const PERSONAL_KEYS = ['name'] as const;
 export const RUNTIMES: readonly RuntimeKind[] = ['nodejs', 'custom'];
 
-export const DEFAULT_INSTANCES: Readonly<InstanceLimits> = { min: 0, max: 4, concurrency: 16, idleTimeoutMs: 300_000 };
-export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_INSTANCES: Readonly<InstanceLimits> = FUNCTION_DEFAULTS.instances;
+export const DEFAULT_TIMEOUT_MS = FUNCTION_DEFAULTS.timeoutMs;
 export const DEFAULT_PERSONAL_NAME = '{user}-{branch}';
 
 const HANDLER = /^[^.\s]+(\.[^.\s]+)*\.[A-Za-z_$][\w$]*$/;

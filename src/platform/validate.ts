@@ -3,6 +3,7 @@
 import { FlightdeckError } from '../errors';
 import {
   ENVIRONMENT_KINDS,
+  FUNCTION_DEFAULTS,
   type AliasUpdate,
   type EnvironmentKind,
   type FunctionConfig,
@@ -18,11 +19,6 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HANDLER = /^[^\s]+\.[A-Za-z_$][\w$]*$/;
 
-// The same defaults as flightdeck.yaml's (src/config/projectFile.ts), for API clients that omit them.
-export const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_MAX_INSTANCES = 4;
-const DEFAULT_CONCURRENCY = 16;
-const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 
 function bad(field: string, message: string): FlightdeckError {
   return new FlightdeckError('BAD_REQUEST', message, { field });
@@ -150,16 +146,18 @@ function integerIn(value: unknown, field: string, min: number, fallback: number)
   return value;
 }
 
+/** Omitted settings take flightdeck.yaml's defaults, so API clients and the CLI get the same function. */
 function checkInstances(raw: unknown): InstanceLimits {
+  const defaults = FUNCTION_DEFAULTS.instances;
   const body = raw === undefined ? {} : requireObject(raw, 'config.instances');
-  const min = integerIn(body.min, 'config.instances.min', 0, 0);
-  const max = integerIn(body.max, 'config.instances.max', 1, Math.max(min, DEFAULT_MAX_INSTANCES));
+  const min = integerIn(body.min, 'config.instances.min', 0, defaults.min);
+  const max = integerIn(body.max, 'config.instances.max', 1, Math.max(min, defaults.max));
   if (min > max) throw bad('config.instances.min', `config.instances.min (${min}) exceeds config.instances.max (${max}).`);
   return {
     min,
     max,
-    concurrency: integerIn(body.concurrency, 'config.instances.concurrency', 1, DEFAULT_CONCURRENCY),
-    idleTimeoutMs: integerIn(body.idleTimeoutMs, 'config.instances.idleTimeoutMs', 0, DEFAULT_IDLE_TIMEOUT_MS),
+    concurrency: integerIn(body.concurrency, 'config.instances.concurrency', 1, defaults.concurrency),
+    idleTimeoutMs: integerIn(body.idleTimeoutMs, 'config.instances.idleTimeoutMs', 0, defaults.idleTimeoutMs),
   };
 }
 
@@ -205,7 +203,7 @@ export function normaliseConfig(raw: unknown): FunctionConfig {
     ...checkEntryPoint(body),
     instances: checkInstances(body.instances),
     env: checkEnvVars(body.env),
-    timeoutMs: integerIn(body.timeoutMs, 'config.timeoutMs', 1, DEFAULT_TIMEOUT_MS),
+    timeoutMs: integerIn(body.timeoutMs, 'config.timeoutMs', 1, FUNCTION_DEFAULTS.timeoutMs),
   };
 }
 

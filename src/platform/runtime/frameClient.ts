@@ -23,8 +23,11 @@ export class FrameClient {
 
   constructor(private readonly port: number) {}
 
-  /** Sends a request head (`method\0path\0name\0value…`); the call hears back exactly once. */
-  open(call: FrameCall, head: string): number {
+  /**
+   * Sends a request head (`method\0path\0name\0value…`), `whole` when no body follows; the call
+   * hears back exactly once.
+   */
+  open(call: FrameCall, head: string, whole: boolean): number {
     const id = (this.lastId = this.lastId === MAX_ID ? 1 : this.lastId + 1);
     if (this.destroyed) {
       call.failed(new Error('instance stopped'));
@@ -32,7 +35,7 @@ export class FrameClient {
     }
     const writer = this.connection();
     this.calls.set(id, call);
-    writer.requestHead(id, head);
+    writer.requestHead(id, head, whole);
     return id;
   }
 

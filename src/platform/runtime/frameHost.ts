@@ -16,7 +16,7 @@ export interface HostRequest {
 export interface HostReply {
   status: number;
   headers: string[];
-  body: Buffer;
+  body: Buffer | string;
 }
 
 export type Answer = (request: HostRequest) => Promise<HostReply>;
@@ -36,21 +36,27 @@ function serveConnection(socket: Socket, answer: Answer): void {
   socket.setNoDelay(true);
   const writer = new FrameWriter(socket);
   const open = new Map<number, Open>();
+  const start = (id: number, request: Open): void => {
+    const body = request.chunks.length === 1 ? request.chunks[0] : Buffer.concat(request.chunks);
+    request.chunks = [];
+    void answer({ method: request.method, url: request.url, headers: request.headers, body }).then((reply) => {
+      // Only the latest request under this id, and only if the gateway still wants it.
+      if (open.get(id) !== request || socket.destroyed) return;
+      open.delete(id);
+      writer.response(id, reply.status, reply.headers.join(SEPARATOR), reply.body);
+    });
+  };
   const reader = new FrameReader((id, type, payload) => {
     if (type === FrameType.requestHead) open.set(id, readHead(payload));
     else if (type === FrameType.requestBody) open.get(id)?.chunks.push(payload);
     else if (type === FrameType.cancel) open.delete(id);
-    else if (type === FrameType.requestEnd) {
+    else if (type === FrameType.requestWhole) {
+      const request = readHead(payload);
+      open.set(id, request);
+      start(id, request);
+    } else if (type === FrameType.requestEnd) {
       const request = open.get(id);
-      if (!request) return;
-      const body = request.chunks.length === 1 ? request.chunks[0] : Buffer.concat(request.chunks);
-      request.chunks = [];
-      void answer({ method: request.method, url: request.url, headers: request.headers, body }).then((reply) => {
-        // Only the latest request under this id, and only if the gateway still wants it.
-        if (open.get(id) !== request || socket.destroyed) return;
-        open.delete(id);
-        writer.response(id, reply.status, reply.headers.join(SEPARATOR), reply.body);
-      });
+      if (request) start(id, request);
     } else throw new Error(`unexpected frame type ${type} from the gateway`);
   });
   socket.on('data', (chunk: Buffer) => {

@@ -7,6 +7,8 @@ import type { Socket } from 'node:net';
 export const FrameType = {
   /** Gateway → host: `method\0path\0name\0value…`; body frames and an end frame follow. */
   requestHead: 1,
+  /** Gateway → host: a request head with no body (nothing follows). */
+  requestWhole: 6,
   requestBody: 2,
   requestEnd: 3,
   /** Gateway → host: the client went away or the gateway gave up; drop the answer. */
@@ -76,23 +78,28 @@ export class FrameWriter {
 
   constructor(private readonly socket: Socket) {}
 
-  /** A request head frame. */
-  requestHead(id: number, text: string): boolean {
+  /** A request head frame; `whole` when no body follows. */
+  requestHead(id: number, text: string, whole: boolean): boolean {
     const size = Buffer.byteLength(text);
     const frame = Buffer.allocUnsafe(PREFIX_SIZE + size);
-    writePrefix(frame, 5 + size, id, FrameType.requestHead);
+    writePrefix(frame, 5 + size, id, whole ? FrameType.requestWhole : FrameType.requestHead);
     frame.write(text, PREFIX_SIZE);
     return this.write(frame);
   }
 
-  /** A response frame: status, `name\0value…` and the whole body. */
-  response(id: number, status: number, headers: string, body: Buffer): boolean {
+  /** A response frame: status, `name\0value…` and the whole body (a string body is copied in). */
+  response(id: number, status: number, headers: string, body: Buffer | string): boolean {
     const size = Buffer.byteLength(headers);
-    const frame = Buffer.allocUnsafe(PREFIX_SIZE + RESPONSE_LEAD + size);
-    writePrefix(frame, 5 + RESPONSE_LEAD + size + body.length, id, FrameType.response);
+    const inline = typeof body === 'string' ? Buffer.byteLength(body) : 0;
+    const frame = Buffer.allocUnsafe(PREFIX_SIZE + RESPONSE_LEAD + size + inline);
+    writePrefix(frame, 5 + RESPONSE_LEAD + size + (typeof body === 'string' ? inline : body.length), id, FrameType.response);
     frame.writeUInt16LE(status, PREFIX_SIZE);
     frame.writeUInt32LE(size, PREFIX_SIZE + 2);
     frame.write(headers, PREFIX_SIZE + RESPONSE_LEAD);
+    if (typeof body === 'string') {
+      frame.write(body, PREFIX_SIZE + RESPONSE_LEAD + size);
+      return this.write(frame);
+    }
     const more = this.write(frame);
     return body.length ? this.socket.write(body) : more;
   }

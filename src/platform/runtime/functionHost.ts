@@ -175,7 +175,7 @@ function toReply(result: unknown): Reply {
   return { status: statusCode, headers, body };
 }
 
-/** For the gateway's frame socket: flat headers (the gateway adds content-length), body bytes. */
+/** For the gateway's frame socket: flat headers (the gateway adds content-length). */
 function toHostReply(reply: Reply): HostReply {
   const headers: string[] = [];
   for (const [name, value] of Object.entries(reply.headers)) {
@@ -184,7 +184,7 @@ function toHostReply(reply: Reply): HostReply {
     if (Array.isArray(value)) for (const item of value) headers.push(lower, String(item));
     else headers.push(lower, String(value));
   }
-  return { status: reply.status, headers, body: typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body };
+  return { status: reply.status, headers, body: reply.body };
 }
 
 function isFunctionResult(value: unknown): value is FunctionResult {

@@ -201,9 +201,9 @@ class FramedCall extends Forwarded implements FrameCall {
       this.client.cancel(this.id);
       this.fail(504, '');
     }, timeoutMs);
-    this.id = this.client.open(this, `${req.method}${SEPARATOR}${this.exchange.path}${SEPARATOR}${headers.forward.join(SEPARATOR)}`);
-    if (this.done) return;
-    if (!headers.hasBody) return this.client.end(this.id);
+    const head = `${req.method}${SEPARATOR}${this.exchange.path}${SEPARATOR}${headers.forward.join(SEPARATOR)}`;
+    this.id = this.client.open(this, head, !headers.hasBody);
+    if (this.done || !headers.hasBody) return;
     req.on('data', (chunk: Buffer) => {
       if (!this.done && !this.client.body(this.id, chunk)) {
         req.pause();

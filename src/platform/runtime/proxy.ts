@@ -95,23 +95,34 @@ export function forward(exchange: Exchange, slot: Slot): void {
 /** How one exchange ends, exactly once: the slot is freed and the outcome recorded. */
 abstract class Forwarded {
   protected done = false;
+  /** The slot's version and instance when the request went out (a slot moves on later). */
+  protected readonly versionId: number;
+  protected readonly instanceId: string;
 
   constructor(
     protected readonly exchange: Exchange,
-    protected readonly slot: Slot,
-  ) {}
+    private readonly slot: Slot,
+  ) {
+    this.versionId = slot.versionId;
+    this.instanceId = slot.instanceId;
+  }
 
-  /** Answers 502 (the instance failed) or 504 (too slow), unless the client is already gone. */
-  protected fail(status: 502 | 504, reason: string): void {
+  protected timedOut(): void {
+    const { pool, timeoutMs } = this.exchange;
+    this.fail(504, `${pool.fn} version ${this.versionId} did not answer within its timeoutMs (${timeoutMs} ms); raise timeoutMs in flightdeck.yaml or make it faster.`);
+  }
+
+  /** `what` completes "Instance … of … version …". */
+  protected dropped(what: string): void {
+    this.fail(502, `Instance ${this.instanceId} of ${this.exchange.pool.fn} version ${this.versionId} ${what}; see the function's logs.`);
+  }
+
+  /** Answers the failure, unless the client is already gone. */
+  private fail(status: 502 | 504, text: string): void {
     if (this.done) return;
-    const { res, pool, timeoutMs } = this.exchange;
-    const { versionId, instanceId } = this.slot;
+    const { res } = this.exchange;
     if (res.destroyed) return this.finish(CLIENT_CLOSED);
-    const text =
-      status === 504
-        ? `${pool.fn} version ${versionId} did not answer within its timeoutMs (${timeoutMs} ms); raise timeoutMs in flightdeck.yaml or make it faster.`
-        : `Instance ${instanceId} of ${pool.fn} version ${versionId} ${reason}; see the function's logs.`;
-    sendText(res, status, text, { [VERSION_HEADER]: String(versionId), [INSTANCE_HEADER]: instanceId });
+    sendText(res, status, text, { [VERSION_HEADER]: String(this.versionId), [INSTANCE_HEADER]: this.instanceId });
     this.finish(status);
   }
 
@@ -147,8 +158,8 @@ class ProxyHandler extends Forwarded implements Dispatcher.DispatchHandler {
     headers: Record<string, string | string[] | undefined>,
   ): void {
     for (const name of HOP_BY_HOP) if (name in headers) delete headers[name];
-    headers[VERSION_HEADER] = String(this.slot.versionId);
-    headers[INSTANCE_HEADER] = this.slot.instanceId;
+    headers[VERSION_HEADER] = String(this.versionId);
+    headers[INSTANCE_HEADER] = this.instanceId;
     this.exchange.res.writeHead(statusCode, headers as Record<string, string | string[]>);
     this.status = statusCode;
   }
@@ -168,8 +179,8 @@ class ProxyHandler extends Forwarded implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     const code = (error as { code?: string }).code ?? '';
-    if (TIMEOUT_ERRORS.has(code)) this.fail(504, '');
-    else this.fail(502, `stopped or dropped the connection while handling this request (${error.message})`);
+    if (TIMEOUT_ERRORS.has(code)) this.timedOut();
+    else this.dropped(`stopped or dropped the connection while handling this request (${error.message})`);
   }
 }
 
@@ -199,7 +210,7 @@ class FramedCall extends Forwarded implements FrameCall {
     });
     this.timer = setTimeout(() => {
       this.client.cancel(this.id);
-      this.fail(504, '');
+      this.timedOut();
     }, timeoutMs);
     const head = `${req.method}${SEPARATOR}${this.exchange.path}${SEPARATOR}${headers.forward.join(SEPARATOR)}`;
     this.id = this.client.open(this, head, !headers.hasBody);
@@ -219,12 +230,12 @@ class FramedCall extends Forwarded implements FrameCall {
     clearTimeout(this.timer);
     const { res } = this.exchange;
     const { status, headers, body } = response;
-    headers.push(VERSION_HEADER, String(this.slot.versionId), INSTANCE_HEADER, this.slot.instanceId);
+    headers.push(VERSION_HEADER, String(this.versionId), INSTANCE_HEADER, this.instanceId);
     if (status >= 200 && status !== 204 && status !== 304) headers.push('content-length', String(body.length));
     try {
       res.writeHead(status, headers);
     } catch (error) {
-      return this.fail(502, `answered with a response HTTP cannot carry (${(error as Error).message})`);
+      return this.dropped(`answered with a response HTTP cannot carry (${(error as Error).message})`);
     }
     res.end(body);
     this.finish(status);
@@ -232,6 +243,6 @@ class FramedCall extends Forwarded implements FrameCall {
 
   failed(error: Error): void {
     clearTimeout(this.timer);
-    this.fail(502, `stopped or dropped the connection while handling this request (${error.message})`);
+    this.dropped(`stopped or dropped the connection while handling this request (${error.message})`);
   }
 }

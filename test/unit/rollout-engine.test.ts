@@ -137,6 +137,24 @@ test('a failing error rate rolls back within the first step, with the figures', 
   assert.deepEqual([store.alias.versionId, store.alias.additionalVersionWeight], [1, {}]);
 });
 
+test('readings alone are saved at most once a second; a rollback is saved at once with the reading it judged', async () => {
+  const { store, runtime, events, engine } = setup(5);
+  runtime.v2 = { ...healthy, requests: 0 };
+  await engine.start('dev', 'api', { toVersion: 2, steps: [50, 100], intervalMs: 60_000, gates: { minRequests: 1000 } });
+  const updates = () => events.filter((e) => e.type === 'rollout.updated').map((e) => e.rollout!);
+  const started = updates().length;
+  const traffic = setInterval(() => (runtime.v2 = { ...runtime.v2, requests: runtime.v2.requests + 1 }), 2);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // some 60 looks, every one with a new reading
+  clearInterval(traffic);
+  assert.equal(updates().length, started, 'no reading announced within a second of the start');
+  runtime.v2 = { ...healthy, requests: 1000, errors: 500, errorRate: 0.5 };
+  const done = await until(store, (r) => r.status !== 'running');
+  engine.close();
+  assert.equal(done.status, 'rolledBack');
+  assert.deepEqual(updates().slice(started).map((r) => r.status), ['rolledBack']);
+  assert.equal(done.reading?.requests, 1000);
+});
+
 test('one active rollout per function: a second start is a CONFLICT; after abort it is allowed', async () => {
   const { store, engine } = setup();
   await engine.start('dev', 'api', { toVersion: 2, intervalMs: 60_000 });

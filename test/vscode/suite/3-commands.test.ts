@@ -10,7 +10,7 @@ import type { InitResult } from '../../../src/ui/commands/init';
 import { FIXTURE_FUNCTION } from '../fixture';
 import { startCanaryRollout, waitForRolloutEnd } from './platform';
 import { deployedSession, type Session } from './session';
-import { runAnsweringQuickPicks, treeTexts, waitFor } from './workbench';
+import { runAnsweringQuickPicks, screenshot, treeTexts, waitFor } from './workbench';
 
 const fn = FIXTURE_FUNCTION;
 
@@ -68,6 +68,7 @@ suite('Commands', () => {
     assert.equal(await live(), 'live → v1 80% · v2 20%');
     await waitFor(`the status bar to say paused (it shows "${s.api.statusBarText()}")`, () => /paused/i.test(s.api.statusBarText()));
     await waitFor('the environments tree to show the rollout paused', async () => (await treeTexts(s.api.environmentsTree, 3)).some((t) => /paused/i.test(t)));
+    await screenshot('rollout-paused');
 
     const back = await vscode.commands.executeCommand<Alias>('flightdeck.rollback', { environment: s.environment, function: fn });
     assert.equal(back.versionId, 1, 'rolling back during a rollout returns to the version it started from');

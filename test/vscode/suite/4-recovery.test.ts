@@ -9,7 +9,7 @@ import { ensurePlatform } from '../../../src/providers/local/platformProcess';
 import { ENV, FIXTURE_FUNCTION, platformPid } from '../fixture';
 import { childPids, get, isRunning } from './platform';
 import { deployedSession, EXTENSION_ID, type Session } from './session';
-import { treeTexts, waitFor } from './workbench';
+import { screenshot, showFlightdeckView, treeTexts, waitFor } from './workbench';
 
 suite('Recovery from a killed platform', () => {
   let s: Session;
@@ -56,6 +56,8 @@ suite('Recovery from a killed platform', () => {
     const killed = await killPlatform();
     await waitFor(`the status bar to say "not reachable" (it shows "${s.api.statusBarText()}")`, () => /not reachable/i.test(s.api.statusBarText()));
     assert.deepEqual(await s.api.environmentsTree.getChildren(), [], 'the environments tree still lists items from a dead platform');
+    await showFlightdeckView(0);
+    await screenshot('platform-unreachable');
 
     const label = await vscode.commands.executeCommand<string>('flightdeck.startPlatform');
     assert.match(label, /Local platform/);

@@ -16,8 +16,10 @@ import { BLOB_MODE, type BlobStore } from './blobs';
 import { moveIntoPlace, readJsonIfExists, tempPath, writeJsonAtomic } from './store';
 import { checkManifestList, checkManifestPath, checkSha256, checkTreeShape } from './validate';
 
-/** Files copied at once when a tree is materialised. */
+/** Files copied at once when a deploy waits for them. */
 const COPY_PARALLEL = 16;
+/** Files copied at once for a spare nobody waits for yet: few, so the requests meanwhile find the thread pool free. */
+const SPARE_COPY_PARALLEL = 2;
 /** Spare copies kept at most (each as large as its tree on disk). */
 const MAX_SPARES = 4;
 
@@ -25,6 +27,8 @@ const MAX_SPARES = 4;
 interface Spare {
   entries: ManifestEntry[];
   dir: Promise<string | undefined>;
+  /** Someone waits for it: copy at full width. */
+  hurry(): void;
 }
 
 export interface CanonicalTree {
@@ -153,18 +157,20 @@ export class TreeStore {
 
   /** Writes every file of the tree into `dir`, which must not exist yet. */
   private async copyTree(entries: readonly ManifestEntry[], dir: string): Promise<void> {
-    await this.copyFiles(entries, dir, [dir]);
+    await this.copyFiles(entries, dir, [dir]).widen(COPY_PARALLEL);
   }
 
-  /** Creates `folders`, then copies `entries` from the blob store into `dir`. */
-  private async copyFiles(entries: readonly ManifestEntry[], dir: string, folders: readonly string[]): Promise<void> {
-    for (const folder of new Set([...folders, ...entries.map((entry) => dirname(join(dir, entry.path)))])) await mkdir(folder, { recursive: true });
-    await inPool(entries, COPY_PARALLEL, async (entry) => {
+  /** Creates `folders` and the files' folders; the queue then copies `entries` from the blob store into `dir`. */
+  private copyFiles(entries: readonly ManifestEntry[], dir: string, folders: readonly string[]): WorkQueue<ManifestEntry> {
+    const ready = (async () => {
+      for (const folder of new Set([...folders, ...entries.map((entry) => dirname(join(dir, entry.path)))])) await mkdir(folder, { recursive: true });
+    })();
+    return new WorkQueue(entries, async (entry) => {
       const dest = join(dir, entry.path);
       // A reflink where the file system can, else a plain copy; either takes the blob's mode.
       await copyFile(this.blobs.path(entry.sha256), dest, constants.COPYFILE_FICLONE);
       if (entry.mode !== BLOB_MODE) await chmod(dest, entry.mode);
-    });
+    }, ready);
   }
 
   /**
@@ -172,19 +178,20 @@ export class TreeStore {
    * is gone, copies in what is new. False when the spare could not be built (the caller copies).
    */
   private async reshape(spare: Spare, entries: readonly ManifestEntry[], temp: string): Promise<boolean> {
+    spare.hurry();
     const dir = await spare.dir;
     if (dir === undefined) return false;
     await rename(dir, temp);
     const had = new Map(spare.entries.map((entry) => [entry.path, entry]));
     const wanted = new Map(entries.map((entry) => [entry.path, entry]));
     const stale = spare.entries.filter((entry) => !sameEntry(entry, wanted.get(entry.path)));
-    await inPool(stale, COPY_PARALLEL, (entry) => rm(join(temp, entry.path), { force: true }));
+    await new WorkQueue(stale, (entry) => rm(join(temp, entry.path), { force: true })).widen(COPY_PARALLEL);
     // Folders only the old tree had (a folder may also have become a file).
     const keptFolders = folderPaths(entries);
     for (const folder of folderPaths(spare.entries)) {
       if (!keptFolders.has(folder)) await rm(join(temp, folder), { recursive: true, force: true });
     }
-    await this.copyFiles(entries.filter((entry) => !sameEntry(entry, had.get(entry.path))), temp, []);
+    await this.copyFiles(entries.filter((entry) => !sameEntry(entry, had.get(entry.path))), temp, []).widen(COPY_PARALLEL);
     return true;
   }
 
@@ -207,12 +214,15 @@ export class TreeStore {
   private buildSpare(hash: string, entries: ManifestEntry[]): void {
     if (this.spares.has(hash)) return;
     const dir = tempPath(this.tmpDir, `spare-${hash}`);
-    const built = this.copyTree(entries, dir).then(
+    const copying = this.copyFiles(entries, dir, [dir]);
+    const built = copying.widen(SPARE_COPY_PARALLEL).then(
       () => dir,
       // Only speed is lost: the next tree is copied in full. tmp is emptied on the next start anyway.
       () => rm(dir, { recursive: true, force: true }).then(() => undefined, () => undefined),
     );
-    this.spares.set(hash, { entries, dir: built });
+    // A failure also rejects `built`'s wait, which handles it.
+    const hurry = () => void copying.widen(COPY_PARALLEL).catch(() => undefined);
+    this.spares.set(hash, { entries, dir: built, hurry });
     for (const [oldHash, old] of this.spares) {
       if (this.spares.size <= MAX_SPARES) break;
       this.spares.delete(oldHash);
@@ -239,13 +249,43 @@ function checked(entries: ManifestEntry[]): CanonicalTree {
   return canonicalTree(entries);
 }
 
-/** Runs `task` over `items`, at most `width` at a time. */
-async function inPool<T>(items: readonly T[], width: number, task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+/** Runs `task` over `items` with a number of workers that can grow while it runs; stops at the first failure. */
+class WorkQueue<T> {
+  private next = 0;
+  private failed = false;
+  private readonly workers: Promise<void>[] = [];
+
+  constructor(
+    private readonly items: readonly T[],
+    private readonly task: (item: T) => Promise<unknown>,
+    /** Settles before any task runs; its failure fails the queue. */
+    private readonly ready: Promise<void> = Promise.resolve(),
+  ) {}
+
+  /**
+   * Adds workers up to `width`; settles once every worker has stopped (so nothing still writes
+   * afterwards): resolves when all items are done, rejects with the first failure.
+   */
+  async widen(width: number): Promise<void> {
+    while (this.workers.length < Math.min(width, this.items.length)) this.workers.push(this.work());
+    for (let seen = -1; seen < this.workers.length; ) {
+      seen = this.workers.length;
+      const failure = (await Promise.allSettled([this.ready, ...this.workers])).find((r) => r.status === 'rejected');
+      if (failure) throw failure.reason;
+    }
+  }
+
+  private async work(): Promise<void> {
+    await this.ready;
+    while (!this.failed && this.next < this.items.length) {
+      try {
+        await this.task(this.items[this.next++]);
+      } catch (error) {
+        this.failed = true;
+        throw error;
+      }
+    }
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

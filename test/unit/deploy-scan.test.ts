@@ -71,6 +71,16 @@ describe('scanCode', () => {
     assert.equal(tree.entries.find((e) => e.path === 'bin/run')!.mode, 0o755);
   });
 
+  it('hashes a file over 1 MiB (streamed) the same way', async () => {
+    const big = Buffer.alloc(1_500_000, 'x');
+    writeFileSync(join(dir, 'big.bin'), big);
+    const tree = await scanCode(dir, ['code']);
+    const entry = tree.entries.find((e) => e.path === 'big.bin')!;
+    assert.equal(entry.sha256, createHash('sha256').update(big).digest('hex'));
+    assert.equal(entry.size, big.length);
+    rmSync(join(dir, 'big.bin'));
+  });
+
   it('follows a symlink inside the folder and refuses one leading outside', async () => {
     symlinkSync(join(code, 'index.js'), join(code, 'alias.js'));
     const tree = await scanCode(code, ['*.log', 'node_modules', 'bin']);

@@ -117,15 +117,18 @@ const QUICK_PICK_SHOW_MS = 1000;
  * waiting after the last answer (a pick it asked that was not foreseen) is cancelled and fails.
  */
 export async function runAnsweringQuickPicks<T>(command: string, answers: number[], timeoutMs = 15_000): Promise<T> {
-  const result = Promise.resolve(vscode.commands.executeCommand<T>(command));
+  let settled = false;
+  const result = Promise.resolve(vscode.commands.executeCommand<T>(command)).finally(() => (settled = true));
+  result.catch(() => undefined); // a failure is reported after the answers, not as unhandled meanwhile
   for (const index of answers) {
     await sleep(QUICK_PICK_SHOW_MS);
+    if (settled) break; // it failed or asked less: send no keys to whatever has focus now
     for (let i = 0; i < index; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
   }
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${command} did not finish after ${answers.length} quick-pick answers: it asked something more`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`${command} did not finish after ${answers.length} quick-pick answers: it asked one more, or a pick showed too late to be answered`)), timeoutMs);
   });
   try {
     return await Promise.race([result, late]);

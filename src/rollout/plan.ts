@@ -9,8 +9,9 @@
 //   is success.
 // - Gates judge the new version's metrics over the current step only. No verdict before
 //   `minRequests`: a failing reading with fewer requests just keeps waiting. When the interval
-//   ends without enough requests, the rollout advances anyway and says so in `note` — a quiet
-//   function must not block a release forever, and the next step sends it more traffic.
+//   ends without enough requests, the few it had are judged all the same: failing figures roll
+//   back (a quiet but broken version must not slip through), passing or absent ones advance
+//   and say so in `note` (a quiet function must not block a release forever).
 // - A failing reading rolls back at once, mid-step, so a bad version is out within one step.
 // - Manual batch releases wait (`waiting`) after every batch but the last until Continue.
 // - Pause freezes the rollout; resume restarts the current step's interval, so the gates judge
@@ -79,12 +80,17 @@ export function decide(rollout: Rollout, reading: GateReading | undefined, now: 
   if (isManualBatch(rollout)) return { kind: 'waitForContinue', reading };
   const until = Date.parse(rollout.stepStarted) + rollout.spec.intervalMs;
   if (now < until) return { kind: 'wait', reading, until };
+  const quietFailure = reading && reading.requests > 0 ? gateFailure(rollout.spec, reading, 1) : undefined;
+  if (quietFailure) {
+    const reason = `${quietFailure} (only ${reading?.requests} of the ${rollout.spec.gates.minRequests} requests wanted came in the interval)`;
+    return { kind: 'rollBack', status: 'rolledBack', reason, reading };
+  }
   return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading));
 }
 
-/** Why the reading fails a gate, with the figures; undefined while it passes or has too few requests. */
-export function gateFailure(spec: RolloutSpec, reading: GateReading): string | undefined {
-  const { maxErrorRate, maxP95Ms, minRequests } = spec.gates;
+/** Why the reading fails a gate, with the figures; undefined while it passes or has fewer than `minRequests`. */
+export function gateFailure(spec: RolloutSpec, reading: GateReading, minRequests = spec.gates.minRequests): string | undefined {
+  const { maxErrorRate, maxP95Ms } = spec.gates;
   if (reading.requests < minRequests || reading.requests === 0) return undefined;
   const over = `over ${reading.requests} request${reading.requests === 1 ? '' : 's'}`;
   if (reading.errorRate > maxErrorRate) {

@@ -124,6 +124,13 @@ const canaryCases: DecideCase[] = [
   },
   { name: 'advances without any reading', at: T0 + 1000, expect: { kind: 'advance', step: 1 } },
   {
+    name: 'rolls back at the end of the interval when its few requests fail a gate',
+    at: T0 + 1000,
+    reading: reading(3, 1),
+    expect: { kind: 'rollBack', status: 'rolledBack' },
+    reason: /^error rate 100% over 3 requests > 1% allowed \(only 3 of the 10 requests wanted came in the interval\)$/,
+  },
+  {
     name: 'rolls back mid-step on the error rate, giving the figures',
     at: T0 + 200,
     reading: reading(40, 0.125),

@@ -45,7 +45,10 @@ export interface FunctionRuntime {
   upgrade(environment: string, fn: string, toVersion: number, options?: UpgradeOptions): Promise<number>;
   /** Restarts the function's instances in place, `batches` at a time, without failing a request. */
   restart(environment: string, fn: string, batches: number): Promise<void>;
-  /** Starts instances up to `min` for the version(s) the function's aliases serve. */
+  /**
+   * Keeps `min` instances for the versions `live` serves, split by weight: reuses slots of versions
+   * it no longer serves, starts new ones, or moves idle slots a version can spare.
+   */
   ensureMinimum(environment: string, fn: string): Promise<void>;
   stopFunction(environment: string, fn: string): Promise<void>;
   stopEnvironment(environment: string): Promise<void>;

@@ -3,19 +3,12 @@
 
 import type { RolloutGates, RolloutStrategy } from '../model';
 import { parsePreset, PRESET_EXAMPLES } from '../rollout/presets';
+import type { RolloutRequest } from '../rollout/spec';
 import { parseDuration } from './duration';
 import type { Located, YamlReader } from './yamlReader';
 
-export interface RolloutDefaults {
-  strategy?: RolloutStrategy;
-  /** CodeDeploy-style name, e.g. `Canary10Percent5Minutes`; explicit steps / interval win. */
-  preset?: string;
-  steps?: number[];
-  intervalMs?: number;
-  gates?: Partial<RolloutGates>;
-  batches?: number;
-  manual?: boolean;
-}
+/** The engine's partial request without what only a release itself knows (alias, version, mode). */
+export type RolloutDefaults = Omit<RolloutRequest, 'alias' | 'toVersion' | 'mode'>;
 
 export const ROLLOUT_KEYS = [
   'preset', 'steps', 'interval', 'maxErrorRate', 'maxP95', 'minRequests', 'strategy', 'batches', 'manual',

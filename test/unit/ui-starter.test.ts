@@ -42,7 +42,12 @@ describe('starter project', () => {
 
   it('deploys to a personal environment and the sample function answers', { timeout: 30_000 }, async () => {
     const project = loadProjectFile(join(dir, 'flightdeck.yaml'));
-    const result = await deployProject(provider, project, { branch: 'feature/try', user: 'alice', commit: 'abc1234' });
+    const result = await deployProject(provider, project, {
+      branch: 'feature/try',
+      user: 'alice',
+      commit: 'abc1234',
+      scanCacheDir: join(platform.home, 'scan-cache'),
+    });
     assert.equal(result.environment, 'alice-feature-try');
     const [deployed] = result.functions;
     const res = await fetch(deployed.url + 'greet?x=1');

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
 import { deployingOwner, deployingUser } from '../../deploy/git';
 import { FlightdeckError } from '../../errors';
+import { homeLayout } from '../../platform/paths';
 import type { Provider } from '../../provider';
 import { FlightdeckContext } from '../context';
 import { confirmProtected } from '../pick';
@@ -33,6 +34,8 @@ export async function deployCurrentBranch(ctx: FlightdeckContext, arg: unknown):
         user: deployingUser(git),
         owner: deployingOwner(git),
         description: stringArg(args, 'description'),
+        // The configured state folder's cache, so files unchanged since the last deploy are not hashed again.
+        scanCacheDir: homeLayout(ctx.config.local.home).scanCache,
         signal: abort.signal,
         onProgress: (message: string, fraction?: number) => {
           const increment = fraction === undefined ? undefined : Math.max(0, fraction * 100 - reported);

@@ -23,8 +23,9 @@ const REFRESH_DEBOUNCE_MS = 150;
 const STATE_MESSAGES: Record<PlatformState, string | undefined> = {
   starting: 'Connecting to the Flightdeck platform…',
   connected: undefined,
-  reconnecting: 'The platform stopped answering; reconnecting as soon as it is back…',
-  unreachable: undefined, // the welcome view says it, with buttons
+  // The welcome view says these, with Start/Show Log buttons; a tree message would hide it.
+  reconnecting: undefined,
+  unreachable: undefined,
 };
 
 export class FlightdeckContext implements vscode.Disposable {

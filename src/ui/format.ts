@@ -20,6 +20,21 @@ export function rolloutProgress(rollout: Rollout): string {
   return `v${rollout.fromVersion}→v${rollout.spec.toVersion} ${rollout.percent}% · step ${step}/${rollout.totalSteps}`;
 }
 
+/** Progress and state in one line: `v12→v13 25% · step 2/4 running`, or how it ended: `v13 rolled back to v12`. */
+export function rolloutSummary(rollout: Rollout): string {
+  const { fromVersion, spec } = rollout;
+  switch (rollout.status) {
+    case 'rolledBack':
+      return `v${spec.toVersion} rolled back to v${fromVersion}`;
+    case 'aborted':
+      return `v${spec.toVersion} aborted, back on v${fromVersion}`;
+    case 'succeeded':
+      return `v${spec.toVersion} 100% · ${rolloutStatusWord(rollout.status)}`;
+    default:
+      return `${rolloutProgress(rollout)} ${rolloutStatusWord(rollout.status)}`;
+  }
+}
+
 /** The gates' current figures against their limits, one per line. */
 export function gateFigures(rollout: Rollout): string[] {
   const { gates } = rollout.spec;

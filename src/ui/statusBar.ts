@@ -1,9 +1,9 @@
 // One status bar item for this workspace: its personal environment and live version when idle,
 // a rollout's progress and state while one runs. Fed by platform events, never by polling.
 import * as vscode from 'vscode';
-import { DEFAULT_ALIAS, type FunctionSummary, type PlatformEvent, type Rollout } from '../model';
+import { DEFAULT_ALIAS, formatPercent, trafficSplit, type FunctionSummary, type PlatformEvent, type Rollout } from '../model';
 import type { Provider } from '../provider';
-import { rolloutProgress, rolloutStatusWord, rolloutTooltip } from './format';
+import { rolloutSummary, rolloutTooltip } from './format';
 import { isActive } from '../rollout/plan';
 
 const ROLLOUT_ICONS: Record<Rollout['status'], string> = {
@@ -107,18 +107,18 @@ export class StatusBar implements vscode.Disposable {
   private renderText(): string {
     if (!this.connected) return '$(debug-disconnect) Flightdeck: platform not reachable';
     if (this.rollout) {
-      return `$(${ROLLOUT_ICONS[this.rollout.status]}) ${rolloutProgress(this.rollout)} ${rolloutStatusWord(this.rollout.status)}`;
+      return `$(${ROLLOUT_ICONS[this.rollout.status]}) ${rolloutSummary(this.rollout)}`;
     }
     if (!this.idle) return '$(rocket) Flightdeck';
-    const live = this.idle.functions.map(liveVersion).find((v) => v !== undefined);
-    return `$(rocket) ${this.idle.environment}${live !== undefined ? ` v${live}` : ''}`;
+    const live = this.idle.functions.map(liveSplit).find((split) => split !== undefined);
+    return `$(rocket) ${this.idle.environment}${live !== undefined ? ` ${live}` : ''}`;
   }
 
   private renderTooltip(): string {
     if (!this.connected) return 'The Flightdeck platform is not reachable. Click for actions.';
     if (this.rollout) return `${rolloutTooltip(this.rollout)}\n\nClick for rollout actions.`;
     if (!this.idle) return 'Flightdeck: no personal environment for this workspace yet. Click to deploy.';
-    const lines = this.idle.functions.map((f) => `${f.name}: ${liveVersion(f) !== undefined ? `v${liveVersion(f)}` : 'no version'} — ${f.url}`);
+    const lines = this.idle.functions.map((f) => `${f.name}: ${liveSplit(f) ?? 'no version'} — ${f.url}`);
     return [`Personal environment ${this.idle.environment}`, ...(lines.length ? lines : ['Not deployed yet']), '', 'Click for actions.'].join('\n');
   }
 
@@ -128,6 +128,10 @@ export class StatusBar implements vscode.Disposable {
   }
 }
 
-function liveVersion(summary: FunctionSummary): number | undefined {
-  return summary.aliases.find((a) => a.name === DEFAULT_ALIAS)?.versionId;
+/** `v12`, or with a canary `v12 · v13 10%` (the primary's share is implied). */
+function liveSplit(summary: FunctionSummary): string | undefined {
+  const live = summary.aliases.find((a) => a.name === DEFAULT_ALIAS);
+  if (!live) return undefined;
+  const [primary, ...others] = trafficSplit(live);
+  return [`v${primary.versionId}`, ...others.map((s) => `v${s.versionId} ${formatPercent(s.weight)}`)].join(' · ');
 }

@@ -42,13 +42,16 @@ suite('Views', () => {
     }
   });
 
-  test('a function in the environments tree shows its latest version and opens onto its aliases', async () => {
+  test('a function in the environments tree shows what live serves (and the latest version when it differs) and opens onto its aliases', async () => {
     const latest = (await s.provider.getFunction(s.environment, fn)).latestVersion;
+    const liveAlias = await s.provider.getAlias(s.environment, fn, 'live');
+    // After the rollback in the first suite, live serves v2 while v3 is the latest.
+    const expected = liveAlias.versionId === latest ? `v${latest}` : `live v${liveAlias.versionId} · latest v${latest}`;
     const texts = await treeTexts(s.api.environmentsTree, 3);
-    const fnLine = texts.findIndex((t) => t.startsWith(`  ${fn} — v${latest} `));
-    assert.ok(fnLine >= 0, `no item "${fn} — v${latest} …" under the environment:\n${texts.join('\n')}`);
+    const fnLine = texts.findIndex((t) => t.startsWith(`  ${fn} — ${expected} `));
+    assert.ok(fnLine >= 0, `no item "${fn} — ${expected} …" under the environment:\n${texts.join('\n')}`);
     const children = texts.slice(fnLine + 1).filter((t) => t.startsWith('    '));
-    const live = describeAlias(await s.provider.getAlias(s.environment, fn, 'live'));
+    const live = describeAlias(liveAlias);
     assert.ok(children.some((t) => t.includes(live)), `"${live}" is not among the function's children:\n${children.join('\n')}`);
   });
 

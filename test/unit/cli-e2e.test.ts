@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DIST } from '../helpers/platform';
+import { processAlive } from '../../src/platform/lock';
 
 interface CliRun {
   code: number;
@@ -55,8 +56,8 @@ describe('flightdeck CLI end to end', () => {
     try {
       const { pid } = JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')) as { pid: number };
       process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(50);
+      if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     } catch {
       // no platform was started, or it is already gone
     }
@@ -151,13 +152,4 @@ async function countVersions(url: string, requests: number): Promise<Record<stri
     counts[version] = (counts[version] ?? 0) + 1;
   }
   return counts;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -11,6 +11,7 @@ import { startPlatform, tempHome, type TestPlatform } from '../helpers/platform'
 import { createEnv, deployDir } from '../helpers/deploy';
 import { call, discard, fixture, fnPath, nodeConfig, waitFor, type GatewayAnswer } from '../helpers/gateway';
 import type { Instance } from '../../src/model';
+import { processAlive } from '../../src/platform/lock';
 
 const ENV = 'dev';
 const LOOPS = 8;
@@ -38,15 +39,6 @@ function load(platform: TestPlatform, path: string, loops = LOOPS): LoadResult {
       await Promise.all(loopsDone);
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('runtime upgrades and restarts', { timeout: 120_000 }, () => {
@@ -180,7 +172,7 @@ describe('function processes never outlive the platform', { timeout: 60_000 }, (
       writeFileSync(join(home, 'runtime-pids.json'), JSON.stringify(record));
       const platform = await startPlatform({ home });
       try {
-        await waitFor('the stale process to be killed', async () => (alive(stale.pid as number) ? undefined : true), 10_000);
+        await waitFor('the stale process to be killed', async () => (processAlive(stale.pid as number) ? undefined : true), 10_000);
         await exited;
       } finally {
         await platform.stop();

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FlightdeckError } from '../../errors';
 import { discoveryIsLive, readDiscovery, type DiscoveryInfo } from '../../platform/discovery';
 import { defaultHome, homeLayout } from '../../platform/paths';
+import { processAlive } from '../../platform/lock';
 
 export interface EnsurePlatformOptions {
   /** State folder; default $FLIGHTDECK_HOME or ~/.flightdeck (of `env`). */
@@ -80,21 +81,12 @@ async function waitForPlatform(home: string, pid: number, timeoutMs: number): Pr
     // Another client may have won a start race: any live platform of this home will do.
     const live = await findPlatform(home);
     if (live) return live;
-    if (!processExists(pid)) break;
+    if (!processAlive(pid)) break;
     await sleep(50);
   }
-  const why = processExists(pid) ? `did not come up within ${timeoutMs / 1000} s` : 'exited';
+  const why = processAlive(pid) ? `did not come up within ${timeoutMs / 1000} s` : 'exited';
   throw new FlightdeckError('PLATFORM_UNREACHABLE',
     `The Flightdeck platform (pid ${pid}, state ${home}) ${why}. Last lines of ${join(home, PLATFORM_LOG_NAME)}:\n${logTail(home)}`);
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function logTail(home: string, lines = 20): string {

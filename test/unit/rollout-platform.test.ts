@@ -138,10 +138,7 @@ test('a second rollout while one is active is refused with 409', { timeout: 60_0
 test('a batch release of 4 instances upgrades them in place under concurrent load without failing a request', { timeout: 90_000 }, async () => {
   await withPlatform(async (platform) => {
     await twoVersions(platform, {}, { min: 4, max: 4 });
-    const before = await waitFor('4 ready instances', async () => {
-      const ready = await readyInstances(platform);
-      return ready.length === 4 ? ready : undefined;
-    });
+    const before = await fourReadyInstances(platform);
     const load = startLoad(platform, 8);
     const first = await startRollout(platform, { toVersion: 2, strategy: 'batch', batches: 2, intervalMs: 300, gates: QUICK_GATES });
     assert.deepEqual([first.step, first.percent, first.totalSteps], [0, 50, 2]);
@@ -161,7 +158,7 @@ test('a batch release at instances.max (min = max = 4) under queueing load keeps
     // concurrency 1 and twice as many clients as slots: requests always wait for a slot, so the
     // runtime is constantly asked to rebalance while the release moves slots and weights.
     await twoVersions(platform, {}, { min: 4, max: 4, concurrency: 1 });
-    await waitFor('4 ready instances', async () => ((await readyInstances(platform)).length === 4 ? true : undefined));
+    await fourReadyInstances(platform);
     const load = startLoad(platform, 8);
     const upgraded: number[] = [];
     let sampling = true;
@@ -204,10 +201,7 @@ test('a manual batch release waits for Continue between batches', { timeout: 60_
 test('an in-place restart under load fails no request and replaces every process', { timeout: 60_000 }, async () => {
   await withPlatform(async (platform) => {
     await twoVersions(platform, {}, { min: 4, max: 4 });
-    const before = await waitFor('4 ready instances', async () => {
-      const ready = await readyInstances(platform);
-      return ready.length === 4 ? ready : undefined;
-    });
+    const before = await fourReadyInstances(platform);
     const load = startLoad(platform, 8);
     const res = await platform.api('POST', `${FN_PATH}/restart`, { batches: 2 });
     assert.equal(res.status, 202, res.text);
@@ -291,3 +285,10 @@ test('a platform killed with -9 during a manual batch release resumes it waiting
     rmSync(first.home, { recursive: true, force: true });
   }
 });
+
+function fourReadyInstances(platform: TestPlatform): ReturnType<typeof readyInstances> {
+  return waitFor('4 ready instances', async () => {
+    const ready = await readyInstances(platform);
+    return ready.length === 4 ? ready : undefined;
+  });
+}

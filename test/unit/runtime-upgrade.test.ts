@@ -153,9 +153,9 @@ describe('function processes never outlive the platform', { timeout: 60_000 }, (
       const forked = childrenOf(platform.child.pid as number);
       assert.ok(forked.length >= 3, `instances, a supervisor and a warm spare: ${forked.join(', ')}`);
       pids.push(...forked);
-      assert.ok(pids.every(alive));
+      assert.ok(pids.every((pid) => processAlive(pid)));
       await platform.kill9();
-      await waitFor('every function process to exit', async () => (pids.some(alive) ? undefined : true), 10_000);
+      await waitFor('every function process to exit', async () => (pids.some((pid) => processAlive(pid)) ? undefined : true), 10_000);
     } finally {
       await discard(platform, true);
     }

@@ -1,12 +1,15 @@
-// Issue 3, the extension: bundle size of dist/extension.js, and activation cost measured in plain
-// Node with a `vscode` shim (module load + activate()), in fresh processes. Not a VS Code
-// extension host: the host's own work (reading package.json, its module loader) is not in it.
+// Issue 3, the extension: bundle size of dist/extension.js, and activation cost (module load +
+// activate()) twice: in plain Node with a `vscode` shim, in fresh processes (cheap, many samples,
+// but not a VS Code: the host's own work, e.g. its module loader, is not in it), and in a real
+// VS Code extension host, a fresh one per sample (hostActivation.ts). Both against ≤ 50 ms.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../test/helpers/platform';
+import { missingForHeadlessRun } from '../test/vscode/runCodeServer';
+import { HOST_NAME, measureHostActivation } from './hostActivation';
 import { ms, type Report } from './report';
 import { median, percentile, repeat } from './stats';
 
@@ -14,7 +17,11 @@ const SECTION = 'extension';
 const EXTENSION = join(REPO_ROOT, 'dist', 'extension.js');
 const PROBE = join(__dirname, 'activationProbe.js');
 const RUNS = 10;
+/** Fresh real hosts, about 20 s each. */
+const HOST_RUNS = 3;
 const BUNDLE_LIMIT = 500 * 1024;
+const ACTIVATION_LIMIT_MS = 50;
+const ACTIVATION_TARGET = `≤ ${ACTIVATION_LIMIT_MS} ms`;
 
 export async function benchExtension(report: Report): Promise<void> {
   const size = statSync(EXTENSION).size;
@@ -33,8 +40,33 @@ export async function benchExtension(report: Report): Promise<void> {
     name: `activation in plain Node + vscode shim, not a real host: load + activate() (n=${RUNS})`,
     value: `p50 ${ms(median(total))} / p95 ${ms(percentile(total, 95))} (load ${ms(median(runs.map((r) => r.loadMs)))}, activate() ${ms(median(runs.map((r) => r.activateMs)))})`,
     figures: { p50Ms: median(total), p95Ms: percentile(total, 95), loadP50Ms: median(runs.map((r) => r.loadMs)), activateP50Ms: median(runs.map((r) => r.activateMs)) },
-    target: '≤ 50 ms',
-    pass: median(total) <= 50,
+    target: ACTIVATION_TARGET,
+    pass: median(total) <= ACTIVATION_LIMIT_MS,
+  });
+  await benchHostActivation(report);
+}
+
+async function benchHostActivation(report: Report): Promise<void> {
+  const name = `activation in the ${HOST_NAME}: load + activate(), a fresh host each (n=${HOST_RUNS})`;
+  const row = { section: SECTION, name, target: ACTIVATION_TARGET };
+  const missing = missingForHeadlessRun();
+  if (missing) {
+    report.add({ ...row, value: `skipped: ${missing}`, figures: {} });
+    return;
+  }
+  const runs = await measureHostActivation(HOST_RUNS).catch((error: Error) => error);
+  if (runs instanceof Error) {
+    report.add({ ...row, value: `not measured: ${runs.message.split('\n')[0]}`, figures: {}, pass: false });
+    return;
+  }
+  const total = runs.map((r) => r.activationMs);
+  const load = median(runs.map((r) => r.codeLoadingMs));
+  const rest = median(runs.map((r) => r.activationMs - r.codeLoadingMs));
+  report.add({
+    ...row,
+    value: `p50 ${ms(median(total))} / max ${ms(Math.max(...total))} (load ${ms(load)}, activate() and the rest ${ms(rest)})`,
+    figures: { p50Ms: median(total), maxMs: Math.max(...total), loadP50Ms: load, samplesMs: total.map((t) => t.toFixed(1)).join(' ') },
+    pass: median(total) <= ACTIVATION_LIMIT_MS,
   });
 }
 

@@ -56,7 +56,7 @@ export const ENV = {
 export interface RunDirs {
   /** Parent of everything below; removed by `removeRunDirs`. */
   root: string;
-  /** The fixture git repository opened as the workspace. */
+  /** The folder opened as the workspace: the fixture git repository unless told otherwise. */
   workspace: string;
   /** FLIGHTDECK_HOME for the extension's platform. */
   home: string;
@@ -68,7 +68,13 @@ export interface RunDirs {
   editor: string;
 }
 
-export function createRunDirs(prefix = 'flightdeck-vscode-'): RunDirs {
+/**
+ * The folder a run opens: the fixture project, or a plain folder without flightdeck.yaml, where
+ * nothing activates the extension at startup (the activation benchmark activates it itself).
+ */
+export type WorkspaceKind = 'fixture' | 'no-project';
+
+export function createRunDirs(workspace: WorkspaceKind = 'fixture', prefix = 'flightdeck-vscode-'): RunDirs {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const dirs: RunDirs = {
     root,
@@ -79,8 +85,15 @@ export function createRunDirs(prefix = 'flightdeck-vscode-'): RunDirs {
     editor: join(root, 'editor'),
   };
   for (const dir of [dirs.home, dirs.screenshots, dirs.editor]) mkdirSync(dir, { recursive: true });
-  createFixtureWorkspace(dirs.workspace);
+  if (workspace === 'fixture') createFixtureWorkspace(dirs.workspace);
+  else createPlainWorkspace(dirs.workspace);
   return dirs;
+}
+
+/** A folder with a README and no flightdeck.yaml: a project that does not use Flightdeck. */
+function createPlainWorkspace(folder: string): void {
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'README.md'), '# Notes\n\nA folder without flightdeck.yaml.\n');
 }
 
 /** A git repository with flightdeck.yaml and `api/index.js` committed on main, then on feature/login. */
@@ -169,9 +182,10 @@ export interface SuiteResults {
   tests: { title: string; state: 'passed' | 'failed' | 'pending'; durationMs?: number; error?: string }[];
 }
 
-export function readSuiteResults(file: string): SuiteResults | undefined {
+/** The results file a tests module wrote (the suite's SuiteResults unless told otherwise). */
+export function readSuiteResults<T = SuiteResults>(file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as SuiteResults;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch {
     return undefined; // the suite never got to write them
   }

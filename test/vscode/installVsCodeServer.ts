@@ -43,6 +43,12 @@ function isInstalled(root: string): boolean {
   );
 }
 
+/** The cached VS Code folder, or undefined while the cache lacks a finished install (installs nothing). */
+export function cachedVsCodeServer(): string | undefined {
+  const root = cacheDir();
+  return isInstalled(root) ? vscodeDirIn(root) : undefined;
+}
+
 /** Returns the cached VS Code server, installing it first when the cache lacks it. */
 export async function ensureVsCodeServer(log: (line: string) => void = () => {}): Promise<VsCodeServer> {
   const started = Date.now();

@@ -27,8 +27,10 @@ import {
   TEST_RESULTS,
   writeEditorSettings,
   type RunDirs,
+  type SuiteResults,
+  type WorkspaceKind,
 } from './fixture';
-import { ensureVsCodeServer } from './installVsCodeServer';
+import { cacheDir, cachedVsCodeServer, ensureVsCodeServer } from './installVsCodeServer';
 
 const HOST = '127.0.0.1';
 const CHROMIUM = process.env.FLIGHTDECK_CHROMIUM || '/usr/bin/chromium';
@@ -53,6 +55,31 @@ interface Editor {
   stop(): Promise<void>;
 }
 
+/** An extension-tests module to run in a fresh headless VS Code, and where. */
+export interface HostRun {
+  /** The compiled module the extension host loads as extensionTestsPath (`run(): Promise<void>`). */
+  testsPath: string;
+  workspace: WorkspaceKind;
+  /** Bound on the module's run, from page load to its verdict. */
+  timeoutMs: number;
+  /** The VS Code server's port; a free one when absent. */
+  port?: number;
+  /** Progress lines (the VS Code server's cache, run times). */
+  log: (line: string) => void;
+}
+
+/** How a run ended, and what the module wrote to $FLIGHTDECK_TEST_RESULTS. */
+export interface HostRunOutcome {
+  /** VS Code's exit code for the module's run() (0: it resolved), or why none came. */
+  end: { code: number } | { unfinished: string };
+  /** The module's results file, parsed; undefined when it wrote none. */
+  results: unknown;
+  /** The last lines of the workbench console (extension host included), for failure messages. */
+  consoleTail: string;
+  /** The last lines of the VS Code server's output, for failure messages. */
+  serverOutputTail: string;
+}
+
 function parseOptions(argv: string[]): Options {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -73,24 +100,70 @@ function parseOptions(argv: string[]): Options {
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.interactive) return openInteractively(options);
   const started = Date.now();
-  const server = await ensureVsCodeServer((line) => console.log(line));
-  console.log(
-    `VS Code server ${server.installed ? 'installed' : 'from cache'} (${(server.elapsedMs / 1000).toFixed(1)} s): ${server.vscodeDir}`,
-  );
-  const dirs = createRunDirs();
+  const outcome = await runInVsCode({ testsPath: SUITE_ENTRY, workspace: 'fixture', timeoutMs: SUITE_TIMEOUT_MS, port: options.port, log: console.log });
+  const code = reportSuite(outcome);
+  console.log(`VS Code run finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return code;
+}
+
+/**
+ * Runs an extension-tests module in a fresh VS Code (server, workbench in headless Chromium) on
+ * fresh run dirs, and stops and removes all of it after, the platform the extension started too.
+ * Ctrl-C / SIGTERM end the run early (the outcome says so) so that clean-up still happens.
+ */
+export async function runInVsCode(run: HostRun): Promise<HostRunOutcome> {
+  const signals = stopSignals();
+  try {
+    return await withEditor({ workspace: run.workspace, port: run.port, log: run.log }, (editor, dirs) =>
+      driveWorkbench(editor, dirs, run, signals.stopping),
+    );
+  } finally {
+    signals.dispose();
+  }
+}
+
+/** Why a headless run cannot start on this machine without installing something; undefined when it can. */
+export function missingForHeadlessRun(): string | undefined {
+  if (!existsSync(CHROMIUM)) return chromiumMissing();
+  if (!cachedVsCodeServer()) return `the VS Code server is not in ${cacheDir()} yet: node out/test/vscode/installVsCodeServer.js installs it`;
+  return undefined;
+}
+
+function chromiumMissing(): string {
+  return `${CHROMIUM} is missing: install Chromium (apt-get install -y chromium) or point FLIGHTDECK_CHROMIUM at one`;
+}
+
+async function openInteractively(options: Options): Promise<number> {
+  const signals = stopSignals();
+  const port = options.port ?? (await freePort(INTERACTIVE_PORT));
   // With the user's own folder, the extension uses the user's own platform state as it would in
   // their editor; only the fixture gets a throw-away FLIGHTDECK_HOME.
-  const home = options.folder ? process.env[ENV.home] : dirs.home;
-  const stopping = signalled();
+  const setup = { workspace: 'fixture' as const, port, usersHome: options.folder !== undefined, log: console.log };
+  return withEditor(setup, (editor, dirs) => serveInteractively(editor, options.folder ?? dirs.workspace, signals.stopping));
+}
+
+interface EditorSetup {
+  workspace: WorkspaceKind;
+  port?: number;
+  /** Leave FLIGHTDECK_HOME as the user has it (their own folder) instead of the run's fresh one. */
+  usersHome?: boolean;
+  log: (line: string) => void;
+}
+
+/** A VS Code server on fresh run dirs for `body`; then stops it and the fresh home's platform, and removes the dirs. */
+async function withEditor<T>(setup: EditorSetup, body: (editor: Editor, dirs: RunDirs) => Promise<T>): Promise<T> {
+  const server = await ensureVsCodeServer(setup.log);
+  setup.log(
+    `VS Code server ${server.installed ? 'installed' : 'from cache'} (${(server.elapsedMs / 1000).toFixed(1)} s): ${server.vscodeDir}`,
+  );
+  const dirs = createRunDirs(setup.workspace);
+  const home = setup.usersHome ? process.env[ENV.home] : dirs.home;
   let editor: Editor | undefined;
   try {
-    const port = options.port ?? (await freePort(options.interactive ? INTERACTIVE_PORT : 0));
-    editor = await startEditor(server.vscodeDir, dirs, home, port);
-    if (options.interactive) return await serveInteractively(editor, options.folder ?? dirs.workspace, stopping);
-    const code = await runSuite(editor, dirs, stopping);
-    console.log(`VS Code run finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return code;
+    editor = await startEditor(server.vscodeDir, dirs, home, setup.port ?? (await freePort()));
+    return await body(editor, dirs);
   } finally {
     await editor?.stop();
     if (home === dirs.home) await stopPlatform(dirs.home);
@@ -98,11 +171,22 @@ async function main(): Promise<number> {
   }
 }
 
-/** Resolves with the signal's name on Ctrl-C / SIGTERM, so clean-up runs instead of dying. */
-function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+/**
+ * Resolves with the signal's name on the first Ctrl-C / SIGTERM, so clean-up runs instead of dying;
+ * a second one, or any after `dispose`, has its usual effect.
+ */
+function stopSignals(): { stopping: Promise<string>; dispose(): void } {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const dispose = () => signals.forEach((signal) => process.off(signal, onSignal));
+  const stopping = new Promise<string>((resolve) => {
+    onSignal = (signal) => {
+      dispose();
+      resolve(signal);
+    };
   });
+  signals.forEach((signal) => process.on(signal, onSignal));
+  return { stopping, dispose };
 }
 
 async function startEditor(vscodeDir: string, dirs: RunDirs, home: string | undefined, port: number): Promise<Editor> {
@@ -205,10 +289,9 @@ async function serveInteractively(editor: Editor, folder: string, stopping: Prom
   return 0;
 }
 
-async function runSuite(editor: Editor, dirs: RunDirs, stopping: Promise<string>): Promise<number> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Chromium (apt-get install -y chromium) or point FLIGHTDECK_CHROMIUM at one`);
-  }
+/** Opens the workbench on the run's folder with its tests module, and waits for the module's verdict. */
+async function driveWorkbench(editor: Editor, dirs: RunDirs, run: HostRun, stopping: Promise<string>): Promise<HostRunOutcome> {
+  if (!existsSync(CHROMIUM)) throw new Error(chromiumMissing());
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -218,38 +301,49 @@ async function runSuite(editor: Editor, dirs: RunDirs, stopping: Promise<string>
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     let reportExit: (code: number) => void = () => {};
     const exit = new Promise<number>((resolve) => (reportExit = resolve));
-    // The workbench calls this when the suite's run() settles (0 = passed).
+    // The workbench calls this when the module's run() settles (0 = passed).
     await page.exposeFunction('codeAutomationExit', (code: number) => reportExit(code));
     const hostConsole = extensionHostConsole(page);
     const screenshots = serveScreenshots(page, dirs.screenshots);
     const timeout = new AbortController();
     const started = Date.now();
-    await page.goto(editor.url(dirs.workspace, SUITE_ENTRY));
+    await page.goto(editor.url(dirs.workspace, run.testsPath));
     const outcome = await Promise.race([
       exit.then((code) => ({ code })),
       // Aborted once the race is decided (its rejection then goes nowhere), so no timer lingers.
-      sleep(SUITE_TIMEOUT_MS, undefined, { signal: timeout.signal }).then(() => ({ timeout: true as const })),
-      stopping.then((signal) => ({ signal })),
+      sleep(run.timeoutMs, undefined, { signal: timeout.signal }).then(() => ({
+        unfinished: `VS Code did not report the tests finishing within ${run.timeoutMs / 1000} s`,
+      })),
+      stopping.then((signal) => ({ unfinished: `stopped by ${signal}` })),
     ]);
     timeout.abort();
     screenshots.stop();
-    console.log(`Suite ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if ('code' in outcome) {
-      const results = readSuiteResults(dirs.results);
-      if (!results) console.error(`VS Code exited with ${outcome.code} before the suite ran. Workbench console (last lines):\n${hostConsole.tail()}`);
-      const code = reportSuiteResults(results, `VS Code exited with ${outcome.code}`);
-      return outcome.code === 0 ? code : 1;
-    }
-    await takeScreenshot(page, 'failure');
-    const why = 'timeout' in outcome
-      ? `VS Code did not report the suite finishing within ${SUITE_TIMEOUT_MS / 1000} s (FLIGHTDECK_VSCODE_TIMEOUT_MS)`
-      : `stopped by ${outcome.signal}`;
-    console.error(`${why}. The workbench at that moment: ${join(TEST_RESULTS, 'failure.png')}`);
-    console.error(`Extension host console (last lines):\n${hostConsole.tail()}\nVS Code server output (last lines):\n${lastLines(editor.output(), 40)}`);
-    return reportSuiteResults(readSuiteResults(dirs.results), why);
+    run.log(`Suite ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if ('unfinished' in outcome) await takeScreenshot(page, 'failure');
+    return {
+      end: outcome,
+      results: readSuiteResults<unknown>(dirs.results),
+      consoleTail: hostConsole.tail(),
+      serverOutputTail: lastLines(editor.output(), 40),
+    };
   } finally {
     await browser.close();
   }
+}
+
+/** Prints the suite's tests and verdict; explains a run that ended without one. Returns the exit code. */
+function reportSuite(outcome: HostRunOutcome): number {
+  const results = outcome.results as SuiteResults | undefined;
+  if ('code' in outcome.end) {
+    const why = `VS Code exited with ${outcome.end.code}`;
+    if (!results) console.error(`${why} before the suite ran. Workbench console (last lines):\n${outcome.consoleTail}`);
+    const code = reportSuiteResults(results, why);
+    return outcome.end.code === 0 ? code : 1;
+  }
+  const why = outcome.end.unfinished;
+  console.error(`${why}. The workbench at that moment: ${join(TEST_RESULTS, 'failure.png')}`);
+  console.error(`Extension host console (last lines):\n${outcome.consoleTail}\nVS Code server output (last lines):\n${outcome.serverOutputTail}`);
+  return reportSuiteResults(results, why);
 }
 
 /** Keeps a tail of the workbench's console (extension host included) for failure messages; echoes it with FLIGHTDECK_VSCODE_VERBOSE=1. */
@@ -304,11 +398,14 @@ function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error.message);
-    if (!process.argv.includes('--interactive')) console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+// Also a library: the activation benchmark runs its own tests module through runInVsCode.
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(error.message);
+      if (!process.argv.includes('--interactive')) console.log('0 passed, 1 failed');
+      process.exit(1);
+    },
+  );
+}

@@ -8,6 +8,9 @@
 //   node out/test/vscode/runCodeServer.js --interactive [folder] [--port N]
 //       `npm start [-- folder]`: an editor to open in a browser (port 7431 when free), on the folder
 //       or else on a fresh fixture; Ctrl-C stops it
+//
+// runInVsCode runs any tests module this way, in the fixture or in a folder without
+// flightdeck.yaml: the activation benchmark (bench/hostActivation.ts) runs its probe through it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../../src/platform/lock';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 /** The compiled suite module the extension host loads (`run(): Promise<void>`). */
@@ -143,10 +144,10 @@ export function writeEditorSettings(settingsDirs: string[], home?: string): void
  */
 export async function stopPlatform(home: string): Promise<number | undefined> {
   const pid = platformPid(home);
-  if (pid === undefined || !isAlive(pid)) return undefined;
+  if (pid === undefined || !processAlive(pid)) return undefined;
   process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && processAlive(pid); i++) await sleep(100);
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   return pid;
 }
 
@@ -157,15 +158,6 @@ export function platformPid(home: string): number | undefined {
     return typeof pid === 'number' ? pid : undefined;
   } catch {
     return undefined; // no platform was started
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -89,7 +89,12 @@ async function failedGate(report: Report): Promise<void> {
     const load = startSteadyLoad({ origin: bench.platform.url, path: `/fn/${ENV}/${FN}/` }, 4);
     try {
       const runs: { toEngineMs: number; toTrafficMs: number }[] = [];
-      for (let i = 0; i < GATE_RUNS; i++) runs.push(await oneFailedCanary(bench, load));
+      for (let i = 0; i < GATE_RUNS; i++) {
+        // Gates read 1-second metric buckets: let the last run's failures age out, or the next
+        // rollout of the same version is judged on them and rolls back before its 5th answer.
+        if (i > 0) await new Promise((r) => setTimeout(r, 2_000));
+        runs.push(await oneFailedCanary(bench, load));
+      }
       return runs;
     } finally {
       await load.stop();

@@ -34,7 +34,7 @@ export async function scanCode(folder: string, ignore: readonly string[] = [], o
     throw new FlightdeckError('BAD_REQUEST', `Code folder ${folder} does not exist.`, { file: folder });
   });
   const files: FoundFile[] = [];
-  await walk({ root, isIgnored: compileIgnore(ignore), files, visited: new Set([root]) }, root);
+  await walk({ root, isIgnored: compileIgnore(ignore), files }, { absolute: root, real: root, ancestors: [root] });
   const cache = options.cacheDir === undefined ? undefined : await ScanCache.open(options.cacheDir, root);
   const entries = await mapInPool(files, PARALLEL_FILES, (file) => describeFile(file, cache));
   await cache?.save();
@@ -60,23 +60,32 @@ interface Walk {
   root: string;
   isIgnored: IgnoreMatcher;
   files: FoundFile[];
-  /** Real paths of folders already walked, so a symlink cycle ends. */
-  visited: Set<string>;
 }
 
-async function walk(state: Walk, dir: string, prefix = ''): Promise<void> {
-  const dirents = (await readdir(dir, { withFileTypes: true })).sort((a, b) => byCodeUnits(a.name, b.name));
+/** One folder being walked: the path it was reached by, its real path, and its ancestors' real paths. */
+interface Folder {
+  absolute: string;
+  real: string;
+  /**
+   * Real paths of the folders above it (and itself) on this walk. Only these are skipped, so a
+   * symlink cycle ends while a folder reached by two paths (a link to a sibling, pnpm's
+   * node_modules/foo -> .pnpm/...) is listed under both.
+   */
+  ancestors: readonly string[];
+}
+
+async function walk(state: Walk, folder: Folder, prefix = ''): Promise<void> {
+  const dirents = (await readdir(folder.absolute, { withFileTypes: true })).sort((a, b) => byCodeUnits(a.name, b.name));
   for (const dirent of dirents) {
     if (ALWAYS_SKIPPED.has(dirent.name)) continue;
     const path = prefix + dirent.name;
-    const absolute = join(dir, dirent.name);
+    const absolute = join(folder.absolute, dirent.name);
     const kind = dirent.isSymbolicLink() ? await linkKind(absolute) : direntKind(dirent);
     if (state.isIgnored(path, kind === 'directory')) continue;
-    const target = dirent.isSymbolicLink() ? await resolveInside(state.root, absolute, path) : absolute;
+    const real = dirent.isSymbolicLink() ? await resolveInside(state.root, absolute, path) : join(folder.real, dirent.name);
     if (kind === 'directory') {
-      if (state.visited.has(target)) continue;
-      state.visited.add(target);
-      await walk(state, absolute, `${path}/`);
+      if (folder.ancestors.includes(real)) continue;
+      await walk(state, { absolute, real, ancestors: [...folder.ancestors, real] }, `${path}/`);
     } else if (kind === 'file') {
       state.files.push({ path, absolute });
     }

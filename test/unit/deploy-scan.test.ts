@@ -95,6 +95,39 @@ describe('scanCode', () => {
   });
 });
 
+describe('scanCode with folder symlinks', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'fd-scan-links-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (path: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), path);
+  };
+  const paths = async (folder: string) => (await scanCode(join(dir, folder))).entries.map((e) => e.path);
+
+  it('lists a folder reached by a link to a sibling under both paths', async () => {
+    write('sibling/index.js');
+    write('sibling/lib/x.js');
+    symlinkSync('lib', join(dir, 'sibling/a-link'));
+    assert.deepEqual(await paths('sibling'), ['a-link/x.js', 'index.js', 'lib/x.js']);
+  });
+
+  it('keeps both paths of a pnpm-style node_modules layout', async () => {
+    write('pnpm/node_modules/.pnpm/foo@1/node_modules/foo/index.js');
+    symlinkSync('.pnpm/foo@1/node_modules/foo', join(dir, 'pnpm/node_modules/foo'));
+    assert.deepEqual(await paths('pnpm'), [
+      'node_modules/.pnpm/foo@1/node_modules/foo/index.js',
+      'node_modules/foo/index.js',
+    ]);
+  });
+
+  it('ends a symlink cycle instead of walking it forever', async () => {
+    write('cycle/lib/x.js');
+    symlinkSync('..', join(dir, 'cycle/lib/up'));
+    assert.deepEqual(await paths('cycle'), ['lib/x.js']);
+  });
+});
+
 describe('scanCode with a scan cache', () => {
   let dir: string;
   let code: string;

@@ -265,6 +265,8 @@ export class ControlPlane {
   /** Starts `min` instances of every function that keeps some warm (after a platform start). */
   async warmAll(): Promise<void> {
     for (const env of this.deps.state.environments()) {
+      // Warming awaits; an environment deleted meanwhile has nothing left to warm.
+      if (!this.deps.state.environment(env.name)) continue;
       for (const record of this.deps.state.functions(env.name)) {
         if ((record.versions.at(-1)?.config.instances.min ?? 0) === 0) continue;
         await this.deps.runtime

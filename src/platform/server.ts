@@ -155,7 +155,7 @@ async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOption
     await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started }, layout.tmp);
     services.events.emit({ type: 'platform.started' });
     log(`listening on ${url} (state in ${layout.home})`);
-    void services.control.warmAll();
+    services.control.warmAll().catch((error: Error) => log(`could not start warm instances: ${error.message}`));
     services.rollouts.resume().catch((error: Error) => log(`could not resume rollouts: ${error.message}`));
     let closing: Promise<void> | undefined;
     return { url, token, home: layout.home, close: () => (closing ??= close()) };

@@ -39,7 +39,9 @@ export class DurableState {
   static async open(root: string, tmpDir: string): Promise<DurableState> {
     await mkdir(root, { recursive: true });
     const envs = new Map<string, EnvironmentEntry>();
-    for (const name of (await readdir(root)).sort()) {
+    // Only folders are environments; stray files (an editor's, the OS's) are not ours to judge.
+    const folders = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    for (const name of folders.sort()) {
       const entry = await loadEnvironment(join(root, name));
       if (entry) envs.set(name, entry);
     }

@@ -1,0 +1,62 @@
+// The durable state and the control plane over it, without the HTTP server: start-up paths that
+// must survive odd folders and environments deleted while the platform warms.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { FunctionRuntime } from '../../src/platform/contracts';
+import { ControlPlane } from '../../src/platform/control';
+import { EventHub } from '../../src/platform/events';
+import { DurableState, type FunctionRecord } from '../../src/platform/state';
+import type { TreeStore } from '../../src/platform/trees';
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function openState(): Promise<{ state: DurableState; root: string }> {
+  const home = await mkdtemp(join(tmpdir(), 'fd-state-'));
+  dirs.push(home);
+  const root = join(home, 'state');
+  return { state: await DurableState.open(root, home), root };
+}
+
+function warmRecord(name: string): FunctionRecord {
+  const version = { id: 1, config: { instances: { min: 1 } } } as unknown as FunctionRecord['versions'][number];
+  return { name, created: new Date().toISOString(), versions: [version], aliases: [], rollouts: [] };
+}
+
+test('a plain file in the state folder is skipped, not a start-up failure', async () => {
+  const { state, root } = await openState();
+  await state.createEnvironment({ name: 'dev', created: new Date().toISOString() } as never);
+  await writeFile(join(root, '.DS_Store'), 'junk');
+  const reopened = await DurableState.open(root, join(root, '..'));
+  assert.deepEqual(reopened.environments().map((e) => e.name), ['dev']);
+});
+
+test('warmAll skips an environment deleted while an earlier one was warming', async () => {
+  const { state } = await openState();
+  for (const env of ['a', 'b']) {
+    await state.createEnvironment({ name: env, created: new Date().toISOString() } as never);
+    await state.mutateFunction(env, 'f', () => ({ next: warmRecord('f'), result: undefined }));
+  }
+  const warmed: string[] = [];
+  // Only ensureMinimum is reached by warmAll; deleting `b` from inside it reproduces the race.
+  const runtime = {
+    async ensureMinimum(env: string) {
+      warmed.push(env);
+      if (env === 'a') await state.deleteEnvironment('b', () => undefined);
+    },
+  } as unknown as FunctionRuntime;
+  const control = new ControlPlane({
+    state,
+    trees: {} as TreeStore,
+    events: new EventHub(),
+    runtime,
+    baseUrl: 'http://127.0.0.1:1',
+    maxCodeBytes: 1,
+    log: () => undefined,
+  });
+  await control.warmAll();
+  assert.deepEqual(warmed, ['a']);
+});

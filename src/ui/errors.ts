@@ -75,9 +75,3 @@ async function showError(error: FlightdeckError): Promise<void> {
   const remedy = remedies.find((r) => r.title === chosen);
   if (remedy) await vscode.commands.executeCommand(remedy.command);
 }
-
-/** Throws CANCELLED when the user dismissed a prompt. */
-export function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new FlightdeckError('CANCELLED', `No ${what} chosen.`);
-  return value;
-}

@@ -3,7 +3,7 @@
 import { FlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, trafficSplit, type Alias } from '../../model';
 import type { Provider } from '../../provider';
-import { isActive } from '../../rollout/plan';
+import { activeRolloutOn } from '../activeRollout';
 import type { FlightdeckContext } from '../context';
 import { confirmProtected, resolveFunction, type FunctionTarget } from '../pick';
 import { targetOf } from './args';
@@ -14,8 +14,7 @@ export async function rollback(ctx: FlightdeckContext, arg: unknown): Promise<Al
   const provider = await ctx.session.provider();
   const ref = await resolveFunction(provider, target, 'Roll back', ctx.workspace.personalEnvironmentNow);
   const aliasName = target.alias ?? DEFAULT_ALIAS;
-  const rollout = await provider.getRollout(ref.environment, ref.function);
-  const active = rollout && isActive(rollout) ? rollout : undefined;
+  const active = activeRolloutOn(await provider.getRollout(ref.environment, ref.function), aliasName);
   const version = target.version ?? active?.fromVersion ?? (await previousPrimary(provider, ref, aliasName));
   await confirmProtected(provider, ref.environment, `Roll back ${ref.function} to v${version}`, target.confirm);
   // A rollout owns the alias while it runs: abort it first, then set the weights.

@@ -1,6 +1,8 @@
-// Moving an alias's traffic: shared by set canary weight, promote and roll back. Reads the alias
-// for its ETag and sends it back, so a concurrent change fails instead of being overwritten.
+// Moving an alias's traffic: shared by set canary weight, promote and roll back. Sends the alias's
+// ETag back and tries once, so a concurrent change fails (the user chose the weights from what
+// they saw) instead of being overwritten or silently recomputed.
 import * as vscode from 'vscode';
+import { updateAliasWithRetry } from '../../aliasUpdate';
 import { describeAlias, type Alias, type AliasUpdate } from '../../model';
 import type { Provider } from '../../provider';
 import type { FunctionTarget } from '../pick';
@@ -11,8 +13,7 @@ export async function updateAliasTraffic(
   aliasName: string,
   update: (current: Alias) => AliasUpdate,
 ): Promise<Alias> {
-  const current = await provider.getAlias(ref.environment, ref.function, aliasName);
-  const updated = await provider.updateAlias(ref.environment, ref.function, aliasName, update(current), current.etag);
+  const updated = await updateAliasWithRetry(provider, { ...ref, alias: aliasName }, update, 1);
   void vscode.window.showInformationMessage(`${ref.environment}/${ref.function}: ${describeAlias(updated)}`);
   return updated;
 }

@@ -58,6 +58,11 @@ async function isHeld(file: string, holder: LockHolder | undefined): Promise<boo
   }
 }
 
+/** True while a live process holds the lock (or its creator is still writing it). */
+export async function folderLockHeld(file: string): Promise<boolean> {
+  return isHeld(file, await readHolder(file));
+}
+
 async function tryCreate(file: string): Promise<boolean> {
   try {
     const handle = await open(file, 'wx', 0o600);

@@ -1,6 +1,8 @@
 // LocalProvider against the real bundled platform process, over real HTTP. Build first.
 import { strict as assert } from 'node:assert';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -219,5 +221,27 @@ describe('ensurePlatform', () => {
     writeFileSync(script, 'console.error("cannot bind: port on fire"); process.exit(3);');
     await assert.rejects(ensurePlatform({ home, platformScript: script, timeoutMs: 5_000 }), (e: unknown) =>
       isFlightdeckError(e, 'PLATFORM_UNREACHABLE') && /exited/.test(e.message) && /port on fire/.test(e.message));
+  });
+
+  it('keeps waiting when its child lost platform.lock to a starter that is still coming up', async () => {
+    const home = tempHome();
+    homes.push(home);
+    // The winner of the race: this test process holds the lock, and answers health checks later.
+    writeFileSync(join(home, 'platform.lock'), JSON.stringify({ pid: process.pid }));
+    const script = join(home, 'loser.js');
+    writeFileSync(script, 'console.error("platform.lock is held"); process.exit(1);');
+    const health = createServer((_req, res) => res.end('{"ok":true}'));
+    await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(health.address() as AddressInfo).port}`;
+      const ensured = ensurePlatform({ home, platformScript: script, timeoutMs: 10_000 });
+      await eventually('the losing child to exit', () => existsSync(join(home, 'platform.log')) && /is held/.test(readFileSync(join(home, 'platform.log'), 'utf8')));
+      await sleep(300);
+      writeFileSync(join(home, 'platform.json'), JSON.stringify({ url, pid: process.pid, token: 't', started: '' }));
+      const info = await ensured;
+      assert.deepEqual([info.url, info.pid, info.started], [url, process.pid, false]);
+    } finally {
+      health.close();
+    }
   });
 });

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FlightdeckError } from '../../errors';
 import { discoveryIsLive, readDiscovery, type DiscoveryInfo } from '../../platform/discovery';
 import { defaultHome, homeLayout } from '../../platform/paths';
-import { processAlive } from '../../platform/lock';
+import { folderLockHeld, processAlive } from '../../platform/lock';
 
 export interface EnsurePlatformOptions {
   /** State folder; default $FLIGHTDECK_HOME or ~/.flightdeck (of `env`). */
@@ -77,16 +77,25 @@ function spawnPlatform(home: string, script: string, execPath: string, env: Node
 
 async function waitForPlatform(home: string, pid: number, timeoutMs: number): Promise<DiscoveryInfo> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  let starting = true;
+  while (starting && Date.now() < deadline) {
     // Another client may have won a start race: any live platform of this home will do.
     const live = await findPlatform(home);
     if (live) return live;
-    if (!processAlive(pid)) break;
+    starting = await platformStarting(home, pid);
     await sleep(50);
   }
-  const why = processAlive(pid) ? `did not come up within ${timeoutMs / 1000} s` : 'exited';
+  const why = starting ? `did not come up within ${timeoutMs / 1000} s` : 'exited';
   throw new FlightdeckError('PLATFORM_UNREACHABLE',
     `The Flightdeck platform (pid ${pid}, state ${home}) ${why}. Last lines of ${join(home, PLATFORM_LOG_NAME)}:\n${logTail(home)}`);
+}
+
+/**
+ * True while our child runs, or while a live process holds platform.lock: our child exits when it
+ * loses the lock to a concurrent starter, whose platform may be seconds from ready.
+ */
+async function platformStarting(home: string, pid: number): Promise<boolean> {
+  return processAlive(pid) || folderLockHeld(homeLayout(home).lock);
 }
 
 function logTail(home: string, lines = 20): string {

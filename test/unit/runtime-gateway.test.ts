@@ -3,6 +3,7 @@
 // custom runtimes, handler errors, logs and metrics.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 import { createEnv, deployDir } from '../helpers/deploy';
 import { call, discard, fixture, fnPath, nodeConfig } from '../helpers/gateway';
@@ -137,6 +138,21 @@ describe('runtime gateway', { timeout: 120_000 }, () => {
     const texts = logs.json.lines.map((l: { text: string }) => l.text);
     assert.ok(texts.some((t: string) => /^custom server listening on \d+$/.test(t)), texts.join('\n'));
     assert.ok(texts.includes('custom POST /a/b?c=d'), texts.join('\n'));
+  });
+
+  test('a request sent with Expect: 100-continue reaches a custom runtime', async () => {
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${platform.url}/fn/${ENV}/custom/expect`, { method: 'POST', headers: { expect: '100-continue', 'content-length': '7' } });
+      req.on('continue', () => req.end('payload'));
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+    });
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(JSON.parse(answer.text).body, 'payload');
   });
 
   test('request and response bodies stream through the gateway, 8 MiB each way', async () => {

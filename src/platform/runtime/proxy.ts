@@ -15,6 +15,8 @@ export const INSTANCE_HEADER = 'x-flightdeck-instance';
 /** Recorded (not sent) when the client hangs up first: not the function's error. */
 const CLIENT_CLOSED = 499;
 const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/** undici refusing the request itself (a header it will not send): the client's fault, not the instance's. */
+const REQUEST_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 /** What the gateway needs from the request's headers, read in one pass over rawHeaders. */
 export interface RequestHeaders {
@@ -33,7 +35,8 @@ export function readHeaders(raw: string[]): RequestHeaders {
   let hasBody = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (HOP_BY_HOP.has(name)) {
+    // Node's server already answered `Expect: 100-continue` to the client; undici refuses it.
+    if (HOP_BY_HOP.has(name) || name === 'expect') {
       if (name === 'transfer-encoding') hasBody = true;
       continue;
     }
@@ -117,8 +120,12 @@ abstract class Forwarded {
     this.fail(502, `Instance ${this.instanceId} of ${this.exchange.pool.fn} version ${this.versionId} ${what}; see the function's logs.`);
   }
 
+  protected refused(error: Error): void {
+    this.fail(400, `The gateway cannot forward this request to ${this.exchange.pool.fn} (${error.message}); drop or fix that header.`);
+  }
+
   /** Answers the failure, unless the client is already gone. */
-  private fail(status: 502 | 504, text: string): void {
+  private fail(status: 400 | 502 | 504, text: string): void {
     if (this.done) return;
     const { res } = this.exchange;
     if (res.destroyed) return this.finish(CLIENT_CLOSED);
@@ -180,6 +187,7 @@ class ProxyHandler extends Forwarded implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     const code = (error as { code?: string }).code ?? '';
     if (TIMEOUT_ERRORS.has(code)) this.timedOut();
+    else if (REQUEST_ERRORS.has(code)) this.refused(error);
     else this.dropped(`stopped or dropped the connection while handling this request (${error.message})`);
   }
 }

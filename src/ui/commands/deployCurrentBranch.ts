@@ -2,8 +2,8 @@
 // of flightdeck.yaml, or `{function}`. Creates the environment on first deploy.
 import * as vscode from 'vscode';
 import { deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
-import { deployingOwner, deployingUser } from '../../deploy/git';
-import { FlightdeckError } from '../../errors';
+import { deployingOwner, deployingUser, type GitInfo } from '../../deploy/git';
+import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { homeLayout } from '../../platform/paths';
 import type { Provider } from '../../provider';
 import { FlightdeckContext } from '../context';
@@ -15,8 +15,8 @@ export async function deployCurrentBranch(ctx: FlightdeckContext, arg: unknown):
   const fn = stringArg(args, 'function');
   const project = await ctx.workspace.load();
   await saveDirtyFiles(booleanArg(args, 'save') ?? (FlightdeckContext.isProgrammatic(arg) ? true : undefined));
-  const git = await ctx.workspace.git();
   const explicit = stringArg(args, 'environment');
+  const git = await gitInfo(ctx, explicit !== undefined);
   const provider = await ctx.session.provider();
   if (explicit) await confirmIfProtected(provider, explicit, stringArg(args, 'confirm'));
   const where = explicit ?? 'your personal environment';
@@ -29,10 +29,10 @@ export async function deployCurrentBranch(ctx: FlightdeckContext, arg: unknown):
       return deployProject(provider, project, {
         environment: explicit,
         function: fn,
-        branch: git.branch,
-        commit: git.commit,
-        user: deployingUser(git),
-        owner: deployingOwner(git),
+        branch: git?.branch,
+        commit: git?.commit,
+        user: git && deployingUser(git),
+        owner: git && deployingOwner(git),
         description: stringArg(args, 'description'),
         // The configured state folder's cache, so files unchanged since the last deploy are not hashed again.
         scanCacheDir: homeLayout(ctx.config.local.home).scanCache,
@@ -48,6 +48,17 @@ export async function deployCurrentBranch(ctx: FlightdeckContext, arg: unknown):
   ctx.refresh();
   void announce(result);
   return result;
+}
+
+/** Git names the personal environment; with an explicit environment it only adds metadata, so a
+ * folder without git or a detached HEAD still deploys (as the CLI does). */
+async function gitInfo(ctx: FlightdeckContext, explicitEnvironment: boolean): Promise<GitInfo | undefined> {
+  try {
+    return await ctx.workspace.git();
+  } catch (error) {
+    if (!explicitEnvironment || !isFlightdeckError(error, 'GIT')) throw error;
+    return undefined;
+  }
 }
 
 /** Offers to save dirty files, since a deploy reads the disk; code callers choose with `save` (default: save). */

@@ -23,6 +23,8 @@ export interface PlatformSessionOptions {
 
 export class PlatformSession implements vscode.Disposable {
   private current: Promise<Provider> | undefined;
+  /** Bumped by every disconnect, so a connect that was still running when it came is known as stale. */
+  private generation = 0;
   private subscription: Subscription | undefined;
   private logWatcher: FSWatcher | undefined;
   private stateValue: PlatformState = 'starting';
@@ -60,10 +62,13 @@ export class PlatformSession implements vscode.Disposable {
   }
 
   private async connect(): Promise<Provider> {
+    const generation = this.generation;
     this.setState('starting');
     const kind = this.options.config.provider;
     try {
-      const { provider, logFile } = await PROVIDERS[kind](this.options);
+      const { provider, logFile } = await connectorOf(kind)(this.options);
+      // Superseded by a restart or disconnect meanwhile: that one disposes this provider; no events from it.
+      if (generation !== this.generation) return provider;
       this.subscription = provider.subscribe(
         (event) => this.events.fire(event),
         (connected) => this.setState(connected ? 'connected' : 'reconnecting'),
@@ -72,6 +77,7 @@ export class PlatformSession implements vscode.Disposable {
       this.setState('connected');
       return provider;
     } catch (error) {
+      if (generation !== this.generation) throw error;
       this.current = undefined;
       this.setState('unreachable');
       const message = error instanceof Error ? error.message : String(error);
@@ -95,6 +101,7 @@ export class PlatformSession implements vscode.Disposable {
   }
 
   private disconnect(): void {
+    this.generation++;
     this.subscription?.close();
     this.subscription = undefined;
     this.logWatcher?.close();
@@ -128,6 +135,15 @@ interface Connected {
 const PROVIDERS: Record<ProviderKind, (options: PlatformSessionOptions) => Promise<Connected>> = {
   local: connectLocal,
 };
+
+function connectorOf(kind: string): (options: PlatformSessionOptions) => Promise<Connected> {
+  if (!Object.hasOwn(PROVIDERS, kind)) {
+    throw new FlightdeckError('BAD_REQUEST',
+      `Setting flightdeck.provider is "${kind}", which is not a provider; set it to one of: ${Object.keys(PROVIDERS).join(', ')}.`,
+      { field: 'flightdeck.provider' });
+  }
+  return PROVIDERS[kind as ProviderKind];
+}
 
 /** Reuses the local platform of the state folder, or starts it detached so it outlives the editor. */
 async function connectLocal({ config, platformScript, platformLog }: PlatformSessionOptions): Promise<Connected> {

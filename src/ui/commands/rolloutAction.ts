@@ -44,7 +44,7 @@ export async function rolloutAction(ctx: FlightdeckContext, arg: unknown): Promi
 
 function actionArg(arg: unknown): RolloutAction | undefined {
   const action = stringArg(argsOf(arg), 'action');
-  if (action === undefined || action in ACTIONS) return action as RolloutAction | undefined;
+  if (action === undefined || Object.hasOwn(ACTIONS, action)) return action as RolloutAction | undefined;
   throw new FlightdeckError('BAD_REQUEST', `'action' must be one of ${Object.keys(ACTIONS).join(', ')}; got '${action}'.`, { field: 'action' });
 }
 

@@ -1,6 +1,7 @@
 // The one interface every provider implements (the local platform, Knative, Function Compute 3.0).
 // The UI and the CLI talk only to this; they never know which provider is behind it.
 
+import type { FlightdeckError } from './errors';
 import type {
   Alias,
   AliasUpdate,
@@ -16,6 +17,12 @@ import type {
   Version,
   VersionMetrics,
 } from './model';
+
+export interface FollowLogsOptions {
+  version?: number;
+  /** Called once when the stream cannot go on (404: the function or version is gone); it is not retried. */
+  onGone?(error: FlightdeckError): void;
+}
 
 export interface Subscription {
   close(): void;
@@ -125,7 +132,7 @@ export interface Provider {
   followLogs(
     environment: string,
     fn: string,
-    options: { version?: number },
+    options: FollowLogsOptions,
     onLine: (line: LogLine) => void,
   ): Subscription;
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scanCode } from '../../src/deploy/scan';
-import { isFlightdeckError } from '../../src/errors';
+import { isFlightdeckError, type FlightdeckError } from '../../src/errors';
 import type { FunctionConfig, PlatformEvent } from '../../src/model';
 import type { LogLine } from '../../src/provider';
 import { LocalProvider } from '../../src/providers/local/localProvider';
@@ -144,6 +144,19 @@ describe('LocalProvider against the real platform', () => {
         await fetch(`${platform.url}/fn/dev/api:1/ping`).then((r) => r.text());
         return lines.some((l) => l.text.includes('hit /ping'));
       });
+    } finally {
+      subscription.close();
+    }
+  });
+
+  it('stops following logs of a function that does not exist and says so once', async () => {
+    const gone: FlightdeckError[] = [];
+    const subscription = provider.followLogs('dev', 'no-such-fn', { onGone: (error) => gone.push(error) }, () => undefined);
+    try {
+      await eventually('the stream to give up', () => gone.length > 0);
+      await sleep(600); // longer than the first retry delay: a retry would report again
+      assert.equal(gone.length, 1);
+      assert.equal(gone[0].code, 'NOT_FOUND');
     } finally {
       subscription.close();
     }

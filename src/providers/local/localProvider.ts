@@ -23,6 +23,7 @@ import type {
   DeployOptions,
   DeployRequest,
   DeployResult,
+  FollowLogsOptions,
   LogLine,
   NewEnvironment,
   Provider,
@@ -123,12 +124,13 @@ export class LocalProvider implements Provider {
     return (await this.get<{ lines: LogLine[] }>(`${fnPath(environment, fn)}/logs${query(options)}`)).lines;
   }
 
-  followLogs(environment: string, fn: string, options: { version?: number }, onLine: (line: LogLine) => void): Subscription {
+  followLogs(environment: string, fn: string, options: FollowLogsOptions, onLine: (line: LogLine) => void): Subscription {
     const path = `${fnPath(environment, fn)}/logs${query({ follow: 1, version: options.version })}`;
     return followSse(this.client, path, {
       onMessage: (message) => {
         if (message.event === 'log') onLine(JSON.parse(message.data) as LogLine);
       },
+      onGone: options.onGone,
     });
   }
 

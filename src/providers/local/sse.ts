@@ -2,6 +2,7 @@
 // backoff, resumes with Last-Event-ID, and reports the connection going down and coming back.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isFlightdeckError, type FlightdeckError } from '../../errors';
 import type { Subscription } from '../../provider';
 import type { ApiClient } from './apiClient';
 
@@ -14,6 +15,14 @@ export interface SseMessage {
 export interface SseHandlers {
   onMessage(message: SseMessage): void;
   onConnection?(connected: boolean): void;
+  /** The platform refused the stream for good (e.g. 404: the function or version was deleted); no retry follows. */
+  onGone?(error: FlightdeckError): void;
+}
+
+/** Client errors that asking again cannot fix; 401 (token renewed on restart), 408 and 429 can be. */
+function isPermanent(error: unknown): error is FlightdeckError {
+  const status = isFlightdeckError(error) ? error.details.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
 }
 
 const FIRST_RETRY_MS = 250;
@@ -42,8 +51,12 @@ async function run(client: ApiClient, path: string, handlers: SseHandlers, signa
         if (message.id !== undefined) lastEventId = message.id;
         handlers.onMessage(message);
       });
-    } catch {
-      // Down, refused or cut off: fall through to the backoff and try again.
+    } catch (error) {
+      if (isPermanent(error) && !signal.aborted) {
+        handlers.onGone?.(error);
+        return;
+      }
+      // Down, refused, 5xx or cut off: fall through to the backoff and try again.
     }
     if (signal.aborted) return;
     report(false);

@@ -8,10 +8,10 @@ import {
   type Environment,
   type FunctionSummary,
   type ManifestEntry,
-  type RolloutStatus,
   type Version,
 } from '../model';
 import type { VersionPage } from '../provider';
+import { isActive } from '../rollout/plan';
 import type { FunctionRuntime, StateView } from './contracts';
 import type { EventHub } from './events';
 import { findVersion, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
@@ -27,7 +27,6 @@ export interface DeployAnswer {
   url: string;
 }
 
-const ACTIVE_ROLLOUT: readonly RolloutStatus[] = ['running', 'paused', 'waiting'];
 const DEFAULT_PAGE = 50;
 
 export interface ControlOptions {
@@ -131,7 +130,7 @@ export class ControlPlane {
       aliases: record.aliases,
       instances: this.deps.runtime.instances(env, record.name),
       url: this.functionUrl(env, record.name),
-      ...(rollout && ACTIVE_ROLLOUT.includes(rollout.status) ? { rollout } : {}),
+      ...(rollout && isActive(rollout) ? { rollout } : {}),
     };
   }
 
@@ -255,6 +254,14 @@ export class ControlPlane {
     await this.deps.state.mutateFunction(env, fn, (current) => {
       if (!current?.aliases.some((a) => a.name === name)) {
         throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(name)} of ${env}/${fn} does not exist.`, { field: 'alias' });
+      }
+      const rollout = current.rollouts.at(-1);
+      if (rollout && isActive(rollout) && rollout.spec.alias === name) {
+        throw new FlightdeckError(
+          'CONFLICT',
+          `Rollout ${rollout.id} is moving alias ${JSON.stringify(name)} of ${env}/${fn}; abort it or let it finish before deleting the alias.`,
+          { field: 'alias' },
+        );
       }
       current.aliases = current.aliases.filter((a) => a.name !== name);
       return { next: current, result: undefined };

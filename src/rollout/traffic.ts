@@ -20,8 +20,12 @@ export async function setTrafficWeight(aliases: AliasAccess, rollout: Rollout, w
   const update = canaryUpdate(rollout.fromVersion, spec.toVersion, weight);
   for (let attempt = 1; ; attempt++) {
     const alias = await aliases.getAlias(environment, fn, spec.alias);
-    if (alias && sameSplit(alias, update)) return;
-    if (alias && alias.versionId !== rollout.fromVersion && alias.versionId !== spec.toVersion) {
+    if (!alias) {
+      // Deleted under the rollout: writing without an ETag would re-create it.
+      throw new FlightdeckError('CONFLICT', `${spec.alias} was deleted during the rollout of v${spec.toVersion}; not re-created`, { field: 'alias' });
+    }
+    if (sameSplit(alias, update)) return;
+    if (alias.versionId !== rollout.fromVersion && alias.versionId !== spec.toVersion) {
       // Someone moved the alias outside the rollout (a deploy, `promote`): theirs wins.
       throw new FlightdeckError(
         'CONFLICT',
@@ -30,7 +34,7 @@ export async function setTrafficWeight(aliases: AliasAccess, rollout: Rollout, w
       );
     }
     try {
-      await aliases.updateAlias(environment, fn, spec.alias, withDescription(update, alias), alias?.etag);
+      await aliases.updateAlias(environment, fn, spec.alias, withDescription(update, alias), alias.etag);
       return;
     } catch (error) {
       if (!isFlightdeckError(error, 'PRECONDITION_FAILED') || attempt >= ALIAS_ATTEMPTS) throw error;
@@ -38,8 +42,8 @@ export async function setTrafficWeight(aliases: AliasAccess, rollout: Rollout, w
   }
 }
 
-function withDescription(update: AliasUpdate, alias: Alias | undefined): AliasUpdate {
-  return alias?.description === undefined ? update : { ...update, description: alias.description };
+function withDescription(update: AliasUpdate, alias: Alias): AliasUpdate {
+  return alias.description === undefined ? update : { ...update, description: alias.description };
 }
 
 function sameSplit(alias: Alias, update: AliasUpdate): boolean {

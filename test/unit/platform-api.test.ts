@@ -343,6 +343,19 @@ describe('platform control API', () => {
       assert.equal((await platform.api('PUT', `${base}/aliases/42`, { versionId: 1 })).json.error.field, 'alias');
     });
 
+    it('refuses to delete an alias an active rollout moves (409), and deletes it once aborted', async () => {
+      assert.equal((await platform.api('PUT', `${base}/aliases/gamma`, { versionId: 1 })).status, 200);
+      const started = await platform.api('POST', `${base}/rollout`, { toVersion: 2, alias: 'gamma', intervalMs: 600_000 });
+      assert.equal(started.status, 201, started.text);
+      const refused = await platform.api('DELETE', `${base}/aliases/gamma`);
+      assert.equal(refused.status, 409, refused.text);
+      assert.equal(refused.json.error.field, 'alias');
+      assert.match(refused.json.error.message, /abort it or let it finish/);
+      assert.equal((await platform.api('POST', `${base}/rollout/abort`)).status, 200);
+      assert.equal((await platform.api('DELETE', `${base}/aliases/gamma`)).status, 204);
+      assert.equal((await platform.api('GET', `${base}/aliases/gamma`)).status, 404, 'deleted');
+    });
+
     it('pages versions newest first and serves one version', async () => {
       const page1 = await platform.api('GET', `${base}/versions?limit=2`);
       assert.deepEqual(page1.json.versions.map((v: { id: number }) => v.id), [3, 2]);

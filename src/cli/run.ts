@@ -33,9 +33,7 @@ export async function runCli(commands: readonly Command[], cli: CliEnvironment):
   // Two-word commands (`rollout start`) are named by their first two words.
   const command = commands.find((c) => c.name === `${name} ${rest[0]}`) ?? commands.find((c) => c.name === name);
   const args = command?.name.includes(' ') ? rest.slice(1) : rest;
-  if (!command) {
-    return usageFailure(cli, new UsageError(`Unknown command "${name}". Run \`flightdeck help\` for the list.`), commands);
-  }
+  if (!command) return unknownCommand(cli, commands, name, rest[0]);
   let provider: Provider | undefined;
   const connect = async () => (provider ??= await cli.connect());
   let context: CommandContext;
@@ -103,9 +101,45 @@ function help(cli: CliEnvironment, commands: readonly Command[], name: string | 
     return 0;
   }
   const command = commands.find((c) => c.name === name);
+  const group = subcommandsOf(commands, name);
+  if (!command && group.length > 0) {
+    cli.stdout(groupUsage(name, group) + '\n');
+    return 0;
+  }
   if (!command) return usageFailure(cli, new UsageError(`Unknown command "${name}".`), commands);
   cli.stdout(commandUsage(command, optionsOf(command)) + '\n');
   return 0;
+}
+
+/** A first word with no command of its own: the subcommands it starts (`rollout` → `rollout start`, …) or the overview. */
+function unknownCommand(cli: CliEnvironment, commands: readonly Command[], name: string, next: string | undefined): number {
+  const group = subcommandsOf(commands, name);
+  if (group.length === 0) {
+    return usageFailure(cli, new UsageError(`Unknown command "${name}". Run \`flightdeck help\` for the list.`), commands);
+  }
+  if (next === '--help' || next === '-h') {
+    cli.stdout(groupUsage(name, group) + '\n');
+    return 0;
+  }
+  const problem = next === undefined ? `"${name}" needs a subcommand.` : `Unknown subcommand "${next}" of ${name}.`;
+  cli.stderr(`flightdeck: ${problem}\n\n${groupUsage(name, group)}\n`);
+  return 2;
+}
+
+function subcommandsOf(commands: readonly Command[], word: string): Command[] {
+  return commands.filter((c) => c.name.startsWith(`${word} `));
+}
+
+function groupUsage(word: string, subcommands: readonly Command[]): string {
+  const width = Math.max(...subcommands.map((c) => c.name.length));
+  return [
+    `Usage: flightdeck ${word} <subcommand> [options]`,
+    '',
+    'Subcommands:',
+    ...subcommands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    `Run \`flightdeck help ${word} <subcommand>\` for its options.`,
+  ].join('\n');
 }
 
 function usageFailure(cli: CliEnvironment, error: unknown, commands: readonly Command[], command?: Command): number {

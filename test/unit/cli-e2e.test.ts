@@ -120,6 +120,21 @@ describe('flightdeck CLI end to end', () => {
     const help = await ok('help');
     for (const name of ['serve', 'deploy', 'envs', 'versions', 'url', 'canary', 'promote']) assert.match(help, new RegExp(`^  ${name}\\s`, 'm'));
     assert.match(await ok('deploy', '--help'), /--env NAME/);
+    for (const args of [['help', 'rollout'], ['rollout', '--help']]) {
+      const group = await ok(...args);
+      assert.match(group, /Usage: flightdeck rollout <subcommand>/);
+      for (const sub of ['start', 'status']) assert.match(group, new RegExp(`^  rollout ${sub}\\s`, 'm'));
+    }
+  });
+
+  it('a command group without a known subcommand exits 2 listing its subcommands', async () => {
+    const bare = await run('rollout');
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /"rollout" needs a subcommand/);
+    assert.match(bare.stderr, /^  rollout start\s/m);
+    const typo = await run('rollout', 'strat');
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /Unknown subcommand "strat" of rollout/);
   });
 
   it('a platform error exits 1 with its message on stderr', async () => {

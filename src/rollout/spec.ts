@@ -53,6 +53,23 @@ export function normaliseSpec(input: unknown, context: SpecContext): RolloutSpec
   return spec;
 }
 
+/**
+ * A request over defaults (flightdeck.yaml `rollout:`): the request wins field by field and gate by
+ * gate, and a preset in the request also beats the defaults' steps and interval, since it names
+ * both (normaliseSpec would otherwise let the file's explicit steps win over the chosen preset).
+ */
+export function mergeRequest(defaults: RolloutRequest, request: RolloutRequest): RolloutRequest {
+  const base = { ...defaults };
+  if (request.preset !== undefined) {
+    delete base.steps;
+    delete base.intervalMs;
+  }
+  const merged: RolloutRequest = { ...base, ...request };
+  const gates = { ...defaults.gates, ...request.gates };
+  if (Object.keys(gates).length > 0) merged.gates = gates;
+  return merged;
+}
+
 /** The version the alias serves now (its primary): what a rollback returns to. */
 export function stableVersionOf(alias: Alias | undefined, spec: RolloutSpec): number {
   if (!alias) throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(spec.alias)} does not exist; create it or roll out on live.`, { field: 'alias' });

@@ -123,9 +123,17 @@ test('rollout start takes defaults from flightdeck.yaml and flags override them;
     const usage = await cli(platform, ['rollout', 'start', ...TARGET, '--version', '2', '--interval', 'soon']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--interval must be a duration like 500ms/);
-    const invalid = await cli(platform, ['rollout', 'start', ...TARGET, '--version', '3', '--strategy', 'canary', '--steps', '50,20,100']);
-    assert.equal(invalid.code, 1);
-    assert.match(invalid.stderr, /steps must increase/);
+    const badFlags: [string[], RegExp][] = [
+      [['--strategy', 'foo'], /--strategy must be one of canary, batch, not "foo"/],
+      [['--mode', 'x'], /--mode must be one of inPlace, recreate, not "x"/],
+      [['--steps', '10,200'], /--steps must be increasing whole percentages from 1 to 100/],
+      [['--steps', '50,20,100'], /--steps must be increasing/],
+    ];
+    for (const [flags, message] of badFlags) {
+      const bad = await cli(platform, ['rollout', 'start', ...TARGET, '--version', '3', ...flags]);
+      assert.equal(bad.code, 2, `${flags.join(' ')}: ${bad.stderr}`);
+      assert.match(bad.stderr, message);
+    }
   });
 });
 

@@ -10,12 +10,12 @@ import { resolve } from 'node:path';
 import { parseDuration } from '../../config/duration';
 import { loadProjectFile, PROJECT_FILE_NAME, type RolloutDefaults } from '../../config/projectFile';
 import { FlightdeckError } from '../../errors';
-import type { Rollout } from '../../model';
+import type { Rollout, RolloutSpec, RolloutStrategy } from '../../model';
 import type { Provider, RolloutAction } from '../../provider';
 import { ClientRollout } from '../../rollout/driver';
 import { followRollout } from '../../rollout/follow';
 import { describeRollout } from '../../rollout/plan';
-import { normaliseSpec, type RolloutRequest } from '../../rollout/spec';
+import { mergeRequest, normaliseSpec, type RolloutRequest } from '../../rollout/spec';
 import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command, type CommandContext, type OptionValues } from '../command';
 
 export const rolloutStartCommand: Command = {
@@ -132,13 +132,6 @@ function projectDefaults(context: CommandContext, fn: string): RolloutDefaults {
   return loadProjectFile(file).functions.find((f) => f.name === fn)?.rollout ?? {};
 }
 
-/** Flags win over the project's defaults, gate by gate; a preset flag also beats the file's steps and interval. */
-export function mergeRequest(defaults: RolloutDefaults, flags: RolloutRequest): RolloutRequest {
-  const base: RolloutDefaults = flags.preset === undefined ? defaults : { ...defaults, steps: undefined, intervalMs: undefined };
-  const gates = { ...base.gates, ...flags.gates };
-  return dropUndefined({ ...base, ...flags, gates: Object.keys(gates).length > 0 ? gates : undefined });
-}
-
 /** The flags given, as a partial request (absent flags leave the defaults alone). */
 function flagRequest(values: OptionValues): RolloutRequest {
   const gates = dropUndefined({
@@ -148,13 +141,13 @@ function flagRequest(values: OptionValues): RolloutRequest {
   });
   return dropUndefined({
     toVersion: numberOption(values, 'version', 1, Number.MAX_SAFE_INTEGER),
-    strategy: stringOption(values, 'strategy') as RolloutRequest['strategy'],
+    strategy: choiceOption<RolloutStrategy>(values, 'strategy', ['canary', 'batch']),
     steps: stepsOption(values),
     preset: stringOption(values, 'preset'),
     intervalMs: durationOption(values, 'interval'),
     batches: numberOption(values, 'batches', 1, 10_000),
     manual: values.manual === true ? true : undefined,
-    mode: stringOption(values, 'mode') as RolloutRequest['mode'],
+    mode: choiceOption<NonNullable<RolloutSpec['mode']>>(values, 'mode', ['inPlace', 'recreate']),
     alias: stringOption(values, 'alias'),
     gates: Object.keys(gates).length > 0 ? gates : undefined,
   });
@@ -163,9 +156,18 @@ function flagRequest(values: OptionValues): RolloutRequest {
 function stepsOption(values: OptionValues): number[] | undefined {
   const text = stringOption(values, 'steps');
   if (text === undefined) return undefined;
-  const steps = text.split(',').map((part) => Number(part.trim()));
-  if (steps.some((step) => !Number.isFinite(step))) throw new UsageError(`--steps must be percentages separated by commas, e.g. 10,50,100, not ${JSON.stringify(text)}.`);
+  const steps = text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
+  const increasing = steps.every((step, i) => Number.isInteger(step) && step >= 1 && step <= 100 && (i === 0 || step > steps[i - 1]));
+  if (!increasing || steps.at(-1) !== 100) {
+    throw new UsageError(`--steps must be increasing whole percentages from 1 to 100, separated by commas and ending at 100 (e.g. 10,50,100), not ${JSON.stringify(text)}.`);
+  }
   return steps;
+}
+
+function choiceOption<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined || allowed.includes(text as T)) return text as T | undefined;
+  throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(text)}.`);
 }
 
 function durationOption(values: OptionValues, name: string): number | undefined {

@@ -7,7 +7,7 @@ import type { RolloutDefaults } from '../../config/projectFile';
 import { FlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, type Rollout } from '../../model';
 import { PRESET_EXAMPLES } from '../../rollout/presets';
-import { normaliseSpec, type RolloutRequest } from '../../rollout/spec';
+import { mergeRequest, normaliseSpec, type RolloutRequest } from '../../rollout/spec';
 import { FlightdeckContext } from '../context';
 import { confirmProtected, pickVersion, resolveFunction } from '../pick';
 import { argsOf, targetOf } from './args';
@@ -25,7 +25,7 @@ export async function startRollout(ctx: FlightdeckContext, arg: unknown): Promis
   const defaults = await projectDefaults(ctx, ref.function);
   const given = requestOf(arg);
   const chosen = Object.keys(given).length || FlightdeckContext.isProgrammatic(arg) ? given : await pickStrategy(defaults, summary.config.instances.min);
-  const request: RolloutRequest = { ...defaults, ...chosen, alias, toVersion: version };
+  const request = mergeRequest(defaults, { ...chosen, alias, toVersion: version });
   const spec = normaliseSpec(request, { instances: summary.config.instances.min });
   await confirmProtected(provider, ref.environment, `Roll out v${version}`, target.confirm);
   return provider.startRollout(ref.environment, ref.function, spec);

@@ -126,5 +126,13 @@ describe('runtime scaling', { timeout: 120_000 }, () => {
     });
     assert.match(version.healthReason, /cannot reach the database at db\.internal:5432/);
     assert.deepEqual(await instances('crashy'), []);
+    // A restart forgets the crash loop: the version is tried again and its health is unknown.
+    assert.equal((await platform.api('POST', fnPath(ENV, 'crashy', '/restart'), {})).status, 202);
+    await waitFor('health reset by the restart', async () => {
+      const v = (await platform.api('GET', fnPath(ENV, 'crashy', '/versions/1'))).json;
+      return v.health === 'unknown' && v.healthReason === undefined ? v : undefined;
+    });
+    const retried = await call(platform, `/fn/${ENV}/crashy/`);
+    assert.doesNotMatch(retried.text, /crash-looping/, 'the first request after the restart tries the version again');
   });
 });

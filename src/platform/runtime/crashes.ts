@@ -1,5 +1,7 @@
 // Crash bookkeeping per version: recent crash times, the last reason, and whether the version is
-// crash-looping (CRASH_LOOP_COUNT crashes within CRASH_WINDOW_MS), which stops its restarts.
+// crash-looping (CRASH_LOOP_COUNT crashes within CRASH_WINDOW_MS), which stops its restarts. A
+// loop mark lapses after CRASH_WINDOW_MS (the fault may have been outside the code: a database
+// down) or when the function is restarted, so the version gets another try.
 
 export const CRASH_WINDOW_MS = 30_000;
 const CRASH_LOOP_COUNT = 5;
@@ -10,7 +12,7 @@ export type CrashOutcome = { loop: true; why: string } | { loop: false; restartI
 
 export class CrashTracker {
   private readonly recent = new Map<number, { times: number[]; last: string }>();
-  private readonly loops = new Map<number, string>();
+  private readonly loops = new Map<number, { why: string; since: number }>();
 
   /** Records a crash; says whether the version now crash-loops or when to restart (100 ms doubling to 5 s). */
   record(versionId: number, reason: string, now = Date.now()): CrashOutcome {
@@ -19,15 +21,26 @@ export class CrashTracker {
     this.recent.set(versionId, { times, last: reason });
     if (times.length >= CRASH_LOOP_COUNT) {
       const why = `crash loop: ${times.length} crashes in ${CRASH_WINDOW_MS / 1000} s; last: ${reason}`;
-      this.loops.set(versionId, why);
+      this.loops.set(versionId, { why, since: now });
       return { loop: true, why };
     }
     return { loop: false, restartInMs: Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (times.length - 1)) };
   }
 
-  /** Why the version crash-loops, or undefined when it does not. */
-  loopReason(versionId: number): string | undefined {
-    return this.loops.get(versionId);
+  /** Why the version crash-loops, or undefined when it does not (or its mark has lapsed). */
+  loopReason(versionId: number, now = Date.now()): string | undefined {
+    const loop = this.loops.get(versionId);
+    return loop && now - loop.since < CRASH_WINDOW_MS ? loop.why : undefined;
+  }
+
+  /** Forgets lapsed loop marks (every mark, with `all`) and their crashes; returns those versions. */
+  forgetLoops(all: boolean, now = Date.now()): number[] {
+    const forgotten = [...this.loops.keys()].filter((id) => all || this.loopReason(id, now) === undefined);
+    for (const id of forgotten) {
+      this.loops.delete(id);
+      this.recent.delete(id);
+    }
+    return forgotten;
   }
 
   /** "crashed 2 time(s) in the last 30 s (last: …)", or undefined without recent crashes. */

@@ -124,6 +124,7 @@ export class FunctionPool {
       slot.inFlight++;
       return slot;
     }
+    this.forgetCrashLoops(false);
     const loop = this.crashes.loopReason(versionId);
     if (loop !== undefined) return Promise.reject(this.crashLoopError(versionId, loop));
     if (this.stopped) return Promise.reject(this.stoppedError());
@@ -478,6 +479,7 @@ export class FunctionPool {
     if (!live) return;
     const { min, max } = this.limits();
     const reserve = this.reserved(live);
+    this.forgetCrashLoops(false);
     const work: Promise<boolean>[] = [];
     for (const [versionId, share] of provisionedSplit(live, min)) {
       if (this.crashes.loopReason(versionId) !== undefined) continue;
@@ -526,12 +528,15 @@ export class FunctionPool {
   }
 
   async restart(batches: number): Promise<void> {
+    this.forgetCrashLoops(true);
     await this.startsSettled();
     const all = this.slots.filter((s) => s.state === 'ready' && s.next === undefined).sort((a, b) => a.number - b.number);
     const size = Math.max(1, Math.ceil(all.length / Math.max(1, Math.floor(batches))));
     for (let i = 0; i < all.length; i += size) {
       await Promise.all(all.slice(i, i + size).map((s) => this.moveSlot(s, s.versionId, false)));
     }
+    // Warm slots of a version that was crash-looping come back only now.
+    await this.ensureMinimum();
   }
 
   private async startsSettled(): Promise<void> {
@@ -607,6 +612,13 @@ export class FunctionPool {
   /** A platform-made line in the version's logs (crashes, failed starts). */
   private note(slot: Slot, text: string): void {
     this.logs.add({ time: new Date().toISOString(), versionId: slot.versionId, instance: slot.instanceId, stream: 'stderr', text });
+  }
+
+  /** Lets crash-looping versions try again (lapsed marks, or all of them): their health is unknown again. */
+  private forgetCrashLoops(all: boolean): void {
+    for (const versionId of this.crashes.forgetLoops(all)) {
+      this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unknown');
+    }
   }
 
   private crashLoopError(versionId: number, why: string): FlightdeckError {

@@ -1,12 +1,11 @@
-// Durations as flightdeck.yaml writes them: `500ms`, `30s`, `5m`, `1h`, or a bare number of
-// milliseconds. Returns undefined for anything else so the caller can say which key is wrong.
+// Durations as flightdeck.yaml writes them: `500ms`, `30s`, `1.5h`, or a bare whole number of
+// milliseconds, as whole milliseconds (the platform takes integers). Returns undefined for anything
+// else so the caller can say which key is wrong.
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$';
-
 export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
   if (!match) return undefined;

@@ -63,6 +63,8 @@ export const RUNTIMES: readonly RuntimeKind[] = ['nodejs', 'custom'];
 
 export const DEFAULT_INSTANCES: Readonly<InstanceLimits> = FUNCTION_DEFAULTS.instances;
 export const DEFAULT_TIMEOUT_MS = FUNCTION_DEFAULTS.timeoutMs;
+/** The platform refuses a timeout under 1 ms (`timeout: 0s` would never let a request run). */
+const MIN_TIMEOUT_MS = 1;
 export const DEFAULT_PERSONAL_NAME = '{user}-{branch}';
 
 const HANDLER = /^[^.\s]+(\.[^.\s]+)*\.[A-Za-z_$][\w$]*$/;
@@ -132,7 +134,7 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
   const code = codeEntry && readCodeFolder(reader, codeEntry, baseDir);
   const entrypoint = runtime && readEntrypoint(reader, entries, at, runtime);
   const instances = optional(entries, 'instances', { ...DEFAULT_INSTANCES }, (e) => readInstances(reader, e));
-  const timeoutMs = optional(entries, 'timeout', DEFAULT_TIMEOUT_MS, (e) => readDuration(reader, e));
+  const timeoutMs = optional(entries, 'timeout', DEFAULT_TIMEOUT_MS, (e) => readDuration(reader, e, MIN_TIMEOUT_MS));
   const env = optional(entries, 'env', {}, (e) => readEnv(reader, e));
   const ignore = optional(entries, 'ignore', [], (e) => readStrings(reader, e, 'gitignore-style patterns'));
   const rollout = optional(entries, 'rollout', undefined, (e) => readRolloutDefaults(reader, e));

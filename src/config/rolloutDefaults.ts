@@ -38,10 +38,15 @@ export function readRolloutDefaults(reader: YamlReader, at: Located): RolloutDef
   return rollout;
 }
 
-/** A duration (`30s`, `5m`, or milliseconds); reports anything else. */
-export function readDuration(reader: YamlReader, at: Located): number | undefined {
+/** A duration (`30s`, `5m`, or whole milliseconds) of at least `minMs`; reports anything else. */
+export function readDuration(reader: YamlReader, at: Located, minMs = 0): number | undefined {
   const ms = parseDuration(reader.scalar(at));
-  if (ms === undefined) reader.report(at, `\`${at.path}\` must be a duration like 500ms, 30s or 5m (or a number of milliseconds).`);
+  if (ms === undefined) {
+    reader.report(at, `\`${at.path}\` must be a duration like 500ms, 30s or 5m (or a whole number of milliseconds).`);
+  } else if (ms < minMs) {
+    reader.report(at, `\`${at.path}\` must be at least ${minMs}ms.`);
+    return undefined;
+  }
   return ms;
 }
 

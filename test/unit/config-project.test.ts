@@ -77,6 +77,20 @@ describe('flightdeck.yaml parser', () => {
     assert.match(problem.message, /Unknown key `timout`.*Did you mean `timeout`\?/);
   });
 
+  it('refuses a timeout the platform would refuse: fractional milliseconds or under 1 ms', () => {
+    const fractional = only(fn(NODE + '    timeout: 1.5\n'));
+    assert.equal(fractional.line, 7);
+    assert.match(fractional.message, /`functions\.api\.timeout` must be .*whole number of milliseconds/);
+    for (const zero of ['0', '0s', '0.4ms']) {
+      const problem = only(fn(NODE + `    timeout: ${zero}\n`));
+      assert.equal(problem.line, 7);
+      assert.match(problem.message, /`functions\.api\.timeout` must be at least 1ms/);
+    }
+    const { project } = parseProjectFile(fn(NODE + '    timeout: 1.5s\n    instances:\n      idleTimeout: 0\n'), file);
+    assert.equal(project?.functions[0].config.timeoutMs, 1500);
+    assert.equal(project?.functions[0].config.instances.idleTimeoutMs, 0);
+  });
+
   it('reports wrong types naming the key and its line', () => {
     const problem = only(fn(NODE + '    instances: { max: many }\n'));
     assert.equal(problem.line, 7);
@@ -162,5 +176,7 @@ describe('flightdeck.yaml parser', () => {
     assert.equal(parseDuration(250), 250);
     assert.equal(parseDuration('5 minutes'), undefined);
     assert.equal(parseDuration(-1), undefined);
+    assert.equal(parseDuration(1.5), undefined);
+    assert.equal(parseDuration('0.0004s'), 0);
   });
 });

@@ -84,6 +84,7 @@ export class FlightdeckContext implements vscode.Disposable {
       this.session.onDidEvent((event) => {
         this.statusBar.onEvent(event);
         notices.onEvent(event);
+        this.logs.onEvent(event);
         this.refreshSoon.trigger();
       }),
       this.session.onDidChangeState((state) => this.onPlatformState(state)),
@@ -118,6 +119,7 @@ export class FlightdeckContext implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'flightdeck.platform', state);
     this.environmentsView.message = STATE_MESSAGES[state];
     this.statusBar.setConnected(state !== 'unreachable' && state !== 'reconnecting');
+    this.logs.onPlatformState(state);
     // Down: the trees empty so the welcome offers Start / Show Log. Back: events may have been missed.
     if (state !== 'starting') this.refresh();
   }

@@ -142,6 +142,12 @@ describe('flightdeck CLI end to end', () => {
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /^flightdeck: .*99/);
+    for (const target of [['--env', 'typo'], ['--function', 'typo'], ['--alias', 'typo'], ['--version', '99']]) {
+      const url = await run('url', '--env', ENV, '--function', 'api', ...target, '--json');
+      assert.equal(url.code, 1, `url ${target.join(' ')}: ${url.stdout}`);
+      assert.equal(url.stdout, '');
+      assert.equal(JSON.parse(url.stderr).error.code, 'NOT_FOUND');
+    }
     const json = await run('versions', '--env', 'nowhere', '--function', 'api', '--json');
     assert.equal(json.code, 1);
     assert.equal(JSON.parse(json.stderr).error.code, 'NOT_FOUND');

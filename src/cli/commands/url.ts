@@ -1,5 +1,6 @@
 // `flightdeck url --env E --function F [--alias A | --version V]`: where a function is served.
 
+import type { Provider, UrlTarget } from '../../provider';
 import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command } from '../command';
 
 export const urlCommand: Command = {
@@ -14,7 +15,18 @@ export const urlCommand: Command = {
     const alias = stringOption(context.values, 'alias');
     const version = numberOption(context.values, 'version', 1, Number.MAX_SAFE_INTEGER);
     if (alias !== undefined && version !== undefined) throw new UsageError('Give --alias or --version, not both.');
-    const url = await (await context.provider()).functionUrl(context.values.env as string, context.values.function as string, { alias, version });
+    const provider = await context.provider();
+    const environment = context.values.env as string;
+    const fn = context.values.function as string;
+    await assertServable(provider, environment, fn, { alias, version });
+    const url = await provider.functionUrl(environment, fn, { alias, version });
     return { data: { url }, text: url };
   },
 };
+
+/** Reads what the URL would serve, so a mistyped name fails (NOT_FOUND) instead of printing a dead URL. */
+async function assertServable(provider: Provider, environment: string, fn: string, target: UrlTarget): Promise<void> {
+  if (target.version !== undefined) await provider.getVersion(environment, fn, target.version);
+  else if (target.alias !== undefined) await provider.getAlias(environment, fn, target.alias);
+  else await provider.getFunction(environment, fn);
+}

@@ -1,5 +1,6 @@
 // A read-only file system over versions' code, `flightdeck:/<env>/<fn>/v<id>/<path>`, so two
-// versions can be compared with the editor's own diff.
+// versions can be compared with the editor's own diff. `?absent` names the side of a diff where a
+// file added or deleted between the versions does not exist: it reads as an empty file.
 import * as vscode from 'vscode';
 import { FlightdeckError } from '../errors';
 import type { ManifestEntry } from '../model';
@@ -13,11 +14,15 @@ export interface VersionFileRef {
   version: number;
   /** POSIX path inside the version's code; '' for its root. */
   path: string;
+  /** The file is not in this version: served empty, for the missing side of a diff. */
+  absent?: boolean;
 }
+
+const ABSENT_QUERY = 'absent';
 
 export function versionFileUri(ref: VersionFileRef): vscode.Uri {
   const segments = [ref.environment, ref.function, `v${ref.version}`, ...ref.path.split('/').filter(Boolean)];
-  return vscode.Uri.from({ scheme: CODE_SCHEME, path: `/${segments.map(encodeURIComponent).join('/')}` });
+  return vscode.Uri.from({ scheme: CODE_SCHEME, path: `/${segments.map(encodeURIComponent).join('/')}`, query: ref.absent ? ABSENT_QUERY : '' });
 }
 
 function parseVersionFileUri(uri: vscode.Uri): VersionFileRef {
@@ -26,7 +31,7 @@ function parseVersionFileUri(uri: vscode.Uri): VersionFileRef {
   if (!environment || !fn || !id) {
     throw vscode.FileSystemError.FileNotFound(uri);
   }
-  return { environment, function: fn, version: Number(id[1]), path: rest.join('/') };
+  return { environment, function: fn, version: Number(id[1]), path: rest.join('/'), absent: uri.query === ABSENT_QUERY };
 }
 
 export class CodeFileSystem implements vscode.FileSystemProvider {
@@ -38,6 +43,7 @@ export class CodeFileSystem implements vscode.FileSystemProvider {
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     const ref = parseVersionFileUri(uri);
+    if (ref.absent) return { type: vscode.FileType.File, ctime: 0, mtime: 0, size: 0, permissions: vscode.FilePermission.Readonly };
     const files = await this.files(ref);
     const file = files.find((f) => f.path === ref.path);
     if (file) return { type: vscode.FileType.File, ctime: 0, mtime: 0, size: file.size, permissions: vscode.FilePermission.Readonly };
@@ -61,6 +67,7 @@ export class CodeFileSystem implements vscode.FileSystemProvider {
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const ref = parseVersionFileUri(uri);
+    if (ref.absent) return new Uint8Array();
     try {
       return await (await this.provider()).readVersionFile(ref.environment, ref.function, ref.version, ref.path);
     } catch (error) {

@@ -29,23 +29,35 @@ export async function compareVersions(ctx: FlightdeckContext, arg: unknown): Pro
   ]);
   const changed = changedPaths(olderFiles, newerFiles);
   const path = stringArg(args, 'path') ?? (await pickChangedPath(changed, older, newer));
-  const left = versionFileUri({ ...ref, version: older, path });
-  const right = versionFileUri({ ...ref, version: newer, path });
+  const inOlder = olderFiles.some((f) => f.path === path);
+  const inNewer = newerFiles.some((f) => f.path === path);
+  if (!inOlder && !inNewer) throw new FlightdeckError('NOT_FOUND', `${path} is in neither v${older} nor v${newer}; pick one of the changed files.`, { field: 'path' });
+  // A file added or deleted between them is compared with an empty file on the side it is missing.
+  const left = versionFileUri({ ...ref, version: older, path, absent: !inOlder });
+  const right = versionFileUri({ ...ref, version: newer, path, absent: !inNewer });
   await vscode.commands.executeCommand('vscode.diff', left, right, `${ref.function}/${path} (v${older} ↔ v${newer})`, { preview: true });
-  return { left, right, changed };
+  return { left, right, changed: changed.map((c) => c.path) };
 }
 
-function changedPaths(a: ManifestEntry[], b: ManifestEntry[]): string[] {
+interface ChangedPath {
+  path: string;
+  change: 'added' | 'deleted' | 'modified';
+}
+
+function changedPaths(a: ManifestEntry[], b: ManifestEntry[]): ChangedPath[] {
   const before = new Map(a.map((f) => [f.path, f.sha256]));
   const after = new Map(b.map((f) => [f.path, f.sha256]));
-  const paths = new Set([...before.keys(), ...after.keys()]);
-  return [...paths].filter((p) => before.get(p) !== after.get(p)).sort();
+  const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
+  return paths
+    .filter((path) => before.get(path) !== after.get(path))
+    .map((path) => ({ path, change: !before.has(path) ? 'added' : !after.has(path) ? 'deleted' : 'modified' }));
 }
 
-async function pickChangedPath(changed: string[], older: number, newer: number): Promise<string> {
+async function pickChangedPath(changed: ChangedPath[], older: number, newer: number): Promise<string> {
   if (changed.length === 0) throw new FlightdeckError('NOT_FOUND', `v${older} and v${newer} have the same code; only their config may differ.`);
-  if (changed.length === 1) return changed[0];
-  const pick = await vscode.window.showQuickPick(changed, { placeHolder: `${changed.length} files differ between v${older} and v${newer}: pick one` });
+  if (changed.length === 1) return changed[0].path;
+  const items = changed.map((c) => ({ label: c.path, description: c.change }));
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: `${changed.length} files differ between v${older} and v${newer}: pick one` });
   if (!pick) throw new FlightdeckError('CANCELLED', 'No file chosen.');
-  return pick;
+  return pick.label;
 }

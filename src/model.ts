@@ -36,6 +36,9 @@ export const FUNCTION_DEFAULTS: Readonly<{ instances: Readonly<InstanceLimits>; 
   timeoutMs: 30_000,
 };
 
+/** The longest timeoutMs a function may have (1 h); the platform refuses more. */
+export const MAX_TIMEOUT_MS = 60 * 60_000;
+
 /** What a version runs: everything from flightdeck.yaml the platform needs. */
 export interface FunctionConfig {
   runtime: RuntimeKind;

@@ -7,14 +7,17 @@ const USAGE = `Usage: platform [--port N] [--home DIR] [--idle-timeout-ms N] [--
 
 type NumericOption = 'port' | 'idleTimeoutMs' | 'queueTimeoutMs' | 'warmPool' | 'maxBlobBytes' | 'maxCodeBytes' | 'heartbeatMs';
 
-const NUMERIC_FLAGS: Record<string, NumericOption> = {
-  '--port': 'port',
-  '--idle-timeout-ms': 'idleTimeoutMs',
-  '--queue-timeout-ms': 'queueTimeoutMs',
-  '--warm-pool': 'warmPool',
-  '--max-blob-bytes': 'maxBlobBytes',
-  '--max-code-bytes': 'maxCodeBytes',
-  '--heartbeat-ms': 'heartbeatMs',
+/** setTimeout's longest delay; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const NUMERIC_FLAGS: Record<string, { key: NumericOption; min: number; max: number }> = {
+  '--port': { key: 'port', min: 0, max: 65535 },
+  '--idle-timeout-ms': { key: 'idleTimeoutMs', min: 0, max: MAX_TIMER_MS },
+  '--queue-timeout-ms': { key: 'queueTimeoutMs', min: 0, max: MAX_TIMER_MS },
+  '--warm-pool': { key: 'warmPool', min: 0, max: Number.MAX_SAFE_INTEGER },
+  '--max-blob-bytes': { key: 'maxBlobBytes', min: 0, max: Number.MAX_SAFE_INTEGER },
+  '--max-code-bytes': { key: 'maxCodeBytes', min: 0, max: Number.MAX_SAFE_INTEGER },
+  '--heartbeat-ms': { key: 'heartbeatMs', min: 1, max: MAX_TIMER_MS },
 };
 
 export function parseArgs(argv: readonly string[]): PlatformOptions {
@@ -26,13 +29,13 @@ export function parseArgs(argv: readonly string[]): PlatformOptions {
       options.home = value;
       continue;
     }
-    const key = NUMERIC_FLAGS[flag];
-    if (!key) throw new Error(`Unknown option ${flag}.\n${USAGE}`);
+    const numeric = NUMERIC_FLAGS[flag];
+    if (!numeric) throw new Error(`Unknown option ${flag}.\n${USAGE}`);
     const number = Number(value);
-    if (!Number.isSafeInteger(number) || number < 0 || (key === 'port' && number > 65535)) {
-      throw new Error(`${flag} must be a whole number ≥ 0, not ${JSON.stringify(value)}.`);
+    if (!Number.isSafeInteger(number) || number < numeric.min || number > numeric.max) {
+      throw new Error(`${flag} must be a whole number from ${numeric.min} to ${numeric.max}, not ${JSON.stringify(value)}.\n${USAGE}`);
     }
-    options[key] = number;
+    options[numeric.key] = number;
   }
   return options;
 }

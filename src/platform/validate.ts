@@ -4,6 +4,7 @@ import { FlightdeckError } from '../errors';
 import {
   ENVIRONMENT_KINDS,
   FUNCTION_DEFAULTS,
+  MAX_TIMEOUT_MS,
   type AliasUpdate,
   type EnvironmentKind,
   type FunctionConfig,
@@ -138,10 +139,11 @@ export function checkTreeShape(entries: readonly ManifestEntry[]): void {
   }
 }
 
-function integerIn(value: unknown, field: string, min: number, fallback: number): number {
+function integerIn(value: unknown, field: string, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw bad(field, `${field} must be a whole number ≥ ${min}.`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw bad(field, `${field} must be a whole number ${range}.`);
   }
   return value;
 }
@@ -203,7 +205,7 @@ export function normaliseConfig(raw: unknown): FunctionConfig {
     ...checkEntryPoint(body),
     instances: checkInstances(body.instances),
     env: checkEnvVars(body.env),
-    timeoutMs: integerIn(body.timeoutMs, 'config.timeoutMs', 1, FUNCTION_DEFAULTS.timeoutMs),
+    timeoutMs: integerIn(body.timeoutMs, 'config.timeoutMs', 1, FUNCTION_DEFAULTS.timeoutMs, MAX_TIMEOUT_MS),
   };
 }
 

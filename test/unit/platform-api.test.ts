@@ -276,6 +276,8 @@ describe('platform control API', () => {
       [{ runtime: 'custom', command: [] }, 'config.command'],
       [{ runtime: 'nodejs', instances: { min: 3, max: 1 } }, 'config.instances.min'],
       [{ runtime: 'nodejs', timeoutMs: -1 }, 'config.timeoutMs'],
+      // Past setTimeout's limit a timer fires at once: every request would time out.
+      [{ runtime: 'nodejs', timeoutMs: 2 ** 31 }, 'config.timeoutMs'],
       [{ runtime: 'nodejs', env: { '1BAD': 'x' } }, 'config.env.1BAD'],
     ];
     for (const [config, field] of cases) {

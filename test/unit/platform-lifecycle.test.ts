@@ -1,6 +1,7 @@
 // The platform process's life: discovery file, one platform per state folder, graceful stop,
 // restart after kill -9 with the state intact, port fallback, warm instances on start.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, it } from 'node:test';
 import { createEnv, deployDir } from '../helpers/deploy';
-import { startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
+import { DIST, startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
 
 const started: TestPlatform[] = [];
 const folders: string[] = [];
@@ -138,4 +139,13 @@ it('refuses to start on an unreadable state file, naming it, and leaves it in pl
   writeFileSync(file, '{ "name": "bro');
   await assert.rejects(start(dir), (error: Error) => error.message.includes('exited with 1') && error.message.includes(file));
   assert.equal(readFileSync(file, 'utf8'), '{ "name": "bro');
+});
+
+it('refuses out-of-range flags with exit code 2, naming the range and the usage line', () => {
+  for (const args of [['--heartbeat-ms', '0'], ['--queue-timeout-ms', String(2 ** 31)], ['--port', '70000'], ['--idle-timeout-ms', 'soon']]) {
+    const run = spawnSync(process.execPath, [join(DIST, 'platform.js'), '--home', home(), ...args], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, new RegExp(`^${args[0]} must be a whole number from \\d+ to \\d+`), args.join(' '));
+    assert.match(run.stderr, /Usage: platform/, args.join(' '));
+  }
 });

@@ -52,8 +52,9 @@ export class ProjectDiagnostics implements vscode.Disposable {
   }
 }
 
+/** Only files being edited: not git: (diff) or flightdeck: (deployed version) views of one. */
 function isProjectFile(uri: vscode.Uri): boolean {
-  return uri.path.endsWith(`/${PROJECT_FILE_NAME}`);
+  return (uri.scheme === 'file' || uri.scheme === 'untitled') && uri.path.endsWith(`/${PROJECT_FILE_NAME}`);
 }
 
 function toDiagnostic(problem: Problem): vscode.Diagnostic {

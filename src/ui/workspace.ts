@@ -15,6 +15,8 @@ export class ProjectWorkspace implements vscode.Disposable {
   private personal: Promise<string | undefined> | undefined;
   private personalKnown: string | undefined;
   private headListener: vscode.Disposable | undefined;
+  /** Bumped when the personal environment is invalidated (or on dispose): a computation older than that is stale. */
+  private personalGeneration = 0;
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${PROJECT_FILE_NAME}`);
@@ -66,7 +68,7 @@ export class ProjectWorkspace implements vscode.Disposable {
 
   /** This workspace's personal environment, or undefined without a project or a branch. */
   personalEnvironment(): Promise<string | undefined> {
-    this.personal ??= this.computePersonal().then((name) => (this.personalKnown = name));
+    this.personal ??= this.computePersonal(this.personalGeneration);
     return this.personal;
   }
 
@@ -75,25 +77,45 @@ export class ProjectWorkspace implements vscode.Disposable {
     return this.personalKnown;
   }
 
-  private async computePersonal(): Promise<string | undefined> {
+  private async computePersonal(generation: number): Promise<string | undefined> {
+    const name = await this.readPersonal();
+    if (generation !== this.personalGeneration) return undefined; // invalidated meanwhile: keep nothing of it
+    this.personalKnown = name;
+    return name;
+  }
+
+  private async readPersonal(): Promise<string | undefined> {
     try {
       const project = await this.load();
       const folder = await this.folder();
       const git = await gitInfoOf(folder);
-      this.headListener?.dispose();
-      this.headListener = await onDidChangeHead(folder, () => this.invalidate());
+      await this.listenToHead(folder);
       return personalEnvironmentName(project.personal.name, { user: deployingUser(git), branch: git.branch, project: project.project });
     } catch {
       return undefined; // no project, invalid project or no branch: the commands explain why
     }
   }
 
+  /** Swaps the HEAD listener only once the new one exists, and only if nothing invalidated it meanwhile. */
+  private async listenToHead(folder: vscode.Uri): Promise<void> {
+    const generation = this.personalGeneration;
+    const listener = await onDidChangeHead(folder, () => this.invalidate());
+    if (generation !== this.personalGeneration) {
+      listener.dispose();
+      return;
+    }
+    this.headListener?.dispose();
+    this.headListener = listener;
+  }
+
   private invalidate(): void {
+    this.personalGeneration++;
     this.personal = undefined;
     this.changed.fire();
   }
 
   dispose(): void {
+    this.personalGeneration++;
     this.headListener?.dispose();
     this.disposables.forEach((d) => d.dispose());
   }

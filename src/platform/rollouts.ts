@@ -13,6 +13,7 @@ import { normaliseSpec, stableVersionOf } from '../rollout/spec';
 import type { AliasAccess } from '../rollout/traffic';
 import type { EmitEvent } from './contracts';
 import { platformEffects, type RolloutRuntime } from './rollouts/effects';
+import { requireObject } from './validate';
 
 /** What the engine reads and writes of the durable state. */
 export interface RolloutStore extends AliasAccess {
@@ -67,10 +68,15 @@ export class RolloutEngine {
     this.effects = platformEffects(this.store, this.runtime, (rollout) => this.record(rollout));
   }
 
-  /** Picks up the rollouts that were active when the platform stopped, each where it was. */
-  async resume(): Promise<void> {
+  /**
+   * Picks up the rollouts that were active when the platform stopped, each where it was. One that
+   * cannot resume is logged and the others still resume; this never rejects.
+   */
+  async resume(log: (message: string) => void): Promise<void> {
     for (const rollout of this.store.latestRollouts().filter(isActive)) {
-      await this.serial(rollout.environment, rollout.function, () => this.resumeOne(rollout));
+      await this.serial(rollout.environment, rollout.function, () => this.resumeOne(rollout)).catch((error: Error) =>
+        log(`could not resume rollout ${rollout.id} of ${keyOf(rollout.environment, rollout.function)}: ${error.message}`),
+      );
     }
   }
 
@@ -216,7 +222,7 @@ function keyOf(environment: string, fn: string): string {
 
 /** `{ batches? }` of a restart: 1 to the function's instances (provisioned or running; at least 1). */
 export function restartBatches(body: unknown, instances: number): number {
-  const batches = (body as { batches?: unknown } | undefined)?.batches;
+  const batches = body === undefined ? undefined : requireObject(body, 'body').batches;
   if (batches === undefined) return Math.min(2, Math.max(1, instances));
   const limit = Math.max(1, instances);
   if (typeof batches !== 'number' || !Number.isInteger(batches) || batches < 1 || batches > limit) {

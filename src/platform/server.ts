@@ -156,7 +156,7 @@ async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOption
     services.events.emit({ type: 'platform.started' });
     log(`listening on ${url} (state in ${layout.home})`);
     services.control.warmAll().catch((error: Error) => log(`could not start warm instances: ${error.message}`));
-    services.rollouts.resume().catch((error: Error) => log(`could not resume rollouts: ${error.message}`));
+    void services.rollouts.resume(log);
     let closing: Promise<void> | undefined;
     return { url, token, home: layout.home, close: () => (closing ??= close()) };
   } catch (error) {

@@ -218,7 +218,7 @@ test('a restarted engine resumes a canary at its step with the remaining interva
   second.store.records = first.store.records;
   second.store.alias = first.store.alias;
   second.runtime.v2 = healthy;
-  await second.engine.resume();
+  await second.engine.resume(assert.fail);
   assert.equal(second.store.records.at(-1)!.stepStarted, saved.stepStarted, 'the step keeps its start time');
   const done = await until(second.store, (r) => r.status !== 'running');
   second.engine.close();
@@ -226,12 +226,42 @@ test('a restarted engine resumes a canary at its step with the remaining interva
   assert.deepEqual(second.store.aliasWrites.map((w) => w.versionId), [2], 'only the last step was applied after resume');
 });
 
+test('a rollout that cannot resume is logged and the others still resume', async () => {
+  const first = setup();
+  first.runtime.v2 = healthy;
+  await first.engine.start('dev', 'api', { toVersion: 2, steps: [10, 100], intervalMs: 100, gates: { minRequests: 5 } });
+  first.engine.close();
+  const saved = first.store.records.at(-1)!;
+
+  const second = setup();
+  second.store.records = first.store.records;
+  second.store.alias = first.store.alias;
+  second.runtime.v2 = healthy;
+  // Listed first: a function whose record cannot be read any more.
+  second.store.latestRollouts = () => [{ ...saved, id: 'broken', function: 'gone' }, saved];
+  const plain = second.store.functionConfig.bind(second.store);
+  second.store.functionConfig = (env, fn) => {
+    if (fn === 'gone') throw new Error('record unreadable');
+    return plain(env, fn);
+  };
+  const logged: string[] = [];
+  await second.engine.resume((line) => logged.push(line));
+  assert.deepEqual(logged, ['could not resume rollout broken of dev/gone: record unreadable']);
+  const done = await until(second.store, (r) => r.status !== 'running');
+  second.engine.close();
+  assert.equal(done.status, 'succeeded', 'dev/api resumed after dev/gone failed');
+});
+
 test('restart validates batches and delegates to the runtime', async () => {
   const { runtime, engine } = setup();
   await engine.restart('dev', 'api', { batches: 4 });
   await engine.restart('dev', 'api', {});
-  assert.deepEqual(runtime.restarts, [4, 2]);
+  await engine.restart('dev', 'api', undefined);
+  assert.deepEqual(runtime.restarts, [4, 2, 2]);
   await assert.rejects(engine.restart('dev', 'api', { batches: 5 }), (e: unknown) => isFlightdeckError(e, 'BAD_REQUEST') && e.details.field === 'batches');
+  for (const body of [5, 'x', [], null]) {
+    await assert.rejects(engine.restart('dev', 'api', body), (e: unknown) => isFlightdeckError(e, 'BAD_REQUEST') && e.details.field === 'body', JSON.stringify(body));
+  }
   engine.close();
 });
 

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
-import { ENVIRONMENT_KINDS, FUNCTION_DEFAULTS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
+import { ENVIRONMENT_KINDS, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
 import { isDnsLabel } from './names';
 import { readDuration, readRolloutDefaults, type RolloutDefaults } from './rolloutDefaults';
 import { YamlReader, type Located, type MapEntry, type Problem } from './yamlReader';
@@ -134,7 +134,7 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
   const code = codeEntry && readCodeFolder(reader, codeEntry, baseDir);
   const entrypoint = runtime && readEntrypoint(reader, entries, at, runtime);
   const instances = optional(entries, 'instances', { ...DEFAULT_INSTANCES }, (e) => readInstances(reader, e));
-  const timeoutMs = optional(entries, 'timeout', DEFAULT_TIMEOUT_MS, (e) => readDuration(reader, e, MIN_TIMEOUT_MS));
+  const timeoutMs = optional(entries, 'timeout', DEFAULT_TIMEOUT_MS, (e) => readDuration(reader, e, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS));
   const env = optional(entries, 'env', {}, (e) => readEnv(reader, e));
   const ignore = optional(entries, 'ignore', [], (e) => readStrings(reader, e, 'gitignore-style patterns'));
   const rollout = optional(entries, 'rollout', undefined, (e) => readRolloutDefaults(reader, e));

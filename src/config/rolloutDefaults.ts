@@ -39,12 +39,15 @@ export function readRolloutDefaults(reader: YamlReader, at: Located): RolloutDef
 }
 
 /** A duration (`30s`, `5m`, or whole milliseconds) of at least `minMs`; reports anything else. */
-export function readDuration(reader: YamlReader, at: Located, minMs = 0): number | undefined {
+export function readDuration(reader: YamlReader, at: Located, minMs = 0, maxMs = Number.MAX_SAFE_INTEGER): number | undefined {
   const ms = parseDuration(reader.scalar(at));
   if (ms === undefined) {
     reader.report(at, `\`${at.path}\` must be a duration like 500ms, 30s or 5m (or a whole number of milliseconds).`);
   } else if (ms < minMs) {
     reader.report(at, `\`${at.path}\` must be at least ${minMs}ms.`);
+    return undefined;
+  } else if (ms > maxMs) {
+    reader.report(at, `\`${at.path}\` must be at most ${maxMs / 60_000}m.`);
     return undefined;
   }
   return ms;

@@ -77,7 +77,7 @@ describe('flightdeck.yaml parser', () => {
     assert.match(problem.message, /Unknown key `timout`.*Did you mean `timeout`\?/);
   });
 
-  it('refuses a timeout the platform would refuse: fractional milliseconds or under 1 ms', () => {
+  it('refuses a timeout the platform would refuse: fractional milliseconds, under 1 ms or over an hour', () => {
     const fractional = only(fn(NODE + '    timeout: 1.5\n'));
     assert.equal(fractional.line, 7);
     assert.match(fractional.message, /`functions\.api\.timeout` must be .*whole number of milliseconds/);
@@ -86,6 +86,8 @@ describe('flightdeck.yaml parser', () => {
       assert.equal(problem.line, 7);
       assert.match(problem.message, /`functions\.api\.timeout` must be at least 1ms/);
     }
+    const long = only(fn(NODE + '    timeout: 2h\n'));
+    assert.match(long.message, /`functions\.api\.timeout` must be at most 60m/);
     const { project } = parseProjectFile(fn(NODE + '    timeout: 1.5s\n    instances:\n      idleTimeout: 0\n'), file);
     assert.equal(project?.functions[0].config.timeoutMs, 1500);
     assert.equal(project?.functions[0].config.instances.idleTimeoutMs, 0);

@@ -89,6 +89,10 @@ suite('Views', () => {
     const read = async (uri: vscode.Uri) => new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     assert.match(await read(comparison.left), /hello from v1/);
     assert.match(await read(comparison.right), /hello from v2/);
+    // The missing side of an added or deleted file reads as empty instead of failing.
+    const missing = comparison.left.with({ path: comparison.left.path.replace(/index\.js$/, 'added.js'), query: 'absent' });
+    assert.equal((await vscode.workspace.fs.readFile(missing)).length, 0);
+    assert.equal((await vscode.workspace.fs.stat(missing)).size, 0);
     const tab = await waitFor('the diff editor to open', () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       return input instanceof vscode.TabInputTextDiff && input;

@@ -62,6 +62,10 @@ suite('Commands', () => {
       Promise.resolve(vscode.commands.executeCommand('flightdeck.rolloutAction', { environment: s.environment, function: fn, action: 'jump' })),
       /'action' must be one of pause, resume, continue, promote, abort; got 'jump'/,
     );
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('flightdeck.rolloutAction', { environment: s.environment, function: fn, action: 'toString' })),
+      /'action' must be one of pause, resume, continue, promote, abort; got 'toString'/,
+    );
     const paused = await vscode.commands.executeCommand<Rollout>('flightdeck.rolloutAction', { environment: s.environment, function: fn, action: 'pause' });
     assert.equal(paused.status, 'paused');
     assert.equal((await s.provider.getRollout(s.environment, fn))?.status, 'paused');
@@ -69,6 +73,11 @@ suite('Commands', () => {
     await waitFor(`the status bar to say paused (it shows "${s.api.statusBarText()}")`, () => /paused/i.test(s.api.statusBarText()));
     await waitFor('the environments tree to show the rollout paused', async () => (await treeTexts(s.api.environmentsTree, 3)).some((t) => /paused/i.test(t)));
     await screenshot('rollout-paused');
+
+    // Rolling back another alias leaves live's rollout alone (beta does not exist: refused as such).
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('flightdeck.rollback', { environment: s.environment, function: fn, alias: 'beta' })));
+    assert.equal((await s.provider.getRollout(s.environment, fn))?.status, 'paused', 'rolling back beta must not abort the rollout on live');
+    assert.equal(await live(), 'live → v1 80% · v2 20%');
 
     const back = await vscode.commands.executeCommand<Alias>('flightdeck.rollback', { environment: s.environment, function: fn });
     assert.equal(back.versionId, 1, 'rolling back during a rollout returns to the version it started from');

@@ -6,6 +6,7 @@ import { startSteadyLoad, type Answer, type SteadyLoad } from './load';
 import { ms, type Report } from './report';
 import { appConfig, deployApp, waitFor, withPlatform, type BenchPlatform } from './session';
 import { median, percentile } from './stats';
+import { isActive } from '../src/rollout/plan';
 
 const SECTION = 'rollout';
 const ENV = 'prod';
@@ -17,7 +18,6 @@ const RUNS_PER_MODE = 3;
 const GATE_RUNS = 3;
 const LOAD_CONCURRENCY = 8;
 const GATES = { minRequests: 5, maxErrorRate: 0.01, maxP95Ms: 2000 };
-const ENDED = new Set(['succeeded', 'rolledBack', 'aborted']);
 
 type Mode = 'inPlace' | 'recreate';
 
@@ -152,7 +152,7 @@ function spec(fields: Partial<RolloutSpec>): RolloutSpec {
 async function rolloutEnded(bench: BenchPlatform, timeoutMs: number): Promise<Rollout> {
   return waitFor('the rollout to end', async () => {
     const rollout = await bench.provider.getRollout(ENV, FN);
-    return rollout && ENDED.has(rollout.status) ? rollout : undefined;
+    return rollout && !isActive(rollout) ? rollout : undefined;
   }, timeoutMs);
 }
 

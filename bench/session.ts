@@ -9,6 +9,7 @@ import { scanCode } from '../src/deploy/scan';
 import { startPlatform, type TestPlatform } from '../test/helpers/platform';
 import { REPO_ROOT } from '../test/helpers/platform';
 import { join } from 'node:path';
+import { poll } from '../test/helpers/wait';
 
 export const APP_DIR = join(REPO_ROOT, 'test', 'fixtures', 'bench', 'app');
 
@@ -51,12 +52,6 @@ export async function deployApp(bench: BenchPlatform, environment: string, fn: s
 }
 
 /** Polls `check` every `everyMs` until it returns a value; fails after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 20): Promise<T> {
+  return poll(what, check, { timeoutMs, everyMs });
 }

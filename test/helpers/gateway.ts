@@ -2,9 +2,9 @@
 // function configs, one request with the headers the gateway adds, and bounded polling.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FunctionConfig } from '../../src/model';
 import { REPO_ROOT, type TestPlatform } from './platform';
+import { poll } from './wait';
 
 export const FUNCTION_FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'functions');
 
@@ -42,14 +42,8 @@ export async function call(platform: TestPlatform, path: string, init: RequestIn
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined; fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
+export function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  return poll(what, check, { timeoutMs, everyMs: 50 });
 }
 
 /** Stops the platform (kill -9 when `hard`) and removes its state folder. */

@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FunctionConfig, Rollout } from '../../src/model';
 import { createEnv, deployDir } from '../helpers/deploy';
 import { REPO_ROOT, type TestPlatform } from '../helpers/platform';
+import { poll } from '../helpers/wait';
+import { isActive } from '../../src/rollout/plan';
 
 export const APP_DIR = join(REPO_ROOT, 'test', 'fixtures', 'rollout', 'app');
 export const ENV = 'prod';
@@ -79,20 +81,9 @@ export function startLoad(platform: TestPlatform, concurrency: number, path = `/
   };
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `ms` saying what it waited for. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+/** Polls until `check` returns a value (not undefined; a throw counts as not yet), or fails after `ms` saying what it waited for. */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  return poll(what, check, { timeoutMs: ms, everyMs: 50, retryErrors: true });
 }
 
 export async function getRollout(platform: TestPlatform): Promise<Rollout> {
@@ -105,7 +96,7 @@ export async function getRollout(platform: TestPlatform): Promise<Rollout> {
 export function rolloutEnded(platform: TestPlatform, ms?: number): Promise<Rollout> {
   return waitFor('the rollout to end', async () => {
     const r = await getRollout(platform);
-    return ['succeeded', 'rolledBack', 'aborted'].includes(r.status) ? r : undefined;
+    return isActive(r) ? undefined : r;
   }, ms);
 }
 

@@ -14,5 +14,5 @@ export function updateAliasWithRetry(
   alias: string,
   change: (current: Alias) => AliasUpdate,
 ): Promise<Alias> {
-  return updateAlias(provider, { environment, function: fn, alias }, change, ATTEMPTS);
+  return updateAlias(provider, { environment, function: fn, alias }, change, { attempts: ATTEMPTS });
 }

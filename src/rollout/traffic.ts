@@ -2,14 +2,11 @@
 // a concurrent alias change is never lost (it is re-read and the write retried). Used by the
 // platform engine (state's alias path) and the client-side driver (a Provider).
 
-import { FlightdeckError, isFlightdeckError } from '../errors';
+import { updateAliasWithRetry, type AliasAccess } from '../aliasUpdate';
+import { FlightdeckError } from '../errors';
 import { canaryUpdate, type Alias, type AliasUpdate, type Rollout } from '../model';
 
-export interface AliasAccess {
-  getAlias(environment: string, fn: string, name: string): Alias | undefined | Promise<Alias | undefined>;
-  /** Fails with PRECONDITION_FAILED on a stale ETag. */
-  updateAlias(environment: string, fn: string, name: string, update: AliasUpdate, etag?: string): Promise<Alias>;
-}
+export type { AliasAccess } from '../aliasUpdate';
 
 /** Alias writes racing ours are re-read and retried this many times. */
 const ALIAS_ATTEMPTS = 3;
@@ -18,13 +15,8 @@ const ALIAS_ATTEMPTS = 3;
 export async function setTrafficWeight(aliases: AliasAccess, rollout: Rollout, weight: number): Promise<void> {
   const { environment, function: fn, spec } = rollout;
   const update = canaryUpdate(rollout.fromVersion, spec.toVersion, weight);
-  for (let attempt = 1; ; attempt++) {
-    const alias = await aliases.getAlias(environment, fn, spec.alias);
-    if (!alias) {
-      // Deleted under the rollout: writing without an ETag would re-create it.
-      throw new FlightdeckError('CONFLICT', `${spec.alias} was deleted during the rollout of v${spec.toVersion}; not re-created`, { field: 'alias' });
-    }
-    if (sameSplit(alias, update)) return;
+  await updateAliasWithRetry(aliases, { environment, function: fn, alias: spec.alias }, (alias) => {
+    if (sameSplit(alias, update)) return undefined;
     if (alias.versionId !== rollout.fromVersion && alias.versionId !== spec.toVersion) {
       // Someone moved the alias outside the rollout (a deploy, `promote`): theirs wins.
       throw new FlightdeckError(
@@ -33,13 +25,12 @@ export async function setTrafficWeight(aliases: AliasAccess, rollout: Rollout, w
         { field: 'alias' },
       );
     }
-    try {
-      await aliases.updateAlias(environment, fn, spec.alias, withDescription(update, alias), alias.etag);
-      return;
-    } catch (error) {
-      if (!isFlightdeckError(error, 'PRECONDITION_FAILED') || attempt >= ALIAS_ATTEMPTS) throw error;
-    }
-  }
+    return withDescription(update, alias);
+  }, {
+    attempts: ALIAS_ATTEMPTS,
+    // Deleted under the rollout: writing without an ETag would re-create it.
+    onMissing: () => new FlightdeckError('CONFLICT', `${spec.alias} was deleted during the rollout of v${spec.toVersion}; not re-created`, { field: 'alias' }),
+  });
 }
 
 function withDescription(update: AliasUpdate, alias: Alias): AliasUpdate {

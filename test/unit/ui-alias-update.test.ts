@@ -81,7 +81,7 @@ describe('updateAliasWithRetry against the real platform', () => {
   }
 
   it('with one attempt, fails with PRECONDITION_FAILED naming the alias instead of overwriting', async () => {
-    await assert.rejects(updateAliasWithRetry(racedProvider(0.3), ref, () => ({ versionId: 2, additionalVersionWeight: {} }), 1), (error: unknown) => {
+    await assert.rejects(updateAliasWithRetry(racedProvider(0.3), ref, () => ({ versionId: 2, additionalVersionWeight: {} }), { attempts: 1 }), (error: unknown) => {
       assert.ok(isFlightdeckError(error, 'PRECONDITION_FAILED'));
       assert.match(error.message, /Alias live of dev\/api changed while updating it; look/);
       return true;
@@ -94,7 +94,7 @@ describe('updateAliasWithRetry against the real platform', () => {
     const updated = await updateAliasWithRetry(racedProvider(0.4), ref, (current) => {
       seen.push(current.additionalVersionWeight[2] ?? 0);
       return { versionId: current.versionId, additionalVersionWeight: { 2: 0.5 } };
-    }, 2);
+    }, { attempts: 2 });
     assert.equal(seen.length, 2);
     assert.equal(seen[1], 0.4);
     assert.deepEqual([updated.versionId, updated.additionalVersionWeight], [1, { 2: 0.5 }]);

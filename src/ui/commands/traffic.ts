@@ -13,7 +13,7 @@ export async function updateAliasTraffic(
   aliasName: string,
   update: (current: Alias) => AliasUpdate,
 ): Promise<Alias> {
-  const updated = await updateAliasWithRetry(provider, { ...ref, alias: aliasName }, update, 1);
+  const updated = await updateAliasWithRetry(provider, { ...ref, alias: aliasName }, update, { attempts: 1 });
   void vscode.window.showInformationMessage(`${ref.environment}/${ref.function}: ${describeAlias(updated)}`);
   return updated;
 }

@@ -12,8 +12,8 @@ import {
   type ManifestEntry,
 } from '../model';
 import type { NewEnvironment } from '../provider';
+import { isDnsLabel } from '../config/names';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Never all digits: `/fn/env/fn:12/` means version 12, not an alias. */
 const ALIAS_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -35,7 +35,7 @@ export function requireObject(value: unknown, field: string): Record<string, unk
 }
 
 export function checkDnsName(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !DNS_LABEL.test(value)) {
+  if (typeof value !== 'string' || !isDnsLabel(value)) {
     throw bad(
       field,
       `${field} ${JSON.stringify(value)} is not DNS-safe: use 1–63 lowercase letters, digits and '-', starting and ending with a letter or digit.`,

@@ -17,6 +17,14 @@ export interface Environment {
 
 export type RuntimeKind = 'nodejs' | 'custom';
 
+/**
+ * How a function is called. Absent: Flightdeck's own handler model (a parsed event object) or
+ * plain HTTP on $PORT. `fc3`: Alibaba Cloud Function Compute 3.0's conventions, so code written
+ * for FC runs unchanged (see src/platform/runtime/fc3.ts).
+ */
+export type EventStyle = 'fc3';
+export const EVENT_STYLES: readonly EventStyle[] = ['fc3'];
+
 export interface InstanceLimits {
   /** Instances kept warm even when idle (0 = scale to zero). */
   min: number;
@@ -39,6 +47,9 @@ export const FUNCTION_DEFAULTS: Readonly<{ instances: Readonly<InstanceLimits>; 
 /** The longest timeoutMs a function may have (1 h); the platform refuses more. */
 export const MAX_TIMEOUT_MS = 60 * 60_000;
 
+/** The memory sizes a function may declare, in MB (FC 3.0's memorySize range). */
+export const MEMORY_MB_RANGE = { min: 64, max: 32_768 } as const;
+
 /** What a version runs: everything from flightdeck.yaml the platform needs. */
 export interface FunctionConfig {
   runtime: RuntimeKind;
@@ -50,6 +61,10 @@ export interface FunctionConfig {
   env: Record<string, string>;
   /** Per-request timeout. */
   timeoutMs: number;
+  /** Calling convention; absent means Flightdeck's own. */
+  events?: EventStyle;
+  /** Declared memory size in MB, reported to the function (FC's memorySize); not enforced locally. */
+  memoryMb?: number;
 }
 
 /** One file of a function's code, as sent in an upload manifest. */

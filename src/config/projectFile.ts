@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
-import { ENVIRONMENT_KINDS, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
+import { ENVIRONMENT_KINDS, EVENT_STYLES, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, MEMORY_MB_RANGE, type EnvironmentKind, type EventStyle, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
 import { isDnsLabel } from './names';
 import { readDuration, readRolloutDefaults, type RolloutDefaults } from './rolloutDefaults';
 import { YamlReader, type Located, type MapEntry, type Problem } from './yamlReader';
@@ -55,7 +55,7 @@ export interface ParsedProjectFile {
 }
 
 export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal'] as const;
-export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'instances', 'timeout', 'env', 'ignore', 'rollout'] as const;
+export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'events', 'memory', 'instances', 'timeout', 'env', 'ignore', 'rollout'] as const;
 export const INSTANCE_KEYS = ['min', 'max', 'concurrency', 'idleTimeout'] as const;
 export const ENVIRONMENT_KEYS = ['kind', 'protected'] as const;
 export const PERSONAL_KEYS = ['name'] as const;
@@ -138,12 +138,23 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
   const env = optional(entries, 'env', {}, (e) => readEnv(reader, e));
   const ignore = optional(entries, 'ignore', [], (e) => readStrings(reader, e, 'gitignore-style patterns'));
   const rollout = optional(entries, 'rollout', undefined, (e) => readRolloutDefaults(reader, e));
+  const events = optional(entries, 'events', undefined, (e) => readEvents(reader, e));
+  const memoryMb = optional(entries, 'memory', undefined, (e) => reader.integer(e, MEMORY_MB_RANGE.min, MEMORY_MB_RANGE.max));
   if (rollout?.strategy === 'batch' && instances && instances.min < 1) {
     reader.report(entries.get('rollout')!, `A batch rollout upgrades provisioned instances: set \`${at.path}.instances.min\` to at least 1, or use strategy canary.`);
   }
   if ([name, runtime, code, entrypoint, instances, timeoutMs, env, ignore].includes(undefined)) return undefined;
-  if (entries.has('rollout') && rollout === undefined) return undefined;
-  const config: FunctionConfig = { runtime: runtime!, ...entrypoint, instances: instances!, env: env!, timeoutMs: timeoutMs! };
+  const invalid = (key: string, value: unknown): boolean => entries.has(key) && value === undefined;
+  if (invalid('rollout', rollout) || invalid('events', events) || invalid('memory', memoryMb)) return undefined;
+  const config: FunctionConfig = {
+    runtime: runtime!,
+    ...entrypoint,
+    instances: instances!,
+    env: env!,
+    timeoutMs: timeoutMs!,
+    ...(events ? { events } : {}),
+    ...(memoryMb !== undefined ? { memoryMb } : {}),
+  };
   const line = reader.lineOf(at.anchor);
   return { name: name!, config, code: code!, ignore: ignore!, line, ...(rollout ? { rollout } : {}) };
 }
@@ -152,6 +163,13 @@ function readRuntime(reader: YamlReader, at: Located): RuntimeKind | undefined {
   const value = reader.scalar(at);
   if (RUNTIMES.includes(value as RuntimeKind)) return value as RuntimeKind;
   reader.report(at, `\`${at.path}\` must be one of ${RUNTIMES.join(', ')}, not ${JSON.stringify(value ?? null)}.`);
+  return undefined;
+}
+
+function readEvents(reader: YamlReader, at: Located): EventStyle | undefined {
+  const value = reader.scalar(at);
+  if (EVENT_STYLES.includes(value as EventStyle)) return value as EventStyle;
+  reader.report(at, `\`${at.path}\` must be ${EVENT_STYLES.join(' or ')} (call the function as Function Compute 3.0 does), not ${JSON.stringify(value ?? null)}; leave it out for Flightdeck's own handler model.`);
   return undefined;
 }
 

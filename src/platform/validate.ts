@@ -3,10 +3,13 @@
 import { FlightdeckError } from '../errors';
 import {
   ENVIRONMENT_KINDS,
+  EVENT_STYLES,
   FUNCTION_DEFAULTS,
   MAX_TIMEOUT_MS,
+  MEMORY_MB_RANGE,
   type AliasUpdate,
   type EnvironmentKind,
+  type EventStyle,
   type FunctionConfig,
   type InstanceLimits,
   type ManifestEntry,
@@ -206,7 +209,23 @@ export function normaliseConfig(raw: unknown): FunctionConfig {
     instances: checkInstances(body.instances),
     env: checkEnvVars(body.env),
     timeoutMs: integerIn(body.timeoutMs, 'config.timeoutMs', 1, FUNCTION_DEFAULTS.timeoutMs, MAX_TIMEOUT_MS),
+    ...checkCallingConvention(body),
   };
+}
+
+/** The optional `events` and `memoryMb`, present in the result only when given. */
+function checkCallingConvention(body: Record<string, unknown>): Pick<FunctionConfig, 'events' | 'memoryMb'> {
+  const checked: Pick<FunctionConfig, 'events' | 'memoryMb'> = {};
+  if (body.events !== undefined) {
+    if (!EVENT_STYLES.includes(body.events as EventStyle)) {
+      throw bad('config.events', `config.events must be ${EVENT_STYLES.map((s) => JSON.stringify(s)).join(' or ')}, or left out.`);
+    }
+    checked.events = body.events as EventStyle;
+  }
+  if (body.memoryMb !== undefined) {
+    checked.memoryMb = integerIn(body.memoryMb, 'config.memoryMb', MEMORY_MB_RANGE.min, 0, MEMORY_MB_RANGE.max);
+  }
+  return checked;
 }
 
 /** Alias updates: the primary and every weighted key an existing version, weights 0–1 summing ≤ 1. */

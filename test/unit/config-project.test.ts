@@ -93,6 +93,20 @@ describe('flightdeck.yaml parser', () => {
     assert.equal(project?.functions[0].config.instances.idleTimeoutMs, 0);
   });
 
+  it('reads events: fc3 and memory, and reports a wrong value at its line and column', () => {
+    const { project, problems } = parseProjectFile(fn(NODE + '    events: fc3\n    memory: 1024\n'), file);
+    assert.deepEqual(problems, []);
+    assert.equal(project?.functions[0].config.events, 'fc3');
+    assert.equal(project?.functions[0].config.memoryMb, 1024);
+    const plain = parseProjectFile(fn(NODE), file).project?.functions[0].config;
+    assert.equal('events' in plain!, false, 'absent unless declared, so existing versions keep their config hash');
+    const events = only(fn(NODE + '    events: lambda\n'));
+    assert.deepEqual([events.line, events.column], [7, 13]);
+    assert.match(events.message, /must be fc3/);
+    const memory = only(fn(NODE + '    memory: 10\n'));
+    assert.deepEqual([memory.line, memory.column], [7, 13]);
+  });
+
   it('reports wrong types naming the key and its line', () => {
     const problem = only(fn(NODE + '    instances: { max: many }\n'));
     assert.equal(problem.line, 7);

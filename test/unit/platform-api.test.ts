@@ -279,6 +279,8 @@ describe('platform control API', () => {
       // Past setTimeout's limit a timer fires at once: every request would time out.
       [{ runtime: 'nodejs', timeoutMs: 2 ** 31 }, 'config.timeoutMs'],
       [{ runtime: 'nodejs', env: { '1BAD': 'x' } }, 'config.env.1BAD'],
+      [{ runtime: 'nodejs', events: 'lambda' }, 'config.events'],
+      [{ runtime: 'nodejs', events: 'fc3', memoryMb: 10 }, 'config.memoryMb'],
     ];
     for (const [config, field] of cases) {
       const res = await platform.api('POST', `${fnPath('cfg', 'fn')}/deploy`, { config, files: entries });

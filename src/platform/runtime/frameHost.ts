@@ -9,6 +9,8 @@ export interface HostRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The same headers as a flat name/value list, as they came. */
+  rawHeaders: string[];
   body: Buffer;
 }
 
@@ -25,6 +27,7 @@ interface Open {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  rawHeaders: string[];
   chunks: Buffer[];
 }
 
@@ -39,7 +42,7 @@ function serveConnection(socket: Socket, answer: Answer): void {
   const start = (id: number, request: Open): void => {
     const body = request.chunks.length === 1 ? request.chunks[0] : Buffer.concat(request.chunks);
     request.chunks = [];
-    void answer({ method: request.method, url: request.url, headers: request.headers, body }).then((reply) => {
+    void answer({ method: request.method, url: request.url, headers: request.headers, rawHeaders: request.rawHeaders, body }).then((reply) => {
       // Only the latest request under this id, and only if the gateway still wants it.
       if (open.get(id) !== request || socket.destroyed) return;
       open.delete(id);
@@ -72,7 +75,8 @@ function serveConnection(socket: Socket, answer: Answer): void {
 
 function readHead(payload: Buffer): Open {
   const parts = payload.toString('utf8').split(SEPARATOR);
-  return { method: parts[0], url: parts[1], headers: headersObject(parts, 2), chunks: [] };
+  const rawHeaders = parts.slice(2);
+  return { method: parts[0], url: parts[1], headers: headersObject(rawHeaders), rawHeaders, chunks: [] };
 }
 
 /** Headers whose repeats Node.js drops (as its HTTP server does for req.headers). */
@@ -83,9 +87,9 @@ const SINGLE = new Set([
 ]);
 
 /** The same object Node.js's req.headers would be for these raw headers. */
-function headersObject(flat: string[], from: number): IncomingHttpHeaders {
+function headersObject(flat: string[]): IncomingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
-  for (let i = from; i + 1 < flat.length; i += 2) {
+  for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = flat[i].toLowerCase();
     const value = flat[i + 1];
     const seen = Object.hasOwn(headers, name) ? headers[name] : undefined;

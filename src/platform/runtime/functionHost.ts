@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { FromChildMessage, LoadMessage } from './protocol';
 import { frameServer, type HostReply, type HostRequest } from './frameHost';
 import { HOP_BY_HOP } from './frames';
+import { fc3Answer, fc3Context, fc3ErrorAnswer, fc3Event, invokeFc3, type Fc3Handler } from './fc3Host';
 
 export interface FunctionEvent {
   method: string;
@@ -109,13 +110,14 @@ function serve(fn: LoadedFunction, req: IncomingMessage, res: ServerResponse): v
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+    const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
     void call(fn, request).then((reply) => sendReply(res, reply));
   });
 }
 
 /** The handler's result for one request; a handler that throws or returns nonsense is a 500. */
 async function call(fn: LoadedFunction, request: HostRequest): Promise<Reply> {
+  if (fn.message.fc3) return callFc3(fn, request);
   const context: FunctionContext = {
     requestId: randomUUID(),
     functionName: fn.message.functionName,
@@ -127,6 +129,20 @@ async function call(fn: LoadedFunction, request: HostRequest): Promise<Reply> {
   } catch (error) {
     console.error(`handler ${fn.message.handler} failed (request ${context.requestId}): ${errorText(error)}`);
     return textReply(500, `The function's handler threw an error (request ${context.requestId}); see its logs.`);
+  }
+}
+
+/** FC 3.0's built-in Node.js runtime's call for an HTTP trigger (see fc3Host.ts). */
+async function callFc3(fn: LoadedFunction, request: HostRequest): Promise<Reply> {
+  const meta = fn.message.fc3!;
+  const requestId = randomUUID();
+  try {
+    const event = Buffer.from(JSON.stringify(fc3Event(request, meta, requestId)));
+    const result = await invokeFc3(fn.handler as unknown as Fc3Handler, event, fc3Context(meta, requestId, process.env));
+    return fc3Answer(result);
+  } catch (error) {
+    console.error(`${new Date().toISOString()} ${requestId} [error] handler ${fn.message.handler} failed: ${errorText(error)}`);
+    return fc3ErrorAnswer(error);
   }
 }
 

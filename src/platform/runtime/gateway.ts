@@ -5,6 +5,7 @@ import { DEFAULT_ALIAS } from '../../model';
 import type { FlightdeckError } from '../../errors';
 import type { StateView } from '../contracts';
 import type { FunctionPool } from './functionPool';
+import { fc3Function } from './fc3';
 import { forward, readHeaders, sendText, INSTANCE_HEADER, VERSION_HEADER, type Exchange } from './proxy';
 
 const PREFIX = '/fn/';
@@ -78,6 +79,9 @@ export class Gateway {
       path: target.path,
       headers,
       timeoutMs: version.config.timeoutMs,
+      ...(version.config.events === 'fc3' && version.config.runtime === 'custom'
+        ? { fc3: { fn: fc3Function(fn, versionId, version.config), qualifier: selector || DEFAULT_ALIAS } }
+        : {}),
     };
     const acquired = pool.acquire(versionId);
     if (!(acquired instanceof Promise)) return forward(exchange, acquired);

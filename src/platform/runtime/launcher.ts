@@ -4,6 +4,7 @@ import { FlightdeckError } from '../../errors';
 import type { Version } from '../../model';
 import type { StateView } from '../contracts';
 import type { PidRegistry } from './pids';
+import { fc3Environment, fc3Function, fc3PortEnvironment } from './fc3';
 import { baseEnv, forkSupervisor, freePort, waitForPort, type LogSink, type RuntimeProcess, type WarmPool } from './processes';
 
 /** How long a process may take from fork to ready before the start counts as failed. */
@@ -46,15 +47,17 @@ export class Launcher {
     if (!handler) throw new FlightdeckError('CONFIG_INVALID', `version ${version.id} has no handler; set handler: index.handler`, { field: 'handler' });
     const { process: child, port } = await this.warmPool.take(request.fresh);
     child.sink = request.sink;
+    const fc3 = version.config.events === 'fc3' ? fc3Function(request.fn, version.id, version.config) : undefined;
     try {
       child.send({
         type: 'load',
         codeDir,
         handler,
-        env: version.config.env,
+        env: fc3 ? { ...fc3Environment(fc3, codeDir), ...version.config.env } : version.config.env,
         functionName: request.fn,
         environment: request.environment,
         version: version.id,
+        ...(fc3 ? { fc3 } : {}),
       });
       await child.expect('loaded', START_TIMEOUT_MS, `loading handler ${handler} of version ${version.id}`);
       return { process: child, port };
@@ -77,7 +80,15 @@ export class Launcher {
     child.sink = request.sink;
     const what = `custom runtime command \`${command.join(' ')}\` of version ${version.id}`;
     try {
-      child.send({ type: 'exec', command, cwd: codeDir, env: { ...baseEnv(), ...version.config.env, PORT: String(port) } });
+      const fc3 = version.config.events === 'fc3';
+      const env = {
+        ...baseEnv(),
+        ...(fc3 ? fc3Environment(fc3Function(request.fn, version.id, version.config), codeDir) : {}),
+        ...version.config.env,
+        ...(fc3 ? fc3PortEnvironment(port) : {}),
+        PORT: String(port),
+      };
+      child.send({ type: 'exec', command, cwd: codeDir, env });
       const { pid } = await child.expect('spawned', START_TIMEOUT_MS, what);
       this.trackGroup(child, pid, command);
       await waitForPort(port, child, START_TIMEOUT_MS, what);

@@ -1,5 +1,6 @@
 // IPC messages between the platform and the processes it forks from dist/runtime-node.js: a warm
 // Node.js function host, or a supervisor that runs a custom runtime's command.
+import type { Fc3Function } from './fc3';
 
 /** Platform → function host: become this function. */
 export interface LoadMessage {
@@ -11,6 +12,8 @@ export interface LoadMessage {
   functionName: string;
   environment: string;
   version: number;
+  /** Present when the function is written for FC 3.0 (`events: fc3`): call it as FC does. */
+  fc3?: Fc3Function;
 }
 
 /** Platform → supervisor: run this command (it serves HTTP on env.PORT). */

@@ -3,11 +3,13 @@
 // answer names its version and instance. Failures become gateway answers: 504 when the function is slower than its timeoutMs,
 // 502 when the instance goes away mid-request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { FunctionPool, Slot } from './functionPool';
 import { FrameClient, type FrameCall } from './frameClient';
 import { HOP_BY_HOP, SEPARATOR, type FramedResponse } from './frames';
 import type { VersionWindow } from './metrics';
+import { fc3RequestHeaders, type Fc3Function } from './fc3';
 
 export const VERSION_HEADER = 'x-flightdeck-version';
 export const INSTANCE_HEADER = 'x-flightdeck-instance';
@@ -74,6 +76,8 @@ export interface Exchange {
   path: string;
   headers: RequestHeaders;
   timeoutMs: number;
+  /** A custom runtime written for FC 3.0 gets FC's request headers; qualifier is the alias or version asked for. */
+  fc3?: { fn: Fc3Function; qualifier: string };
 }
 
 /** Sends the request to the slot's instance; the slot is released when the exchange ends. */
@@ -86,7 +90,7 @@ export function forward(exchange: Exchange, slot: Slot): void {
     {
       path: exchange.path,
       method: exchange.req.method as Dispatcher.HttpMethod,
-      headers: exchange.headers.forward,
+      headers: exchange.fc3 ? [...exchange.headers.forward, ...fc3RequestHeaders(exchange.fc3.fn, randomUUID(), exchange.fc3.qualifier)] : exchange.headers.forward,
       body: exchange.headers.hasBody ? exchange.req : null,
       headersTimeout: exchange.timeoutMs,
       bodyTimeout: exchange.timeoutMs,

@@ -22,6 +22,8 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 
 export interface CommandContext {
   values: OptionValues;
+  /** The command's `argument`, when given. */
+  argument?: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Aborted on Ctrl-C. */
@@ -41,6 +43,8 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Commands that print no JSON (serve) leave this false. */
   json?: boolean;
+  /** One optional argument without a flag (`flightdeck import [s.yaml]`). */
+  argument?: { name: string; description: string };
   run(context: CommandContext): Promise<CommandResult | void>;
 }
 

@@ -13,14 +13,16 @@ export function commandUsage(command: Command, options: Record<string, OptionSpe
     const text = spec.type === 'string' ? `--${name} ${spec.valueName ?? 'VALUE'}` : `--${name}`;
     return spec.required ? text : `[${text}]`;
   });
+  if (command.argument) synopsis.unshift(`[${command.argument.name}]`);
   const flags = Object.entries(options).map(([name, spec]) => [spec.type === 'string' ? `--${name} ${spec.valueName ?? 'VALUE'}` : `--${name}`, spec.description]);
+  if (command.argument) flags.unshift([command.argument.name, command.argument.description]);
   const width = Math.max(...flags.map(([flag]) => flag.length));
   return [
     `Usage: flightdeck ${command.name} ${synopsis.join(' ')}`,
     '',
     command.summary,
     '',
-    'Options:',
+    command.argument ? 'Arguments and options:' : 'Options:',
     ...flags.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`),
   ].join('\n');
 }

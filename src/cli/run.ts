@@ -63,16 +63,18 @@ export async function runCli(commands: readonly Command[], cli: CliEnvironment):
 function contextFor(command: Command, args: string[], cli: CliEnvironment, connect: () => Promise<Provider>): CommandContext {
   const options = optionsOf(command);
   let values: CommandContext['values'];
+  let positionals: string[];
   try {
-    values = parseArgs({
+    ({ values, positionals } = parseArgs({
       args,
       options: Object.fromEntries(Object.entries(options).map(([key, spec]) => [key, { type: spec.type }])),
       strict: true,
-      allowPositionals: false,
-    }).values as CommandContext['values'];
+      allowPositionals: command.argument !== undefined,
+    }) as { values: CommandContext['values']; positionals: string[] });
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), command);
   }
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[1])}: give one ${command.argument?.name}.`, command);
   const missing = Object.entries(options).filter(([key, spec]) => spec.required && values[key] === undefined);
   if (missing.length > 0 && !values.help) {
     throw new UsageError(`Missing required option${missing.length > 1 ? 's' : ''} ${missing.map(([key]) => `--${key}`).join(', ')}.`, command);
@@ -80,6 +82,7 @@ function contextFor(command: Command, args: string[], cli: CliEnvironment, conne
   const json = values.json === true;
   return {
     values,
+    ...(positionals.length > 0 ? { argument: positionals[0] } : {}),
     cwd: cli.cwd,
     env: cli.env,
     signal: cli.signal,

@@ -4,6 +4,7 @@ import type { Command } from '../command';
 import { canaryCommand } from './canary';
 import { deployCommand } from './deploy';
 import { envsCommand } from './envs';
+import { importCommand } from './import';
 import { promoteCommand } from './promote';
 import { restartCommand } from './restart';
 import { ROLLOUT_COMMANDS } from './rollout';
@@ -14,6 +15,7 @@ import { versionsCommand } from './versions';
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   deployCommand,
+  importCommand,
   envsCommand,
   versionsCommand,
   urlCommand,

@@ -449,14 +449,18 @@ export interface WrittenImport extends SYamlImport {
   file: string;
 }
 
-/**
- * Reads an s.yaml and writes flightdeck.yaml next to it. Refuses (CONFLICT) to replace an
- * existing flightdeck.yaml unless `overwrite`; refuses (CONFIG_INVALID, every problem listed)
- * when no function maps.
- */
-export function importSYamlFile(source: string, env: Env, overwrite: boolean): WrittenImport {
+/** Reads and maps an s.yaml; NOT_FOUND when it is not there. */
+export function readSYamlFile(source: string, env: Env): SYamlImport {
   if (!existsSync(source)) throw new FlightdeckError('NOT_FOUND', `No s.yaml at ${source}. Pass the path of your Serverless Devs project's s.yaml.`, { file: source });
-  const imported = importSYaml(readFileSync(source, 'utf8'), source, env);
+  return importSYaml(readFileSync(source, 'utf8'), source, env);
+}
+
+/**
+ * Writes an import as flightdeck.yaml next to its s.yaml. Refuses (CONFIG_INVALID, every problem
+ * listed) when no function mapped, and (CONFLICT) to replace an existing flightdeck.yaml unless
+ * `overwrite`.
+ */
+export function writeSYamlImport(imported: SYamlImport, source: string, overwrite: boolean): WrittenImport {
   const file = join(dirname(source), PROJECT_FILE_NAME);
   if (imported.functions.length === 0) {
     const list = imported.problems.map((p) => `  ${source}:${p.line}:${p.column}: ${p.message}`).join('\n');

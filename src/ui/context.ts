@@ -127,6 +127,7 @@ export class FlightdeckContext implements vscode.Disposable {
   private async onWorkspaceChange(): Promise<void> {
     const file = await this.workspace.projectFile();
     await vscode.commands.executeCommand('setContext', 'flightdeck.hasProject', file !== undefined);
+    await vscode.commands.executeCommand('setContext', 'flightdeck.hasSYaml', (await this.workspace.sYamlFile()) !== undefined);
     await this.workspace.personalEnvironment();
     this.refreshSoon.trigger();
   }

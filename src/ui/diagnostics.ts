@@ -1,9 +1,11 @@
-// flightdeck.yaml problems in the Problems panel, at their line and column, as the file is edited.
+// flightdeck.yaml problems in the Problems panel, at their line and column, as the file is edited;
+// and what an s.yaml import could not map, at its line of s.yaml, until the next import.
 import * as vscode from 'vscode';
 import { parseProjectFile, PROJECT_FILE_NAME, type Problem } from '../config/projectFile';
 
 export class ProjectDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('flightdeck');
+  private readonly importCollection = vscode.languages.createDiagnosticCollection('flightdeck-import');
   private readonly listeners: vscode.Disposable[];
 
   constructor() {
@@ -34,7 +36,12 @@ export class ProjectDiagnostics implements vscode.Disposable {
 
   /** The diagnostics currently shown for a file (for tests). */
   problemsOf(uri: vscode.Uri): readonly vscode.Diagnostic[] {
-    return this.collection.get(uri) ?? [];
+    return [...(this.collection.get(uri) ?? []), ...(this.importCollection.get(uri) ?? [])];
+  }
+
+  /** What an import of `sYaml` left behind, as warnings at their lines (replacing the last import's). */
+  showImportProblems(sYaml: vscode.Uri, problems: readonly Problem[]): void {
+    this.importCollection.set(sYaml, problems.map((p) => toDiagnostic(p, vscode.DiagnosticSeverity.Warning)));
   }
 
   private update(doc: vscode.TextDocument): void {
@@ -43,12 +50,13 @@ export class ProjectDiagnostics implements vscode.Disposable {
 
   private set(uri: vscode.Uri, text: string): void {
     const { problems } = parseProjectFile(text, uri.fsPath);
-    this.collection.set(uri, problems.map(toDiagnostic));
+    this.collection.set(uri, problems.map((p) => toDiagnostic(p)));
   }
 
   dispose(): void {
     this.listeners.forEach((l) => l.dispose());
     this.collection.dispose();
+    this.importCollection.dispose();
   }
 }
 
@@ -57,11 +65,11 @@ function isProjectFile(uri: vscode.Uri): boolean {
   return (uri.scheme === 'file' || uri.scheme === 'untitled') && uri.path.endsWith(`/${PROJECT_FILE_NAME}`);
 }
 
-function toDiagnostic(problem: Problem): vscode.Diagnostic {
+function toDiagnostic(problem: Problem, severity = vscode.DiagnosticSeverity.Error): vscode.Diagnostic {
   const start = new vscode.Position(Math.max(0, problem.line - 1), Math.max(0, problem.column - 1));
   const end = new vscode.Position(Math.max(0, problem.endLine - 1), Math.max(0, problem.endColumn - 1));
   const range = end.isAfter(start) ? new vscode.Range(start, end) : new vscode.Range(start, start.translate(0, 1));
-  const diagnostic = new vscode.Diagnostic(range, problem.message, vscode.DiagnosticSeverity.Error);
+  const diagnostic = new vscode.Diagnostic(range, problem.message, severity);
   diagnostic.source = 'flightdeck';
   if (problem.path) diagnostic.code = problem.path;
   return diagnostic;

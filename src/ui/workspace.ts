@@ -2,6 +2,7 @@
 // environment. Watches the project file and the branch so the views follow along.
 import * as vscode from 'vscode';
 import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig } from '../config/projectFile';
+import { S_YAML_NAMES } from '../config/serverlessDevs';
 import { deployingUser, type GitInfo } from '../deploy/git';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
 import { FlightdeckError } from '../errors';
@@ -20,27 +21,29 @@ export class ProjectWorkspace implements vscode.Disposable {
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${PROJECT_FILE_NAME}`);
+    // A Serverless Devs s.yaml appearing or going changes what the welcome view offers.
+    const sYamlWatcher = vscode.workspace.createFileSystemWatcher(`**/{${S_YAML_NAMES.join(',')}}`, false, true, false);
     this.disposables.push(
       watcher,
+      sYamlWatcher,
       watcher.onDidCreate(() => this.invalidate()),
       watcher.onDidDelete(() => this.invalidate()),
       watcher.onDidChange(() => this.invalidate()),
+      sYamlWatcher.onDidCreate(() => this.invalidate()),
+      sYamlWatcher.onDidDelete(() => this.invalidate()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.invalidate()),
       this.changed,
     );
   }
 
   /** The first workspace folder's flightdeck.yaml, if any folder has one. */
-  async projectFile(): Promise<vscode.Uri | undefined> {
-    for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const uri = vscode.Uri.joinPath(folder.uri, PROJECT_FILE_NAME);
-      const exists = await vscode.workspace.fs.stat(uri).then(
-        () => true,
-        () => false,
-      );
-      if (exists) return uri;
-    }
-    return undefined;
+  projectFile(): Promise<vscode.Uri | undefined> {
+    return firstInFolders([PROJECT_FILE_NAME]);
+  }
+
+  /** The first workspace folder's Serverless Devs s.yaml (or s.yml), if any folder has one. */
+  sYamlFile(): Promise<vscode.Uri | undefined> {
+    return firstInFolders(S_YAML_NAMES);
   }
 
   /** The parsed project; NO_PROJECT or CONFIG_INVALID say what to fix. */
@@ -119,4 +122,21 @@ export class ProjectWorkspace implements vscode.Disposable {
     this.headListener?.dispose();
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+async function firstInFolders(names: readonly string[]): Promise<vscode.Uri | undefined> {
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    for (const name of names) {
+      const uri = vscode.Uri.joinPath(folder.uri, name);
+      if (await fileExists(uri)) return uri;
+    }
+  }
+  return undefined;
+}
+
+export function fileExists(uri: vscode.Uri): Promise<boolean> {
+  return Promise.resolve(vscode.workspace.fs.stat(uri)).then(
+    () => true,
+    () => false,
+  );
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseProjectFile } from '../../src/config/projectFile';
-import { importSYaml, importSYamlFile } from '../../src/config/serverlessDevs';
+import { importSYaml, readSYamlFile, writeSYamlImport } from '../../src/config/serverlessDevs';
 import { isFlightdeckError } from '../../src/errors';
 import { processAlive } from '../../src/platform/lock';
 import { DIST, REPO_ROOT } from '../helpers/platform';
@@ -122,9 +122,9 @@ describe('s.yaml import', () => {
     it('never replaces an existing flightdeck.yaml unless asked', () => {
       const target = join(dir, 'flightdeck.yaml');
       writeFileSync(target, 'project: mine\n');
-      assert.throws(() => importSYamlFile(join(dir, 's.yaml'), {}, false), (e) => isFlightdeckError(e) && e.code === 'CONFLICT' && /--force/.test(e.message));
+      assert.throws(() => writeSYamlImport(readSYamlFile(join(dir, 's.yaml'), {}), join(dir, 's.yaml'), false), (e) => isFlightdeckError(e) && e.code === 'CONFLICT' && /--force/.test(e.message));
       assert.equal(readFileSync(target, 'utf8'), 'project: mine\n');
-      const written = importSYamlFile(join(dir, 's.yaml'), {}, true);
+      const written = writeSYamlImport(readSYamlFile(join(dir, 's.yaml'), {}), join(dir, 's.yaml'), true);
       assert.equal(written.file, target);
       assert.match(readFileSync(target, 'utf8'), /shop-api:/);
     });
@@ -132,7 +132,7 @@ describe('s.yaml import', () => {
     it('refuses an s.yaml with nothing to run, listing why at each line', () => {
       const only = join(dir, 'python.yaml');
       writeFileSync(only, 'edition: 3.0.0\nname: py\nresources:\n  f:\n    component: fc3\n    props:\n      runtime: python3.10\n      code: ./code\n');
-      assert.throws(() => importSYamlFile(only, {}, false), (e) => isFlightdeckError(e) && e.code === 'CONFIG_INVALID' && /python\.yaml:7:16: .*python3\.10/.test(e.message));
+      assert.throws(() => writeSYamlImport(readSYamlFile(only, {}), only, false), (e) => isFlightdeckError(e) && e.code === 'CONFIG_INVALID' && /python\.yaml:7:16: .*python3\.10/.test(e.message));
     });
   });
 });

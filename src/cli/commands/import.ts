@@ -3,7 +3,7 @@
 
 import { resolve } from 'node:path';
 import { PROJECT_FILE_NAME } from '../../config/projectFile';
-import { findSYaml, importSYamlFile, S_YAML_NAMES, type WrittenImport } from '../../config/serverlessDevs';
+import { findSYaml, readSYamlFile, S_YAML_NAMES, writeSYamlImport, type WrittenImport } from '../../config/serverlessDevs';
 import { FlightdeckError } from '../../errors';
 import { type Command } from '../command';
 
@@ -17,7 +17,7 @@ export const importCommand: Command = {
   async run(context) {
     const source = context.argument ? resolve(context.cwd, context.argument) : findSYaml(context.cwd);
     if (!source) throw new FlightdeckError('NOT_FOUND', `No ${S_YAML_NAMES.join(' or ')} in ${context.cwd}. Run this in your Serverless Devs project, or pass the path of its s.yaml.`);
-    const result = importSYamlFile(source, context.env, context.values.force === true);
+    const result = writeSYamlImport(readSYamlFile(source, context.env), source, context.values.force === true);
     return {
       data: { file: result.file, source: result.source, project: result.project, functions: result.functions.map((f) => ({ name: f.name, source: f.source })), problems: result.problems },
       text: describeImport(result),

@@ -6,6 +6,7 @@ import { runReporting } from '../errors';
 import { compareVersions } from './compareVersions';
 import { deleteEnvironment } from './deleteEnvironment';
 import { deployCurrentBranch } from './deployCurrentBranch';
+import { importSYaml } from './importSYaml';
 import { init } from './init';
 import { showLog, showPlatformLog, startPlatform } from './platform';
 import { promoteVersion } from './promoteVersion';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, CommandHandler> = {
   'flightdeck.deleteEnvironment': deleteEnvironment,
   'flightdeck.refresh': refresh,
   'flightdeck.init': init,
+  'flightdeck.importSYaml': importSYaml,
   'flightdeck.showLogs': showLogs,
   'flightdeck.startRollout': startRollout,
   'flightdeck.rolloutAction': rolloutAction,

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { FlightdeckError } from '../../errors';
 import type { FlightdeckContext } from '../context';
 import { starterProject } from '../starterProject';
+import { fileExists } from '../workspace';
 
 export interface InitResult {
   /** The project file, existing or written. */
@@ -24,7 +25,7 @@ export async function init(ctx: FlightdeckContext): Promise<InitResult> {
   const written: string[] = [];
   for (const file of starterProject(folder.name)) {
     const uri = vscode.Uri.joinPath(folder.uri, file.path);
-    if (await exists(uri)) continue;
+    if (await fileExists(uri)) continue;
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(file.text));
     written.push(file.path);
   }
@@ -33,9 +34,3 @@ export async function init(ctx: FlightdeckContext): Promise<InitResult> {
   return { file: projectFile, written };
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  return vscode.workspace.fs.stat(uri).then(
-    () => true,
-    () => false,
-  );
-}

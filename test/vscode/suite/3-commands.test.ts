@@ -6,11 +6,12 @@ import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { describeAlias, type Alias, type Rollout } from '../../../src/model';
 import { PRESET_EXAMPLES } from '../../../src/rollout/presets';
+import type { WrittenImport } from '../../../src/config/serverlessDevs';
 import type { InitResult } from '../../../src/ui/commands/init';
 import { FIXTURE_FUNCTION } from '../fixture';
 import { startCanaryRollout, waitForRolloutEnd } from './platform';
 import { deployedSession, type Session } from './session';
-import { runAnsweringQuickPicks, screenshot, treeTexts, waitFor } from './workbench';
+import { runAnsweringQuickPicks, screenshot, showFlightdeckView, treeTexts, waitFor } from './workbench';
 
 const fn = FIXTURE_FUNCTION;
 
@@ -139,6 +140,60 @@ suite('Commands', () => {
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.workspace.fs.delete(vscode.Uri.joinPath(s.folder, 'hello'), { recursive: true }).then(undefined, () => undefined);
+      await vscode.workspace.fs.rename(saved, project, { overwrite: true });
+    }
+    assert.deepEqual(await vscode.workspace.fs.readFile(project), original);
+  });
+  test('Import s.yaml: offered by the welcome view, writes flightdeck.yaml, warns at s.yaml lines, never replaces without asking', async function () {
+    this.timeout(60_000);
+    const project = vscode.Uri.joinPath(s.folder, 'flightdeck.yaml');
+    const saved = vscode.Uri.joinPath(s.folder, 'flightdeck.yaml.suite-saved');
+    const sYaml = vscode.Uri.joinPath(s.folder, 's.yaml');
+    const code = vscode.Uri.joinPath(s.folder, 'fcimport');
+    const original = await vscode.workspace.fs.readFile(project);
+    const write = (uri: vscode.Uri, text: string) => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.rename(project, saved);
+    try {
+      await write(vscode.Uri.joinPath(code, 'index.js'), 'exports.handler = async (event) => ({ statusCode: 200, body: JSON.parse(event).rawPath });\n');
+      await write(sYaml, [
+        'edition: 3.0.0',
+        'name: fc-import',
+        'vars:',
+        '  region: cn-hangzhou',
+        'resources:',
+        '  hello:',
+        '    component: fc3',
+        '    props:',
+        '      region: ${vars.region}',
+        '      functionName: fcimport',
+        '      runtime: nodejs20',
+        '      code: ./fcimport',
+        '      handler: index.handler',
+        '      role: acs:ram::1:role/x',
+        '',
+      ].join('\n'));
+      // What a person sees: the welcome view of a folder with an s.yaml and no flightdeck.yaml.
+      await showFlightdeckView(0);
+      await screenshot('import-s-yaml-welcome');
+      const result = await vscode.commands.executeCommand<WrittenImport>('flightdeck.importSYaml');
+      assert.deepEqual(result.functions.map((f) => f.name), ['fcimport']);
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(project));
+      assert.match(text, /^ {2}fcimport:\n {4}runtime: nodejs\n {4}code: \.\/fcimport\n {4}handler: index\.handler\n {4}events: fc3/m);
+      await waitFor('the editor to show the imported flightdeck.yaml', () => vscode.window.activeTextEditor?.document.uri.toString() === project.toString());
+      assert.deepEqual(vscode.languages.getDiagnostics(project), [], 'the imported flightdeck.yaml has problems');
+      const warnings = vscode.languages.getDiagnostics(sYaml);
+      assert.deepEqual(warnings.map((d) => [d.range.start.line + 1, d.severity]), [[14, vscode.DiagnosticSeverity.Warning]]);
+      assert.match(warnings[0].message, /`role`.*not imported/);
+      await screenshot('import-s-yaml-done');
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand('flightdeck.importSYaml', { overwrite: false })),
+        /already exists; importing would replace it/,
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(code, { recursive: true }).then(undefined, () => undefined);
+      await vscode.workspace.fs.delete(sYaml).then(undefined, () => undefined);
       await vscode.workspace.fs.rename(saved, project, { overwrite: true });
     }
     assert.deepEqual(await vscode.workspace.fs.readFile(project), original);

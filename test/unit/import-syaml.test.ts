@@ -2,17 +2,15 @@
 // → flightdeck.yaml, with references resolved and every unmappable thing a problem at its line;
 // then the imported project deployed by the bundled CLI to a real platform and served over HTTP.
 import { strict as assert } from 'node:assert';
-import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseProjectFile } from '../../src/config/projectFile';
 import { importSYaml, readSYamlFile, writeSYamlImport } from '../../src/config/serverlessDevs';
 import { isFlightdeckError } from '../../src/errors';
-import { processAlive } from '../../src/platform/lock';
-import { DIST, REPO_ROOT } from '../helpers/platform';
+import { cliRepo, type CliRepo } from '../helpers/cliRepo';
+import { REPO_ROOT } from '../helpers/platform';
 
 const PROJECTS = join(REPO_ROOT, 'test', 'fixtures', 'projects');
 const V3 = join(PROJECTS, 'sdevs-v3', 's.yaml');
@@ -138,41 +136,20 @@ describe('s.yaml import', () => {
 });
 
 describe('flightdeck import, then deploy and serve (bundled CLI, real platform)', { timeout: 120_000 }, () => {
+  let cli: CliRepo;
   let repo: string;
-  let home: string;
-  const run = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [join(DIST, 'cli.js'), ...args], {
-        cwd: repo,
-        env: { ...process.env, FLIGHTDECK_HOME: home, FLIGHTDECK_PORT: '0', SHOP_STAGE: 'local' },
-        timeout: 60_000,
-      }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-    });
+  const run = (...args: string[]) => cli.run(...args);
 
   before(() => {
-    repo = mkdtempSync(join(tmpdir(), 'flightdeck-sdevs-'));
-    home = join(repo, '.home');
+    cli = cliRepo('flightdeck-sdevs-', 'main', { SHOP_STAGE: 'local' });
+    repo = cli.dir;
     cpSync(join(PROJECTS, 'sdevs-v3'), repo, { recursive: true });
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'jane@example.com');
-    git('config', 'user.name', 'Jane Doe');
     writeFileSync(join(repo, '.gitignore'), '.home/\n');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'fc project');
+    cli.git('add', '-A');
+    cli.git('commit', '-q', '-m', 'fc project');
   });
 
-  after(async () => {
-    try {
-      const { pid } = JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')) as { pid: number };
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(50);
-      if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // no platform was started
-    }
-    rmSync(repo, { recursive: true, force: true });
-  });
+  after(() => cli.dispose());
 
   it('imports s.yaml, refuses to overwrite, then the project deploys and both functions answer', async () => {
     const imported = await run('import');

@@ -8,6 +8,7 @@ import { benchAliasFlip } from './aliasBench';
 import { benchColdStart } from './coldStart';
 import { benchDeploys } from './deployBench';
 import { benchExtension } from './extensionBench';
+import { benchFc3 } from './fc3Bench';
 import { benchGateway } from './gatewayBench';
 import { Report } from './report';
 import { benchRollouts } from './rolloutBench';
@@ -19,6 +20,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['alias', benchAliasFlip],
   ['rollout', benchRollouts],
   ['extension', benchExtension],
+  ['fc3', benchFc3],
 ];
 
 async function main(): Promise<void> {

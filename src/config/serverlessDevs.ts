@@ -23,7 +23,7 @@ export const S_YAML_NAMES = ['s.yaml', 's.yml'];
 export interface ImportedFunction {
   /** The Flightdeck function name (a DNS label made from FC's functionName). */
   name: string;
-  /** The resource or service key in s.yaml. */
+  /** The resource or service key in s.yaml, and the line of its props. */
   source: string;
   line: number;
   definition: Record<string, unknown>;

@@ -19,7 +19,7 @@ export const importCommand: Command = {
     if (!source) throw new FlightdeckError('NOT_FOUND', `No ${S_YAML_NAMES.join(' or ')} in ${context.cwd}. Run this in your Serverless Devs project, or pass the path of its s.yaml.`);
     const result = writeSYamlImport(readSYamlFile(source, context.env), source, context.values.force === true);
     return {
-      data: { file: result.file, source: result.source, project: result.project, functions: result.functions.map((f) => ({ name: f.name, source: f.source })), problems: result.problems },
+      data: { file: result.file, source: result.source, project: result.project, functions: result.functions.map((f) => ({ name: f.name, source: f.source, line: f.line })), problems: result.problems },
       text: describeImport(result),
     };
   },

@@ -5,88 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { PlatformEvent } from '../../src/model';
 import { createEnv, deployDir } from '../helpers/deploy';
+import { EventStream } from '../helpers/events';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 
 const HEARTBEAT_MS = 200;
-
-interface SseMessage {
-  id?: string;
-  event?: string;
-  data: PlatformEvent & Record<string, any>;
-}
-
-/** A minimal EventSource over fetch: collects messages and waits for one that matches. */
-class EventStream {
-  readonly messages: SseMessage[] = [];
-  /** Comment lines (keep-alives) seen so far. */
-  comments = 0;
-  private readonly abort = new AbortController();
-  private wake: () => void = () => undefined;
-  readonly opened: Promise<Response>;
-
-  constructor(platform: TestPlatform, lastEventId?: string, path = '/v1/events') {
-    this.opened = fetch(`${platform.url}${path}`, {
-      headers: { authorization: `Bearer ${platform.token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-      signal: this.abort.signal,
-    });
-    void this.opened.then((res) => this.read(res)).catch(() => undefined);
-  }
-
-  private async read(res: Response): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        this.parse(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-      }
-    }
-  }
-
-  private parse(block: string): void {
-    const message: Partial<SseMessage> = {};
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.comments++;
-        continue;
-      }
-      const [field, ...rest] = line.split(': ');
-      const value = rest.join(': ');
-      if (field === 'id') message.id = value;
-      if (field === 'event') message.event = value;
-      if (field === 'data') message.data = JSON.parse(value);
-    }
-    if (message.data) {
-      this.messages.push(message as SseMessage);
-      this.wake();
-    }
-  }
-
-  async waitFor(predicate: (m: SseMessage) => boolean, what: string, timeoutMs = 10_000): Promise<SseMessage> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(predicate);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} event within ${timeoutMs} ms; got ${this.messages.map((m) => m.event).join(', ')}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  close(): void {
-    this.abort.abort();
-  }
-}
 
 describe('platform event stream', () => {
   let platform: TestPlatform;

@@ -95,3 +95,35 @@ describe('platform event stream', () => {
     assert.equal((await platform.api('GET', '/v1/environments/logs/functions/nope/logs')).status, 404);
   });
 });
+
+describe('Last-Event-ID across a platform restart', () => {
+  it('an id from before the restart (higher than this run issued) replays everything the new run holds', async () => {
+    const first = await startPlatform();
+    let second: TestPlatform | undefined;
+    const streams: EventStream[] = [];
+    try {
+      for (const name of ['a', 'b', 'c', 'd']) await createEnv(first, `before-${name}`, 'staging');
+      const old = new EventStream(first, '0');
+      streams.push(old);
+      const last = await old.waitFor((m) => m.data.environment === 'before-d', 'the last event before the restart');
+      await first.stop();
+
+      second = await startPlatform({ home: first.home });
+      await createEnv(second, 'after', 'staging');
+      const live = new EventStream(second, '0');
+      streams.push(live);
+      const created = await live.waitFor((m) => m.data.environment === 'after', 'environment.created after the restart');
+      assert.ok(Number(last.id) > Number(created.id), `the old run's id ${last.id} is above this run's ${created.id}`);
+
+      const resumed = new EventStream(second, last.id);
+      streams.push(resumed);
+      await resumed.waitFor((m) => m.data.environment === 'after', 'the replay of this run');
+      assert.deepEqual(resumed.messages.map((m) => m.data), live.messages.map((m) => m.data), 'every event of this run, once, in order');
+    } finally {
+      streams.forEach((s) => s.close());
+      await second?.stop();
+      await first.stop();
+      rmSync(first.home, { recursive: true, force: true });
+    }
+  });
+});

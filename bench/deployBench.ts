@@ -16,6 +16,8 @@ import { median, percentile, repeat, since } from './stats';
 
 const FILES = 1000;
 const REDEPLOYS = 7;
+/** Bytes a one-file redeploy may send besides the file: HTTP request heads and JSON (1462 B measured). */
+const WIRE_OVERHEAD_BUDGET = 2048;
 const ENV = 'bench';
 const SECTION = 'deploy';
 
@@ -138,8 +140,11 @@ async function measureDeploys(
     name: `bytes sent for a 1-file change (file is ${last.size} B)`,
     value: `file bytes ${last.outcome.bytesSent} B in ${last.outcome.filesSent} file(s); on the wire ${last.wire} B`,
     figures: { fileSize: last.size, fileBytesSent: last.outcome.bytesSent, filesSent: last.outcome.filesSent, wireBytesUp: last.wire },
-    target: `file bytes = ${last.size} B`,
-    pass: last.outcome.bytesSent === last.size && last.outcome.filesSent === 1,
+    // Judged on the relay's count of what crossed the socket (request heads, the one-entry
+    // manifest delta, the blob), not on the client's own tally: a full manifest of the
+    // ${FILES} files alone would be some 100 KB.
+    target: `on the wire ≤ file + ${WIRE_OVERHEAD_BUDGET} B`,
+    pass: last.wire <= last.size + WIRE_OVERHEAD_BUDGET && last.outcome.filesSent === 1,
   });
 
   const unchanged = await repeat(REDEPLOYS, async () => {

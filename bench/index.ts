@@ -23,7 +23,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['fc3', benchFc3],
 ];
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const report = new Report();
   const started = Date.now();
   const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -47,10 +47,13 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`\nFlightdeck benchmarks (${meta.cpus}, node ${meta.node}, load average at start ${loadAtStart}, ${meta.durationS} s)\n${report.table()}\n`);
   report.writeJson(join(REPO_ROOT, 'test-results', 'bench.json'), meta);
+  process.stdout.write(`${report.summary()}\n`);
+  // A missed target fails the run, so `npm run bench` can gate a pipeline.
+  return report.misses().length === 0 ? 0 : 1;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);

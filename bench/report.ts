@@ -12,14 +12,19 @@ export interface Row {
   figures: Record<string, number | string>;
   /** e.g. "≤ 300 ms"; empty for reference rows. */
   target: string;
-  /** undefined: a reference figure with no target. */
+  /** undefined: a reference figure with no target, or a row with `skipped`. */
   pass?: boolean;
+  /** Why a row with a target has no figure (e.g. nginx not installed); required for such a row. */
+  skipped?: string;
 }
 
 export class Report {
   readonly rows: Row[] = [];
 
   add(row: Row): void {
+    if (row.target && row.pass === undefined && !row.skipped) {
+      throw new Error(`bench row "${row.name}" has a target (${row.target}) but neither a verdict nor why it was skipped`);
+    }
     this.rows.push(row);
     process.stderr.write(`  ${row.section} · ${row.name}: ${row.value}${verdict(row) ? ` (${verdict(row)})` : ''}\n`);
   }
@@ -28,6 +33,20 @@ export class Report {
   failed(section: string, error: unknown): void {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     this.add({ section, name: 'not measured', value: message.slice(0, 160), figures: {}, target: '', pass: false });
+  }
+
+  /** Rows that missed their target or could not be measured: any of them makes the run fail. */
+  misses(): Row[] {
+    return this.rows.filter((r) => r.pass === false);
+  }
+
+  /** The run's one-line verdict, for the end of the output. */
+  summary(): string {
+    const misses = this.misses();
+    const skipped = this.rows.filter((r) => r.skipped);
+    const skippedText = skipped.length ? `; skipped: ${skipped.map((r) => `${r.section} · ${r.name} (${r.skipped})`).join('; ')}` : '';
+    if (misses.length === 0) return `all targets met${skippedText}`;
+    return `${misses.length} row(s) missed their target: ${misses.map((r) => `${r.section} · ${r.name}`).join('; ')}${skippedText}`;
   }
 
   table(): string {
@@ -45,7 +64,8 @@ export class Report {
 }
 
 function verdict(row: Row): string {
-  if (row.pass === undefined) return row.target ? '' : 'ref';
+  if (row.skipped) return `skipped: ${row.skipped}`;
+  if (row.pass === undefined) return 'ref';
   return row.pass ? 'pass' : 'MISS';
 }
 

@@ -52,10 +52,10 @@ export async function benchRollouts(report: Report): Promise<void> {
   const upgradeRatio = upgrade('recreate') / upgrade('inPlace');
   report.add({
     section: SECTION,
-    name: 'recreate / inPlace: whole rollout; upgrade work only',
+    name: 'recreate / inPlace: whole rollout; upgrade work only (the seed expected inPlace ≈ 4× faster)',
     value: `${ratio.toFixed(2)}×; ${upgradeRatio.toFixed(2)}×`,
     figures: { durationRatio: ratio, upgradeRatio },
-    target: 'seed: inPlace ≈ 4× faster',
+    target: '',
   });
   await failedGate(report);
 }

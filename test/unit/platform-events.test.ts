@@ -5,88 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { PlatformEvent } from '../../src/model';
 import { createEnv, deployDir } from '../helpers/deploy';
+import { EventStream } from '../helpers/events';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 
 const HEARTBEAT_MS = 200;
-
-interface SseMessage {
-  id?: string;
-  event?: string;
-  data: PlatformEvent & Record<string, any>;
-}
-
-/** A minimal EventSource over fetch: collects messages and waits for one that matches. */
-class EventStream {
-  readonly messages: SseMessage[] = [];
-  /** Comment lines (keep-alives) seen so far. */
-  comments = 0;
-  private readonly abort = new AbortController();
-  private wake: () => void = () => undefined;
-  readonly opened: Promise<Response>;
-
-  constructor(platform: TestPlatform, lastEventId?: string, path = '/v1/events') {
-    this.opened = fetch(`${platform.url}${path}`, {
-      headers: { authorization: `Bearer ${platform.token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-      signal: this.abort.signal,
-    });
-    void this.opened.then((res) => this.read(res)).catch(() => undefined);
-  }
-
-  private async read(res: Response): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        this.parse(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-      }
-    }
-  }
-
-  private parse(block: string): void {
-    const message: Partial<SseMessage> = {};
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.comments++;
-        continue;
-      }
-      const [field, ...rest] = line.split(': ');
-      const value = rest.join(': ');
-      if (field === 'id') message.id = value;
-      if (field === 'event') message.event = value;
-      if (field === 'data') message.data = JSON.parse(value);
-    }
-    if (message.data) {
-      this.messages.push(message as SseMessage);
-      this.wake();
-    }
-  }
-
-  async waitFor(predicate: (m: SseMessage) => boolean, what: string, timeoutMs = 10_000): Promise<SseMessage> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(predicate);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} event within ${timeoutMs} ms; got ${this.messages.map((m) => m.event).join(', ')}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  close(): void {
-    this.abort.abort();
-  }
-}
 
 describe('platform event stream', () => {
   let platform: TestPlatform;
@@ -170,5 +93,37 @@ describe('platform event stream', () => {
     const listed = await platform.api('GET', '/v1/environments/logs/functions/fn/logs?tail=50');
     assert.ok(listed.json.lines.some((l: { text: string }) => l.text.includes('served /first')), listed.text);
     assert.equal((await platform.api('GET', '/v1/environments/logs/functions/nope/logs')).status, 404);
+  });
+});
+
+describe('Last-Event-ID across a platform restart', () => {
+  it('an id from before the restart (higher than this run issued) replays everything the new run holds', async () => {
+    const first = await startPlatform();
+    let second: TestPlatform | undefined;
+    const streams: EventStream[] = [];
+    try {
+      for (const name of ['a', 'b', 'c', 'd']) await createEnv(first, `before-${name}`, 'staging');
+      const old = new EventStream(first, '0');
+      streams.push(old);
+      const last = await old.waitFor((m) => m.data.environment === 'before-d', 'the last event before the restart');
+      await first.stop();
+
+      second = await startPlatform({ home: first.home });
+      await createEnv(second, 'after', 'staging');
+      const live = new EventStream(second, '0');
+      streams.push(live);
+      const created = await live.waitFor((m) => m.data.environment === 'after', 'environment.created after the restart');
+      assert.ok(Number(last.id) > Number(created.id), `the old run's id ${last.id} is above this run's ${created.id}`);
+
+      const resumed = new EventStream(second, last.id);
+      streams.push(resumed);
+      await resumed.waitFor((m) => m.data.environment === 'after', 'the replay of this run');
+      assert.deepEqual(resumed.messages.map((m) => m.data), live.messages.map((m) => m.data), 'every event of this run, once, in order');
+    } finally {
+      streams.forEach((s) => s.close());
+      await second?.stop();
+      await first.stop();
+      rmSync(first.home, { recursive: true, force: true });
+    }
   });
 });

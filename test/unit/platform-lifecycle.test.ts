@@ -1,13 +1,13 @@
 // The platform process's life: discovery file, one platform per state folder, graceful stop,
 // restart after kill -9 with the state intact, port fallback, warm instances on start.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { createEnv, deployDir } from '../helpers/deploy';
 import { DIST, startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
 
@@ -148,4 +148,59 @@ it('refuses out-of-range flags with exit code 2, naming the range and the usage 
     assert.match(run.stderr, new RegExp(`^${args[0]} must be a whole number from \\d+ to \\d+`), args.join(' '));
     assert.match(run.stderr, /Usage: platform/, args.join(' '));
   }
+});
+
+it('exits 2 with the usage line on an unknown flag, a missing value or a value that is not a number', () => {
+  const cases: [string[], RegExp][] = [
+    [['--verbose', '1'], /^Unknown option --verbose\./],
+    [['--port'], /^--port needs a value\./],
+    [['--home'], /^--home needs a value\./],
+    [['--port', '-1'], /^--port must be a whole number/],
+    [['--warm-pool', '1.5'], /^--warm-pool must be a whole number/],
+    [['--max-blob-bytes', '64M'], /^--max-blob-bytes must be a whole number/],
+  ];
+  for (const [args, message] of cases) {
+    const run = spawnSync(process.execPath, [join(DIST, 'platform.js'), '--home', home(), ...args], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.status, 2, `${args.join(' ')}: exit ${run.status} ${run.stderr}`);
+    assert.match(run.stderr, message, args.join(' '));
+    assert.match(run.stderr, /Usage: platform/, args.join(' '));
+  }
+});
+
+describe('the lock rules of platform.lock', () => {
+  const lockOf = (dir: string) => join(dir, 'platform.lock');
+
+  it('a young lock with no readable holder counts as being written: the start is refused and the lock left alone', async () => {
+    const dir = home();
+    writeFileSync(lockOf(dir), '', { mode: 0o600 });
+    await assert.rejects(start(dir), /exited with 1[\s\S]*holds state folder/);
+    assert.equal(readFileSync(lockOf(dir), 'utf8'), '', 'the lock being written is not taken over');
+  });
+
+  it('an unreadable lock older than 5 s is stale and taken over', async () => {
+    const dir = home();
+    writeFileSync(lockOf(dir), '{"pid": 12', { mode: 0o600 });
+    const past = new Date(Date.now() - 10_000);
+    utimesSync(lockOf(dir), past, past);
+    const platform = await start(dir);
+    assert.equal(JSON.parse(readFileSync(lockOf(dir), 'utf8')).pid, platform.child.pid);
+  });
+
+  it('a lock whose pid now runs another command line is stale; one whose pid runs its command line is held', async () => {
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const pid = other.pid as number;
+      const reused = home();
+      writeFileSync(lockOf(reused), JSON.stringify({ pid, cmdline: [process.execPath, join(DIST, 'platform.js'), '--port', '0'].join('\0') + '\0' }));
+      const platform = await start(reused);
+      assert.equal(JSON.parse(readFileSync(lockOf(reused), 'utf8')).pid, platform.child.pid, 'taken over from the reused pid');
+
+      const held = home();
+      writeFileSync(lockOf(held), JSON.stringify({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8') }));
+      await assert.rejects(start(held), new RegExp(`exited with 1[\\s\\S]*pid ${pid}\\)? holds state folder`));
+      assert.equal(JSON.parse(readFileSync(lockOf(held), 'utf8')).pid, pid);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
 });

@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import type { FunctionConfig, PlatformEvent } from '../../src/model';
 import type { LogLine } from '../../src/provider';
 import { LocalProvider } from '../../src/providers/local/localProvider';
 import { ensurePlatform, findPlatform } from '../../src/providers/local/platformProcess';
+import { createEnv } from '../helpers/deploy';
 import { DIST, startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
 
 const CONFIG: FunctionConfig = {
@@ -22,6 +23,36 @@ const CONFIG: FunctionConfig = {
   env: {},
   timeoutMs: 10_000,
 };
+
+/** A loopback TCP relay to `target` that can be cut (connections dropped, new ones refused) and restored on the same port. */
+async function startRelay(target: string): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket)).on('error', () => socket.destroy());
+  };
+  const server: Server = createTcpServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    [client, upstream].forEach(track);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const relayPort = (server.address() as AddressInfo).port;
+  const stop = () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    sockets.forEach((s) => s.destroy());
+    return closed;
+  };
+  return {
+    url: `http://127.0.0.1:${relayPort}`,
+    cut: stop,
+    restore: () => new Promise<void>((resolve) => server.listen(relayPort, '127.0.0.1', resolve)),
+    close: stop,
+  };
+}
 
 /** Polls until `check` is true; fails after 10 s with `what`. */
 async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
@@ -194,6 +225,41 @@ describe('LocalProvider across a platform restart', () => {
     } finally {
       subscription.close();
       provider.dispose();
+    }
+  });
+
+  it('replays the events it missed while cut off from the platform, once each and in order', async () => {
+    platform = await startPlatform({ home });
+    const relay = await startRelay(platform.url);
+    // A state folder with no discovery file: the provider stays on the relay instead of finding the platform itself.
+    const elsewhere = tempHome();
+    const provider = new LocalProvider({ home: elsewhere, connection: { url: relay.url, token: platform.token } });
+    const events: PlatformEvent[] = [];
+    const connection: boolean[] = [];
+    const subscription = provider.subscribe((event) => events.push(event), (up) => connection.push(up));
+    const created = () => events.filter((e) => e.type === 'environment.created').map((e) => e.environment);
+    try {
+      await eventually('the event stream to connect', () => connection.at(-1) === true);
+      await createEnv(platform, 'seen', 'staging');
+      await eventually('the first event', () => created().includes('seen'));
+
+      await relay.cut();
+      await eventually('the stream to report the cut', () => connection.at(-1) === false);
+      for (const name of ['missed-1', 'missed-2', 'missed-3']) await createEnv(platform, name, 'staging');
+      await relay.restore();
+      await eventually('the missed events', () => created().includes('missed-3'));
+      await createEnv(platform, 'live-again', 'staging');
+      await eventually('the event after the replay', () => created().includes('live-again'));
+
+      assert.deepEqual(created(), ['seen', 'missed-1', 'missed-2', 'missed-3', 'live-again']);
+      const seqs = events.map((e) => e.seq);
+      assert.deepEqual(seqs, [...new Set(seqs)].sort((a, b) => a - b), 'each event once, in order');
+      assert.deepEqual(connection, [true, false, true]);
+    } finally {
+      subscription.close();
+      provider.dispose();
+      await relay.close();
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 

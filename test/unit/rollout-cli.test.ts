@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rollout } from '../../src/model';
+import { EventStream, restartWaves } from '../helpers/events';
 import { DIST, startPlatform, type TestPlatform } from '../helpers/platform';
 import { APP_DIR, ENV, FN, FN_PATH, getRollout, startLoad, twoVersions, waitFor } from './rollout-support';
 
@@ -137,7 +138,7 @@ test('rollout start takes defaults from flightdeck.yaml and flags override them;
   });
 });
 
-test('restart --batches restarts the instances in place', { timeout: 60_000 }, async () => {
+test('restart --batches restarts the instances in place, batch after batch', { timeout: 60_000 }, async () => {
   await withPlatform(async (platform) => {
     await twoVersions(platform, {}, { min: 2, max: 2 });
     const ready = async () => ((await platform.api('GET', `${FN_PATH}/instances`)).json.instances as { pid: number; state: string }[]).filter((i) => i.state === 'ready');
@@ -145,6 +146,8 @@ test('restart --batches restarts the instances in place', { timeout: 60_000 }, a
       const list = await ready();
       return list.length === 2 ? list : undefined;
     });
+    const events = new EventStream(platform);
+    await events.opened;
     const run = await cli(platform, ['restart', ...TARGET, '--batches', '2']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Restarting prod\/app in place in 2 batches\./);
@@ -153,5 +156,11 @@ test('restart --batches restarts the instances in place', { timeout: 60_000 }, a
       const list = await ready();
       return list.length === 2 && list.every((i) => !old.has(i.pid)) ? true : undefined;
     });
+    const waves = await waitFor('both slots back up', async () => {
+      const seen = restartWaves(events.messages, FN);
+      return seen.ups >= 2 ? seen : undefined;
+    });
+    events.close();
+    assert.deepEqual(waves, { downs: 2, ups: 2, mostDownAtOnce: 1 }, 'the second slot went down only after the first was up');
   });
 });

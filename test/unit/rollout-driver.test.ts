@@ -8,7 +8,8 @@ import type { Rollout } from '../../src/model';
 import { LocalProvider } from '../../src/providers/local/localProvider';
 import { ClientRollout } from '../../src/rollout/driver';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
-import { ENV, FN, startLoad, twoVersions } from './rollout-support';
+import { deployDir } from '../helpers/deploy';
+import { APP_DIR, appConfig, ENV, FN, startLoad, twoVersions } from './rollout-support';
 
 async function withProvider(body: (platform: TestPlatform, provider: LocalProvider) => Promise<void>): Promise<void> {
   const platform = await startPlatform();
@@ -99,5 +100,28 @@ test('the driver refuses a batch release: in-place upgrades need the platform', 
       (e: unknown) => isFlightdeckError(e, 'BAD_REQUEST') && e.details.field === 'strategy',
     );
     await assert.rejects(ClientRollout.start(provider, ENV, FN, { toVersion: 7 }), (e: unknown) => isFlightdeckError(e, 'NOT_FOUND'));
+  });
+});
+
+test('an alias changed under the driver is not overwritten: the driver sees the conflict and stops', { timeout: 60_000 }, async () => {
+  await withProvider(async (platform, provider) => {
+    await twoVersions(platform);
+    const hotfix = await deployDir(platform, ENV, FN, APP_DIR, appConfig({ RELEASE: '3' }));
+    assert.equal(hotfix.version.id, 3);
+    const driver = await ClientRollout.start(provider, ENV, FN, { toVersion: 2, steps: [10, 50, 100], intervalMs: 60_000, gates: GATES }, { checkEveryMs: 20 });
+    try {
+      const atStart = await provider.getAlias(ENV, FN, 'live');
+      assert.deepEqual([atStart.versionId, atStart.additionalVersionWeight], [1, { '2': 0.1 }]);
+      // Someone else points live at the hotfix, with the ETag they read.
+      const theirs = await provider.updateAlias(ENV, FN, 'live', { versionId: 3, additionalVersionWeight: {} }, atStart.etag);
+      const stopped = await driver.act('continue');
+      assert.equal(stopped.status, 'rolledBack', JSON.stringify(stopped));
+      assert.match(stopped.reason ?? '', /live was moved to v3 outside the rollout of v2; left as it is/);
+      const now = await provider.getAlias(ENV, FN, 'live');
+      assert.deepEqual([now.versionId, now.additionalVersionWeight, now.etag], [3, {}, theirs.etag], 'their change stands');
+      assert.equal((await finished(driver)).status, 'rolledBack');
+    } finally {
+      driver.stop();
+    }
   });
 });

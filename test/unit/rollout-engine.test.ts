@@ -92,7 +92,7 @@ function setup(checkEveryMs = 20) {
   const engine = new RolloutEngine({
     store,
     runtime,
-    emit: (e) => events.push({ ...e, seq: events.length + 1, time: '' }),
+    emit: (e) => events.push({ ...e, seq: events.length + 1, time: new Date().toISOString() }),
     checkEveryMs,
   });
   return { store, runtime, events, engine };
@@ -144,14 +144,21 @@ test('readings alone are saved at most once a second; a rollback is saved at onc
   const updates = () => events.filter((e) => e.type === 'rollout.updated').map((e) => e.rollout!);
   const started = updates().length;
   const traffic = setInterval(() => (runtime.v2 = { ...runtime.v2, requests: runtime.v2.requests + 1 }), 2);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // some 60 looks, every one with a new reading
+  // Every look (every 5 ms) sees a new reading; wait until three of them have been announced after the start's.
+  const announced = () => events.filter((e) => e.type === 'rollout.updated').slice(started - 1);
+  await until(store, () => announced().length >= 4, 10_000);
   clearInterval(traffic);
-  assert.equal(updates().length, started, 'no reading announced within a second of the start');
+  const times = announced().map((e) => Date.parse(e.time));
+  const gaps = times.slice(1).map((t, i) => t - times[i]);
+  assert.ok(gaps.every((gap) => gap >= 1000), `readings announced ${gaps.join(', ')} ms apart`);
+  assert.ok(announced().every((e) => e.rollout!.status === 'running' && e.rollout!.step === 0 && e.rollout!.percent === 50), 'only readings changed');
+  assert.equal(store.records.at(-1)!.reading?.requests, announced().at(-1)!.rollout!.reading?.requests, 'what is announced is what is saved');
+  const before = updates().length;
   runtime.v2 = { ...healthy, requests: 1000, errors: 500, errorRate: 0.5 };
   const done = await until(store, (r) => r.status !== 'running');
   engine.close();
   assert.equal(done.status, 'rolledBack');
-  assert.deepEqual(updates().slice(started).map((r) => r.status), ['rolledBack']);
+  assert.deepEqual(updates().slice(before).map((r) => r.status), ['rolledBack']);
   assert.equal(done.reading?.requests, 1000);
 });
 
@@ -207,20 +214,24 @@ test('a manual batch release waits for Continue after each batch; abort moves th
 test('a restarted engine resumes a canary at its step with the remaining interval', async () => {
   const first = setup();
   first.runtime.v2 = healthy;
-  await first.engine.start('dev', 'api', { toVersion: 2, steps: [10, 50, 100], intervalMs: 400, gates: { minRequests: 5 } });
+  const intervalMs = 60_000;
+  await first.engine.start('dev', 'api', { toVersion: 2, steps: [10, 50, 100], intervalMs, gates: { minRequests: 5 } });
   await first.engine.act('dev', 'api', 'continue');
   first.engine.close();
   const saved = first.store.records.at(-1)!;
   assert.deepEqual([saved.step, saved.percent], [1, 50]);
+  // The platform went down 59.5 s into the minute-long step.
+  const stepStarted = new Date(Date.now() - intervalMs + 500).toISOString();
 
   // A new engine over the same state, as after a platform restart.
   const second = setup();
-  second.store.records = first.store.records;
+  second.store.records = [{ ...saved, stepStarted }];
   second.store.alias = first.store.alias;
   second.runtime.v2 = healthy;
   await second.engine.resume(assert.fail);
-  assert.equal(second.store.records.at(-1)!.stepStarted, saved.stepStarted, 'the step keeps its start time');
-  const done = await until(second.store, (r) => r.status !== 'running');
+  assert.equal(second.store.records.at(-1)!.stepStarted, stepStarted, 'the step keeps its start time');
+  // Half a second remains; a step that started over would run another 60 s, past this wait.
+  const done = await until(second.store, (r) => r.status !== 'running', 20_000);
   second.engine.close();
   assert.equal(done.status, 'succeeded');
   assert.deepEqual(second.store.aliasWrites.map((w) => w.versionId), [2], 'only the last step was applied after resume');

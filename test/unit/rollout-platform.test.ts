@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Alias, Rollout } from '../../src/model';
+import { EventStream, restartWaves } from '../helpers/events';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 import { FN_PATH, getRollout, readyInstances, rolloutEnded, startLoad, twoVersions, waitFor } from './rollout-support';
 
@@ -198,10 +199,12 @@ test('a manual batch release waits for Continue between batches', { timeout: 60_
   });
 });
 
-test('an in-place restart under load fails no request and replaces every process', { timeout: 60_000 }, async () => {
+test('an in-place restart under load fails no request and replaces every process, never more than a batch at once', { timeout: 60_000 }, async () => {
   await withPlatform(async (platform) => {
     await twoVersions(platform, {}, { min: 4, max: 4 });
     const before = await fourReadyInstances(platform);
+    const events = new EventStream(platform);
+    await events.opened;
     const load = startLoad(platform, 8);
     const res = await platform.api('POST', `${FN_PATH}/restart`, { batches: 2 });
     assert.equal(res.status, 202, res.text);
@@ -213,6 +216,13 @@ test('an in-place restart under load fails no request and replaces every process
     const result = await load.stop();
     assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.requests} requests failed`);
     assert.ok(result.requests > 0);
+    const waves = await waitFor('all 4 slots back up', async () => {
+      const seen = restartWaves(events.messages, 'app');
+      return seen.ups >= 4 ? seen : undefined;
+    });
+    events.close();
+    assert.deepEqual([waves.downs, waves.ups], [4, 4], JSON.stringify(waves));
+    assert.ok(waves.mostDownAtOnce <= 2, `${waves.mostDownAtOnce} of 4 slots down at once: the second batch went down before the first was up`);
     const bad = await platform.api('POST', `${FN_PATH}/restart`, { batches: 9 });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.field, 'batches');

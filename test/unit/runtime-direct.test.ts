@@ -121,21 +121,23 @@ describe('createRuntime with an in-test state', { timeout: 60_000 }, () => {
     assert.equal((await get(`/fn/${ENV}/${FN}:3/`)).text, 'slept 0 three');
   });
 
-  test('followLogs streams new lines of one version as they are written', async () => {
-    const lines: LogLine[] = [];
-    const stop = runtime.followLogs(ENV, FN, 3, (line) => lines.push(line));
+  test('followLogs streams new lines of one version as they are written, and no other version\'s', async () => {
+    const mine = state.publish(fixture('hello'), nodeConfig({ env: { GREETING: 'mine' } }));
+    const other = state.publish(fixture('hello'), nodeConfig({ env: { GREETING: 'other' } }));
+    const filtered: LogLine[] = [];
+    const unfiltered: LogLine[] = [];
+    const stopFiltered = runtime.followLogs(ENV, FN, mine.id, (line) => filtered.push(line));
+    const stopAll = runtime.followLogs(ENV, FN, undefined, (line) => unfiltered.push(line));
     try {
-      const hello = state.publish(fixture('hello'), nodeConfig());
-      assert.equal((await get(`/fn/${ENV}/${FN}:${hello.id}/followed`)).status, 200);
-      assert.equal((await get(`/fn/${ENV}/${FN}:3/`)).status, 200);
-      assert.deepEqual(lines, [], 'slow writes no logs; the hello line is of another version');
-      const unfiltered: LogLine[] = [];
-      const stopAll = runtime.followLogs(ENV, FN, undefined, (line) => unfiltered.push(line));
-      await get(`/fn/${ENV}/${FN}:${hello.id}/again`);
-      await waitFor('the followed line', async () => (unfiltered.some((l) => l.text === 'hello GET /again from hello') ? true : undefined));
-      stopAll();
+      assert.equal((await get(`/fn/${ENV}/${FN}:${other.id}/not-mine`)).status, 200);
+      await waitFor('the other version\'s line', async () => (unfiltered.some((l) => l.text === 'hello GET /not-mine from other') ? true : undefined));
+      assert.equal(filtered.length, 0, 'the line of another version reached every follower but this one');
+      assert.equal((await get(`/fn/${ENV}/${FN}:${mine.id}/mine`)).status, 200);
+      await waitFor('its own line', async () => (filtered.some((l) => l.text === 'hello GET /mine from mine') ? true : undefined));
+      assert.ok(filtered.every((l) => l.versionId === mine.id), JSON.stringify(filtered));
     } finally {
-      stop();
+      stopAll();
+      stopFiltered();
     }
   });
 

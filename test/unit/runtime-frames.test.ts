@@ -131,7 +131,7 @@ describe('runtime frames: gateway to a Node.js host', { timeout: 120_000 }, () =
       return instance?.inFlight === 1 ? true : undefined;
     });
     controller.abort();
-    await assert.rejects(leaving);
+    await assert.rejects(leaving, { name: 'AbortError' });
     await waitFor('the place to be freed', async () => {
       const [instance] = (await platform.api('GET', fnPath(ENV, 'frames', '/instances'))).json.instances;
       return instance?.inFlight === 0 ? true : undefined;

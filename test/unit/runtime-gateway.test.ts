@@ -44,21 +44,38 @@ describe('runtime gateway', { timeout: 120_000 }, () => {
     assert.deepEqual(Object.fromEntries(counts), { '1': 800, '2': 200 });
   });
 
-  test('a sticky key keeps a user on one version, by header or cookie', async () => {
-    const seen = new Map<string, Set<string | null>>();
-    for (let round = 0; round < 5; round++) {
-      for (let user = 0; user < 20; user++) {
-        const key = `user-${user}`;
-        const byHeader = await call(platform, `/fn/${ENV}/hello/`, { headers: { 'x-flightdeck-sticky': key } });
-        const byCookie = await call(platform, `/fn/${ENV}/hello/`, { headers: { cookie: `theme=dark; flightdeck-sticky=${key}` } });
-        const versions = seen.get(key) ?? new Set();
-        versions.add(byHeader.version).add(byCookie.version);
-        seen.set(key, versions);
+  test('sticky keys spread by the weights, by header or cookie, and a key moves only when the weights do', async () => {
+    const keys = Array.from({ length: 200 }, (_, n) => `user-${n}`);
+    const versionOfEach = async (): Promise<Record<string, string | null>> => {
+      const seen: Record<string, string | null> = {};
+      for (let from = 0; from < keys.length; from += 20) {
+        await Promise.all(keys.slice(from, from + 20).map(async (key) => {
+          const byHeader = await call(platform, `/fn/${ENV}/hello/`, { headers: { 'x-flightdeck-sticky': key } });
+          const byCookie = await call(platform, `/fn/${ENV}/hello/`, { headers: { cookie: `theme=dark; flightdeck-sticky=${key}` } });
+          assert.equal(byCookie.version, byHeader.version, `${key}: the cookie and the header pick the same version`);
+          seen[key] = byHeader.version;
+        }));
       }
-    }
-    for (const [key, versions] of seen) assert.equal(versions.size, 1, `${key} saw versions ${[...versions].join(', ')}`);
-    const all = new Set([...seen.values()].flatMap((v) => [...v]));
-    assert.ok(all.has('1'), 'some users stay on the primary');
+      return seen;
+    };
+    const onCanary = (seen: Record<string, string | null>) => Object.values(seen).filter((v) => v === '2').length;
+    const setLive = async (update: object) => {
+      const read = await platform.api('GET', fnPath(ENV, 'hello', '/aliases/live'));
+      const put = await platform.api('PUT', fnPath(ENV, 'hello', '/aliases/live'), update, { 'if-match': read.headers.get('etag') as string });
+      assert.equal(put.status, 200, put.text);
+    };
+
+    const at20 = await versionOfEach();
+    assert.ok(onCanary(at20) >= 25 && onCanary(at20) <= 55, `${onCanary(at20)} of 200 keys on the 20% canary`);
+    assert.deepEqual(await versionOfEach(), at20, 'every key keeps its version');
+    await setLive({ versionId: 1, additionalVersionWeight: { '2': 0.2 }, description: 'same weights, new ETag' });
+    assert.deepEqual(await versionOfEach(), at20, 'an alias write that keeps the weights moves no key');
+
+    await setLive({ versionId: 1, additionalVersionWeight: { '2': 0.5 } });
+    const at50 = await versionOfEach();
+    assert.ok(onCanary(at50) >= 80 && onCanary(at50) <= 120, `${onCanary(at50)} of 200 keys on the 50% canary`);
+    assert.deepEqual(await versionOfEach(), at50);
+    await setLive({ versionId: 1, additionalVersionWeight: { '2': 0.2 } });
   });
 
   test('version and alias URLs; unknown names answer 404 saying which', async () => {

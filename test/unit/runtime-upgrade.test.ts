@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
 import { createEnv, deployDir } from '../helpers/deploy';
+import { EventStream, restartWaves } from '../helpers/events';
 import { call, discard, fixture, fnPath, nodeConfig, waitFor, type GatewayAnswer } from '../helpers/gateway';
 import type { Instance } from '../../src/model';
 import { processAlive } from '../../src/platform/lock';
@@ -94,8 +95,10 @@ describe('runtime upgrades and restarts', { timeout: 120_000 }, () => {
     assert.deepEqual((await instances('crowded')).map((i) => [i.slot, i.versionId]), [[0, 2], [1, 2]]);
   });
 
-  test('a restart in 2 batches replaces every process with zero failed requests', async () => {
+  test('a restart in 2 batches replaces every process, one slot at a time, with zero failed requests', async () => {
     const before = await instances('roll');
+    const events = new EventStream(platform);
+    await events.opened;
     const traffic = load(platform, `/fn/${ENV}/roll/?ms=15`);
     await sleep(200);
     const answer = await platform.api('POST', fnPath(ENV, 'roll', '/restart'), { batches: 2 });
@@ -110,6 +113,12 @@ describe('runtime upgrades and restarts', { timeout: 120_000 }, () => {
     const failures = traffic.answers.filter((a) => a.status !== 200);
     assert.deepEqual(failures, [], `${failures.length} of ${traffic.answers.length} requests failed`);
     assert.deepEqual(after.map((i) => i.slot), before.map((i) => i.slot));
+    const waves = await waitFor('both slots back up', async () => {
+      const seen = restartWaves(events.messages, 'roll');
+      return seen.ups >= 2 ? seen : undefined;
+    });
+    events.close();
+    assert.deepEqual(waves, { downs: 2, ups: 2, mostDownAtOnce: 1 }, 'batch 2 went down only after batch 1 was up');
   });
 });
 

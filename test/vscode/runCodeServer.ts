@@ -12,7 +12,7 @@
 // runInVsCode runs any tests module this way, in the fixture or in a folder without
 // flightdeck.yaml: the activation benchmark (bench/hostActivation.ts) runs its probe through it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -363,27 +363,56 @@ function extensionHostConsole(page: Page): { tail(): string } {
   return { tail: () => lines.slice(-40).join('\n') };
 }
 
-/** Polls for `<name>.request` files and answers each with a screenshot and `<name>.done`. */
+/**
+ * Polls for the suite's requests: `<name>.request` is answered with a screenshot and `<name>.done`;
+ * `<name>.pick` (holding what the last answered quick pick showed) with `<name>.shown` once the
+ * workbench shows a quick pick other than that one.
+ */
 function serveScreenshots(page: Page, dir: string): { stop(): void } {
   const taken = new Set<string>();
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
     const pending = readdirSync(dir)
-      .filter((f) => f.endsWith('.request'))
-      .map((f) => f.slice(0, -'.request'.length))
-      .filter((name) => !taken.has(name));
+      .filter((f) => f.endsWith('.request') || f.endsWith('.pick'))
+      .filter((file) => !taken.has(file));
     if (pending.length === 0) return;
     busy = true;
     void (async () => {
-      for (const name of pending) {
-        taken.add(name);
-        await takeScreenshot(page, name);
-        writeFileSync(join(dir, `${name}.done`), '');
+      for (const file of pending) {
+        taken.add(file);
+        if (file.endsWith('.pick')) {
+          const name = file.slice(0, -'.pick'.length);
+          writeFileSync(join(dir, `${name}.shown`), await quickPickOtherThan(page, readFileSync(join(dir, file), 'utf8')));
+        } else {
+          const name = file.slice(0, -'.request'.length);
+          await takeScreenshot(page, name);
+          writeFileSync(join(dir, `${name}.done`), '');
+        }
       }
     })().finally(() => (busy = false));
   }, 150);
   return { stop: () => clearInterval(timer) };
+}
+
+/** The quick input widget's placeholder and rendered rows while it is shown with rows, else ''. */
+const QUICK_PICK_STATE = `(() => {
+  const widget = document.querySelector('.quick-input-widget');
+  if (!widget || getComputedStyle(widget).display === 'none') return '';
+  const rows = [...widget.querySelectorAll('.monaco-list-row')].map((row) => row.textContent.trim());
+  if (rows.length === 0) return '';
+  return [widget.querySelector('input')?.placeholder ?? '', ...rows].join('\\n');
+})()`;
+
+/** Waits (up to 15 s) for the workbench to show a quick pick whose state differs from `previous`. */
+async function quickPickOtherThan(page: Page, previous: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const state = (await page.evaluate(QUICK_PICK_STATE).catch(() => '')) as string;
+    if (state && state !== previous) return state;
+    await sleep(50);
+  }
+  return '';
 }
 
 async function takeScreenshot(page: Page, name: string): Promise<void> {

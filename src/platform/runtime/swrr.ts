@@ -45,12 +45,21 @@ export class WeightedPicker {
   }
 }
 
-/** FNV-1a, 32 bits, mapped to [0, 1). */
+/**
+ * FNV-1a, 32 bits, then murmur3's finalizer, mapped to [0, 1). FNV-1a alone leaves keys that
+ * differ only at the end (user-1, user-2, …) bunched in the high bits, which pick the version:
+ * 19 of 200 such keys landed on a 20% canary.
+ */
 export function hashToUnit(key: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return (hash >>> 0) / 2 ** 32;
 }

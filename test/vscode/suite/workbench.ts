@@ -2,7 +2,7 @@
 // view shown and expanded, the tree's rendered labels, edits through the editor, quick picks
 // answered with the keyboard's commands, screenshots taken by the launcher.
 import * as assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
@@ -106,10 +106,25 @@ export async function editConstant(file: vscode.Uri, name: string, value: string
 }
 
 /**
- * The extension host has no event for a quick pick opening, so each answer waits this long for
- * its pick to show (the picks here list data the platform answers in milliseconds).
+ * Resolves with what the workbench's quick pick shows (placeholder and rows, read from the page by
+ * the launcher) once one other than `previous` is open with its rows rendered. The extension host
+ * has no event for a quick pick opening; the launcher watches the quick input widget instead.
+ * Where no launcher reads the page (FLIGHTDECK_SCREENSHOTS unset: the Electron runner) it can
+ * only allow a fixed second.
  */
-const QUICK_PICK_SHOW_MS = 1000;
+async function quickPickShown(previous: string, what: string): Promise<string> {
+  const dir = process.env[ENV.screenshots];
+  if (!dir) {
+    await sleep(1000);
+    return `${previous}+`;
+  }
+  const name = `quick-pick-${process.pid}-${Date.now()}`;
+  writeFileSync(join(dir, `${name}.pick`), previous);
+  const shown = join(dir, `${name}.shown`);
+  const state = await waitFor(what, () => (existsSync(shown) ? readFileSync(shown, 'utf8') : undefined), 20_000);
+  if (!state) throw new Error(`${what} did not show within 15 s`);
+  return state;
+}
 
 /**
  * Runs a command with no argument and answers the quick picks it asks, in order, with the item at
@@ -120,9 +135,14 @@ export async function runAnsweringQuickPicks<T>(command: string, answers: number
   let settled = false;
   const result = Promise.resolve(vscode.commands.executeCommand<T>(command)).finally(() => (settled = true));
   result.catch(() => undefined); // a failure is reported after the answers, not as unhandled meanwhile
-  for (const index of answers) {
-    await sleep(QUICK_PICK_SHOW_MS);
-    if (settled) break; // it failed or asked less: send no keys to whatever has focus now
+  let previous = '';
+  for (const [n, index] of answers.entries()) {
+    const settledFirst = result.then(() => undefined, () => undefined);
+    const showing = quickPickShown(previous, `quick pick ${n + 1} of ${command}`);
+    showing.catch(() => undefined); // lost to the command settling first: nothing to report
+    const shown = await Promise.race([showing, settledFirst]);
+    if (settled || shown === undefined) break; // it failed or asked less: send no keys to whatever has focus now
+    previous = shown;
     for (let i = 0; i < index; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
   }

@@ -17,13 +17,14 @@ import { followRollout } from '../../rollout/follow';
 import { describeRollout } from '../../rollout/plan';
 import { mergeRequest, normaliseSpec, type RolloutRequest } from '../../rollout/spec';
 import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command, type CommandContext, type OptionValues } from '../command';
+import { versionNumberOption, versionOption } from '../versionOption';
 
 export const rolloutStartCommand: Command = {
   name: 'rollout start',
   summary: 'Roll a version out progressively (canary steps or in-place batches)',
   options: {
     ...TARGET_OPTIONS,
-    version: { type: 'string', valueName: 'V', description: 'The version to roll out', required: true },
+    version: { type: 'string', valueName: 'V', description: 'The version to roll out: N, vN, latest or previous', required: true },
     strategy: { type: 'string', valueName: 'canary|batch', description: 'Traffic steps (canary, default) or in-place instance batches' },
     steps: { type: 'string', valueName: 'P1,P2,…', description: 'canary: traffic percentages ending at 100 (default 10,25,50,100)' },
     preset: { type: 'string', valueName: 'NAME', description: 'canary: steps and interval like Canary10Percent5Minutes' },
@@ -40,8 +41,10 @@ export const rolloutStartCommand: Command = {
   },
   async run(context) {
     const { env, fn } = target(context.values);
+    const flags = flagRequest(context.values);
     const provider = await context.provider();
-    const request = mergeRequest(projectDefaults(context, fn), flagRequest(context.values));
+    flags.toVersion = await versionNumberOption(context.values, provider, env, fn);
+    const request = mergeRequest(projectDefaults(context, fn), flags);
     const progress = (rollout: Rollout) => context.values.json !== true && context.print(describeRollout(rollout));
     if (!provider.capabilities.serverRollouts) return outcome(await driveHere(provider, env, fn, request, progress, context.signal));
     const summary = await provider.getFunction(env, fn);
@@ -139,8 +142,8 @@ function flagRequest(values: OptionValues): RolloutRequest {
     maxP95Ms: durationOption(values, 'max-p95'),
     minRequests: numberOption(values, 'min-requests', 0, 1_000_000),
   });
+  versionOption(values); // checked before connecting; resolved against the function in run()
   return dropUndefined({
-    toVersion: numberOption(values, 'version', 1, Number.MAX_SAFE_INTEGER),
     strategy: choiceOption<RolloutStrategy>(values, 'strategy', ['canary', 'batch']),
     steps: stepsOption(values),
     preset: stringOption(values, 'preset'),

@@ -12,14 +12,14 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
 import { ENVIRONMENT_KINDS, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
-import { isDnsLabel } from './names';
+import { isDnsLabel, PROJECT_FILE_NAME } from './names';
 import { readDuration, readRolloutDefaults, type RolloutDefaults } from './rolloutDefaults';
 import { YamlReader, type Located, type MapEntry, type Problem } from './yamlReader';
 
 export type { Problem } from './yamlReader';
 export type { RolloutDefaults } from './rolloutDefaults';
 
-export const PROJECT_FILE_NAME = 'flightdeck.yaml';
+export { PROJECT_FILE_NAME };
 
 export interface ProjectFunction {
   name: string;

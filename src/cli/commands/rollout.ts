@@ -8,14 +8,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from '../../config/duration';
-import { loadProjectFile, PROJECT_FILE_NAME, type RolloutDefaults } from '../../config/projectFile';
+import { PROJECT_FILE_NAME } from '../../config/names';
+import type { RolloutDefaults } from '../../config/projectFile';
 import { FlightdeckError } from '../../errors';
-import type { Rollout, RolloutSpec, RolloutStrategy } from '../../model';
+import { DEFAULT_ALIAS, trafficSplit, type Rollout, type RolloutSpec, type RolloutStrategy } from '../../model';
 import type { Provider, RolloutAction } from '../../provider';
-import { ClientRollout } from '../../rollout/driver';
-import { followRollout } from '../../rollout/follow';
 import { describeRollout } from '../../rollout/plan';
-import { mergeRequest, normaliseSpec, type RolloutRequest } from '../../rollout/spec';
+import type { RolloutRequest } from '../../rollout/spec';
 import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command, type CommandContext, type OptionValues } from '../command';
 import { versionNumberOption, versionOption } from '../versionOption';
 
@@ -38,13 +37,21 @@ export const rolloutStartCommand: Command = {
     alias: { type: 'string', valueName: 'A', description: 'Alias to move (default live)' },
     config: { type: 'string', valueName: 'PATH', description: `Project file with rollout defaults (default ./${PROJECT_FILE_NAME} when present)` },
     wait: { type: 'boolean', description: 'Follow to the end; exit 1 if it rolls back or is aborted' },
+    'skip-if-live': { type: 'boolean', description: 'Succeed doing nothing when the version already serves all of the alias (a pipeline with nothing new)' },
   },
   async run(context) {
     const { env, fn } = target(context.values);
     const flags = flagRequest(context.values);
     const provider = await context.provider();
     flags.toVersion = await versionNumberOption(context.values, provider, env, fn);
-    const request = mergeRequest(projectDefaults(context, fn), flags);
+    const [{ mergeRequest, normaliseSpec }, { followRollout }] = await Promise.all([import('../../rollout/spec'), import('../../rollout/follow')]);
+    const request = mergeRequest(await projectDefaults(context, fn), flags);
+    if (context.values['skip-if-live'] === true) {
+      const alias = await provider.getAlias(env, fn, request.alias ?? DEFAULT_ALIAS);
+      if (alias.versionId === request.toVersion && trafficSplit(alias).length === 1) {
+        return { data: { skipped: true, alias }, text: `v${request.toVersion} already serves all of ${alias.name}; nothing to roll out.` };
+      }
+    }
     const progress = (rollout: Rollout) => context.values.json !== true && context.print(describeRollout(rollout));
     if (!provider.capabilities.serverRollouts) return outcome(await driveHere(provider, env, fn, request, progress, context.signal));
     const summary = await provider.getFunction(env, fn);
@@ -114,6 +121,7 @@ async function driveHere(
   progress: (rollout: Rollout) => void,
   signal: AbortSignal,
 ): Promise<Rollout> {
+  const { ClientRollout } = await import('../../rollout/driver');
   const driver = await ClientRollout.start(provider, env, fn, request, { onUpdate: progress });
   progress(driver.current);
   const stopped = new Promise<never>((_, reject) => {
@@ -128,10 +136,11 @@ async function driveHere(
 }
 
 /** The function's `rollout:` block of --config, or of ./flightdeck.yaml when there is one. */
-function projectDefaults(context: CommandContext, fn: string): RolloutDefaults {
+async function projectDefaults(context: CommandContext, fn: string): Promise<RolloutDefaults> {
   const explicit = stringOption(context.values, 'config');
   const file = resolve(context.cwd, explicit ?? PROJECT_FILE_NAME);
   if (explicit === undefined && !existsSync(file)) return {};
+  const { loadProjectFile } = await import('../../config/projectFile');
   return loadProjectFile(file).functions.find((f) => f.name === fn)?.rollout ?? {};
 }
 

@@ -77,7 +77,8 @@ export function reasonBadge(reason: StaleReason): string {
 export function formatIdle(ms: number): string {
   if (ms >= DAY_MS) return `${Math.floor(ms / DAY_MS)} d`;
   if (ms >= 3_600_000) return `${Math.floor(ms / 3_600_000)} h`;
-  return `${Math.max(1, Math.floor(ms / 60_000))} min`;
+  if (ms >= 60_000) return `${Math.floor(ms / 60_000)} min`;
+  return `${Math.floor(ms / 1000)} s`;
 }
 
 /**

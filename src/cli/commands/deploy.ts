@@ -20,7 +20,7 @@ export const deployCommand: Command = {
     ...CONFIG_OPTION,
   },
   async run(context) {
-    const [{ loadProject, gitInfo, branchIdentity }, { deployProject }] = await Promise.all([import('../project'), import('../../deploy/deployProject')]);
+    const [{ loadProject, gitInfo, branchIdentity }, { deployProject, deployFailure }] = await Promise.all([import('../project'), import('../../deploy/deployProject')]);
     const project = loadProject(context);
     const environment = stringOption(context.values, 'env');
     if (environment !== undefined && (context.values.branch !== undefined || context.values.user !== undefined)) {
@@ -38,6 +38,12 @@ export const deployCommand: Command = {
       signal: context.signal,
       onProgress: (message) => context.note(message),
     });
+    const failure = deployFailure(result);
+    if (failure) {
+      // What did deploy is printed before the error, so a pipeline's log shows both.
+      context.print(context.values.json === true ? JSON.stringify(result, null, 2) : describeDeploy(result));
+      throw failure;
+    }
     return { data: result, text: describeDeploy(result) };
   },
 };

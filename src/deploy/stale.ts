@@ -83,10 +83,11 @@ export function formatIdle(ms: number): string {
 
 /**
  * Reads the default branch (the remote's HEAD, else init.defaultBranch, else main or master),
- * the branches merged into it and, when `remote` is wanted and configured, the remote's branches
- * (`git ls-remote`, so a branch deleted on the server counts without a fetch).
+ * the branches merged into it and the remote's branches: `ls-remote` asks the server (a branch
+ * deleted there counts without a fetch; the CLI's prune), `tracking` reads the remote-tracking
+ * refs as of the last fetch (no network; the editor's tree).
  */
-export async function readBranchFacts(cwd: string, options: { remote?: boolean } = {}): Promise<BranchFacts> {
+export async function readBranchFacts(cwd: string, options: { remote?: 'ls-remote' | 'tracking' } = {}): Promise<BranchFacts> {
   const remotes = (await gitLines(cwd, ['remote'])).filter(Boolean);
   const remote = remotes.includes('origin') ? 'origin' : remotes[0];
   const defaultBranch = await findDefaultBranch(cwd, remote);
@@ -104,6 +105,11 @@ export async function readBranchFacts(cwd: string, options: { remote?: boolean }
     (await gitLines(cwd, ['for-each-ref', '--format=%(refname:short)|%(upstream)', 'refs/heads'])).filter((l) => l.endsWith('|')).map((l) => l.slice(0, -1)),
   );
   if (!options.remote || !remote) return { defaultBranch, merged, unpushed, remote };
+  if (options.remote === 'tracking') {
+    const tracking = await gitLines(cwd, ['for-each-ref', '--format=%(refname)', `refs/remotes/${remote}`]);
+    const remoteBranches = new Set(tracking.map((ref) => ref.slice(`refs/remotes/${remote}/`.length)).filter((b) => b !== 'HEAD'));
+    return { defaultBranch, merged, remoteBranches, remote, unpushed };
+  }
   const listing = await runGit(cwd, ['ls-remote', '--heads', remote], 30_000);
   if (listing.code !== 0) {
     throw new FlightdeckError('GIT', `Cannot list the branches of remote ${remote} (git ls-remote failed: ${listing.stderr.trim() || `exit ${listing.code}`}); check your network and credentials.`);

@@ -132,7 +132,7 @@ describe('branch environments from the CLI', () => {
     await sleep(8000);
     await box.ok('invoke', '--env', 'jane-feature-login', '--function', 'api');
     const idle = await box.ok('env', 'prune', '--idle', '6s', '--dry-run');
-    assert.match(idle, /jane-feature-local\s+feature\/local\s+idle \d+ s/);
+    assert.match(idle, /jane-feature-local\s+feature\/local\s+idle \d+ (s|min)/);
     assert.doesNotMatch(idle, /jane-feature-login|staging/);
     const bad = await box.run(['env', 'prune', '--idle', 'soon']);
     assert.equal(bad.code, 2);

@@ -91,7 +91,7 @@ export const envPruneCommand: Command = {
       idleMs: idleFlag ?? (all ? project?.personal.ttlMs : undefined),
     };
     const folder = project ? dirname(project.file) : context.cwd;
-    const facts = criteria.merged || criteria.gone ? await stale.readBranchFacts(folder, { remote: criteria.gone }) : undefined;
+    const facts = criteria.merged || criteria.gone ? await stale.readBranchFacts(folder, { remote: criteria.gone ? 'ls-remote' : undefined }) : undefined;
     const provider = await context.provider();
     const found = stale.findStale(await provider.listEnvironments(), facts, criteria);
     const rows = found.map((s) => [s.environment.name, s.environment.branch ?? '', s.reasons.map(stale.describeReason).join(', ')]);

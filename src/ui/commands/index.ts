@@ -5,6 +5,7 @@ import { FlightdeckContext } from '../context';
 import { runReporting } from '../errors';
 import { compareVersions } from './compareVersions';
 import { deleteEnvironment } from './deleteEnvironment';
+import { deleteStaleEnvironments } from './deleteStaleEnvironments';
 import { deployCurrentBranch } from './deployCurrentBranch';
 import { init } from './init';
 import { showLog, showPlatformLog, startPlatform } from './platform';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, CommandHandler> = {
   'flightdeck.openUrl': openUrl,
   'flightdeck.copyUrl': copyUrl,
   'flightdeck.deleteEnvironment': deleteEnvironment,
+  'flightdeck.deleteStaleEnvironments': deleteStaleEnvironments,
   'flightdeck.refresh': refresh,
   'flightdeck.init': init,
   'flightdeck.showLogs': showLogs,

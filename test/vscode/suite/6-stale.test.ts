@@ -4,11 +4,12 @@
 // an unmerged branch are never offered.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { activateFlightdeck } from './session';
 import type { Provider } from '../../../src/provider';
-import { runAnsweringQuickPicks, treeTexts, waitFor } from './workbench';
+import { treeTexts, waitFor } from './workbench';
 
 const MERGED = 'bob-feature-done';
 const UNMERGED = 'bob-feature-wip';
@@ -57,7 +58,12 @@ suite('Stale environments', () => {
   test('Delete Stale Environments… lists it checked with its reason and asks once', async () => {
     // The pick comes up with the stale environment checked; Enter keeps it; then the one modal,
     // which VS Code refuses to show an extension under test, quoting it instead.
-    await assert.rejects(runAnsweringQuickPicks('flightdeck.deleteStaleEnvironments', [0]), new RegExp(`Delete 1 stale environment\\(s\\) and stop their instances\\? ${MERGED}`));
+    // It reads git before the pick shows, so the answer waits longer than runAnsweringQuickPicks does.
+    const asked = Promise.resolve(vscode.commands.executeCommand('flightdeck.deleteStaleEnvironments'));
+    asked.catch(() => undefined);
+    await sleep(4000);
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await assert.rejects(asked, new RegExp(`Delete 1 stale environment\\(s\\) and stop their instances\\? ${MERGED}`));
     assert.deepEqual((await names()).filter((n) => [MERGED, UNMERGED, SHARED].includes(n)).sort(), [MERGED, UNMERGED, SHARED].sort(), 'nothing goes before the confirmation');
     assert.deepEqual(await vscode.commands.executeCommand('flightdeck.deleteStaleEnvironments', {}), [MERGED]);
     assert.ok(!(await names()).includes(MERGED));

@@ -55,15 +55,16 @@ suite('Stale environments', () => {
     }
   });
 
-  test('Delete Stale Environments… lists it checked with its reason and asks once', async () => {
+  test('Delete Stale Environments… deletes nothing before its confirmation, and from code only the stale one', async () => {
     // The pick comes up with the stale environment checked; Enter keeps it; then the one modal,
     // which VS Code refuses to show an extension under test, quoting it instead.
     // It reads git before the pick shows, so the answer waits longer than runAnsweringQuickPicks does.
+    // Called without an argument, as from the palette, its errors are shown rather than thrown: the
+    // modal VS Code refuses to show under test ends it, and nothing may be deleted by then.
     const asked = Promise.resolve(vscode.commands.executeCommand('flightdeck.deleteStaleEnvironments'));
-    asked.catch(() => undefined);
     await sleep(4000);
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    await assert.rejects(asked, new RegExp(`Delete 1 stale environment\\(s\\) and stop their instances\\? ${MERGED}`));
+    assert.equal(await asked, undefined);
     assert.deepEqual((await names()).filter((n) => [MERGED, UNMERGED, SHARED].includes(n)).sort(), [MERGED, UNMERGED, SHARED].sort(), 'nothing goes before the confirmation');
     assert.deepEqual(await vscode.commands.executeCommand('flightdeck.deleteStaleEnvironments', {}), [MERGED]);
     assert.ok(!(await names()).includes(MERGED));

@@ -1,6 +1,12 @@
 // Bundles every entry point: the extension (cjs, `vscode` external), the local platform process,
 // the CLI and the warm Node.js function runtime. All land side by side in dist/ so each can find
 // the others through __dirname.
+//
+// The CLI is split: every `await import('./…')` of our own code in it becomes a file of its own
+// (dist/cli-<path>.js) that Node loads only when a command gets there, so `flightdeck --help` and
+// `flightdeck envs` do not load the YAML parser, the rollout engine or the platform.
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -19,15 +25,54 @@ const entries = [
   // provider is first used: bundled it would be 535 KB of the extension's 500 KB budget.
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/platform/main.ts'], outfile: 'dist/platform.js' },
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/platform/runtime/nodeBootstrap.ts'], outfile: 'dist/runtime-node.js' },
 ];
+
+/** dist/cli.js, then one file per module the CLI imports dynamically, and theirs in turn. */
+async function buildCli() {
+  const pending = [{ entry: resolve('src/cli/main.ts'), outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }];
+  const built = new Set();
+  while (pending.length > 0) {
+    const { entry, outfile, banner } = pending.shift();
+    if (built.has(entry)) continue;
+    built.add(entry);
+    const found = new Set();
+    await esbuild.build({ ...common, entryPoints: [entry], outfile, banner, plugins: [lazyChunks(found)] });
+    for (const module of found) pending.push({ entry: module, outfile: `dist/${chunkName(module)}` });
+  }
+}
+
+function lazyChunks(found) {
+  return {
+    name: 'lazy-chunks',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const module = sourceFile(resolve(args.resolveDir, args.path));
+        found.add(module);
+        return { path: `./${chunkName(module)}`, external: true };
+      });
+    },
+  };
+}
+
+function sourceFile(base) {
+  const file = [`${base}.ts`, `${base}/index.ts`].find((f) => existsSync(f));
+  if (!file) throw new Error(`esbuild.mjs: cannot find the source of dynamic import ${base}`);
+  return file;
+}
+
+/** src/deploy/stale.ts → cli-deploy-stale.js */
+function chunkName(module) {
+  return `cli-${relative(resolve('src'), module).replace(/\.ts$/, '').replace(/[\\/]/g, '-')}.js`;
+}
 
 if (watch) {
   for (const entry of entries) {
     const ctx = await esbuild.context({ ...common, ...entry });
     await ctx.watch();
   }
+  await buildCli(); // not watched: run `npm run build` after changing the CLI
 } else {
-  await Promise.all(entries.map((entry) => esbuild.build({ ...common, ...entry })));
+  await Promise.all([...entries.map((entry) => esbuild.build({ ...common, ...entry })), buildCli()]);
 }

@@ -5,6 +5,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../test/helpers/platform';
 import { benchAliasFlip } from './aliasBench';
+import { benchCli } from './cliBench';
 import { benchColdStart } from './coldStart';
 import { benchDeploys } from './deployBench';
 import { benchExtension } from './extensionBench';
@@ -21,6 +22,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['rollout', benchRollouts],
   ['extension', benchExtension],
   ['fc3', benchFc3],
+  ['cli', benchCli],
 ];
 
 async function main(): Promise<number> {

@@ -27,6 +27,9 @@ export interface ErrorDetails {
   status?: number;
 }
 
+/** The CLI loads its parts as separate bundles (esbuild.mjs), each with its own copy of the class, so the brand is checked, not the class. */
+const BRAND = Symbol.for('flightdeck.FlightdeckError');
+
 export class FlightdeckError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetails;
@@ -36,6 +39,10 @@ export class FlightdeckError extends Error {
     this.name = 'FlightdeckError';
     this.code = code;
     this.details = details;
+  }
+
+  get [BRAND](): boolean {
+    return true;
   }
 
   toJSON(): { code: ErrorCode; message: string } & ErrorDetails {
@@ -60,5 +67,6 @@ export function httpStatusOf(error: FlightdeckError): number {
 }
 
 export function isFlightdeckError(error: unknown, code?: ErrorCode): error is FlightdeckError {
-  return error instanceof FlightdeckError && (code === undefined || error.code === code);
+  const branded = typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+  return branded && (code === undefined || (error as FlightdeckError).code === code);
 }

@@ -13,6 +13,15 @@ export interface Environment {
   branch?: string;
   /** ISO 8601. */
   created: string;
+  /** ISO 8601 of the latest deploy into it (a published version or an unchanged redeploy). */
+  lastDeploy?: string;
+  /** ISO 8601 of the latest gateway request to any of its functions (saved at most every few seconds). */
+  lastRequest?: string;
+}
+
+/** The latest activity of an environment (deploy or request), else its creation: what idleness counts from. */
+export function lastActivity(env: Pick<Environment, 'created' | 'lastDeploy' | 'lastRequest'>): string {
+  return [env.created, env.lastDeploy, env.lastRequest].filter((t): t is string => t !== undefined).sort().at(-1)!;
 }
 
 export type RuntimeKind = 'nodejs' | 'custom';

@@ -1,30 +1,48 @@
 // dist/cli.js, the `flightdeck` command. Every command but `serve` finds the local platform
-// through its discovery file and starts one in the background when none runs; dist/platform.js
-// sits next to this file.
+// through its discovery file and starts one in the background when none runs. This entry holds
+// only the command table and the option parser; what a command needs beyond that (the provider,
+// the YAML parser, the rollout engine, the platform) it loads when it runs, so `--help` and
+// `envs` start about as fast as Node itself (esbuild.mjs puts each lazy import in its own file).
 
-import { join } from 'node:path';
-import { LocalProvider } from '../providers/local/localProvider';
-import { ensurePlatform } from '../providers/local/platformProcess';
 import { COMMANDS } from './commands';
 import { runCli } from './run';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '__complete') return complete(argv.slice(1));
   const interrupt = new AbortController();
   process.once('SIGINT', () => interrupt.abort());
   process.once('SIGTERM', () => interrupt.abort());
   const code = await runCli(COMMANDS, {
-    argv: process.argv.slice(2),
+    argv,
     cwd: process.cwd(),
     env: process.env,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     signal: interrupt.signal,
-    connect: async () => {
-      const info = await ensurePlatform({ platformScript: join(__dirname, 'platform.js'), env: process.env });
-      return new LocalProvider({ home: info.home, connection: info });
-    },
+    connect: async () => (await import('./connect')).connect(process.env, __dirname),
   });
   process.exitCode = code;
+}
+
+/** `flightdeck __complete WORD…`, called by the completion scripts: candidates, one a line. */
+async function complete(words: string[]): Promise<void> {
+  const { completeWords } = await import('./complete');
+  const candidates = await completeWords(COMMANDS, words, {
+    async environments() {
+      const provider = await (await import('./connect')).connectIfRunning(process.env);
+      try {
+        return provider ? (await provider.listEnvironments()).map((e) => e.name) : [];
+      } finally {
+        provider?.dispose();
+      }
+    },
+    async functions() {
+      const { loadProject } = await import('./project');
+      return loadProject({ values: {}, cwd: process.cwd() }).functions.map((f) => f.name);
+    },
+  });
+  process.stdout.write(candidates.map((c) => `${c}\n`).join(''));
 }
 
 void main();

@@ -1,13 +1,13 @@
-// Durations as flightdeck.yaml writes them: `500ms`, `30s`, `1.5h`, or a bare whole number of
+// Durations as flightdeck.yaml writes them: `500ms`, `30s`, `1.5h`, `7d`, or a bare whole number of
 // milliseconds, as whole milliseconds (the platform takes integers). Returns undefined for anything
 // else so the caller can say which key is wrong.
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
   if (!match) return undefined;
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
 }

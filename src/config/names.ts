@@ -34,3 +34,6 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
+
+/** The project file's name, looked for in the working folder and its parents. */
+export const PROJECT_FILE_NAME = 'flightdeck.yaml';

@@ -5,21 +5,21 @@
 //   project: shop
 //   functions: { api: { runtime: nodejs, code: ./api, handler: index.handler, … } }
 //   environments: { production: { kind: production, protected: true } }
-//   personal: { name: "{user}-{branch}" }
+//   personal: { name: "{user}-{branch}", ttl: 7d }
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
 import { ENVIRONMENT_KINDS, EVENT_STYLES, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, MEMORY_MB_RANGE, type EnvironmentKind, type EventStyle, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
-import { isDnsLabel } from './names';
+import { isDnsLabel, PROJECT_FILE_NAME } from './names';
 import { readDuration, readRolloutDefaults, type RolloutDefaults } from './rolloutDefaults';
 import { YamlReader, type Located, type MapEntry, type Problem } from './yamlReader';
 
 export type { Problem } from './yamlReader';
 export type { RolloutDefaults } from './rolloutDefaults';
 
-export const PROJECT_FILE_NAME = 'flightdeck.yaml';
+export { PROJECT_FILE_NAME };
 
 export interface ProjectFunction {
   name: string;
@@ -45,7 +45,14 @@ export interface ProjectConfig {
   project: string;
   functions: ProjectFunction[];
   environments: DeclaredEnvironment[];
-  personal: { name: string };
+  personal: PersonalSettings;
+}
+
+export interface PersonalSettings {
+  /** Name template of a branch's personal environment. */
+  name: string;
+  /** `personal.ttl`: idle longer than this (no deploy, no request), a personal environment is stale. */
+  ttlMs?: number;
 }
 
 export interface ParsedProjectFile {
@@ -58,13 +65,15 @@ export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal']
 export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'events', 'memory', 'instances', 'timeout', 'env', 'ignore', 'rollout'] as const;
 export const INSTANCE_KEYS = ['min', 'max', 'concurrency', 'idleTimeout'] as const;
 export const ENVIRONMENT_KEYS = ['kind', 'protected'] as const;
-export const PERSONAL_KEYS = ['name'] as const;
+export const PERSONAL_KEYS = ['name', 'ttl'] as const;
 export const RUNTIMES: readonly RuntimeKind[] = ['nodejs', 'custom'];
 
 export const DEFAULT_INSTANCES: Readonly<InstanceLimits> = FUNCTION_DEFAULTS.instances;
 export const DEFAULT_TIMEOUT_MS = FUNCTION_DEFAULTS.timeoutMs;
 /** The platform refuses a timeout under 1 ms (`timeout: 0s` would never let a request run). */
 const MIN_TIMEOUT_MS = 1;
+/** A TTL under a minute would call an environment stale while it is being deployed. */
+const MIN_TTL_MS = 60_000;
 export const DEFAULT_PERSONAL_NAME = '{user}-{branch}';
 
 const HANDLER = /^[^.\s]+(\.[^.\s]+)*\.[A-Za-z_$][\w$]*$/;
@@ -111,9 +120,9 @@ function readProject(reader: YamlReader, root: Located, file: string): ProjectCo
   const project = projectEntry && readName(reader, projectEntry, 'project name');
   const functions = functionsEntry && readFunctions(reader, functionsEntry, dirname(file));
   const environments = optional(entries, 'environments', [], (e) => readEnvironments(reader, e));
-  const personal = optional(entries, 'personal', DEFAULT_PERSONAL_NAME, (e) => readPersonal(reader, e));
+  const personal = optional(entries, 'personal', { name: DEFAULT_PERSONAL_NAME }, (e) => readPersonal(reader, e));
   if (project === undefined || functions === undefined || environments === undefined || personal === undefined) return undefined;
-  return { file, project, functions, environments, personal: { name: personal } };
+  return { file, project, functions, environments, personal };
 }
 
 function readFunctions(reader: YamlReader, at: Located, baseDir: string): ProjectFunction[] | undefined {
@@ -271,11 +280,16 @@ function readEnvironment(reader: YamlReader, at: MapEntry): DeclaredEnvironment 
   return { name, kind, protected: isProtected };
 }
 
-function readPersonal(reader: YamlReader, at: Located): string | undefined {
+function readPersonal(reader: YamlReader, at: Located): PersonalSettings | undefined {
   const entries = reader.map(at, PERSONAL_KEYS);
   if (!entries) return undefined;
-  const entry = entries.get('name');
-  if (!entry) return DEFAULT_PERSONAL_NAME;
+  const name = optional(entries, 'name', DEFAULT_PERSONAL_NAME, (entry) => readNameTemplate(reader, entry));
+  const ttlMs = optional(entries, 'ttl', undefined, (entry) => readDuration(reader, entry, MIN_TTL_MS));
+  if (name === undefined || (entries.has('ttl') && ttlMs === undefined)) return undefined;
+  return ttlMs === undefined ? { name } : { name, ttlMs };
+}
+
+function readNameTemplate(reader: YamlReader, entry: MapEntry): string | undefined {
   const template = reader.string(entry);
   if (template !== undefined && !template.includes('{branch}')) {
     reader.report(entry, `\`${entry.path}\` must contain {branch} so each branch gets its own environment, e.g. "{user}-{branch}".`);

@@ -42,7 +42,7 @@ export function readRolloutDefaults(reader: YamlReader, at: Located): RolloutDef
 export function readDuration(reader: YamlReader, at: Located, minMs = 0, maxMs = Number.MAX_SAFE_INTEGER): number | undefined {
   const ms = parseDuration(reader.scalar(at));
   if (ms === undefined) {
-    reader.report(at, `\`${at.path}\` must be a duration like 500ms, 30s or 5m (or a whole number of milliseconds).`);
+    reader.report(at, `\`${at.path}\` must be a duration like 500ms, 30s, 5m or 7d (or a whole number of milliseconds).`);
   } else if (ms < minMs) {
     reader.report(at, `\`${at.path}\` must be at least ${minMs}ms.`);
     return undefined;

@@ -6,8 +6,9 @@
 // created with that kind and protection); without one, the personal environment of the branch,
 // named from `personal.name` and created as kind personal with owner and branch.
 
+import { availableParallelism } from 'node:os';
 import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
-import { FlightdeckError, isFlightdeckError } from '../errors';
+import { FlightdeckError, isFlightdeckError, type ErrorCode } from '../errors';
 import type { Environment } from '../model';
 import { defaultHome, homeLayout } from '../platform/paths';
 import type { DeployProgress, NewEnvironment, Provider } from '../provider';
@@ -27,8 +28,10 @@ export interface DeployProjectOptions {
   owner?: string;
   description?: string;
   signal?: AbortSignal;
-  /** Overall progress of the whole deploy, `fraction` in 0–1. */
+  /** Overall progress of the whole deploy, `fraction` in 0–1; messages start with the function's name. */
   onProgress?: DeployProgress;
+  /** Functions deployed at once (default: the CPU count, 2 to 4, so a laptop is not swamped). */
+  concurrency?: number;
   /** Where file hashes are remembered between deploys; default the scan cache of $FLIGHTDECK_HOME (else ~/.flightdeck). */
   scanCacheDir?: string;
 }
@@ -42,11 +45,19 @@ export interface FunctionDeployOutcome {
   filesSent: number;
 }
 
+export interface FunctionDeployFailure {
+  function: string;
+  error: { code: string; message: string };
+}
+
 export interface ProjectDeployResult {
   environment: string;
   /** True when this deploy created the environment. */
   createdEnvironment: boolean;
+  /** The functions that deployed, in flightdeck.yaml's order. */
   functions: FunctionDeployOutcome[];
+  /** The ones that did not; the others deployed all the same. */
+  failures: FunctionDeployFailure[];
 }
 
 export async function deployProject(
@@ -58,15 +69,63 @@ export async function deployProject(
   const progress = options.onProgress ?? (() => undefined);
   throwIfCancelled(options.signal);
   const target = await resolveEnvironment(provider, project, options);
-  const outcomes: FunctionDeployOutcome[] = [];
-  for (const [index, fn] of functions.entries()) {
+  // Each function's own fraction; the overall one is their mean.
+  const fractions = functions.map(() => 0);
+  const report = (index: number, message: string, fraction?: number) => {
+    if (fraction !== undefined) fractions[index] = fraction;
+    progress(`${functions[index].name}: ${message}`, fractions.reduce((sum, f) => sum + f, 0) / functions.length);
+  };
+  const settled = await mapBounded(functions, options.concurrency ?? defaultConcurrency(), async (fn, index) => {
     throwIfCancelled(options.signal);
-    const share = (fraction = 0) => (index + fraction) / functions.length;
-    progress(`${fn.name}: scanning ${fn.code}`, share());
-    outcomes.push(await deployFunction(provider, target.name, fn, options, (message, fraction) => progress(`${fn.name}: ${message}`, share(fraction))));
-  }
+    report(index, `scanning ${fn.code}`, 0);
+    const outcome = await deployFunction(provider, target.name, fn, options, (message, fraction) => report(index, message, fraction));
+    report(index, outcome.unchanged ? `v${outcome.version} unchanged` : `v${outcome.version} deployed`, 1);
+    return outcome;
+  });
+  if (options.signal?.aborted) throwIfCancelled(options.signal);
+  const outcomes: FunctionDeployOutcome[] = [];
+  const failures: FunctionDeployFailure[] = [];
+  settled.forEach((result, index) => {
+    if (result.status === 'fulfilled') outcomes.push(result.value);
+    else failures.push({ function: functions[index].name, error: errorSummary(result.reason) });
+  });
   progress('done', 1);
-  return { environment: target.name, createdEnvironment: target.created, functions: outcomes };
+  return { environment: target.name, createdEnvironment: target.created, functions: outcomes, failures };
+}
+
+function defaultConcurrency(): number {
+  return Math.min(4, Math.max(2, availableParallelism()));
+}
+
+/** Runs `work` on every item, at most `limit` at once; one failing does not stop the others. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = { status: 'fulfilled', value: await work(items[index], index) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+function errorSummary(error: unknown): FunctionDeployFailure['error'] {
+  return isFlightdeckError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+}
+
+/** The error a caller raises after reporting what did deploy: it names every function that failed. */
+export function deployFailure(result: ProjectDeployResult): FlightdeckError | undefined {
+  if (result.failures.length === 0) return undefined;
+  const list = result.failures.map((f) => `${f.function}: ${f.error.message}`).join('\n  ');
+  const done = result.functions.length > 0 ? ` (${result.functions.map((f) => f.function).join(', ')} deployed)` : '';
+  const code = result.failures.length === 1 ? (result.failures[0].error.code as ErrorCode) : 'BAD_REQUEST';
+  return new FlightdeckError(code, `${result.failures.length} of ${result.failures.length + result.functions.length} function(s) did not deploy to ${result.environment}${done}:\n  ${list}`);
 }
 
 async function deployFunction(

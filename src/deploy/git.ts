@@ -51,22 +51,24 @@ async function gitOptional(cwd: string, args: string[]): Promise<string | undefi
   return result.code === 0 && result.stdout ? result.stdout : undefined;
 }
 
-interface GitResult {
+export interface GitResult {
   code: number;
+  /** Trimmed. */
   stdout: string;
+  stderr: string;
 }
 
 /** Runs git; a missing git or a folder outside any repository throw GIT, other failures return their code. */
-function runGit(cwd: string, args: string[]): Promise<GitResult> {
+export function runGit(cwd: string, args: string[], timeoutMs = 10_000): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
-    execFile('git', args, { cwd, timeout: 10_000, windowsHide: true }, (error, stdout, stderr) => {
+    execFile('git', args, { cwd, timeout: timeoutMs, windowsHide: true }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       if (error?.code === 'ENOENT') {
         reject(new FlightdeckError('GIT', 'git is not installed or not on PATH: install git, or pass an environment name to deploy without it.'));
       } else if (/not a git repository/i.test(stderr)) {
         reject(new FlightdeckError('GIT', `${cwd} is not in a git repository: run git init (and commit), or pass an environment name to deploy to.`));
       } else {
-        resolvePromise({ code, stdout: stdout.trim() });
+        resolvePromise({ code, stdout: stdout.trim(), stderr });
       }
     });
   });

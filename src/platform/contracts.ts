@@ -18,6 +18,8 @@ export interface StateView {
   /** Absolute folder holding the files of a code tree, materialised from the blob store. */
   codeDir(tree: string): Promise<string>;
   setVersionHealth(environment: string, fn: string, id: number, health: VersionHealth, reason?: string): void;
+  /** The gateway took a request for one of the environment's functions (its `lastRequest`). */
+  noteRequest(environment: string): void;
 }
 
 export interface UpgradeOptions {

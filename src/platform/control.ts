@@ -46,6 +46,7 @@ export function createStateView(state: DurableState, trees: TreeStore, log: Log)
     getVersion: (env, fn, id) => findVersion(state.fn(env, fn), id),
     getAlias: (env, fn, name) => state.fn(env, fn)?.aliases.find((a) => a.name === name),
     codeDir: (tree) => trees.codeDir(tree),
+    noteRequest: (env) => state.noteActivity(env, 'lastRequest', new Date().toISOString()),
     setVersionHealth(env, fn, id, health, reason) {
       state
         .mutateFunction(env, fn, (current) => {
@@ -164,6 +165,7 @@ export class ControlPlane {
     };
     const input = { environment: env, fn, config, tree, meta, moveLive: environment.kind !== 'production', now: new Date().toISOString() };
     const outcome = await this.deps.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
+    this.deps.state.noteActivity(env, 'lastDeploy', input.now);
     this.announce(env, fn, outcome);
     await this.serveNewVersion(env, fn, outcome);
     return { version: outcome.version, unchanged: outcome.unchanged, url: this.functionUrl(env, fn) };

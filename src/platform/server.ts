@@ -136,6 +136,7 @@ async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOption
     server.close();
     server.closeAllConnections();
     await services.runtime.close();
+    await state.saveActivity();
     await state.idle();
     await removeDiscovery(layout.discovery, process.pid);
     await lock.release();

@@ -27,8 +27,16 @@ interface EnvironmentEntry {
 /** Rollout records kept per function; older ones are dropped so the record stays small. */
 const ROLLOUT_HISTORY = 20;
 
+/** Activity stamps are saved this long after they change: a request is too frequent to write each time. */
+const ACTIVITY_SAVE_MS = 2000;
+
+export type ActivityField = 'lastDeploy' | 'lastRequest';
+
 export class DurableState {
   private readonly queue = new SerialQueue();
+  /** Environments whose activity stamps changed since they were last written. */
+  private readonly unsavedActivity = new Set<string>();
+  private activityTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly root: string,
@@ -146,6 +154,29 @@ export class DurableState {
   /** Every function's most recent rollout, so active ones resume after a restart. */
   latestRollouts(): Rollout[] {
     return [...this.envs.values()].flatMap((e) => [...e.functions.values()].flatMap((f) => f.rollouts.slice(-1)));
+  }
+
+  /** Stamps an environment's last deploy or request now in memory; it reaches the disk within ACTIVITY_SAVE_MS. */
+  noteActivity(name: string, field: ActivityField, time: string): void {
+    const entry = this.envs.get(name);
+    if (!entry) return;
+    entry.environment = { ...entry.environment, [field]: time };
+    this.unsavedActivity.add(name);
+    this.activityTimer ??= setTimeout(() => void this.saveActivity(), ACTIVITY_SAVE_MS).unref();
+  }
+
+  /** Writes the environment records whose activity stamps changed (also called on shutdown). */
+  saveActivity(): Promise<void> {
+    clearTimeout(this.activityTimer);
+    this.activityTimer = undefined;
+    const names = [...this.unsavedActivity];
+    this.unsavedActivity.clear();
+    return this.queue.run(async () => {
+      for (const name of names) {
+        const entry = this.envs.get(name);
+        if (entry) await writeJsonAtomic(join(this.root, name, 'environment.json'), entry.environment, this.tmpDir);
+      }
+    });
   }
 
   /** Resolves when every mutation queued so far is on disk. */

@@ -10,6 +10,7 @@ import { ProjectDiagnostics } from './diagnostics';
 import { FunctionLogs } from './logs';
 import { PlatformSession, type PlatformState } from './platform';
 import { RolloutNotices } from './rolloutNotices';
+import { staleEnvironments } from './stale';
 import { StatusBar } from './statusBar';
 import type { FlightdeckTestApi } from './testApi';
 import { EnvironmentsTree } from './trees/environmentsTree';
@@ -51,7 +52,11 @@ export class FlightdeckContext implements vscode.Disposable {
       platformLog: this.platformLog,
     });
     const reachable = () => this.session.reachableProvider();
-    this.environmentsTree = new EnvironmentsTree({ reachableProvider: reachable, personalEnvironment: () => this.workspace.personalEnvironmentNow });
+    this.environmentsTree = new EnvironmentsTree({
+      reachableProvider: reachable,
+      personalEnvironment: () => this.workspace.personalEnvironmentNow,
+      staleEnvironments: (environments) => staleEnvironments(this.workspace, environments),
+    });
     this.versionsTree = new VersionsTree(reachable);
     this.environmentsView = vscode.window.createTreeView('flightdeck.environments', { treeDataProvider: this.environmentsTree, showCollapseAll: true });
     this.versionsView = vscode.window.createTreeView('flightdeck.versions', { treeDataProvider: this.versionsTree });

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { FlightdeckError } from '../errors';
 import { describeAlias, type Alias, type Environment, type FunctionSummary } from '../model';
 import type { Provider } from '../provider';
+import type { VersionRef } from '../versionRef';
 import { age, sourceOf } from './format';
 import { parsePercent, weightProblem } from './input';
 
@@ -11,7 +12,7 @@ import { parsePercent, weightProblem } from './input';
 export interface Target {
   environment?: string;
   function?: string;
-  version?: number;
+  version?: VersionRef;
   alias?: string;
   /** The environment's name, confirming an action on a protected environment without a prompt. */
   confirm?: string;

@@ -43,6 +43,9 @@ class TestState implements StateView {
     this.aliases.set(name, { name, versionId, additionalVersionWeight: {}, etag: `v${versionId}`, updated: new Date().toISOString() });
   }
 
+  /** Activity stamps belong to the durable state, not to what these tests check. */
+  noteRequest(): void {}
+
   functionConfig(env: string, fn: string): FunctionConfig | undefined {
     return env === ENV && fn === FN ? this.versions.at(-1)?.config : undefined;
   }

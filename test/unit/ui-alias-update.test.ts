@@ -11,7 +11,7 @@ import { scanCode } from '../../src/deploy/scan';
 import { isFlightdeckError } from '../../src/errors';
 import type { FunctionConfig, Rollout } from '../../src/model';
 import { LocalProvider } from '../../src/providers/local/localProvider';
-import { activeRolloutOn } from '../../src/ui/activeRollout';
+import { activeRolloutOn } from '../../src/rollout/activeRollout';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 
 const CONFIG: FunctionConfig = {

@@ -2,14 +2,11 @@
 // the project's functions. Without --env it deploys to the personal environment of the current
 // git branch, creating it on first use.
 
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { loadProjectFile, PROJECT_FILE_NAME } from '../../config/projectFile';
-import { deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
-import { deployingOwner, deployingUser, readGitInfo, type GitInfo } from '../../deploy/git';
-import { FlightdeckError, isFlightdeckError } from '../../errors';
+import { dirname } from 'node:path';
+import type { ProjectDeployResult } from '../../deploy/deployProject';
 import { formatBytes } from '../../providers/formatBytes';
-import { stringOption, type Command } from '../command';
+import { stringOption, UsageError, type Command } from '../command';
+import { BRANCH_OPTIONS, CONFIG_OPTION } from '../commonOptions';
 import { table } from '../format';
 
 export const deployCommand: Command = {
@@ -19,46 +16,37 @@ export const deployCommand: Command = {
     env: { type: 'string', valueName: 'NAME', description: 'Target environment (must exist or be declared in flightdeck.yaml)' },
     function: { type: 'string', valueName: 'NAME', description: 'Deploy only this function' },
     message: { type: 'string', valueName: 'TEXT', description: 'Description of the new version(s)' },
-    config: { type: 'string', valueName: 'PATH', description: `Project file (default: ${PROJECT_FILE_NAME} here or in a parent folder)` },
+    ...BRANCH_OPTIONS,
+    ...CONFIG_OPTION,
   },
   async run(context) {
-    const config = stringOption(context.values, 'config');
-    const project = loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd));
+    const [{ loadProject, gitInfo, branchIdentity }, { deployProject, deployFailure }] = await Promise.all([import('../project'), import('../../deploy/deployProject')]);
+    const project = loadProject(context);
     const environment = stringOption(context.values, 'env');
-    const git = await gitInfo(dirname(project.file), environment === undefined);
+    if (environment !== undefined && (context.values.branch !== undefined || context.values.user !== undefined)) {
+      throw new UsageError('--branch and --user name a branch environment: give them or --env, not both.');
+    }
+    const git = environment === undefined ? await branchIdentity(context, project) : await gitInfo(dirname(project.file), false);
     const result = await deployProject(await context.provider(), project, {
       environment,
       function: stringOption(context.values, 'function'),
       description: stringOption(context.values, 'message'),
       branch: git?.branch,
       commit: git?.commit,
-      user: git && deployingUser(git),
-      owner: git && deployingOwner(git),
+      user: git && ('user' in git ? git.user : undefined),
+      owner: git && ('owner' in git ? git.owner : undefined),
       signal: context.signal,
       onProgress: (message) => context.note(message),
     });
+    const failure = deployFailure(result);
+    if (failure) {
+      // What did deploy is printed before the error, so a pipeline's log shows both.
+      context.print(context.values.json === true ? JSON.stringify(result, null, 2) : describeDeploy(result));
+      throw failure;
+    }
     return { data: result, text: describeDeploy(result) };
   },
 };
-
-/** Git is required for a personal deploy (the branch names it); otherwise it only adds metadata. */
-async function gitInfo(folder: string, required: boolean): Promise<GitInfo | undefined> {
-  try {
-    return await readGitInfo(folder);
-  } catch (error) {
-    if (required || !isFlightdeckError(error, 'GIT')) throw error;
-    return undefined;
-  }
-}
-
-function findProjectFile(cwd: string): string {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const candidate = join(dir, PROJECT_FILE_NAME);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) break;
-  }
-  throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} in ${cwd} or its parents. Run from your project folder or pass --config PATH.`);
-}
 
 function describeDeploy(result: ProjectDeployResult): string {
   const header = `Environment ${result.environment}${result.createdEnvironment ? ' (created)' : ''}`;

@@ -1,12 +1,19 @@
-// The CLI's command table: one line per command module.
+// The CLI's command table: one line per command module. Loaded on every start, so command modules
+// import what only their run needs lazily (await import), and the bundle stays small.
 
 import type { Command } from '../command';
 import { canaryCommand } from './canary';
+import { COMPLETION_COMMANDS } from './completion';
 import { deployCommand } from './deploy';
+import { ENV_COMMANDS } from './env';
 import { envsCommand } from './envs';
 import { importCommand } from './import';
+import { initCommand } from './init';
+import { invokeCommand } from './invoke';
+import { logsCommand } from './logs';
 import { promoteCommand } from './promote';
 import { restartCommand } from './restart';
+import { rollbackCommand } from './rollback';
 import { ROLLOUT_COMMANDS } from './rollout';
 import { serveCommand } from './serve';
 import { urlCommand } from './url';
@@ -17,10 +24,16 @@ export const COMMANDS: readonly Command[] = [
   deployCommand,
   importCommand,
   envsCommand,
+  ...ENV_COMMANDS,
   versionsCommand,
   urlCommand,
+  invokeCommand,
+  logsCommand,
   canaryCommand,
   promoteCommand,
+  rollbackCommand,
   ...ROLLOUT_COMMANDS,
   restartCommand,
+  initCommand,
+  ...COMPLETION_COMMANDS,
 ];

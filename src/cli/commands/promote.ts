@@ -2,20 +2,22 @@
 
 import { DEFAULT_ALIAS, describeAlias } from '../../model';
 import { updateAliasWithRetry } from '../aliasUpdate';
-import { numberOption, stringOption, TARGET_OPTIONS, type Command } from '../command';
+import { stringOption, TARGET_OPTIONS, type Command } from '../command';
+import { versionNumberOption } from '../versionOption';
 
 export const promoteCommand: Command = {
   name: 'promote',
   summary: 'Send 100% of an alias\'s traffic to a version',
   options: {
     ...TARGET_OPTIONS,
-    version: { type: 'string', valueName: 'V', description: 'The version to promote', required: true },
+    version: { type: 'string', valueName: 'V', description: 'The version to promote: N, vN, latest or previous', required: true },
     alias: { type: 'string', valueName: 'A', description: `Alias to move (default ${DEFAULT_ALIAS})` },
   },
   async run(context) {
-    const version = numberOption(context.values, 'version', 1, Number.MAX_SAFE_INTEGER)!;
     const aliasName = stringOption(context.values, 'alias') ?? DEFAULT_ALIAS;
-    const alias = await updateAliasWithRetry(await context.provider(), context.values.env as string, context.values.function as string, aliasName,
+    const [env, fn, provider] = [context.values.env as string, context.values.function as string, await context.provider()];
+    const version = (await versionNumberOption(context.values, provider, env, fn))!;
+    const alias = await updateAliasWithRetry(provider, env, fn, aliasName,
       () => ({ versionId: version, additionalVersionWeight: {} }));
     return { data: { alias }, text: describeAlias(alias) };
   },

@@ -8,22 +8,22 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from '../../config/duration';
-import { loadProjectFile, PROJECT_FILE_NAME, type RolloutDefaults } from '../../config/projectFile';
+import { PROJECT_FILE_NAME } from '../../config/names';
+import type { RolloutDefaults } from '../../config/projectFile';
 import { FlightdeckError } from '../../errors';
-import type { Rollout, RolloutSpec, RolloutStrategy } from '../../model';
+import { DEFAULT_ALIAS, trafficSplit, type Rollout, type RolloutSpec, type RolloutStrategy } from '../../model';
 import type { Provider, RolloutAction } from '../../provider';
-import { ClientRollout } from '../../rollout/driver';
-import { followRollout } from '../../rollout/follow';
 import { describeRollout } from '../../rollout/plan';
-import { mergeRequest, normaliseSpec, type RolloutRequest } from '../../rollout/spec';
+import type { RolloutRequest } from '../../rollout/spec';
 import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command, type CommandContext, type OptionValues } from '../command';
+import { versionNumberOption, versionOption } from '../versionOption';
 
 export const rolloutStartCommand: Command = {
   name: 'rollout start',
   summary: 'Roll a version out progressively (canary steps or in-place batches)',
   options: {
     ...TARGET_OPTIONS,
-    version: { type: 'string', valueName: 'V', description: 'The version to roll out', required: true },
+    version: { type: 'string', valueName: 'V', description: 'The version to roll out: N, vN, latest or previous', required: true },
     strategy: { type: 'string', valueName: 'canary|batch', description: 'Traffic steps (canary, default) or in-place instance batches' },
     steps: { type: 'string', valueName: 'P1,P2,…', description: 'canary: traffic percentages ending at 100 (default 10,25,50,100)' },
     preset: { type: 'string', valueName: 'NAME', description: 'canary: steps and interval like Canary10Percent5Minutes' },
@@ -37,11 +37,21 @@ export const rolloutStartCommand: Command = {
     alias: { type: 'string', valueName: 'A', description: 'Alias to move (default live)' },
     config: { type: 'string', valueName: 'PATH', description: `Project file with rollout defaults (default ./${PROJECT_FILE_NAME} when present)` },
     wait: { type: 'boolean', description: 'Follow to the end; exit 1 if it rolls back or is aborted' },
+    'skip-if-live': { type: 'boolean', description: 'Succeed doing nothing when the version already serves all of the alias (a pipeline with nothing new)' },
   },
   async run(context) {
     const { env, fn } = target(context.values);
+    const flags = flagRequest(context.values);
     const provider = await context.provider();
-    const request = mergeRequest(projectDefaults(context, fn), flagRequest(context.values));
+    flags.toVersion = await versionNumberOption(context.values, provider, env, fn);
+    const [{ mergeRequest, normaliseSpec }, { followRollout }] = await Promise.all([import('../../rollout/spec'), import('../../rollout/follow')]);
+    const request = mergeRequest(await projectDefaults(context, fn), flags);
+    if (context.values['skip-if-live'] === true) {
+      const alias = await provider.getAlias(env, fn, request.alias ?? DEFAULT_ALIAS);
+      if (alias.versionId === request.toVersion && trafficSplit(alias).length === 1) {
+        return { data: { skipped: true, alias }, text: `v${request.toVersion} already serves all of ${alias.name}; nothing to roll out.` };
+      }
+    }
     const progress = (rollout: Rollout) => context.values.json !== true && context.print(describeRollout(rollout));
     if (!provider.capabilities.serverRollouts) return outcome(await driveHere(provider, env, fn, request, progress, context.signal));
     const summary = await provider.getFunction(env, fn);
@@ -111,6 +121,7 @@ async function driveHere(
   progress: (rollout: Rollout) => void,
   signal: AbortSignal,
 ): Promise<Rollout> {
+  const { ClientRollout } = await import('../../rollout/driver');
   const driver = await ClientRollout.start(provider, env, fn, request, { onUpdate: progress });
   progress(driver.current);
   const stopped = new Promise<never>((_, reject) => {
@@ -125,10 +136,11 @@ async function driveHere(
 }
 
 /** The function's `rollout:` block of --config, or of ./flightdeck.yaml when there is one. */
-function projectDefaults(context: CommandContext, fn: string): RolloutDefaults {
+async function projectDefaults(context: CommandContext, fn: string): Promise<RolloutDefaults> {
   const explicit = stringOption(context.values, 'config');
   const file = resolve(context.cwd, explicit ?? PROJECT_FILE_NAME);
   if (explicit === undefined && !existsSync(file)) return {};
+  const { loadProjectFile } = await import('../../config/projectFile');
   return loadProjectFile(file).functions.find((f) => f.name === fn)?.rollout ?? {};
 }
 
@@ -139,8 +151,8 @@ function flagRequest(values: OptionValues): RolloutRequest {
     maxP95Ms: durationOption(values, 'max-p95'),
     minRequests: numberOption(values, 'min-requests', 0, 1_000_000),
   });
+  versionOption(values); // checked before connecting; resolved against the function in run()
   return dropUndefined({
-    toVersion: numberOption(values, 'version', 1, Number.MAX_SAFE_INTEGER),
     strategy: choiceOption<RolloutStrategy>(values, 'strategy', ['canary', 'batch']),
     steps: stepsOption(values),
     preset: stringOption(values, 'preset'),

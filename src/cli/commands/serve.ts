@@ -1,7 +1,6 @@
 // `flightdeck serve [--port N]`: runs the local platform in the foreground until Ctrl-C.
 
 import { defaultHome, portFromEnvironment } from '../../platform/paths';
-import { startPlatform } from '../../platform/server';
 import { numberOption, type Command } from '../command';
 
 export const serveCommand: Command = {
@@ -13,6 +12,7 @@ export const serveCommand: Command = {
   },
   async run(context) {
     const port = numberOption(context.values, 'port', 0, 65535) ?? portFromEnvironment(context.env);
+    const { startPlatform } = await import('../../platform/server');
     const platform = await startPlatform({ port, home: defaultHome(context.env) });
     context.print(`Flightdeck platform listening on ${platform.url} (state ${platform.home})`);
     await new Promise<void>((resolve) => {

@@ -1,7 +1,8 @@
 // `flightdeck url --env E --function F [--alias A | --version V]`: where a function is served.
 
 import type { Provider, UrlTarget } from '../../provider';
-import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command } from '../command';
+import { stringOption, TARGET_OPTIONS, UsageError, type Command } from '../command';
+import { versionNumberOption, versionOption } from '../versionOption';
 
 export const urlCommand: Command = {
   name: 'url',
@@ -9,15 +10,15 @@ export const urlCommand: Command = {
   options: {
     ...TARGET_OPTIONS,
     alias: { type: 'string', valueName: 'A', description: 'Serve through this alias' },
-    version: { type: 'string', valueName: 'V', description: 'Serve exactly this version' },
+    version: { type: 'string', valueName: 'V', description: 'Serve exactly this version: N, vN, latest or previous' },
   },
   async run(context) {
     const alias = stringOption(context.values, 'alias');
-    const version = numberOption(context.values, 'version', 1, Number.MAX_SAFE_INTEGER);
-    if (alias !== undefined && version !== undefined) throw new UsageError('Give --alias or --version, not both.');
+    if (alias !== undefined && versionOption(context.values) !== undefined) throw new UsageError('Give --alias or --version, not both.');
     const provider = await context.provider();
     const environment = context.values.env as string;
     const fn = context.values.function as string;
+    const version = await versionNumberOption(context.values, provider, environment, fn);
     await assertServable(provider, environment, fn, { alias, version });
     const url = await provider.functionUrl(environment, fn, { alias, version });
     return { data: { url }, text: url };

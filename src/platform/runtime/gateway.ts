@@ -64,6 +64,7 @@ export class Gateway {
     if (!this.state.functionConfig(environment, fn)) {
       return sendText(res, 404, `No function "${fn}" in environment "${environment}": check both names, or deploy it first.`);
     }
+    this.state.noteRequest(environment);
     const pool = this.poolFor(environment, fn);
     const headers = readHeaders(req.rawHeaders);
     const versionId = this.chooseVersion(pool, selector, headers.stickyKey, res);

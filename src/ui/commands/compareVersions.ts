@@ -6,7 +6,8 @@ import type { ManifestEntry } from '../../model';
 import { versionFileUri } from '../codeFileSystem';
 import type { FlightdeckContext } from '../context';
 import { pickVersion, resolveFunction } from '../pick';
-import { argsOf, numberArg, stringArg, targetOf } from './args';
+import { resolveVersionRef } from '../../versionRef';
+import { argsOf, resolveTargetVersion, stringArg, targetOf, versionArg } from './args';
 
 export interface Comparison {
   left: vscode.Uri;
@@ -20,8 +21,10 @@ export async function compareVersions(ctx: FlightdeckContext, arg: unknown): Pro
   const args = argsOf(arg);
   const provider = await ctx.session.provider();
   const ref = await resolveFunction(provider, target, 'Compare versions', ctx.workspace.personalEnvironmentNow);
-  const first = target.version ?? (await pickVersion(provider, ref, 'Compare: pick a version'));
-  const second = numberArg(args, 'other') ?? (await pickVersion(provider, ref, `Compare v${first} with…`, [first]));
+  const first = (await resolveTargetVersion(provider, ref, target)) ?? (await pickVersion(provider, ref, 'Compare: pick a version'));
+  const other = versionArg(args, 'other');
+  const second = (other !== undefined ? await resolveVersionRef(provider, ref.environment, ref.function, other) : undefined)
+    ?? (await pickVersion(provider, ref, `Compare v${first} with…`, [first]));
   const [older, newer] = first < second ? [first, second] : [second, first];
   const [olderFiles, newerFiles] = await Promise.all([
     provider.listVersionFiles(ref.environment, ref.function, older),

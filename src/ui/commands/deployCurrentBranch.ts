@@ -1,7 +1,7 @@
 // Deploys the checked-out branch to its personal environment (or `{environment}`): every function
 // of flightdeck.yaml, or `{function}`. Creates the environment on first deploy.
 import * as vscode from 'vscode';
-import { deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
+import { deployFailure, deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
 import { deployingOwner, deployingUser, type GitInfo } from '../../deploy/git';
 import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { homeLayout } from '../../platform/paths';
@@ -47,6 +47,9 @@ export async function deployCurrentBranch(ctx: FlightdeckContext, arg: unknown):
   );
   ctx.refresh();
   void announce(result);
+  // The functions that deployed are announced and shown; the error names the ones that did not.
+  const failure = deployFailure(result);
+  if (failure) throw failure;
   return result;
 }
 

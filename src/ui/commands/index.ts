@@ -5,6 +5,7 @@ import { FlightdeckContext } from '../context';
 import { runReporting } from '../errors';
 import { compareVersions } from './compareVersions';
 import { deleteEnvironment } from './deleteEnvironment';
+import { deleteStaleEnvironments } from './deleteStaleEnvironments';
 import { deployCurrentBranch } from './deployCurrentBranch';
 import { importSYaml } from './importSYaml';
 import { init } from './init';
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, CommandHandler> = {
   'flightdeck.openUrl': openUrl,
   'flightdeck.copyUrl': copyUrl,
   'flightdeck.deleteEnvironment': deleteEnvironment,
+  'flightdeck.deleteStaleEnvironments': deleteStaleEnvironments,
   'flightdeck.refresh': refresh,
   'flightdeck.init': init,
   'flightdeck.importSYaml': importSYaml,

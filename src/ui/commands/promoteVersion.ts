@@ -3,7 +3,7 @@
 import { DEFAULT_ALIAS, trafficSplit, type Alias } from '../../model';
 import type { FlightdeckContext } from '../context';
 import { confirmProtected, pickAlias, pickVersion, resolveFunction } from '../pick';
-import { targetOf } from './args';
+import { resolveTargetVersion, targetOf } from './args';
 import { updateAliasTraffic } from './traffic';
 
 export async function promoteVersion(ctx: FlightdeckContext, arg: unknown): Promise<Alias> {
@@ -14,7 +14,7 @@ export async function promoteVersion(ctx: FlightdeckContext, arg: unknown): Prom
     : target.version !== undefined ? await provider.getAlias(ref.environment, ref.function, DEFAULT_ALIAS)
     : await pickAlias(provider, ref, 'Promote: pick an alias');
   const [, canary] = trafficSplit(alias);
-  const version = target.version ?? canary?.versionId ?? (await pickVersion(provider, ref, `Version to get 100% of ${alias.name}`, [alias.versionId]));
+  const version = (await resolveTargetVersion(provider, ref, target)) ?? canary?.versionId ?? (await pickVersion(provider, ref, `Version to get 100% of ${alias.name}`, [alias.versionId]));
   await confirmProtected(provider, ref.environment, `Promote v${version} to 100%`, target.confirm);
   return updateAliasTraffic(provider, ref, alias.name, () => ({ versionId: version, additionalVersionWeight: {} }));
 }

@@ -5,7 +5,7 @@ import { canaryUpdate, DEFAULT_ALIAS, type Alias } from '../../model';
 import type { FlightdeckContext } from '../context';
 import { weightProblem } from '../input';
 import { confirmProtected, pickAlias, pickVersion, pickWeightPercent, resolveFunction } from '../pick';
-import { argsOf, numberArg, targetOf } from './args';
+import { argsOf, numberArg, resolveTargetVersion, targetOf } from './args';
 import { updateAliasTraffic } from './traffic';
 
 export async function setCanaryWeight(ctx: FlightdeckContext, arg: unknown): Promise<Alias> {
@@ -20,7 +20,7 @@ export async function setCanaryWeight(ctx: FlightdeckContext, arg: unknown): Pro
   const alias =
     target.alias ?? (target.version !== undefined ? DEFAULT_ALIAS : (await pickAlias(provider, ref, 'Set canary weight: pick an alias')).name);
   const primary = (await provider.getAlias(ref.environment, ref.function, alias)).versionId;
-  const canary = target.version ?? (await pickVersion(provider, ref, `Canary version for ${alias} (now v${primary})`, [primary]));
+  const canary = (await resolveTargetVersion(provider, ref, target)) ?? (await pickVersion(provider, ref, `Canary version for ${alias} (now v${primary})`, [primary]));
   const weight = typedWeight ?? (await pickWeightPercent(canary));
   await confirmProtected(provider, ref.environment, `Send ${weight}% to v${canary}`, target.confirm);
   return updateAliasTraffic(provider, ref, alias, (current) => canaryUpdate(current.versionId, canary, weight / 100));

@@ -10,7 +10,7 @@ import { PRESET_EXAMPLES } from '../../rollout/presets';
 import { mergeRequest, normaliseSpec, type RolloutRequest } from '../../rollout/spec';
 import { FlightdeckContext } from '../context';
 import { confirmProtected, pickVersion, resolveFunction } from '../pick';
-import { argsOf, targetOf } from './args';
+import { argsOf, resolveTargetVersion, targetOf } from './args';
 
 const REQUEST_FIELDS = ['strategy', 'preset', 'steps', 'intervalMs', 'batches', 'manual', 'gates', 'mode'] as const;
 
@@ -21,7 +21,7 @@ export async function startRollout(ctx: FlightdeckContext, arg: unknown): Promis
   const summary = await provider.getFunction(ref.environment, ref.function);
   const alias = target.alias ?? DEFAULT_ALIAS;
   const primary = summary.aliases.find((a) => a.name === alias)?.versionId;
-  const version = target.version ?? (await pickVersion(provider, ref, `Roll out which version to ${alias}${primary ? ` (now v${primary})` : ''}?`, primary ? [primary] : []));
+  const version = (await resolveTargetVersion(provider, ref, target)) ?? (await pickVersion(provider, ref, `Roll out which version to ${alias}${primary ? ` (now v${primary})` : ''}?`, primary ? [primary] : []));
   const defaults = await projectDefaults(ctx, ref.function);
   const given = requestOf(arg);
   const chosen = Object.keys(given).length || FlightdeckContext.isProgrammatic(arg) ? given : await pickStrategy(defaults, summary.config.instances.min);

@@ -3,13 +3,13 @@
 import * as vscode from 'vscode';
 import type { FlightdeckContext } from '../context';
 import { resolveFunction } from '../pick';
-import { targetOf } from './args';
+import { resolveTargetVersion, targetOf } from './args';
 
 async function urlOf(ctx: FlightdeckContext, arg: unknown, verb: string): Promise<string> {
   const target = targetOf(arg);
   const provider = await ctx.session.provider();
   const ref = await resolveFunction(provider, target, verb, ctx.workspace.personalEnvironmentNow);
-  return provider.functionUrl(ref.environment, ref.function, { alias: target.alias, version: target.alias ? undefined : target.version });
+  return provider.functionUrl(ref.environment, ref.function, { alias: target.alias, version: target.alias ? undefined : await resolveTargetVersion(provider, ref, target) });
 }
 
 export async function openUrl(ctx: FlightdeckContext, arg: unknown): Promise<string> {

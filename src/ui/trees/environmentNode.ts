@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
+import { describeReason, reasonBadge, type StaleReason } from '../../deploy/stale';
 import type { Environment } from '../../model';
 import { contextFlags, type TreeNode } from './node';
 
-/** An environment; `yours` when it is the current user's personal environment. */
+/** An environment; `yours` when it is the current user's personal environment; `stale` says why it may go. */
 export class EnvironmentNode implements TreeNode {
   /** The environment's name, so the node can be passed to commands as their argument. */
   readonly environment: string;
@@ -10,6 +11,7 @@ export class EnvironmentNode implements TreeNode {
   constructor(
     readonly env: Environment,
     readonly yours: boolean,
+    readonly stale: readonly StaleReason[] = [],
   ) {
     this.environment = env.name;
   }
@@ -21,7 +23,7 @@ export class EnvironmentNode implements TreeNode {
     item.id = `env:${this.env.name}`;
     // Your own environment needs no owner; others' show whose they are.
     const parts = this.yours ? ['yours', this.env.branch] : [this.env.kind, this.env.owner, this.env.branch];
-    item.description = parts.filter(Boolean).join(' · ');
+    item.description = [...parts, ...this.stale.map(reasonBadge)].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(
       this.yours ? 'account' : this.env.protected ? 'lock' : this.env.kind === 'staging' ? 'beaker' : 'server-environment',
       this.yours ? new vscode.ThemeColor('charts.green') : undefined,
@@ -31,10 +33,11 @@ export class EnvironmentNode implements TreeNode {
       this.env.owner ? `Owner: ${this.env.owner}` : '',
       this.env.branch ? `Branch: ${this.env.branch}` : '',
       `Created: ${this.env.created}`,
+      this.stale.length > 0 ? `Stale: ${this.stale.map(describeReason).join(', ')} (Delete Stale Environments… removes it)` : '',
     ]
       .filter(Boolean)
       .join('\n');
-    item.contextValue = contextFlags('environment', { [this.env.kind]: true, protected: this.env.protected, yours: this.yours });
+    item.contextValue = contextFlags('environment', { [this.env.kind]: true, protected: this.env.protected, yours: this.yours, stale: this.stale.length > 0 });
     return item;
   }
 }

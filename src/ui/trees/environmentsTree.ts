@@ -2,7 +2,8 @@
 // Children come from the provider on demand; the context refreshes it on platform events.
 import { isActive } from '../../rollout/plan';
 import * as vscode from 'vscode';
-import type { FunctionSummary } from '../../model';
+import type { StaleEnvironment } from '../../deploy/stale';
+import type { Environment, FunctionSummary } from '../../model';
 import type { Provider } from '../../provider';
 import { AliasNode } from './aliasNode';
 import { EnvironmentNode } from './environmentNode';
@@ -17,6 +18,8 @@ export interface EnvironmentsTreeSource {
   reachableProvider(): Promise<Provider | undefined>;
   /** The current user's personal environment, to mark it `yours`. */
   personalEnvironment(): string | undefined;
+  /** The environments to mark stale, and why. */
+  staleEnvironments(environments: readonly Environment[]): Promise<StaleEnvironment[]>;
 }
 
 export class EnvironmentsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -45,8 +48,9 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<TreeNode>, vsco
     }
     const personal = this.source.personalEnvironment();
     const environments = await provider.listEnvironments();
+    const stale = new Map((await this.source.staleEnvironments(environments)).map((s) => [s.environment.name, s.reasons]));
     return environments
-      .map((env) => new EnvironmentNode(env, env.name === personal))
+      .map((env) => new EnvironmentNode(env, env.name === personal, stale.get(env.name)))
       .sort((a, b) => Number(b.yours) - Number(a.yours) || a.env.name.localeCompare(b.env.name));
   }
 

@@ -1,0 +1,138 @@
+// Issue 12, the CLI and branch environments, measured side by side in one run: `flightdeck --help`
+// and `flightdeck envs` against a bare `node -e 0`; a CLI one-file redeploy against the spawn
+// floor (spawning Node and answering one request); and a new branch environment of a 10-function
+// project until every function serves, against a 1-function project.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadProjectFile } from '../src/config/projectFile';
+import { deployProject } from '../src/deploy/deployProject';
+import { DIST } from '../test/helpers/platform';
+import { getOnce } from './load';
+import { ms, type Report } from './report';
+import { waitFor, withPlatform, type BenchPlatform } from './session';
+import { median, since } from './stats';
+
+const SECTION = 'cli';
+const RUNS = 15;
+const ENV_RUNS = 4;
+
+export async function benchCli(report: Report): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-cli-'));
+  try {
+    await withPlatform([], async (bench) => {
+      await startup(report, bench, dir);
+      await redeploy(report, bench, dir);
+      await branchEnvironments(report, bench, dir);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { env, cwd }, (error, _stdout, stderr) => (error ? reject(new Error(`${args.join(' ')}: ${stderr || error.message}`)) : resolve(since(start))));
+  });
+}
+
+/** Runs each of `commands` once per round, in turn, so they share the machine's moods alike. */
+async function interleaved(commands: Record<string, () => Promise<number>>, rounds: number): Promise<Record<string, number>> {
+  const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, [] as number[]]));
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, once] of Object.entries(commands)) samples[name].push(await once());
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, median(list)]));
+}
+
+function cliEnv(bench: BenchPlatform): NodeJS.ProcessEnv {
+  return { ...process.env, FLIGHTDECK_HOME: bench.platform.home };
+}
+
+async function startup(report: Report, bench: BenchPlatform, cwd: string): Promise<void> {
+  const env = cliEnv(bench);
+  const cli = join(DIST, 'cli.js');
+  await run([cli, 'envs'], env, cwd); // warm the file cache
+  const p50 = await interleaved({
+    node: () => run(['-e', '0'], env, cwd),
+    help: () => run([cli, '--help'], env, cwd),
+    envs: () => run([cli, 'envs'], env, cwd),
+  }, RUNS);
+  report.add({ section: SECTION, name: `  floor: node -e 0 (n=${RUNS}, interleaved)`, value: ms(p50.node), figures: { p50Ms: p50.node }, target: '' });
+  const ratio = (x: number) => Math.round((x / p50.node) * 100) / 100;
+  report.add({ section: SECTION, name: 'flightdeck --help vs node -e 0', value: `${ms(p50.help)} = ${ratio(p50.help)}×`, figures: { p50Ms: p50.help, ratio: ratio(p50.help) }, target: '' });
+  report.add({
+    section: SECTION, name: 'flightdeck envs (platform running) vs node -e 0', value: `${ms(p50.envs)} = ${ratio(p50.envs)}×`,
+    figures: { p50Ms: p50.envs, ratio: ratio(p50.envs) }, target: '≤ 1.3×', pass: ratio(p50.envs) <= 1.3,
+  });
+}
+
+function writeFunction(root: string, name: string, marker: number): void {
+  mkdirSync(join(root, name), { recursive: true });
+  writeFileSync(join(root, name, 'index.js'), `exports.handler = async () => ({ statusCode: 200, body: '${name} ${marker}' });\n`);
+}
+
+function writeProject(root: string, functions: string[], environment?: string): string {
+  for (const fn of functions) writeFunction(root, fn, 0);
+  const file = join(root, 'flightdeck.yaml');
+  writeFileSync(file, [
+    'project: bench',
+    'functions:',
+    ...functions.map((fn) => `  ${fn}: { runtime: nodejs, code: ./${fn}, handler: index.handler }`),
+    ...(environment ? ['environments:', `  ${environment}: { kind: staging }`] : []),
+    '',
+  ].join('\n'));
+  return file;
+}
+
+async function redeploy(report: Report, bench: BenchPlatform, dir: string): Promise<void> {
+  const root = join(dir, 'one');
+  writeProject(root, ['app'], 'cli');
+  const env = cliEnv(bench);
+  const cli = join(DIST, 'cli.js');
+  await run([cli, 'deploy', '--env', 'cli'], env, root);
+  // The floor: a Node process that sends one request and exits on the answer.
+  const floorScript = `require('node:http').get(${JSON.stringify(`${bench.platform.url}/fn/cli/app/`)}, (r) => r.resume().on('end', () => process.exit(0)))`;
+  let marker = 0;
+  const p50 = await interleaved({
+    floor: () => run(['-e', floorScript], env, root),
+    deploy: async () => {
+      writeFunction(root, 'app', ++marker);
+      return run([cli, 'deploy', '--env', 'cli'], env, root);
+    },
+  }, RUNS);
+  const answer = await getOnce(bench.gateway, '/fn/cli/app/');
+  if (answer.version !== String(marker + 1)) throw new Error(`the last CLI redeploy should serve v${marker + 1}, not v${answer.version}`);
+  const ratio = Math.round((p50.deploy / p50.floor) * 100) / 100;
+  report.add({ section: SECTION, name: `  floor: spawn node + one request answered (n=${RUNS})`, value: ms(p50.floor), figures: { p50Ms: p50.floor }, target: '' });
+  report.add({
+    section: SECTION, name: 'CLI one-file redeploy vs the spawn floor', value: `${ms(p50.deploy)} = ${ratio}×`,
+    figures: { p50Ms: p50.deploy, ratio }, target: '≤ 2×', pass: ratio <= 2,
+  });
+}
+
+async function branchEnvironments(report: Report, bench: BenchPlatform, dir: string): Promise<void> {
+  const ten = Array.from({ length: 10 }, (_, i) => `fn${i}`);
+  const projects = { one: loadProjectFile(writeProject(join(dir, 'p1'), ['fn0'])), ten: loadProjectFile(writeProject(join(dir, 'p10'), ten)) };
+  let branch = 0;
+  const newEnvironment = (key: 'one' | 'ten') => async () => {
+    const start = performance.now();
+    const result = await deployProject(bench.provider, projects[key], { branch: `bench/${key}-${++branch}`, user: 'bench', scanCacheDir: join(dir, 'scan-cache') });
+    await Promise.all(result.functions.map((f) => waitFor(`${f.function} to serve`, async () => {
+      const answer = await getOnce(bench.gateway, `/fn/${result.environment}/${f.function}/`);
+      return answer.status === 200 ? true : undefined;
+    }, 30_000, 5)));
+    const took = since(start);
+    await bench.provider.deleteEnvironment(result.environment);
+    return took;
+  };
+  const p50 = await interleaved({ one: newEnvironment('one'), ten: newEnvironment('ten') }, ENV_RUNS);
+  const ratio = Math.round((p50.ten / p50.one) * 100) / 100;
+  report.add({ section: SECTION, name: `  new branch environment, 1 function, to serving (n=${ENV_RUNS})`, value: ms(p50.one), figures: { p50Ms: p50.one }, target: '' });
+  report.add({
+    section: SECTION, name: 'new branch environment, 10 functions vs 1, to serving', value: `${ms(p50.ten)} = ${ratio}×`,
+    figures: { p50Ms: p50.ten, ratio }, target: '≤ 2×', pass: ratio <= 2,
+  });
+}

@@ -1,0 +1,41 @@
+// `flightdeck completion bash|zsh`: a script that teaches the shell to complete flightdeck's
+// commands, flags, and environment and function names. Add to ~/.bashrc:
+//   source <(flightdeck completion bash)
+// or to ~/.zshrc (after compinit):
+//   source <(flightdeck completion zsh)
+// Both call back `flightdeck __complete WORD…` (src/cli/complete.ts) with what is typed so far,
+// through the same program name that was typed (flightdeck, or a path to it).
+
+import type { Command } from '../command';
+
+const BASH = `# flightdeck completion for bash: source <(flightdeck completion bash)
+_flightdeck_complete() {
+  local IFS=$'\\n' current="\${COMP_WORDS[COMP_CWORD]}"
+  COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" -- "$current"))
+}
+complete -o default -F _flightdeck_complete flightdeck
+`;
+
+const ZSH = `#compdef flightdeck
+# flightdeck completion for zsh: source <(flightdeck completion zsh), after compinit
+_flightdeck_complete() {
+  local -a candidates
+  candidates=("\${(@f)$("\${words[1]}" __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  compadd -a candidates
+}
+compdef _flightdeck_complete flightdeck
+`;
+
+function completionCommand(shell: string, script: string): Command {
+  return {
+    name: `completion ${shell}`,
+    summary: `Print the ${shell} completion script (source <(flightdeck completion ${shell}))`,
+    json: false,
+    options: {},
+    async run(context) {
+      context.print(script.trimEnd());
+    },
+  };
+}
+
+export const COMPLETION_COMMANDS: readonly Command[] = [completionCommand('bash', BASH), completionCommand('zsh', ZSH)];

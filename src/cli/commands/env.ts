@@ -1,0 +1,169 @@
+// `flightdeck env create|delete|prune`: environments come and go with their branches.
+//
+//   env create [--env NAME] [--kind K] [--protected]   no --env: the current branch's personal one
+//   env delete --env NAME [--confirm NAME]             a protected one needs --confirm <its name>
+//   env prune [--merged] [--gone] [--idle 7d] [--dry-run] [--yes]
+//
+// Prune deletes personal environments whose branch is merged into the default branch, deleted
+// from the remote, or idle past the TTL (`--idle`, else `personal.ttl`); with no criterion given it
+// applies all three. It never touches production, staging or protected environments.
+
+import { dirname } from 'node:path';
+import { FlightdeckError } from '../../errors';
+import { ENVIRONMENT_KINDS, type Environment, type EnvironmentKind } from '../../model';
+import type { NewEnvironment } from '../../provider';
+import { stringOption, UsageError, type Command, type CommandContext } from '../command';
+import { BRANCH_OPTIONS, CONFIG_OPTION } from '../commonOptions';
+import { table } from '../format';
+
+export const envCreateCommand: Command = {
+  name: 'env create',
+  summary: "Create an environment (default: the current branch's personal one)",
+  options: {
+    env: { type: 'string', valueName: 'NAME', description: 'Name (default: your personal environment of the checked-out branch)' },
+    kind: { type: 'string', valueName: 'KIND', description: `${ENVIRONMENT_KINDS.join('|')} (default: as declared in flightdeck.yaml, else personal)` },
+    protected: { type: 'boolean', description: 'Deleting it will need --confirm <name>' },
+    ...BRANCH_OPTIONS,
+    ...CONFIG_OPTION,
+  },
+  async run(context) {
+    const kind = kindOption(context);
+    const wanted = await newEnvironment(context, kind);
+    const environment = await (await context.provider()).createEnvironment(wanted);
+    return { data: environment, text: `Created ${describe(environment)}.` };
+  },
+};
+
+export const envDeleteCommand: Command = {
+  name: 'env delete',
+  summary: 'Delete an environment and stop its instances (a protected one needs --confirm <name>)',
+  options: {
+    env: { type: 'string', valueName: 'NAME', description: 'The environment to delete (or the branch environment of --branch)' },
+    confirm: { type: 'string', valueName: 'NAME', description: 'Its name again, required for a protected environment' },
+    'missing-ok': { type: 'boolean', description: 'Succeed when it does not exist (a CI cleanup that may run twice)' },
+    ...BRANCH_OPTIONS,
+    ...CONFIG_OPTION,
+  },
+  async run(context) {
+    const name = await environmentToDelete(context);
+    const confirm = stringOption(context.values, 'confirm');
+    if (confirm !== undefined && confirm !== name) throw new UsageError(`--confirm must repeat the environment's name (${name}), not ${JSON.stringify(confirm)}.`);
+    const provider = await context.provider();
+    const environment = (await provider.listEnvironments()).find((e) => e.name === name);
+    if (!environment && context.values['missing-ok'] === true) return { data: { deleted: null }, text: `${name} does not exist; nothing to delete.` };
+    if (!environment) {
+      throw new FlightdeckError('NOT_FOUND', `Environment ${JSON.stringify(name)} does not exist; \`flightdeck envs\` lists them.`, { field: 'env' });
+    }
+    if (environment.protected && confirm === undefined) {
+      throw new UsageError(`${name} is a protected ${environment.kind} environment: pass --confirm ${name} to delete it.`);
+    }
+    await provider.deleteEnvironment(name, confirm);
+    return { data: { deleted: name }, text: `Deleted ${describe(environment)}.` };
+  },
+};
+
+export const envPruneCommand: Command = {
+  name: 'env prune',
+  summary: 'Delete personal environments whose branch is merged, gone from the remote, or idle past the TTL',
+  options: {
+    merged: { type: 'boolean', description: 'Branch merged into the default branch' },
+    gone: { type: 'boolean', description: 'Branch deleted from the remote (asks it with git ls-remote)' },
+    idle: { type: 'string', valueName: 'DURATION', description: 'No deploy and no request for this long, e.g. 7d (default: personal.ttl)' },
+    'dry-run': { type: 'boolean', description: 'Only list what would be deleted, and why' },
+    yes: { type: 'boolean', description: 'Delete without asking (needed when not on a terminal)' },
+    ...CONFIG_OPTION,
+  },
+  async run(context) {
+    const [{ parseDuration }, { loadProjectIfAny }, stale] = await Promise.all([
+      import('../../config/duration'), import('../project'), import('../../deploy/stale'),
+    ]);
+    const idleText = stringOption(context.values, 'idle');
+    const idleFlag = idleText === undefined ? undefined : parseDuration(idleText);
+    if (idleText !== undefined && (idleFlag === undefined || idleFlag <= 0)) {
+      throw new UsageError(`--idle must be a duration like 7d, 48h or 90m, not ${JSON.stringify(idleText)}.`);
+    }
+    const dryRun = context.values['dry-run'] === true;
+    const project = loadProjectIfAny(context);
+    const all = context.values.merged !== true && context.values.gone !== true && idleFlag === undefined;
+    const criteria = {
+      merged: all || context.values.merged === true,
+      gone: all || context.values.gone === true,
+      idleMs: idleFlag ?? (all ? project?.personal.ttlMs : undefined),
+    };
+    const folder = project ? dirname(project.file) : context.cwd;
+    const facts = criteria.merged || criteria.gone ? await stale.readBranchFacts(folder, { remote: criteria.gone ? 'ls-remote' : undefined }) : undefined;
+    const provider = await context.provider();
+    const found = stale.findStale(await provider.listEnvironments(), facts, criteria);
+    const rows = found.map((s) => [s.environment.name, s.environment.branch ?? '', s.reasons.map(stale.describeReason).join(', ')]);
+    const listing = table(['ENVIRONMENT', 'BRANCH', 'WHY'], rows);
+    const data = (deleted: boolean) => ({ dryRun, stale: found.map((s) => ({ environment: s.environment.name, branch: s.environment.branch, reasons: s.reasons, deleted })) });
+    if (found.length === 0) return { data: data(false), text: `No stale personal environments (${describeCriteria(criteria)}).` };
+    if (dryRun) return { data: data(false), text: `Would delete ${found.length} environment(s):\n${listing}` };
+    if (context.values.yes !== true) await confirmOnTerminal(context, `${listing}\nDelete these ${found.length} environment(s)?`);
+    for (const { environment, reasons } of found) {
+      await provider.deleteEnvironment(environment.name);
+      context.note(`deleted ${environment.name} (${reasons.map(stale.describeReason).join(', ')})`);
+    }
+    return { data: data(true), text: `Deleted ${found.length} environment(s):\n${listing}` };
+  },
+};
+
+export const ENV_COMMANDS: readonly Command[] = [envCreateCommand, envDeleteCommand, envPruneCommand];
+
+/** --env, or the branch environment of --branch (named from the project's personal.name). */
+async function environmentToDelete(context: CommandContext): Promise<string> {
+  const explicit = stringOption(context.values, 'env');
+  const branch = stringOption(context.values, 'branch');
+  if ((explicit === undefined) === (branch === undefined)) throw new UsageError('Name the environment with --env NAME, or a branch environment with --branch NAME (not both).');
+  if (explicit !== undefined) return explicit;
+  const { loadProject, branchIdentity, personalName } = await import('../project');
+  const project = loadProject(context);
+  return personalName(project, await branchIdentity(context, project));
+}
+
+function kindOption(context: CommandContext): EnvironmentKind | undefined {
+  const kind = stringOption(context.values, 'kind');
+  if (kind === undefined || ENVIRONMENT_KINDS.includes(kind as EnvironmentKind)) return kind as EnvironmentKind | undefined;
+  throw new UsageError(`--kind must be one of ${ENVIRONMENT_KINDS.join(', ')}, not ${JSON.stringify(kind)}.`);
+}
+
+/**
+ * The same rules as a deploy: a named environment takes its kind and protection from --kind and
+ * --protected, else from its declaration in flightdeck.yaml; the personal one is named from
+ * `personal.name` and records owner and branch.
+ */
+async function newEnvironment(context: CommandContext, kind: EnvironmentKind | undefined): Promise<NewEnvironment> {
+  const { loadProject, loadProjectIfAny, branchIdentity, personalName } = await import('../project');
+  const name = stringOption(context.values, 'env');
+  const isProtected = context.values.protected === true ? true : undefined;
+  if (name !== undefined) {
+    const declared = loadProjectIfAny(context)?.environments.find((e) => e.name === name);
+    return { name, kind: kind ?? declared?.kind ?? 'personal', protected: isProtected ?? declared?.protected ?? false };
+  }
+  const project = loadProject(context);
+  const identity = await branchIdentity(context, project);
+  return { name: personalName(project, identity), kind: kind ?? 'personal', protected: isProtected ?? false, owner: identity.owner, branch: identity.branch };
+}
+
+/** Asks on a terminal; anywhere else (CI) deleting needs --yes, so nothing goes without being asked for. */
+async function confirmOnTerminal(context: CommandContext, question: string): Promise<void> {
+  if (!process.stdin.isTTY) throw new UsageError('Not on a terminal: pass --yes to delete, or --dry-run to only list.');
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`${question} [y/N] `, { signal: context.signal });
+    if (!/^y(es)?$/i.test(answer.trim())) throw new FlightdeckError('CANCELLED', 'Nothing deleted.');
+  } finally {
+    prompt.close();
+  }
+}
+
+function describeCriteria(criteria: { merged: boolean; gone: boolean; idleMs?: number }): string {
+  const parts = [criteria.merged ? 'merged' : '', criteria.gone ? 'branch gone' : '', criteria.idleMs !== undefined ? `idle over ${criteria.idleMs / 3_600_000} h` : ''];
+  return `checked: ${parts.filter(Boolean).join(', ') || 'nothing'}`;
+}
+
+function describe(environment: Environment): string {
+  const parts = [environment.kind, environment.protected ? 'protected' : '', environment.branch ? `branch ${environment.branch}` : ''].filter(Boolean);
+  return `${environment.name} (${parts.join(', ')})`;
+}

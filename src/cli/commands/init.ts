@@ -1,0 +1,42 @@
+// `flightdeck init --ci github|gitlab [--force]`: writes a CI pipeline for this project
+// (src/cli/pipelines.ts) at the root of its git repository.
+
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { FlightdeckError } from '../../errors';
+import { stringOption, UsageError, type Command } from '../command';
+import { CONFIG_OPTION } from '../commonOptions';
+
+const SYSTEMS = ['github', 'gitlab'];
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'Write a CI pipeline for this project (--ci github or gitlab)',
+  options: {
+    ci: { type: 'string', valueName: 'github|gitlab', description: 'Which CI system to write a pipeline for', required: true },
+    force: { type: 'boolean', description: 'Overwrite an existing pipeline file' },
+    ...CONFIG_OPTION,
+  },
+  async run(context) {
+    const system = stringOption(context.values, 'ci')!;
+    if (!SYSTEMS.includes(system)) throw new UsageError(`--ci must be one of ${SYSTEMS.join(', ')}, not ${JSON.stringify(system)}.`);
+    const [{ loadProject }, { runGit }, pipelines] = await Promise.all([import('../project'), import('../../deploy/git'), import('../pipelines')]);
+    const project = loadProject(context);
+    const top = await runGit(dirname(project.file), ['rev-parse', '--show-toplevel']);
+    if (top.code !== 0) throw new FlightdeckError('GIT', `${dirname(project.file)} is not in a git repository: the pipeline goes at the root of one (git init first).`);
+    const ci = system as 'github' | 'gitlab';
+    const file = join(top.stdout, pipelines.PIPELINE_FILES[ci]);
+    if (existsSync(file) && context.values.force !== true) {
+      throw new FlightdeckError('CONFLICT', `${file} exists; pass --force to replace it (your changes to it would be lost).`, { file });
+    }
+    const text = pipelines.pipelineFor(ci, project, top.stdout);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, text);
+    const where = ci === 'github' ? 'Settings → Secrets and variables → Actions' : 'Settings → CI/CD → Variables';
+    return {
+      data: { file, ci },
+      text: `Wrote ${file}.\nCommit and push it. The local platform needs no secrets; other providers' settings are listed at the top of the file (set them in ${where}).`,
+    };
+  },
+};

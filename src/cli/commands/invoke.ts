@@ -1,0 +1,59 @@
+// `flightdeck invoke [--env E] [--function F] [--data TEXT|@file] [--alias A | --version V]
+// [--path /p] [--method M]`: one request through the gateway, as a client would send it. Prints
+// the status, the version that served it and the body; exits 1 when the answer is a 5xx.
+
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { FlightdeckError } from '../../errors';
+import { stringOption, UsageError, type Command } from '../command';
+import { OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
+import { versionNumberOption, versionOption } from '../versionOption';
+
+const VERSION_HEADER = 'x-flightdeck-version';
+
+export const invokeCommand: Command = {
+  name: 'invoke',
+  summary: 'Call a function once and print the status, serving version and body',
+  options: {
+    ...OPTIONAL_TARGET_OPTIONS,
+    data: { type: 'string', valueName: 'TEXT|@FILE', description: 'Request body (POST unless --method says otherwise); @file reads a file' },
+    alias: { type: 'string', valueName: 'A', description: 'Through this alias (default live)' },
+    version: { type: 'string', valueName: 'V', description: 'Exactly this version: N, vN, latest or previous' },
+    path: { type: 'string', valueName: '/PATH', description: 'Path and query after the function URL (default /)' },
+    method: { type: 'string', valueName: 'M', description: 'HTTP method (default GET, or POST with --data)' },
+  },
+  async run(context) {
+    const alias = stringOption(context.values, 'alias');
+    if (alias !== undefined && versionOption(context.values) !== undefined) throw new UsageError('Give --alias or --version, not both.');
+    const path = stringOption(context.values, 'path') ?? '/';
+    if (!path.startsWith('/')) throw new UsageError(`--path must start with /, not ${JSON.stringify(path)}.`);
+    const body = await requestBody(context.cwd, stringOption(context.values, 'data'));
+    const method = (stringOption(context.values, 'method') ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
+    const provider = await context.provider();
+    const { resolveTarget } = await import('../project');
+    const ref = await resolveTarget(context, provider);
+    const version = await versionNumberOption(context.values, provider, ref.environment, ref.function);
+    const base = await provider.functionUrl(ref.environment, ref.function, { alias, version });
+    const url = base.replace(/\/$/, '') + path;
+    const response = await fetch(url, { method, body, signal: context.signal }).catch((error: Error) => {
+      throw new FlightdeckError('UNAVAILABLE', `Could not reach ${url}: ${error.message}`);
+    });
+    const text = await response.text();
+    const served = Number(response.headers.get(VERSION_HEADER)) || undefined;
+    const result = { status: response.status, version: served, url, body: text };
+    const summary = `${response.status} ${response.statusText} from v${served ?? '?'}\n${text}`;
+    if (response.status >= 500) {
+      context.print(summary);
+      throw new FlightdeckError('UNAVAILABLE', `${ref.environment}/${ref.function} answered ${response.status}.`, { status: response.status });
+    }
+    return { data: result, text: summary };
+  },
+};
+
+async function requestBody(cwd: string, data: string | undefined): Promise<Buffer | string | undefined> {
+  if (data === undefined || !data.startsWith('@')) return data;
+  const file = resolve(cwd, data.slice(1));
+  return readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--data ${data}: cannot read ${file} (${error.code ?? error.message}).`);
+  });
+}

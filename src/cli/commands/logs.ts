@@ -1,0 +1,47 @@
+// `flightdeck logs [--env E] [--function F] [--version V] [--tail N] [--follow]`: a function's
+// recent log lines; --follow keeps printing new ones until Ctrl-C (with --json, one JSON object
+// per line).
+
+import type { LogLine } from '../../provider';
+import { numberOption, type Command } from '../command';
+import { OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
+import { versionNumberOption } from '../versionOption';
+
+export const logsCommand: Command = {
+  name: 'logs',
+  summary: "Print a function's logs (--follow: keep printing until Ctrl-C)",
+  options: {
+    ...OPTIONAL_TARGET_OPTIONS,
+    version: { type: 'string', valueName: 'V', description: 'Only this version: N, vN, latest or previous' },
+    tail: { type: 'string', valueName: 'N', description: 'How many recent lines (default 200)' },
+    follow: { type: 'boolean', description: 'Keep printing new lines until Ctrl-C' },
+  },
+  async run(context) {
+    const tail = numberOption(context.values, 'tail', 0, 100_000) ?? 200;
+    const json = context.values.json === true;
+    const provider = await context.provider();
+    const { resolveTarget } = await import('../project');
+    const ref = await resolveTarget(context, provider);
+    const version = await versionNumberOption(context.values, provider, ref.environment, ref.function);
+    const recent = await provider.readLogs(ref.environment, ref.function, { version, tail });
+    if (context.values.follow !== true) {
+      return { data: { lines: recent }, text: recent.map(formatLine).join('\n') };
+    }
+    const show = (line: LogLine) => context.print(json ? JSON.stringify(line) : formatLine(line));
+    recent.forEach(show);
+    await new Promise<void>((resolve, reject) => {
+      const subscription = provider.followLogs(ref.environment, ref.function, { version, onGone: reject }, show);
+      const stop = () => {
+        subscription.close();
+        resolve();
+      };
+      if (context.signal.aborted) stop();
+      else context.signal.addEventListener('abort', stop, { once: true });
+    });
+    return undefined; // every line is printed as it came
+  },
+};
+
+function formatLine(line: LogLine): string {
+  return `${line.time} v${line.versionId} ${line.instance} ${line.stream === 'stderr' ? 'ERR ' : ''}${line.text}`;
+}

@@ -1,0 +1,110 @@
+// The project a command works on: --config PATH, else the flightdeck.yaml in the working folder or
+// its nearest parent; and what git says about its folder. Commands import this lazily: it pulls in
+// the YAML parser, which `envs` and `--help` do not need.
+
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig } from '../config/projectFile';
+import { deployingOwner, deployingUser, readGitInfo, runGit, type GitInfo } from '../deploy/git';
+import { personalEnvironmentName } from '../deploy/personalEnvironment';
+import type { Provider } from '../provider';
+import { FlightdeckError, isFlightdeckError } from '../errors';
+import { stringOption, type CommandContext } from './command';
+
+export function loadProject(context: Pick<CommandContext, 'values' | 'cwd'>): ProjectConfig {
+  const config = stringOption(context.values, 'config');
+  return loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd));
+}
+
+/** The project when there is one (--config must exist when given); undefined when none is found. */
+export function loadProjectIfAny(context: Pick<CommandContext, 'values' | 'cwd'>): ProjectConfig | undefined {
+  try {
+    return loadProject(context);
+  } catch (error) {
+    if (isFlightdeckError(error, 'NO_PROJECT') && stringOption(context.values, 'config') === undefined) return undefined;
+    throw error;
+  }
+}
+
+/** Git is required for a personal environment (the branch names it); otherwise it only adds metadata. */
+export async function gitInfo(folder: string, required: boolean): Promise<GitInfo | undefined> {
+  try {
+    return await readGitInfo(folder);
+  } catch (error) {
+    if (required || !isFlightdeckError(error, 'GIT')) throw error;
+    return undefined;
+  }
+}
+
+function findProjectFile(cwd: string): string {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, PROJECT_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} in ${cwd} or its parents. Run from your project folder or pass --config PATH.`);
+}
+
+export interface FunctionRef {
+  environment: string;
+  function: string;
+}
+
+/**
+ * --env and --function, or what they default to: the personal environment of the checked-out
+ * branch, and the project's one function (or the environment's, when there is no project).
+ */
+export async function resolveTarget(context: Pick<CommandContext, 'values' | 'cwd'>, provider: Provider): Promise<FunctionRef> {
+  const explicitEnv = stringOption(context.values, 'env');
+  const explicitFn = stringOption(context.values, 'function');
+  const project = explicitEnv !== undefined && explicitFn !== undefined ? undefined : loadProjectIfAny(context);
+  let environment = explicitEnv;
+  if (environment === undefined) {
+    if (!project) throw new FlightdeckError('NO_PROJECT', `Pass --env NAME: there is no ${PROJECT_FILE_NAME} here to find your personal environment from.`, { field: 'env' });
+    environment = personalName(project, await branchIdentity(context, project));
+  }
+  if (explicitFn !== undefined) return { environment, function: explicitFn };
+  const names = project ? project.functions.map((f) => f.name) : (await provider.listFunctions(environment)).map((f) => f.name);
+  if (names.length !== 1) {
+    throw new FlightdeckError('BAD_REQUEST', `Pass --function NAME: ${names.length === 0 ? `${environment} has no functions` : `there are ${names.length} (${names.join(', ')})`}.`, { field: 'function' });
+  }
+  return { environment, function: names[0] };
+}
+
+
+/** Whose and which branch a personal environment is: --branch and --user (CI), else git's. */
+export interface BranchIdentity {
+  branch: string;
+  commit?: string;
+  /** `{user}` of the name template. */
+  user: string;
+  owner: string;
+}
+
+/**
+ * --branch NAME stands in for the checked-out branch (a CI job's HEAD is often detached) and
+ * --user NAME for the git identity; without --branch, git must name the branch.
+ */
+export async function branchIdentity(context: Pick<CommandContext, 'values'>, project: ProjectConfig): Promise<BranchIdentity> {
+  const folder = dirname(project.file);
+  const branch = stringOption(context.values, 'branch');
+  const user = stringOption(context.values, 'user');
+  const git = branch === undefined ? (await gitInfo(folder, true))! : await gitInfo(folder, false);
+  const commit = git?.commit ?? (branch !== undefined ? await headCommit(folder) : undefined);
+  const identity = git ?? {};
+  return {
+    branch: branch ?? git!.branch,
+    commit,
+    user: user ?? deployingUser(identity),
+    owner: user ?? deployingOwner(identity),
+  };
+}
+
+export function personalName(project: ProjectConfig, identity: Pick<BranchIdentity, 'branch' | 'user'>): string {
+  return personalEnvironmentName(project.personal.name, { user: identity.user, branch: identity.branch, project: project.project });
+}
+
+async function headCommit(folder: string): Promise<string | undefined> {
+  const result = await runGit(folder, ['rev-parse', '--verify', '-q', 'HEAD']).catch(() => undefined);
+  return result?.code === 0 && result.stdout ? result.stdout : undefined;
+}

@@ -1,0 +1,146 @@
+// Which personal environments have outlived their branch: merged into the default branch, deleted
+// from the remote, or idle (no deploy, no request) longer than a TTL. `readBranchFacts` asks the
+// git CLI once; `findStale` is pure, so the CLI's `env prune` and the editor's tree share it.
+// Production, staging and protected environments are never stale.
+
+import { FlightdeckError } from '../errors';
+import { lastActivity, type Environment } from '../model';
+import { runGit } from './git';
+
+export type StaleReason =
+  | { kind: 'merged'; branch: string; into: string }
+  | { kind: 'gone'; branch: string; remote: string }
+  | { kind: 'idle'; idleMs: number; ttlMs: number };
+
+export interface StaleEnvironment {
+  environment: Environment;
+  reasons: StaleReason[];
+}
+
+export interface StaleCriteria {
+  merged?: boolean;
+  gone?: boolean;
+  /** Idle longer than this is stale. */
+  idleMs?: number;
+  /** Epoch ms; default Date.now(). */
+  now?: number;
+}
+
+/** What git knows about branches, read once. */
+export interface BranchFacts {
+  defaultBranch: string;
+  /** Branches whose tip is in the default branch but is not its tip (a fresh branch is not "merged"). */
+  merged: Set<string>;
+  /** Branches on the remote; undefined when there is no remote to ask. */
+  remoteBranches?: Set<string>;
+  remote?: string;
+  /** Local branches never pushed (no upstream): not "gone" from a remote they never reached. */
+  unpushed: Set<string>;
+}
+
+const DAY_MS = 86_400_000;
+
+export function findStale(environments: readonly Environment[], facts: BranchFacts | undefined, criteria: StaleCriteria): StaleEnvironment[] {
+  const now = criteria.now ?? Date.now();
+  return environments.flatMap((environment) => {
+    if (environment.kind !== 'personal' || environment.protected) return [];
+    const reasons: StaleReason[] = [];
+    const branch = environment.branch;
+    if (criteria.merged && facts && branch && facts.merged.has(branch)) {
+      reasons.push({ kind: 'merged', branch, into: facts.defaultBranch });
+    }
+    if (criteria.gone && facts?.remoteBranches && facts.remote && branch && !facts.remoteBranches.has(branch) && !facts.unpushed.has(branch) && branch !== facts.defaultBranch) {
+      reasons.push({ kind: 'gone', branch, remote: facts.remote });
+    }
+    if (criteria.idleMs !== undefined) {
+      const idleMs = now - Date.parse(lastActivity(environment));
+      if (idleMs > criteria.idleMs) reasons.push({ kind: 'idle', idleMs, ttlMs: criteria.idleMs });
+    }
+    return reasons.length > 0 ? [{ environment, reasons }] : [];
+  });
+}
+
+/** `merged into main`, `branch gone from origin`, `idle 9 d`. */
+export function describeReason(reason: StaleReason): string {
+  switch (reason.kind) {
+    case 'merged': return `merged into ${reason.into}`;
+    case 'gone': return `branch gone from ${reason.remote}`;
+    case 'idle': return `idle ${formatIdle(reason.idleMs)}`;
+  }
+}
+
+/** Short badge for the tree: `merged`, `branch gone`, `idle 9 d`. */
+export function reasonBadge(reason: StaleReason): string {
+  return reason.kind === 'merged' ? 'merged' : reason.kind === 'gone' ? 'branch gone' : `idle ${formatIdle(reason.idleMs)}`;
+}
+
+export function formatIdle(ms: number): string {
+  if (ms >= DAY_MS) return `${Math.floor(ms / DAY_MS)} d`;
+  if (ms >= 3_600_000) return `${Math.floor(ms / 3_600_000)} h`;
+  if (ms >= 60_000) return `${Math.floor(ms / 60_000)} min`;
+  return `${Math.floor(ms / 1000)} s`;
+}
+
+/**
+ * Reads the default branch (the remote's HEAD, else init.defaultBranch, else main or master),
+ * the branches merged into it and the remote's branches: `ls-remote` asks the server (a branch
+ * deleted there counts without a fetch; the CLI's prune), `tracking` reads the remote-tracking
+ * refs as of the last fetch (no network; the editor's tree).
+ */
+export async function readBranchFacts(cwd: string, options: { remote?: 'ls-remote' | 'tracking' } = {}): Promise<BranchFacts> {
+  const remotes = (await gitLines(cwd, ['remote'])).filter(Boolean);
+  const remote = remotes.includes('origin') ? 'origin' : remotes[0];
+  const defaultBranch = await findDefaultBranch(cwd, remote);
+  const base = remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${defaultBranch}`])) ? `${remote}/${defaultBranch}` : defaultBranch;
+  const baseTip = await gitText(cwd, ['rev-parse', '--verify', '-q', base]);
+  if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
+  const merged = new Set<string>();
+  const refs = await gitLines(cwd, ['for-each-ref', '--merged', base, '--format=%(objectname) %(refname)', 'refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])]);
+  for (const line of refs) {
+    const [tip, ref] = line.split(' ');
+    const name = ref.replace(/^refs\/heads\//, '').replace(remote ? new RegExp(`^refs/remotes/${remote}/`) : /^$/, '');
+    if (tip !== baseTip && name !== defaultBranch && name !== 'HEAD') merged.add(name);
+  }
+  const unpushed = new Set(
+    (await gitLines(cwd, ['for-each-ref', '--format=%(refname:short)|%(upstream)', 'refs/heads'])).filter((l) => l.endsWith('|')).map((l) => l.slice(0, -1)),
+  );
+  if (!options.remote || !remote) return { defaultBranch, merged, unpushed, remote };
+  if (options.remote === 'tracking') {
+    const tracking = await gitLines(cwd, ['for-each-ref', '--format=%(refname)', `refs/remotes/${remote}`]);
+    const remoteBranches = new Set(tracking.map((ref) => ref.slice(`refs/remotes/${remote}/`.length)).filter((b) => b !== 'HEAD'));
+    return { defaultBranch, merged, remoteBranches, remote, unpushed };
+  }
+  const listing = await runGit(cwd, ['ls-remote', '--heads', remote], 30_000);
+  if (listing.code !== 0) {
+    throw new FlightdeckError('GIT', `Cannot list the branches of remote ${remote} (git ls-remote failed: ${listing.stderr.trim() || `exit ${listing.code}`}); check your network and credentials.`);
+  }
+  const remoteBranches = new Set(listing.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1].replace(/^refs\/heads\//, '')));
+  return { defaultBranch, merged, remoteBranches, remote, unpushed };
+}
+
+async function findDefaultBranch(cwd: string, remote: string | undefined): Promise<string> {
+  if (remote) {
+    const head = await gitText(cwd, ['symbolic-ref', '--short', '-q', `refs/remotes/${remote}/HEAD`]);
+    if (head) return head.slice(remote.length + 1);
+  }
+  const configured = await gitText(cwd, ['config', 'init.defaultBranch']);
+  for (const candidate of [configured, 'main', 'master'].filter((b): b is string => Boolean(b))) {
+    if (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/heads/${candidate}`])) return candidate;
+    if (remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${candidate}`]))) return candidate;
+  }
+  throw new FlightdeckError('GIT', `Cannot tell the default branch of ${cwd}: set it with git remote set-head origin --auto, or git config init.defaultBranch <name>.`);
+}
+
+async function gitText(cwd: string, args: string[]): Promise<string | undefined> {
+  const result = await runGit(cwd, args);
+  return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
+}
+
+async function gitOk(cwd: string, args: string[]): Promise<boolean> {
+  return (await runGit(cwd, args)).code === 0;
+}
+
+async function gitLines(cwd: string, args: string[]): Promise<string[]> {
+  const result = await runGit(cwd, args);
+  return result.code === 0 ? result.stdout.split('\n').filter((l) => l !== '') : [];
+}

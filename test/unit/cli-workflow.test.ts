@@ -1,0 +1,158 @@
+// Branch environments from the shell, in a real git repository with a real remote: env create,
+// delete (protected needs --confirm) and prune (merged / branch gone / idle), invoke, logs and
+// rollback with every way of naming a version, the platform's lastDeploy/lastRequest, and bash
+// completion through the script `flightdeck completion bash` prints.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Environment } from '../../src/model';
+import { CliSandbox, handler } from '../helpers/cliSandbox';
+
+const PROJECT = `project: shop
+functions:
+  api: { runtime: nodejs, code: ./api, handler: index.handler }
+  web: { runtime: nodejs, code: ./web, handler: index.handler }
+environments:
+  production: { kind: production, protected: true }
+  staging: { kind: staging }
+personal:
+  ttl: 7d
+`;
+
+describe('branch environments from the CLI', () => {
+  let box: CliSandbox;
+  const envs = async () => (await box.json<{ environments: Environment[] }>('envs')).environments;
+  const envNamed = async (name: string) => (await envs()).find((e) => e.name === name);
+
+  before(() => {
+    box = new CliSandbox({ 'flightdeck.yaml': PROJECT, 'api/index.js': handler('api one'), 'web/index.js': handler('web one'), '.gitignore': 'deploy.txt\n' });
+  });
+  after(() => box.stop());
+
+  it('deploys a branch, stamps lastDeploy and lastRequest, and invoke prints status, version and body', async () => {
+    box.git('switch', '-q', '-c', 'feature/login');
+    await box.ok('deploy');
+    const env = await envNamed('jane-feature-login');
+    assert.equal(env?.branch, 'feature/login');
+    assert.ok(env?.lastDeploy && Date.parse(env.lastDeploy) >= Date.parse(env.created), 'lastDeploy is stamped');
+    assert.equal(env?.lastRequest, undefined);
+    const out = await box.ok('invoke', '--function', 'api');
+    assert.match(out, /^200 OK from v1\napi one/);
+    const after = await envNamed('jane-feature-login');
+    assert.ok(after?.lastRequest && after.lastRequest >= after.lastDeploy!, 'lastRequest is stamped by the gateway');
+  });
+
+  it('names versions as latest, previous, 2, v2 and "2", and rollback returns live to the one before', async () => {
+    box.write({ 'api/index.js': handler('api two') });
+    box.commit('api two');
+    await box.ok('deploy', '--function', 'api');
+    for (const [ref, body] of [['latest', 'api two'], ['previous', 'api one'], ['2', 'api two'], ['v1', 'api one']]) {
+      assert.match(await box.ok('invoke', '--function', 'api', '--version', ref), new RegExp(`from v${body.endsWith('two') ? 2 : 1}\\n${body}`), ref);
+    }
+    const bad = await box.run(['invoke', '--function', 'api', '--version', 'newest']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--version must be a version number \(12 or v12\), latest or previous, not "newest"/);
+    const posted = JSON.parse(await box.ok('invoke', '--function', 'api', '--data', 'hello', '--json'));
+    assert.deepEqual([posted.status, posted.version, posted.body], [200, 2, 'api two']);
+    assert.match(await box.ok('rollback', '--function', 'api'), /live → v1 100%/);
+    assert.match(await box.ok('invoke', '--function', 'api'), /from v1\napi one/);
+    assert.match(await box.ok('promote', '--env', 'jane-feature-login', '--function', 'api', '--version', 'latest'), /live → v2 100%/);
+    const noFunction = await box.run(['invoke']);
+    assert.equal(noFunction.code, 1);
+    assert.match(noFunction.stderr, /Pass --function NAME: there are 2 \(api, web\)/);
+  });
+
+  it('logs prints what the function wrote, for one version', async () => {
+    const lines = (await box.ok('logs', '--function', 'api', '--version', '1')).trim().split('\n');
+    assert.ok(lines.length > 0 && lines.every((l) => / v1 .*served api one$/.test(l)), lines.join('\n'));
+    assert.match(await box.ok('logs', '--function', 'api'), /served api two/);
+  });
+
+  it('env create and delete follow the editor\'s rules: a protected environment needs --confirm <name>', async () => {
+    const created = JSON.parse(await box.ok('env', 'create', '--env', 'production', '--json'));
+    assert.deepEqual([created.kind, created.protected], ['production', true]);
+    const refused = await box.run(['env', 'delete', '--env', 'production']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /production is a protected production environment: pass --confirm production/);
+    const wrong = await box.run(['env', 'delete', '--env', 'production', '--confirm', 'staging']);
+    assert.equal(wrong.code, 2);
+    assert.ok(await envNamed('production'));
+    await box.ok('env', 'delete', '--env', 'production', '--confirm', 'production');
+    assert.equal(await envNamed('production'), undefined);
+    assert.match(await box.ok('env', 'create', '--branch', 'feature/x', '--user', 'ci'), /Created ci-feature-x \(personal, branch feature\/x\)/);
+    await box.ok('env', 'delete', '--branch', 'feature/x', '--user', 'ci');
+    assert.equal(await envNamed('ci-feature-x'), undefined);
+    assert.match(await box.ok('env', 'delete', '--env', 'ci-feature-x', '--missing-ok'), /does not exist; nothing to delete/);
+  });
+
+  it('env prune deletes the environments of merged and deleted branches, never shared or unfinished ones', async () => {
+    box.git('push', '-q', '-u', 'origin', 'feature/login');
+    // merged: a branch with a commit, merged into main and pushed
+    box.git('switch', '-q', '-c', 'feature/merged', 'main');
+    box.write({ 'api/index.js': handler('merged') });
+    box.commit('merged work');
+    await box.ok('deploy');
+    box.git('push', '-q', '-u', 'origin', 'feature/merged');
+    box.git('switch', '-q', 'main');
+    box.git('merge', '-q', '--no-ff', '-m', 'merge', 'feature/merged');
+    box.git('push', '-q', 'origin', 'main');
+    // gone: pushed, then deleted on the remote by someone else
+    box.git('switch', '-q', '-c', 'feature/gone', 'main');
+    box.write({ 'web/index.js': handler('gone') });
+    box.commit('gone work');
+    await box.ok('deploy');
+    box.git('push', '-q', '-u', 'origin', 'feature/gone');
+    box.git('push', '-q', 'origin', '--delete', 'feature/gone');
+    // a shared environment and a local branch never pushed
+    await box.ok('deploy', '--env', 'staging');
+    box.git('switch', '-q', '-c', 'feature/local', 'main');
+    box.write({ 'web/index.js': handler('local') });
+    box.commit('local work');
+    await box.ok('deploy');
+
+    const dry = await box.ok('env', 'prune', '--dry-run');
+    assert.match(dry, /jane-feature-merged\s+feature\/merged\s+merged into main/);
+    assert.match(dry, /jane-feature-gone\s+feature\/gone\s+branch gone from origin/);
+    for (const kept of ['jane-feature-login', 'jane-feature-local', 'staging']) assert.doesNotMatch(dry, new RegExp(kept));
+    assert.equal((await envs()).length, 5, 'a dry run deletes nothing');
+
+    const notTerminal = await box.run(['env', 'prune', '--merged']);
+    assert.equal(notTerminal.code, 2);
+    assert.match(notTerminal.stderr, /pass --yes/);
+
+    const merged = await box.ok('env', 'prune', '--merged', '--yes');
+    assert.match(merged, /Deleted 1 environment/);
+    const gone = JSON.parse(await box.ok('env', 'prune', '--gone', '--yes', '--json'));
+    assert.deepEqual(gone.stale.map((s: { environment: string; reasons: { kind: string }[]; deleted: boolean }) => [s.environment, s.reasons[0].kind, s.deleted]),
+      [['jane-feature-gone', 'gone', true]]);
+    assert.deepEqual((await envs()).map((e) => e.name).sort(), ['jane-feature-local', 'jane-feature-login', 'staging']);
+  });
+
+  it('env prune --idle counts from the last deploy or request', async () => {
+    await sleep(8000);
+    await box.ok('invoke', '--env', 'jane-feature-login', '--function', 'api');
+    const idle = await box.ok('env', 'prune', '--idle', '6s', '--dry-run');
+    assert.match(idle, /jane-feature-local\s+feature\/local\s+idle \d+ (s|min)/);
+    assert.doesNotMatch(idle, /jane-feature-login|staging/);
+    const bad = await box.run(['env', 'prune', '--idle', 'soon']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--idle must be a duration like 7d/);
+  });
+
+  it('bash completes commands, flags, environment and function names', async () => {
+    const complete = async (...words: string[]) => {
+      const script = `source <(flightdeck completion bash)
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}
+_flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const result = await box.shell(script);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stdout.split('\n').filter(Boolean).sort();
+    };
+    assert.deepEqual(await complete('flightdeck', 'env', 'pr'), ['prune']);
+    assert.deepEqual(await complete('flightdeck', 'ro'), ['rollback', 'rollout']);
+    assert.deepEqual(await complete('flightdeck', 'env', 'prune', '--d'), ['--dry-run']);
+    assert.deepEqual(await complete('flightdeck', 'logs', '--function', ''), ['api', 'web']);
+    assert.deepEqual(await complete('flightdeck', 'invoke', '--env', 'jane-feature-lo'), ['jane-feature-local', 'jane-feature-login']);
+    assert.deepEqual(await complete('flightdeck', 'invoke', '--version', 'l'), ['latest']);
+  });
+});

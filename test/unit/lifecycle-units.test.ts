@@ -1,0 +1,84 @@
+// The pure parts of the branch-environment lifecycle: personal.ttl in flightdeck.yaml (with
+// line/column problems and the JSON schema agreeing), how a version is named, and which
+// environments are stale for which reason.
+import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseProjectFile } from '../../src/config/projectFile';
+import { findStale, describeReason, type BranchFacts } from '../../src/deploy/stale';
+import type { Environment } from '../../src/model';
+import { parseVersionRef } from '../../src/versionRef';
+import { REPO_ROOT } from '../helpers/platform';
+
+describe('personal.ttl', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'flightdeck-ttl-'));
+    mkdirSync(join(dir, 'api'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const parse = (personal: string) =>
+    parseProjectFile(`project: shop\nfunctions:\n  api: { runtime: nodejs, code: ./api, handler: index.handler }\npersonal:\n${personal}`, join(dir, 'flightdeck.yaml'));
+
+  it('reads 7d, 48h and whole milliseconds, and leaves it unset by default', () => {
+    assert.equal(parse('  ttl: 7d\n').project?.personal.ttlMs, 7 * 86_400_000);
+    assert.equal(parse('  ttl: 48h\n  name: "{user}-{branch}"\n').project?.personal.ttlMs, 48 * 3_600_000);
+    assert.equal(parse('  ttl: 600000\n').project?.personal.ttlMs, 600_000);
+    assert.equal(parse('  name: "{branch}"\n').project?.personal.ttlMs, undefined);
+  });
+
+  it('reports a bad or too short TTL at its line and column', () => {
+    const [bad] = parse('  ttl: a week\n').problems;
+    assert.deepEqual([bad.line, bad.column], [5, 8]);
+    assert.match(bad.message, /`personal\.ttl` must be a duration like 500ms, 30s, 5m or 7d/);
+    const [short] = parse('  ttl: 10s\n').problems;
+    assert.deepEqual([short.line, short.column], [5, 8]);
+    assert.match(short.message, /at least 60000ms/);
+    const [typo] = parse('  tll: 7d\n').problems;
+    assert.equal(typo.line, 5);
+  });
+
+  it('is in the JSON schema with the same duration units', () => {
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'media', 'flightdeck.schema.json'), 'utf8'));
+    assert.equal(schema.properties.personal.properties.ttl.$ref, '#/definitions/duration');
+    assert.match('7d', new RegExp(schema.definitions.duration.oneOf[0].pattern));
+  });
+});
+
+describe('version references', () => {
+  it('takes latest, previous, numbers, vN and numeric strings alike', () => {
+    assert.equal(parseVersionRef('latest'), 'latest');
+    assert.equal(parseVersionRef('Previous'), 'previous');
+    assert.equal(parseVersionRef(12), 12);
+    assert.equal(parseVersionRef('12'), 12);
+    assert.equal(parseVersionRef('v12'), 12);
+    assert.equal(parseVersionRef(' V3 '), 3);
+    for (const bad of [0, -1, 1.5, '0', 'v', 'v1.2', '12a', '', 'newest', null, true]) assert.equal(parseVersionRef(bad), undefined, String(bad));
+  });
+});
+
+describe('stale environments', () => {
+  const now = Date.parse('2026-01-20T00:00:00Z');
+  const env = (name: string, extra: Partial<Environment> = {}): Environment => ({ name, kind: 'personal', protected: false, created: '2026-01-01T00:00:00Z', ...extra });
+  const facts: BranchFacts = { defaultBranch: 'main', merged: new Set(['done']), remoteBranches: new Set(['main', 'done', 'wip']), remote: 'origin', unpushed: new Set(['local']) };
+
+  it('finds merged, gone and idle personal ones, never shared or protected ones', () => {
+    const environments = [
+      env('a-done', { branch: 'done', lastRequest: '2026-01-19T00:00:00Z' }),
+      env('a-gone', { branch: 'gone', lastDeploy: '2026-01-19T12:00:00Z' }),
+      env('a-wip', { branch: 'wip', lastDeploy: '2026-01-10T00:00:00Z' }),
+      env('a-local', { branch: 'local', lastDeploy: '2026-01-19T00:00:00Z' }),
+      env('staging', { kind: 'staging', branch: 'done' }),
+      env('kept', { branch: 'done', protected: true }),
+    ];
+    const stale = findStale(environments, facts, { merged: true, gone: true, idleMs: 7 * 86_400_000, now });
+    assert.deepEqual(stale.map((s) => [s.environment.name, s.reasons.map(describeReason)]), [
+      ['a-done', ['merged into main']],
+      ['a-gone', ['branch gone from origin']],
+      ['a-wip', ['idle 10 d']],
+    ]);
+    assert.deepEqual(findStale(environments, facts, { merged: true, now }).map((s) => s.environment.name), ['a-done']);
+  });
+});

@@ -2,6 +2,7 @@
 // session, the trees, the status bar, diagnostics, logs. Disposing it disposes all of them.
 import * as vscode from 'vscode';
 import type { Provider } from '../provider';
+import { DEFAULT_GATES } from '../rollout/spec';
 import { registerCommands } from './commands';
 import { Config } from './config';
 import { CODE_SCHEME, CodeFileSystem } from './codeFileSystem';
@@ -16,9 +17,12 @@ import { EnvironmentsTree } from './trees/environmentsTree';
 import { FunctionNode } from './trees/functionNode';
 import type { TreeNode } from './trees/node';
 import { VersionsTree, type FunctionRef } from './trees/versionsTree';
+import { WhileVisible } from './whileVisible';
 import { ProjectWorkspace } from './workspace';
 
 const REFRESH_DEBOUNCE_MS = 150;
+/** How often the Versions view re-reads its live figures while it is visible. */
+const LIVE_FIGURES_REFRESH_MS = 5_000;
 
 const STATE_MESSAGES: Record<PlatformState, string | undefined> = {
   starting: 'Connecting to the Flightdeck platform…',
@@ -52,7 +56,10 @@ export class FlightdeckContext implements vscode.Disposable {
     });
     const reachable = () => this.session.reachableProvider();
     this.environmentsTree = new EnvironmentsTree({ reachableProvider: reachable, personalEnvironment: () => this.workspace.personalEnvironmentNow });
-    this.versionsTree = new VersionsTree(reachable);
+    this.versionsTree = new VersionsTree({
+      reachableProvider: reachable,
+      maxErrorRate: async (fn) => (await this.workspace.rolloutDefaults(fn)).gates?.maxErrorRate ?? DEFAULT_GATES.maxErrorRate,
+    });
     this.environmentsView = vscode.window.createTreeView('flightdeck.environments', { treeDataProvider: this.environmentsTree, showCollapseAll: true });
     this.versionsView = vscode.window.createTreeView('flightdeck.versions', { treeDataProvider: this.versionsTree });
     this.disposables.push(
@@ -64,6 +71,7 @@ export class FlightdeckContext implements vscode.Disposable {
       this.versionsTree,
       this.environmentsView,
       this.versionsView,
+      new WhileVisible(this.versionsView, LIVE_FIGURES_REFRESH_MS, () => this.versionsTree.selected && this.versionsTree.refresh()),
       this.statusBar,
       this.logs,
       this.diagnostics,

@@ -31,6 +31,7 @@ export class EnvironmentNode implements TreeNode {
       this.env.owner ? `Owner: ${this.env.owner}` : '',
       this.env.branch ? `Branch: ${this.env.branch}` : '',
       `Created: ${this.env.created}`,
+      '\nClick to show or hide its functions. Right-click to deploy the current branch here or delete it.',
     ]
       .filter(Boolean)
       .join('\n');

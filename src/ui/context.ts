@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Provider } from '../provider';
 import { DEFAULT_GATES } from '../rollout/spec';
 import { registerCommands } from './commands';
+import { openWalkthroughOnFirstRun } from './commands/walkthrough';
 import { Config } from './config';
 import { CODE_SCHEME, CodeFileSystem } from './codeFileSystem';
 import { Debouncer } from './debounce';
@@ -100,7 +101,11 @@ export class FlightdeckContext implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => Config.affectsProvider(e) && void this.session.restart().catch(() => undefined)),
     );
     this.onPlatformState(this.session.state);
-    void this.onWorkspaceChange();
+    // The walkthrough first: a step's onContext:flightdeck.hasProject only completes on a change
+    // VS Code sees after the walkthrough registered, and opening it is what registers it.
+    void openWalkthroughOnFirstRun(this)
+      .catch((error) => this.log.warn(`Walkthrough not opened: ${String(error)}`))
+      .then(() => this.onWorkspaceChange());
     void this.diagnostics.scanWorkspace();
     return this.testApi();
   }

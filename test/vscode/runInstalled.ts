@@ -74,11 +74,10 @@ export async function clickThroughInstalled(
       let url = '';
       const steps: Step[] = [
         {
-          title: 'the installed extension activates on the repository and opens its walkthrough, the project step done',
+          title: 'the installed extension activates on the repository and opens its walkthrough',
           run: async () => {
             await page.goto(`${editor.base}/?${new URLSearchParams({ folder: dirs.workspace })}`);
             await page.getByText('Get Started with Flightdeck').first().waitFor();
-            await ui.walkthroughStepDone('Create flightdeck.yaml').waitFor();
             await ui.shot('01-walkthrough');
           },
         },
@@ -91,7 +90,7 @@ export async function clickThroughInstalled(
           },
         },
         {
-          title: 'the rocket deploys the branch: the personal environment and its function show, scaled to zero',
+          title: 'the rocket deploys the branch: the personal environment and its function show, scaled to zero; two walkthrough steps done',
           run: async () => {
             const started = Date.now();
             await ui.clickTitleAction('Environments', 'Deploy Current Branch');
@@ -100,6 +99,7 @@ export async function clickThroughInstalled(
             result.rocketToRowMs = Date.now() - started;
             await ui.notification(`Deployed to ${environment}: ${FIXTURE_FUNCTION} v1`).waitFor();
             await ui.rowWith('Environments', FIXTURE_FUNCTION, /v1 · scaled to zero/);
+            await ui.walkthroughStepDone('Create flightdeck.yaml').waitFor();
             await ui.walkthroughStepDone('Deploy Current Branch').waitFor();
             await ui.shot('03-deployed');
           },

@@ -1,6 +1,6 @@
 // Bundles every entry point: the extension (cjs, `vscode` external), the local platform process,
 // the CLI and the warm Node.js function runtime. All land side by side in dist/ so each can find
-// the others through __dirname.
+// the others through __dirname; package.json `files` ships exactly these (VSIX and npm tarball).
 //
 // The CLI is split: every `await import('./…')` of our own code in it becomes a file of its own
 // (dist/cli-<path>.js) that Node loads only when a command gets there, so `flightdeck --help` and
@@ -21,8 +21,8 @@ const common = {
 };
 
 const entries = [
-  // undici stays a runtime dependency of the extension (node_modules), loaded only when the local
-  // provider is first used: bundled it would be 535 KB of the extension's 500 KB budget.
+  // Every bundle carries its dependencies (undici, yaml): the VSIX and the CLI's npm tarball ship
+  // dist/ and no node_modules. The extension itself talks to the platform without undici.
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/platform/main.ts'], outfile: 'dist/platform.js' },
   { entryPoints: ['src/platform/runtime/nodeBootstrap.ts'], outfile: 'dist/runtime-node.js' },

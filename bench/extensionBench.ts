@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../test/helpers/platform';
 import { missingForHeadlessRun } from '../test/vscode/runCodeServer';
-import { HOST_NAME, measureHostActivation } from './hostActivation';
+import { HOST_NAME, measureHostActivation, type ActivationSource } from './hostActivation';
 import { ms, type Report } from './report';
 import { median, percentile, repeat } from './stats';
 
@@ -46,15 +46,24 @@ export async function benchExtension(report: Report): Promise<void> {
   await benchHostActivation(report);
 }
 
-async function benchHostActivation(report: Report): Promise<void> {
-  const name = `activation in the ${HOST_NAME}: load + activate(), a fresh host each (n=${HOST_RUNS})`;
-  const row = { section: SECTION, name, target: ACTIVATION_TARGET };
+/** The activation row: the repository's extension, or (with `source.installVsix`) the installed VSIX's, in `section`. */
+export async function benchHostActivation(report: Report, section = SECTION, source: ActivationSource = {}): Promise<void> {
+  const what = source.installVsix ? 'activation of the installed VSIX' : 'activation';
+  const name = `${what} in the ${HOST_NAME}: load + activate(), a fresh host each (n=${HOST_RUNS})`;
+  const row = { section, name, target: ACTIVATION_TARGET };
   const missing = missingForHeadlessRun();
   if (missing) {
     report.add({ ...row, value: 'no figure', figures: {}, skipped: missing });
     return;
   }
-  const runs = await measureHostActivation(HOST_RUNS).catch((error: Error) => error);
+  const runs = await measureHostActivation(HOST_RUNS, source)
+    .then((samples) => {
+      // The installed copy lives in the host's extensions folder, the development one in the repository.
+      const wrong = samples.find((s) => s.extensionPath.startsWith(REPO_ROOT) === Boolean(source.installVsix));
+      if (wrong) throw new Error(`measured the extension at ${wrong.extensionPath}, not the ${source.installVsix ? 'installed VSIX' : 'repository'}`);
+      return samples;
+    })
+    .catch((error: Error) => error);
   if (runs instanceof Error) {
     report.add({ ...row, value: `not measured: ${runs.message.split('\n')[0]}`, figures: {}, pass: false });
     return;

@@ -1,7 +1,9 @@
 // Activation in a real VS Code extension host: the VS Code server (code-server's) with the workbench
 // in headless Chromium, through the same launcher as the extension-host suite, running the probe
 // test/vscode/activationProbe in a workspace without flightdeck.yaml. One fresh host per sample,
-// so every sample is a first activation (code loading included), never a cached module.
+// so every sample is a first activation (code loading included), never a cached module. The
+// extension is the repository's (extensionDevelopmentPath) or, for the installed row, a VSIX
+// installed into the host with a probe-only development extension carrying the probe.
 import { join } from 'node:path';
 import { REPO_ROOT } from '../test/helpers/platform';
 import type { ActivationProbeResults } from '../test/vscode/activationProbe';
@@ -20,10 +22,19 @@ export interface HostActivation {
   activationMs: number;
   /** Its code-loading part by VS Code's own marks; NaN where the host had none. */
   codeLoadingMs: number;
+  /** Where the host loaded the extension from. */
+  extensionPath: string;
+}
+
+/** Where the extension comes from: the repository as a development extension, or an installed VSIX. */
+export interface ActivationSource {
+  /** Installed with --install-extension; then `developmentPath` is a probe-only extension. */
+  installVsix?: string;
+  developmentPath?: string;
 }
 
 /** Activation in `runs` fresh hosts, one after the other; throws what kept a run from measuring. */
-export async function measureHostActivation(runs: number): Promise<HostActivation[]> {
+export async function measureHostActivation(runs: number, source: ActivationSource = {}): Promise<HostActivation[]> {
   const samples: HostActivation[] = [];
   for (let i = 1; i <= runs; i++) {
     process.stderr.write(`  real extension host, run ${i} of ${runs}…\n`);
@@ -32,6 +43,7 @@ export async function measureHostActivation(runs: number): Promise<HostActivatio
       workspace: 'no-project',
       timeoutMs: RUN_TIMEOUT_MS,
       log: (line) => process.stderr.write(`    ${line}\n`),
+      ...source,
     });
     samples.push(sampleOf(outcome));
   }
@@ -46,5 +58,5 @@ function sampleOf(outcome: HostRunOutcome): HostActivation {
     throw new Error(`VS Code exited with ${outcome.end.code} before the probe wrote its figures (last console line: ${lastLine})`);
   }
   if ('error' in results) throw new Error(results.error);
-  return { activationMs: results.activationMs, codeLoadingMs: results.codeLoadingMs ?? Number.NaN };
+  return { activationMs: results.activationMs, codeLoadingMs: results.codeLoadingMs ?? Number.NaN, extensionPath: results.extensionPath };
 }

@@ -11,6 +11,7 @@ import { benchDeploys } from './deployBench';
 import { benchExtension } from './extensionBench';
 import { benchFc3 } from './fc3Bench';
 import { benchGateway } from './gatewayBench';
+import { benchInstalled } from './installedBench';
 import { Report } from './report';
 import { benchRollouts } from './rolloutBench';
 
@@ -23,6 +24,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['extension', benchExtension],
   ['fc3', benchFc3],
   ['cli', benchCli],
+  ['installed', benchInstalled],
 ];
 
 async function main(): Promise<number> {

@@ -2,7 +2,9 @@
 // session, the trees, the status bar, diagnostics, logs. Disposing it disposes all of them.
 import * as vscode from 'vscode';
 import type { Provider } from '../provider';
+import { DEFAULT_GATES } from '../rollout/spec';
 import { registerCommands } from './commands';
+import { openWalkthroughOnFirstRun } from './commands/walkthrough';
 import { Config } from './config';
 import { CODE_SCHEME, CodeFileSystem } from './codeFileSystem';
 import { Debouncer } from './debounce';
@@ -17,9 +19,12 @@ import { EnvironmentsTree } from './trees/environmentsTree';
 import { FunctionNode } from './trees/functionNode';
 import type { TreeNode } from './trees/node';
 import { VersionsTree, type FunctionRef } from './trees/versionsTree';
+import { WhileVisible } from './whileVisible';
 import { ProjectWorkspace } from './workspace';
 
 const REFRESH_DEBOUNCE_MS = 150;
+/** How often the Versions view re-reads its live figures while it is visible. */
+const LIVE_FIGURES_REFRESH_MS = 5_000;
 
 const STATE_MESSAGES: Record<PlatformState, string | undefined> = {
   starting: 'Connecting to the Flightdeck platform…',
@@ -44,6 +49,8 @@ export class FlightdeckContext implements vscode.Disposable {
   private readonly versionsView: vscode.TreeView<TreeNode>;
   private readonly refreshSoon = new Debouncer(REFRESH_DEBOUNCE_MS, () => this.refresh());
   private readonly disposables: vscode.Disposable[] = [];
+  /** Settles once the walkthrough is open (first run) or was not to be opened. */
+  private walkthroughShown: Promise<void> | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.session = new PlatformSession({
@@ -57,7 +64,10 @@ export class FlightdeckContext implements vscode.Disposable {
       personalEnvironment: () => this.workspace.personalEnvironmentNow,
       staleEnvironments: (environments) => staleEnvironments(this.workspace, environments),
     });
-    this.versionsTree = new VersionsTree(reachable);
+    this.versionsTree = new VersionsTree({
+      reachableProvider: reachable,
+      maxErrorRate: async (fn) => (await this.workspace.rolloutDefaults(fn)).gates?.maxErrorRate ?? DEFAULT_GATES.maxErrorRate,
+    });
     this.environmentsView = vscode.window.createTreeView('flightdeck.environments', { treeDataProvider: this.environmentsTree, showCollapseAll: true });
     this.versionsView = vscode.window.createTreeView('flightdeck.versions', { treeDataProvider: this.versionsTree });
     this.disposables.push(
@@ -69,6 +79,7 @@ export class FlightdeckContext implements vscode.Disposable {
       this.versionsTree,
       this.environmentsView,
       this.versionsView,
+      new WhileVisible(this.versionsView, LIVE_FIGURES_REFRESH_MS, () => this.versionsTree.selected && this.versionsTree.refresh()),
       this.statusBar,
       this.logs,
       this.diagnostics,
@@ -133,6 +144,10 @@ export class FlightdeckContext implements vscode.Disposable {
     const file = await this.workspace.projectFile();
     await vscode.commands.executeCommand('setContext', 'flightdeck.hasProject', file !== undefined);
     await vscode.commands.executeCommand('setContext', 'flightdeck.hasSYaml', (await this.workspace.sYamlFile()) !== undefined);
+    // The walkthrough's project step has a key of its own, set only once the walkthrough is open:
+    // VS Code completes an onContext step only on a change it sees after registering the walkthrough.
+    this.walkthroughShown ??= openWalkthroughOnFirstRun(this).catch((error) => this.log.warn(`Walkthrough not opened: ${String(error)}`));
+    void this.walkthroughShown.then(() => vscode.commands.executeCommand('setContext', 'flightdeck.walkthrough.hasProject', file !== undefined));
     await this.workspace.personalEnvironment();
     this.refreshSoon.trigger();
   }

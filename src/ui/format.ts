@@ -1,5 +1,15 @@
 // Words and figures shown for model objects, shared by the trees, the status bar and the pickers.
-import { formatPercent, type GateReading, type Rollout, type RolloutStatus, type Version } from '../model';
+import {
+  DEFAULT_ALIAS,
+  formatPercent,
+  trafficSplit,
+  type FunctionSummary,
+  type GateReading,
+  type Rollout,
+  type RolloutStatus,
+  type Version,
+  type VersionMetrics,
+} from '../model';
 
 const STATUS_WORDS: Record<RolloutStatus, string> = {
   running: 'running',
@@ -76,4 +86,34 @@ export function sourceOf(version: Pick<Version, 'branch' | 'commit'>): string {
   const commit = version.commit?.slice(0, 7);
   if (version.branch && commit) return `${version.branch}@${commit}`;
   return version.branch ?? commit ?? '';
+}
+
+/**
+ * What a function serves: `v3`; `v1 75% · v2 25%` while `live` is split; `live v2 · latest v3`
+ * when live does not serve the newest version (e.g. after a rollback).
+ */
+export function servedVersionsText(summary: Pick<FunctionSummary, 'aliases' | 'latestVersion'>): string {
+  if (summary.latestVersion === undefined) return 'no versions';
+  const live = summary.aliases.find((a) => a.name === DEFAULT_ALIAS);
+  if (!live) return `v${summary.latestVersion}`;
+  const split = trafficSplit(live);
+  if (split.length > 1) return split.map((s) => `v${s.versionId} ${formatPercent(s.weight)}`).join(' · ');
+  if (live.versionId === summary.latestVersion) return `v${summary.latestVersion}`;
+  return `live v${live.versionId} · latest v${summary.latestVersion}`;
+}
+
+/** `scaled to zero` with no instance (min 0: the next request starts one), else `2/3 ready`. */
+export function instancesText(summary: Pick<FunctionSummary, 'instances' | 'config' | 'latestVersion'>): string | undefined {
+  if (summary.latestVersion === undefined) return undefined;
+  if (summary.instances.length === 0) return summary.config.instances.min === 0 ? 'scaled to zero' : 'no instance running';
+  const ready = summary.instances.filter((i) => i.state === 'ready').length;
+  return `${ready}/${summary.instances.length} ready`;
+}
+
+/** A version's last-minute figures: `42 req/min · 2.4% errors · p95 18 ms`. */
+export function liveFiguresText(metrics: Pick<VersionMetrics, 'requests' | 'windowMs' | 'errorRate' | 'p95Ms'>): string {
+  const perMinute = (metrics.requests * 60_000) / metrics.windowMs;
+  const rate = perMinute >= 10 || Number.isInteger(perMinute) ? Math.round(perMinute) : perMinute.toFixed(1);
+  if (metrics.requests === 0) return '0 req/min';
+  return `${rate} req/min · ${formatPercent(metrics.errorRate)} errors · p95 ${Math.round(metrics.p95Ms)} ms`;
 }

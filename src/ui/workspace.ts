@@ -1,7 +1,7 @@
 // This workspace as Flightdeck sees it: its flightdeck.yaml, its repository and so its personal
 // environment. Watches the project file and the branch so the views follow along.
 import * as vscode from 'vscode';
-import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig } from '../config/projectFile';
+import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig, type RolloutDefaults } from '../config/projectFile';
 import { S_YAML_NAMES } from '../config/serverlessDevs';
 import { deployingUser, type GitInfo } from '../deploy/git';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
@@ -63,6 +63,15 @@ export class ProjectWorkspace implements vscode.Disposable {
     const [first] = vscode.workspace.workspaceFolders ?? [];
     if (!first) throw new FlightdeckError('NO_PROJECT', 'No folder is open. Open the folder of your project first.');
     return first.uri;
+  }
+
+  /** The function's `rollout:` defaults from flightdeck.yaml; none without a (valid) project file, where the engine's defaults apply. */
+  async rolloutDefaults(fn: string): Promise<RolloutDefaults> {
+    try {
+      return (await this.load()).functions.find((f) => f.name === fn)?.rollout ?? {};
+    } catch {
+      return {};
+    }
   }
 
   async git(): Promise<GitInfo> {

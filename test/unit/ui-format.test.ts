@@ -2,8 +2,8 @@
 // accepts: the words people read, pinned down.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { Rollout } from '../../src/model';
-import { age, gateFigures, rolloutProgress, rolloutStatusWord, rolloutTooltip, sourceOf } from '../../src/ui/format';
+import { FUNCTION_DEFAULTS, type Alias, type FunctionSummary, type Instance, type Rollout } from '../../src/model';
+import { age, gateFigures, instancesText, liveFiguresText, rolloutProgress, rolloutStatusWord, rolloutTooltip, servedVersionsText, sourceOf } from '../../src/ui/format';
 import { parsePercent, weightProblem } from '../../src/ui/input';
 
 function rollout(overrides: Partial<Rollout> = {}): Rollout {
@@ -75,5 +75,41 @@ describe('typed canary weight', () => {
     assert.match(weightProblem('ten') ?? '', /'ten' is not a number/);
     assert.match(weightProblem('101') ?? '', /101% is out of range/);
     assert.match(weightProblem('-1') ?? '', /out of range/);
+  });
+});
+
+describe('function row', () => {
+  const live = (versionId: number, extra: Record<string, number> = {}): Alias => ({
+    name: 'live', versionId, additionalVersionWeight: extra, etag: '"1"', updated: '2026-01-01T00:00:00Z',
+  });
+  const fn = (overrides: Partial<FunctionSummary>): FunctionSummary => ({
+    environment: 'alice-feature-login', name: 'api', url: 'http://127.0.0.1:7420/fn/alice-feature-login/api/',
+    config: { runtime: 'nodejs', handler: 'index.handler', instances: { ...FUNCTION_DEFAULTS.instances }, env: {}, timeoutMs: 30_000 },
+    latestVersion: 2, aliases: [live(2)], instances: [], ...overrides,
+  });
+  const instance = (state: Instance['state']): Instance => ({ id: state, slot: 0, versionId: 2, state, inFlight: 0, started: '2026-01-01T00:00:00Z', restarts: 0 });
+
+  it('says what live serves: one version, a split, or an older one than the latest', () => {
+    assert.equal(servedVersionsText(fn({})), 'v2');
+    assert.equal(servedVersionsText(fn({ aliases: [live(1, { 2: 0.25 })] })), 'v1 75% · v2 25%');
+    assert.equal(servedVersionsText(fn({ aliases: [live(1)] })), 'live v1 · latest v2');
+    assert.equal(servedVersionsText(fn({ latestVersion: undefined, aliases: [] })), 'no versions');
+  });
+
+  it('says a function with no instance is scaled to zero, not 0/0 ready', () => {
+    assert.equal(instancesText(fn({})), 'scaled to zero');
+    assert.equal(instancesText(fn({ instances: [instance('ready'), instance('starting')] })), '1/2 ready');
+    const warm = fn({});
+    warm.config.instances.min = 1;
+    assert.equal(instancesText(warm), 'no instance running');
+    assert.equal(instancesText(fn({ latestVersion: undefined })), undefined);
+  });
+});
+
+describe('live figures of a version', () => {
+  it('reads requests per minute, error rate and p95 over the window', () => {
+    assert.equal(liveFiguresText({ requests: 42, windowMs: 60_000, errorRate: 0.024, p95Ms: 17.6 }), '42 req/min · 2.4% errors · p95 18 ms');
+    assert.equal(liveFiguresText({ requests: 3, windowMs: 120_000, errorRate: 0, p95Ms: 4 }), '1.5 req/min · 0% errors · p95 4 ms');
+    assert.equal(liveFiguresText({ requests: 0, windowMs: 60_000, errorRate: 0, p95Ms: 0 }), '0 req/min');
   });
 });

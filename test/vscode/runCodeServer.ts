@@ -17,7 +17,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   createRunDirs,
   ENV,
@@ -36,7 +36,7 @@ import {
 import { cacheDir, cachedVsCodeServer, ensureVsCodeServer } from './installVsCodeServer';
 
 const HOST = '127.0.0.1';
-const CHROMIUM = process.env.FLIGHTDECK_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM = process.env.FLIGHTDECK_CHROMIUM || '/usr/bin/chromium';
 const SUITE_TIMEOUT_MS = Number(process.env.FLIGHTDECK_VSCODE_TIMEOUT_MS) || 6 * 60_000;
 const SERVER_START_TIMEOUT_MS = 60_000;
 const INTERACTIVE_PORT = 7431;
@@ -49,8 +49,10 @@ interface Options {
   port?: number;
 }
 
-interface Editor {
+export interface Editor {
   port: number;
+  /** http://127.0.0.1:<port> */
+  base: string;
   /** The workbench URL for a folder, with the extension (and optionally the suite) loaded. */
   url(folder: string, suite?: string): string;
   /** Server output so far, for failure messages. */
@@ -69,6 +71,10 @@ export interface HostRun {
   port?: number;
   /** Progress lines (the VS Code server's cache, run times). */
   log: (line: string) => void;
+  /** A VSIX to install into the editor's extensions folder first (`--install-extension`), as a user would. */
+  installVsix?: string;
+  /** The extension under development; the repository when absent (then the VSIX, if any, is not what runs). */
+  developmentPath?: string;
 }
 
 /** How a run ended, and what the module wrote to $FLIGHTDECK_TEST_RESULTS. */
@@ -119,7 +125,7 @@ async function main(): Promise<number> {
 export async function runInVsCode(run: HostRun): Promise<HostRunOutcome> {
   const signals = stopSignals();
   try {
-    return await withEditor({ workspace: run.workspace, port: run.port, log: run.log }, (editor, dirs) =>
+    return await withEditor({ workspace: run.workspace, port: run.port, log: run.log, installVsix: run.installVsix }, (editor, dirs) =>
       driveWorkbench(editor, dirs, run, signals.stopping),
     );
   } finally {
@@ -147,16 +153,17 @@ async function openInteractively(options: Options): Promise<number> {
   return withEditor(setup, (editor, dirs) => serveInteractively(editor, options.folder ?? dirs.workspace, signals.stopping));
 }
 
-interface EditorSetup {
+export interface EditorSetup {
   workspace: WorkspaceKind;
   port?: number;
+  installVsix?: string;
   /** Leave FLIGHTDECK_HOME as the user has it (their own folder) instead of the run's fresh one. */
   usersHome?: boolean;
   log: (line: string) => void;
 }
 
 /** A VS Code server on fresh run dirs for `body`; then stops it and the fresh home's platform, and removes the dirs. */
-async function withEditor<T>(setup: EditorSetup, body: (editor: Editor, dirs: RunDirs) => Promise<T>): Promise<T> {
+export async function withEditor<T>(setup: EditorSetup, body: (editor: Editor, dirs: RunDirs) => Promise<T>): Promise<T> {
   const server = await ensureVsCodeServer(setup.log);
   setup.log(
     `VS Code server ${server.installed ? 'installed' : 'from cache'} (${(server.elapsedMs / 1000).toFixed(1)} s): ${server.vscodeDir}`,
@@ -165,6 +172,7 @@ async function withEditor<T>(setup: EditorSetup, body: (editor: Editor, dirs: Ru
   const home = setup.usersHome ? process.env[ENV.home] : dirs.home;
   let editor: Editor | undefined;
   try {
+    if (setup.installVsix) await installExtension(server.vscodeDir, dirs, setup.installVsix);
     editor = await startEditor(server.vscodeDir, dirs, home, setup.port ?? (await freePort()));
     return await body(editor, dirs);
   } finally {
@@ -192,6 +200,25 @@ function stopSignals(): { stopping: Promise<string>; dispose(): void } {
   return { stopping, dispose };
 }
 
+/** The VS Code server's own `--install-extension`, into the run's extensions folder; it exits when done. */
+async function installExtension(vscodeDir: string, dirs: RunDirs, vsix: string): Promise<void> {
+  const args = [join(vscodeDir, 'out', 'server-main.js'), '--accept-server-license-terms', ...editorDirArgs(dirs), '--install-extension', vsix];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0 || !/successfully installed/.test(output)) throw new Error(`installing ${vsix} failed (exit ${code}):\n${lastLines(output, 20)}`);
+}
+
+function editorDirArgs(dirs: RunDirs): string[] {
+  return [
+    '--user-data-dir', join(dirs.editor, 'user-data'),
+    '--server-data-dir', join(dirs.editor, 'server-data'),
+    '--extensions-dir', join(dirs.editor, 'extensions'),
+  ];
+}
+
 async function startEditor(vscodeDir: string, dirs: RunDirs, home: string | undefined, port: number): Promise<Editor> {
   const userData = join(dirs.editor, 'user-data');
   writeEditorSettings([join(userData, 'User'), join(userData, 'Machine')], home === dirs.home ? home : undefined);
@@ -203,9 +230,7 @@ async function startEditor(vscodeDir: string, dirs: RunDirs, home: string | unde
     '--accept-server-license-terms',
     '--disable-workspace-trust',
     '--disable-telemetry',
-    '--user-data-dir', userData,
-    '--server-data-dir', join(dirs.editor, 'server-data'),
-    '--extensions-dir', join(dirs.editor, 'extensions'),
+    ...editorDirArgs(dirs),
   ];
   const env: NodeJS.ProcessEnv = { ...process.env, [ENV.screenshots]: dirs.screenshots, [ENV.results]: dirs.results };
   if (home) env[ENV.home] = home;
@@ -225,15 +250,16 @@ async function startEditor(vscodeDir: string, dirs: RunDirs, home: string | unde
   }
   return {
     port,
+    base,
     url: (folder, suite) => workbenchUrl(base, port, folder, suite),
     output: () => output,
     stop: () => stopProcessGroup(child),
   };
 }
 
-function workbenchUrl(base: string, port: number, folder: string, suite?: string): string {
+function workbenchUrl(base: string, port: number, folder: string, suite?: string, developmentPath = REPO_ROOT): string {
   const remote = (path: string) => `vscode-remote://${HOST}:${port}${path}`;
-  const payload: [string, string][] = [['extensionDevelopmentPath', remote(REPO_ROOT)]];
+  const payload: [string, string][] = [['extensionDevelopmentPath', remote(developmentPath)]];
   if (suite) payload.push(['extensionTestsPath', remote(suite)]);
   return `${base}/?${new URLSearchParams({ folder, payload: JSON.stringify(payload) })}`;
 }
@@ -270,7 +296,7 @@ async function stopProcessGroup(child: ChildProcess): Promise<void> {
 }
 
 /** `preferred` when it is free (a stable URL for `npm start`), else any free loopback port. */
-function freePort(preferred = 0): Promise<number> {
+export function freePort(preferred = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -294,12 +320,7 @@ async function serveInteractively(editor: Editor, folder: string, stopping: Prom
 
 /** Opens the workbench on the run's folder with its tests module, and waits for the module's verdict. */
 async function driveWorkbench(editor: Editor, dirs: RunDirs, run: HostRun, stopping: Promise<string>): Promise<HostRunOutcome> {
-  if (!existsSync(CHROMIUM)) throw new Error(chromiumMissing());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     let reportExit: (code: number) => void = () => {};
@@ -310,7 +331,7 @@ async function driveWorkbench(editor: Editor, dirs: RunDirs, run: HostRun, stopp
     const screenshots = serveScreenshots(page, dirs.screenshots);
     const timeout = new AbortController();
     const started = Date.now();
-    await page.goto(editor.url(dirs.workspace, run.testsPath));
+    await page.goto(run.developmentPath ? workbenchUrl(editor.base, editor.port, dirs.workspace, run.testsPath, run.developmentPath) : editor.url(dirs.workspace, run.testsPath));
     const outcome = await Promise.race([
       exit.then((code) => ({ code })),
       // Aborted once the race is decided (its rejection then goes nowhere), so no timer lingers.
@@ -332,6 +353,16 @@ async function driveWorkbench(editor: Editor, dirs: RunDirs, run: HostRun, stopp
   } finally {
     await browser.close();
   }
+}
+
+/** Headless Chromium as the suites drive it. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(chromiumMissing());
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
 }
 
 /** Prints the suite's tests and verdict; explains a run that ended without one. Returns the exit code. */

@@ -20,6 +20,7 @@ import { statusBarActions } from './statusBarActions';
 import type { CommandHandler } from './types';
 import { copyUrl, openUrl } from './url';
 import { loadMoreVersions, refresh, selectFunction } from './views';
+import { openWalkthrough } from './walkthrough';
 
 const COMMANDS: Record<string, CommandHandler> = {
   'flightdeck.deployCurrentBranch': deployCurrentBranch,
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, CommandHandler> = {
   'flightdeck.selectFunction': selectFunction,
   'flightdeck.loadMoreVersions': loadMoreVersions,
   'flightdeck.statusBarActions': statusBarActions,
+  'flightdeck.openWalkthrough': openWalkthrough,
 };
 
 export function registerCommands(ctx: FlightdeckContext): vscode.Disposable[] {

@@ -3,9 +3,9 @@
 // The function's `rollout:` defaults in flightdeck.yaml fill what the argument leaves out; with no
 // argument it asks for the function, the version and a strategy or preset.
 import * as vscode from 'vscode';
-import type { RolloutDefaults } from '../../config/projectFile';
 import { FlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, type Rollout } from '../../model';
+import type { RolloutDefaults } from '../../config/projectFile';
 import { PRESET_EXAMPLES } from '../../rollout/presets';
 import { mergeRequest, normaliseSpec, type RolloutRequest } from '../../rollout/spec';
 import { FlightdeckContext } from '../context';
@@ -22,7 +22,7 @@ export async function startRollout(ctx: FlightdeckContext, arg: unknown): Promis
   const alias = target.alias ?? DEFAULT_ALIAS;
   const primary = summary.aliases.find((a) => a.name === alias)?.versionId;
   const version = (await resolveTargetVersion(provider, ref, target)) ?? (await pickVersion(provider, ref, `Roll out which version to ${alias}${primary ? ` (now v${primary})` : ''}?`, primary ? [primary] : []));
-  const defaults = await projectDefaults(ctx, ref.function);
+  const defaults = await ctx.workspace.rolloutDefaults(ref.function);
   const given = requestOf(arg);
   const chosen = Object.keys(given).length || FlightdeckContext.isProgrammatic(arg) ? given : await pickStrategy(defaults, summary.config.instances.min);
   const request = mergeRequest(defaults, { ...chosen, alias, toVersion: version });
@@ -35,14 +35,6 @@ export async function startRollout(ctx: FlightdeckContext, arg: unknown): Promis
 function requestOf(arg: unknown): Partial<RolloutRequest> {
   const args = argsOf(arg);
   return Object.fromEntries(REQUEST_FIELDS.filter((f) => args[f] !== undefined).map((f) => [f, args[f]]));
-}
-
-async function projectDefaults(ctx: FlightdeckContext, fn: string): Promise<RolloutDefaults> {
-  try {
-    return (await ctx.workspace.load()).functions.find((f) => f.name === fn)?.rollout ?? {};
-  } catch {
-    return {}; // a rollout does not need the project file: the engine's defaults apply
-  }
 }
 
 interface StrategyItem extends vscode.QuickPickItem {

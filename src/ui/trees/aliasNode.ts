@@ -20,7 +20,7 @@ export class AliasNode implements TreeNode {
     const item = new vscode.TreeItem(describeAlias(this.data), vscode.TreeItemCollapsibleState.None);
     item.id = `alias:${this.environment}/${this.function}/${this.data.name}`;
     item.iconPath = new vscode.ThemeIcon('git-compare');
-    item.tooltip = `${this.data.description ?? this.data.name}\nUpdated ${this.data.updated}`;
+    item.tooltip = `${this.data.description ?? this.data.name}\nUpdated ${this.data.updated}\n\nRight-click (or the inline button) to set its canary weight, promote or roll back.`;
     item.contextValue = contextFlags('alias', { canary: trafficSplit(this.data).length > 1 });
     return item;
   }

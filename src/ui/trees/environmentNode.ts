@@ -34,6 +34,7 @@ export class EnvironmentNode implements TreeNode {
       this.env.branch ? `Branch: ${this.env.branch}` : '',
       `Created: ${this.env.created}`,
       this.stale.length > 0 ? `Stale: ${this.stale.map(describeReason).join(', ')} (Delete Stale Environments… removes it)` : '',
+      '\nClick to show or hide its functions. Right-click to deploy the current branch here or delete it.',
     ]
       .filter(Boolean)
       .join('\n');

@@ -27,6 +27,7 @@ export class InstancesNode implements TreeNode {
     item.id = `instances:${this.environment}/${this.function}`;
     item.description = String(this.instances.length);
     item.iconPath = new vscode.ThemeIcon('server-process');
+    item.tooltip = `${this.instances.length} instance(s) of ${this.environment}/${this.function}. Click to show or hide them.`;
     item.contextValue = 'instances';
     return item;
   }
@@ -63,9 +64,11 @@ export class InstanceNode implements TreeNode {
       instance.port ? `port ${instance.port}` : '',
       `started ${instance.started}`,
       `restarts ${instance.restarts}`,
+      `\nClick to show v${instance.versionId}'s logs.`,
     ]
       .filter(Boolean)
       .join('\n');
+    item.command = { title: 'Show Logs', command: 'flightdeck.showLogs', arguments: [this] };
     item.contextValue = 'instance';
     return item;
   }

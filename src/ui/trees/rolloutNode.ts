@@ -19,8 +19,9 @@ export class RolloutNode implements TreeNode {
     const item = new vscode.TreeItem(`Rollout ${rolloutProgress(rollout)}`, vscode.TreeItemCollapsibleState.None);
     item.id = `rollout:${rollout.environment}/${rollout.function}`;
     item.description = rolloutStatusWord(rollout.status);
-    item.tooltip = rolloutTooltip(rollout);
     const active = isActive(rollout);
+    item.tooltip = `${rolloutTooltip(rollout)}${active ? '\n\nClick to pause, resume, promote or abort it.' : ''}`;
+    if (active) item.command = { title: 'Rollout Action…', command: 'flightdeck.rolloutAction', arguments: [this] };
     item.iconPath = new vscode.ThemeIcon(active ? (rollout.status === 'running' ? 'sync~spin' : 'debug-pause') : 'history');
     item.contextValue = contextFlags('rollout', { active, [rollout.status]: true });
     return item;

@@ -17,7 +17,8 @@ export class UrlNode implements TreeNode {
     const item = new vscode.TreeItem(this.url, vscode.TreeItemCollapsibleState.None);
     item.id = `url:${this.environment}/${this.function}`;
     item.iconPath = new vscode.ThemeIcon('link');
-    item.tooltip = `Open ${this.url}`;
+    item.tooltip = `Click to open ${this.url} in the browser. Right-click to copy it.`;
+    item.command = { title: 'Open URL', command: 'flightdeck.openUrl', arguments: [this] };
     item.contextValue = 'url';
     return item;
   }

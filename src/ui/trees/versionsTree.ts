@@ -1,10 +1,14 @@
 // The versions view: the versions of the function selected in the environments view, newest
-// first, a page at a time, each with the aliases that send it traffic.
+// first, a page at a time, each with the aliases that send it traffic and, for those serving, its
+// last minute's figures against the project's rollout gate.
 import * as vscode from 'vscode';
-import { trafficSplit, type Alias, type Version } from '../../model';
+import { trafficSplit, type Alias, type Version, type VersionMetrics } from '../../model';
 import type { Provider } from '../../provider';
 import type { TreeNode } from './node';
 import { LoadMoreNode, VersionNode, type AliasShare } from './versionNode';
+
+/** The window the live figures cover. */
+export const LIVE_WINDOW_MS = 60_000;
 
 export interface FunctionRef {
   environment: string;
@@ -18,6 +22,15 @@ interface Loaded {
   versions: Version[];
   nextBefore?: number;
   aliases: Alias[];
+  metrics: VersionMetrics[];
+  /** The function's rollout gate error rate, 0–1. */
+  maxErrorRate: number;
+}
+
+export interface VersionsTreeSource {
+  reachableProvider(): Promise<Provider | undefined>;
+  /** The error rate a rollout of the function would stop at (flightdeck.yaml, else the engine's default). */
+  maxErrorRate(fn: string): Promise<number>;
 }
 
 export class VersionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -26,7 +39,7 @@ export class VersionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   private selectedRef: FunctionRef | undefined;
   private loaded: Promise<Loaded> | undefined;
 
-  constructor(private readonly reachableProvider: () => Promise<Provider | undefined>) {}
+  constructor(private readonly source: VersionsTreeSource) {}
 
   get selected(): FunctionRef | undefined {
     return this.selectedRef;
@@ -52,7 +65,7 @@ export class VersionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const current = this.loaded && (await this.loaded);
     if (!current?.nextBefore || !this.selectedRef) return;
     const ref = this.selectedRef;
-    const provider = await this.reachableProvider();
+    const provider = await this.source.reachableProvider();
     if (!provider) return;
     const page = await provider.listVersions(ref.environment, ref.function, { limit: PAGE_SIZE, before: current.nextBefore });
     this.loaded = Promise.resolve({ ...current, versions: [...current.versions, ...page.versions], nextBefore: page.nextBefore });
@@ -66,23 +79,29 @@ export class VersionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (node || !this.selectedRef) return [];
     this.loaded ??= this.load(PAGE_SIZE);
-    const { versions, nextBefore, aliases } = await this.loaded;
+    const { versions, nextBefore, aliases, metrics, maxErrorRate } = await this.loaded;
     const now = Date.now();
-    const nodes: TreeNode[] = versions.map((v) => new VersionNode(v, sharesOf(v.id, aliases), now));
+    const nodes: TreeNode[] = versions.map((v) => {
+      const shares = sharesOf(v.id, aliases);
+      const figures = shares.length > 0 ? metrics.find((m) => m.versionId === v.id) : undefined;
+      return new VersionNode(v, shares, now, figures && { metrics: figures, maxErrorRate });
+    });
     if (nextBefore !== undefined) nodes.push(new LoadMoreNode());
     return nodes;
   }
 
   private async load(limit: number): Promise<Loaded> {
     const ref = this.selectedRef;
-    const provider = await this.reachableProvider();
-    if (!ref || !provider) return { versions: [], aliases: [] };
+    const provider = await this.source.reachableProvider();
+    if (!ref || !provider) return { versions: [], aliases: [], metrics: [], maxErrorRate: 1 };
     try {
-      const [page, aliases] = await Promise.all([
+      const [page, aliases, metrics, maxErrorRate] = await Promise.all([
         provider.listVersions(ref.environment, ref.function, { limit }),
         provider.listAliases(ref.environment, ref.function),
+        provider.getMetrics(ref.environment, ref.function, LIVE_WINDOW_MS),
+        this.source.maxErrorRate(ref.function),
       ]);
-      return { versions: page.versions, nextBefore: page.nextBefore, aliases };
+      return { versions: page.versions, nextBefore: page.nextBefore, aliases, metrics, maxErrorRate };
     } catch (error) {
       // The function may have gone with its environment; show nothing rather than a stale page.
       this.loaded = undefined;

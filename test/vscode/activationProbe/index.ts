@@ -18,6 +18,8 @@ export type ActivationProbeResults =
       activationMs: number;
       /** The part spent loading the extension's code, from VS Code's own performance marks (1 ms resolution); null without them. */
       codeLoadingMs: number | null;
+      /** Where the activated extension was loaded from: the repository, or an installed VSIX's folder. */
+      extensionPath: string;
     }
   | {
       /** Activation could not be measured: the extension was missing or already active. */
@@ -33,14 +35,14 @@ export async function run(): Promise<void> {
 
 async function measureActivation(): Promise<ActivationProbeResults> {
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
-  if (!extension) return { error: `${EXTENSION_ID} is not loaded in this VS Code: extensionDevelopmentPath must be the repository` };
+  if (!extension) return { error: `${EXTENSION_ID} is not loaded in this VS Code: extensionDevelopmentPath must be the repository, or the VSIX installed` };
   await sleep(SETTLE_MS);
   if (extension.isActive) {
     return { error: `${EXTENSION_ID} was already active in a workspace without flightdeck.yaml: activation is not lazy` };
   }
   const start = performance.now();
   await extension.activate();
-  return { activationMs: performance.now() - start, codeLoadingMs: codeLoadingMs() };
+  return { activationMs: performance.now() - start, codeLoadingMs: codeLoadingMs(), extensionPath: extension.extensionPath };
 }
 
 interface PerformanceMarks {

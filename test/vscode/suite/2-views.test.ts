@@ -42,6 +42,21 @@ suite('Views', () => {
     }
   });
 
+  test('the Versions view shows the serving version\'s last minute: requests per minute, error rate, p95', async function () {
+    this.timeout(40_000);
+    const live = await s.provider.getAlias(s.environment, fn, 'live');
+    const url = await s.provider.functionUrl(s.environment, fn);
+    for (let i = 0; i < 12; i++) await (await fetch(`${url}figures-${i}`)).text();
+    s.api.selectFunction(s.environment, fn);
+    // The view is not shown here, so nothing polls it: a refresh (as on any platform event) re-reads the figures.
+    await vscode.commands.executeCommand('flightdeck.refresh');
+    const text = await waitFor(`v${live.versionId}'s figures in the Versions view`, async () => {
+      const shown = (await treeTexts(s.api.versionsTree, 1)).find((t) => t.startsWith(`v${live.versionId} `));
+      return shown && /\d+ req\/min · 0% errors · p95 \d+ ms/.test(shown) && shown;
+    });
+    assert.match(text, /← live 100% · (1[2-9]|[2-9]\d|\d{3,}) req\/min/, text);
+  });
+
   test('a function in the environments tree shows what live serves (and the latest version when it differs) and opens onto its aliases', async () => {
     const latest = (await s.provider.getFunction(s.environment, fn)).latestVersion;
     const liveAlias = await s.provider.getAlias(s.environment, fn, 'live');

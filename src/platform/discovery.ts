@@ -1,7 +1,6 @@
-// platform.json: how clients find the running platform (URL, pid, token). Mode 0600, because the
-// token is the key to the control API.
+// platform.json: how clients find the running platform (URL, pid, token, instance). Mode 0600,
+// because the token is the key to the control API.
 import { rm } from 'node:fs/promises';
-import { processAlive } from './lock';
 import { readJsonIfExists, writeJsonAtomic } from './store';
 
 export interface DiscoveryInfo {
@@ -9,6 +8,17 @@ export interface DiscoveryInfo {
   pid: number;
   token: string;
   started: string;
+  /** The platform's run (random); its health answer carries the same, so a reused pid or port is not mistaken for it. */
+  instance?: string;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function readDiscovery(file: string): Promise<DiscoveryInfo | undefined> {
@@ -29,7 +39,7 @@ export async function removeDiscovery(file: string, pid: number): Promise<void> 
   if (current?.pid === pid) await rm(file, { force: true });
 }
 
-/** True when the file names a live process that answers the health check on its URL. */
+/** True when the file names a live process that answers the health check on its URL, as the instance the file names. */
 export async function discoveryIsLive(info: DiscoveryInfo, timeoutMs = 1500): Promise<boolean> {
   if (!Number.isInteger(info.pid) || !processAlive(info.pid) || typeof info.url !== 'string') return false;
   try {
@@ -37,8 +47,12 @@ export async function discoveryIsLive(info: DiscoveryInfo, timeoutMs = 1500): Pr
       headers: { authorization: `Bearer ${info.token}` },
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await res.body?.cancel();
-    return res.ok;
+    if (!res.ok) {
+      await res.body?.cancel();
+      return false;
+    }
+    const health = (await res.json()) as { instance?: string };
+    return info.instance === undefined || health.instance === info.instance;
   } catch {
     return false;
   }

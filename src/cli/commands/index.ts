@@ -4,6 +4,7 @@ import type { Command } from '../command';
 import { canaryCommand } from './canary';
 import { deployCommand } from './deploy';
 import { envsCommand } from './envs';
+import { gcCommand } from './gc';
 import { promoteCommand } from './promote';
 import { restartCommand } from './restart';
 import { ROLLOUT_COMMANDS } from './rollout';
@@ -21,4 +22,5 @@ export const COMMANDS: readonly Command[] = [
   promoteCommand,
   ...ROLLOUT_COMMANDS,
   restartCommand,
+  gcCommand,
 ];

@@ -117,7 +117,11 @@ export class GarbageCollector {
     return this.gate.shared(async () => {
       const used: string[] = [];
       const use = (hashes: readonly string[]) => {
-        for (const hash of hashes) this.deploying.set(hash, Infinity);
+        for (const hash of hashes) {
+          // From here the deploy protects it, and then its version's references do.
+          this.fresh.delete(hash);
+          this.deploying.set(hash, Infinity);
+        }
         used.push(...hashes);
       };
       try {

@@ -15,6 +15,12 @@ import { call, discard, fixture, fnPath, nodeConfig, waitFor } from '../helpers/
 import type { Instance } from '../../src/model';
 import { processAlive } from '../../src/platform/lock';
 import { ensurePlatform } from '../../src/providers/local/platformProcess';
+import { ApiClient } from '../../src/providers/local/apiClient';
+import { openSse, type SseOverflow } from '../../src/platform/http';
+import { startTimeOf } from '../../src/platform/runtime/pids';
+import type { FlightdeckError } from '../../src/errors';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 
 const ENV = 'dev';
 
@@ -257,6 +263,106 @@ describe('identity across runs', { timeout: 60_000 }, () => {
       for (const name of ['a1', 'a2', 'a3', 'a4', 'a5']) assert.ok(seen.includes(`"${name}"`), name);
     } finally {
       await discard(platform);
+    }
+  });
+});
+
+describe('streams and calls that cannot pile up or hang', { timeout: 60_000 }, () => {
+  /** An SSE server whose one stream gets `count` messages of 10 KB the moment a client connects. */
+  async function floodingServer(overflow: SseOverflow, count: number): Promise<{ port: number; buffered: number[]; close(): void }> {
+    const buffered: number[] = [];
+    const server = createServer((_req, res) => {
+      const stream = openSse(res, { heartbeatMs: 60_000, overflow, maxBufferedBytes: 256 * 1024 });
+      const payload = 'x'.repeat(10_000);
+      let sent = 0;
+      const burst = () => {
+        for (let i = 0; i < 200 && sent < count; i++, sent++) stream.send('log', { n: sent, payload });
+        buffered.push(res.writableLength);
+        if (sent < count && !res.destroyed) setTimeout(burst, 5);
+      };
+      burst();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port, buffered, close: () => server.close() };
+  }
+
+  /** A client that sends the request, reads nothing for `pauseMs`, then reads until the stream ends or `until` matches. */
+  function slowReader(port: number, pauseMs: number, until: RegExp): Promise<{ text: string; closed: boolean }> {
+    return new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      socket.pause();
+      let text = '';
+      const finish = (closed: boolean) => {
+        socket.destroy();
+        resolve({ text, closed });
+      };
+      setTimeout(() => {
+        socket.on('data', (chunk: Buffer) => {
+          text = (text + chunk.toString('latin1')).slice(-100_000);
+          if (until.test(text)) finish(false);
+        });
+        socket.once('close', () => finish(true));
+        socket.resume();
+      }, pauseMs);
+    });
+  }
+
+  test('a log follower that stops reading is skipped ahead and told how many lines it missed; the buffer stays bounded', async () => {
+    const server = await floodingServer('drop', 4000);
+    try {
+      const read = await within('the slow reader', 30_000, slowReader(server.port, 2000, /event: dropped\ndata: \{"dropped":\d+\}/));
+      assert.match(read.text, /event: dropped\ndata: \{"dropped":[1-9]\d*\}/);
+      assert.ok(Math.max(...server.buffered) < 1024 * 1024, `at most ${Math.max(...server.buffered)} bytes waited for the reader`);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('an event reader that stops reading is disconnected (it resumes with Last-Event-ID)', async () => {
+    const server = await floodingServer('disconnect', 4000);
+    try {
+      const read = await within('the slow reader', 30_000, slowReader(server.port, 2000, /"n":3999/));
+      assert.equal(read.closed, true, 'the server closed the stream');
+      assert.ok(!read.text.includes('"n":3999'), 'it did not keep everything for the reader');
+      assert.ok(Math.max(...server.buffered) < 1024 * 1024, `at most ${Math.max(...server.buffered)} bytes waited for the reader`);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a client call the platform never answers times out, naming the call', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const client = new ApiClient({ url, token: 't' }, async () => undefined);
+    try {
+      await assert.rejects(within('the client call', 10_000, client.call('POST', '/v1/environments/dev/functions/api/deploy', { json: {}, timeoutMs: 500 })), (error: FlightdeckError) => {
+        assert.equal(error.code, 'TIMEOUT');
+        assert.match(error.message, /POST \/v1\/environments\/dev\/functions\/api\/deploy got no answer .* within 0\.5 s/);
+        return true;
+      });
+    } finally {
+      client.close();
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  test('a stale function process is recognised by its start time, not by its command line', async () => {
+    const home = tempHome();
+    const stale = spawn('sleep', ['60'], { stdio: 'ignore', detached: true });
+    try {
+      const started = await startTimeOf(stale.pid as number);
+      assert.ok(started, 'the start time is readable');
+      writeFileSync(join(home, 'runtime-pids.json'), JSON.stringify([{ pid: stale.pid, cmdline: 'another command line', group: true, started }]));
+      const platform = await startPlatform({ home });
+      try {
+        await waitFor('the stale process to be killed', async () => (processAlive(stale.pid as number) ? undefined : true), 10_000);
+      } finally {
+        await discard(platform);
+      }
+    } finally {
+      stale.kill('SIGKILL');
     }
   });
 });

@@ -11,6 +11,7 @@ import { benchExtension } from './extensionBench';
 import { benchGateway } from './gatewayBench';
 import { Report } from './report';
 import { benchRollouts } from './rolloutBench';
+import { benchSoak } from './soakBench';
 
 const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['deploy', benchDeploys],
@@ -19,6 +20,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['alias', benchAliasFlip],
   ['rollout', benchRollouts],
   ['extension', benchExtension],
+  ['soak', benchSoak],
 ];
 
 async function main(): Promise<void> {

@@ -50,7 +50,7 @@ describe('operations on one function overlap without hanging', { timeout: 120_00
    * long before slots 2 and 3 drain, so its second batch reaches them while whatever comes next
    * is still waiting for them.
    */
-  async function restartWhileSlotsBusy(fn: string): Promise<Promise<number[]>> {
+  async function restartWhileSlotsBusy(fn: string): Promise<{ answers: Promise<number[]> }> {
     const answers: Promise<number>[] = [];
     for (const ms of [1500, 1500, 8000, 8000]) {
       answers.push(call(platform, `/fn/${ENV}/${fn}/?ms=${ms}`).then((a) => a.status));
@@ -58,7 +58,8 @@ describe('operations on one function overlap without hanging', { timeout: 120_00
     }
     assert.equal((await platform.api('POST', fnPath(ENV, fn, '/restart'), { batches: 2 })).status, 202);
     await sleep(150);
-    return Promise.all(answers);
+    // Wrapped: an async function returning a promise would wait for it.
+    return { answers: Promise.all(answers) };
   }
 
   before(async () => {
@@ -70,7 +71,7 @@ describe('operations on one function overlap without hanging', { timeout: 120_00
   test('a deploy 150 ms into a 2-batch restart answers, and every slot ends on the new version', async () => {
     await deployDir(platform, ENV, 'busy', fixture('slow'), nodeConfig({ env: { GREETING: 'v1' }, instances: limits }));
     await warm('busy');
-    const pinned = await restartWhileSlotsBusy('busy');
+    const { answers: pinned } = await restartWhileSlotsBusy('busy');
     const deployed = await within('the deploy', 30_000, deployDir(platform, ENV, 'busy', fixture('slow'), nodeConfig({ env: { GREETING: 'v2' }, instances: limits })));
     assert.equal(deployed.version.id, 2);
     await waitFor('every slot on v2', async () => {
@@ -93,7 +94,7 @@ describe('operations on one function overlap without hanging', { timeout: 120_00
       const list = await instances('batch');
       return list.length === 4 && list.every((i) => i.state === 'ready' && i.versionId === 1) ? true : undefined;
     }, 20_000);
-    const pinned = await restartWhileSlotsBusy('batch');
+    const { answers: pinned } = await restartWhileSlotsBusy('batch');
     const started = await within(
       'the rollout start',
       30_000,

@@ -14,6 +14,7 @@ import { benchGateway } from './gatewayBench';
 import { benchInstalled } from './installedBench';
 import { Report } from './report';
 import { benchRollouts } from './rolloutBench';
+import { benchSoak } from './soakBench';
 
 const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['deploy', benchDeploys],
@@ -25,6 +26,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['fc3', benchFc3],
   ['cli', benchCli],
   ['installed', benchInstalled],
+  ['soak', benchSoak],
 ];
 
 async function main(): Promise<number> {

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'PLATFORM_UNREACHABLE'
   | 'UNAVAILABLE' // 503 from the gateway, or a provider outage
   | 'CANCELLED'
+  | 'TIMEOUT' // a call got no answer in time; the message names the call
   | 'ROLLOUT_FAILED' // a rollout that was waited for rolled back or was aborted
   | 'INTERNAL';
 
@@ -60,6 +61,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNAVAILABLE: 503,
+  TIMEOUT: 504,
 };
 
 export function httpStatusOf(error: FlightdeckError): number {

@@ -324,3 +324,16 @@ export function provisionedSplit(alias: Pick<Alias, 'versionId' | 'additionalVer
   });
   return new Map(shares.map((s, i) => [s.versionId, counts[i]]));
 }
+
+/** What a garbage collection of the local platform's state folder freed, or would free (dry run). */
+export interface GarbageReport {
+  dryRun: boolean;
+  /** Versions pruned past their environment kind's retention. */
+  versions: number;
+  pruned: { environment: string; function: string; versions: number[] }[];
+  blobs: { count: number; bytes: number };
+  trees: { count: number; bytes: number };
+  /** Working folders of versions that are gone or that nothing serves or runs. */
+  codeFolders: { count: number; bytes: number };
+  freedBytes: number;
+}

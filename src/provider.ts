@@ -9,6 +9,7 @@ import type {
   EnvironmentKind,
   FunctionConfig,
   FunctionSummary,
+  GarbageReport,
   Instance,
   ManifestEntry,
   PlatformEvent,
@@ -146,6 +147,11 @@ export interface Provider {
   rolloutAction(environment: string, fn: string, action: RolloutAction): Promise<Rollout>;
   /** In-place restart of the function's instances, batch by batch. */
   restart(environment: string, fn: string, options?: { batches?: number }): Promise<void>;
+  /**
+   * Deletes versions past retention and the code nothing references (the local platform's state
+   * folder); a dry run only reports. Engines that keep code themselves leave it out.
+   */
+  collectGarbage?(options: { dryRun: boolean }): Promise<GarbageReport>;
 
   dispose(): void;
 }

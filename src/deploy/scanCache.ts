@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../platform/privacy';
 
 const FORMAT = 1;
 /** Files younger than this at scan time are hashed again next time. */
@@ -61,8 +62,8 @@ export class ScanCache {
     const content: CacheFile = { format: FORMAT, root: this.root, files: Object.fromEntries(this.fresh) };
     const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}`;
     try {
-      await mkdir(dirname(this.file), { recursive: true });
-      await writeFile(temp, JSON.stringify(content));
+      await mkdir(dirname(this.file), { recursive: true, mode: PRIVATE_DIR_MODE });
+      await writeFile(temp, JSON.stringify(content), { mode: PRIVATE_FILE_MODE });
       await rename(temp, this.file);
     } catch {
       // The cache only saves time: a read-only or full disk must not fail the deploy.

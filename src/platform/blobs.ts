@@ -5,11 +5,15 @@ import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FlightdeckError } from '../errors';
+import { PRIVATE_FILE_MODE } from './privacy';
 import { moveIntoPlace, tempPath } from './store';
 import { checkSha256 } from './validate';
 
-/** Every blob file has exactly this mode (whatever the umask), so a copy of a blob has it too. */
-export const BLOB_MODE = 0o644;
+/**
+ * Every blob file has exactly this mode (whatever the umask), so a copy of a blob has it too:
+ * private (0600), like everything in the state folder.
+ */
+export const BLOB_MODE = PRIVATE_FILE_MODE;
 
 export interface StoredBlob {
   sha256: string;

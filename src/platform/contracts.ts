@@ -15,11 +15,13 @@ export interface StateView {
   functionConfig(environment: string, fn: string): FunctionConfig | undefined;
   getVersion(environment: string, fn: string, id: number): Version | undefined;
   getAlias(environment: string, fn: string, name: string): Alias | undefined;
-  /** Absolute folder holding the files of a code tree, materialised from the blob store. */
-  codeDir(tree: string): Promise<string>;
+  /** The version's own working folder holding its code, materialised from the blob store. */
+  codeDir(version: Version): Promise<string>;
   setVersionHealth(environment: string, fn: string, id: number, health: VersionHealth, reason?: string): void;
   /** The gateway took a request for one of the environment's functions (its `lastRequest`). */
   noteRequest(environment: string): void;
+  /** Versions an alias sends traffic to or an active rollout moves; the runtime keeps metrics for these only. */
+  servedVersions(environment: string, fn: string): Set<number>;
 }
 
 export interface UpgradeOptions {
@@ -36,7 +38,8 @@ export interface FunctionRuntime {
   /** Serves a gateway request (`/fn/...`). */
   handleGateway(req: IncomingMessage, res: ServerResponse): void;
   instances(environment: string, fn: string): Instance[];
-  metrics(environment: string, fn: string, windowMs: number): VersionMetrics[];
+  /** Per-version figures over the window, for `versions` only when given (a gate check reads one version, not all). */
+  metrics(environment: string, fn: string, windowMs: number, versions?: readonly number[]): VersionMetrics[];
   logs(environment: string, fn: string, options: { version?: number; tail?: number }): LogLine[];
   followLogs(environment: string, fn: string, version: number | undefined, onLine: (line: LogLine) => void): () => void;
   /**

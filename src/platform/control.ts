@@ -14,6 +14,8 @@ import type { VersionPage } from '../provider';
 import { isActive } from '../rollout/plan';
 import type { FunctionRuntime, StateView } from './contracts';
 import type { EventHub } from './events';
+import type { FunctionOperations } from './functionOps';
+import type { GarbageCollector } from './gc';
 import { findVersion, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
 import type { DurableState, FunctionRecord } from './state';
 import type { TreeStore } from './trees';
@@ -34,6 +36,10 @@ export interface ControlOptions {
   trees: TreeStore;
   events: EventHub;
   runtime: FunctionRuntime;
+  /** Orders every change to one function with every other. */
+  operations: FunctionOperations;
+  /** Keeps a deploy's blobs from collection until it publishes; collects after an environment delete. */
+  collector?: GarbageCollector;
   baseUrl: string;
   maxCodeBytes: number;
   log: Log;
@@ -45,7 +51,8 @@ export function createStateView(state: DurableState, trees: TreeStore, log: Log)
     functionConfig: (env, fn) => state.fn(env, fn)?.versions.at(-1)?.config,
     getVersion: (env, fn, id) => findVersion(state.fn(env, fn), id),
     getAlias: (env, fn, name) => state.fn(env, fn)?.aliases.find((a) => a.name === name),
-    codeDir: (tree) => trees.codeDir(tree),
+    codeDir: (version) => trees.workDir(version),
+    servedVersions: (env, fn) => servedVersions(state.fn(env, fn)),
     noteRequest: (env) => state.noteActivity(env, 'lastRequest', new Date().toISOString()),
     setVersionHealth(env, fn, id, health, reason) {
       state
@@ -60,6 +67,21 @@ export function createStateView(state: DurableState, trees: TreeStore, log: Log)
         .catch((error: Error) => log(`could not record health of ${env}/${fn} v${id}: ${error.message}`));
     },
   };
+}
+
+/** The versions a function's aliases send traffic to, and those its active rollout moves between. */
+export function servedVersions(record: FunctionRecord | undefined): Set<number> {
+  const served = new Set<number>();
+  for (const alias of record?.aliases ?? []) {
+    served.add(alias.versionId);
+    for (const id of Object.keys(alias.additionalVersionWeight)) served.add(Number(id));
+  }
+  const rollout = record?.rollouts.at(-1);
+  if (rollout && isActive(rollout)) {
+    served.add(rollout.fromVersion);
+    served.add(rollout.spec.toVersion);
+  }
+  return served;
 }
 
 export class ControlPlane {
@@ -104,6 +126,7 @@ export class ControlPlane {
     });
     await this.deps.runtime.stopEnvironment(name);
     this.deps.events.emit({ type: 'environment.deleted', environment: name });
+    this.deps.collector?.soon();
   }
 
   // ---- functions ----
@@ -144,31 +167,42 @@ export class ControlPlane {
     const environment = this.deps.state.requireEnvironment(env);
     const body = requireObject(raw, 'body');
     const config = normaliseConfig(body.config);
-    const tree = await this.deps.trees.resolve(body);
-    const size = tree.entries.reduce((sum, e) => sum + e.size, 0);
-    if (size > this.deps.maxCodeBytes) {
-      throw new FlightdeckError('PAYLOAD_TOO_LARGE', `The code is ${size} bytes, over the platform's limit of ${this.deps.maxCodeBytes} bytes; leave build output and large assets out of the function's folder.`, {
-        field: 'files',
-      });
-    }
-    const missing = await this.deps.trees.missingBlobs(tree);
-    if (missing.length > 0) {
-      throw new FlightdeckError('BLOBS_MISSING', `${missing.length} file(s) of this deploy are not uploaded; PUT /v1/blobs/<sha256> each one in \`missing\`, then deploy again.`, {
-        missing,
-      });
-    }
-    await this.deps.trees.put(tree);
     const meta = {
       description: optionalString(body, 'description'),
       branch: optionalString(body, 'branch'),
       commit: optionalString(body, 'commit'),
     };
-    const input = { environment: env, fn, config, tree, meta, moveLive: environment.kind !== 'production', now: new Date().toISOString() };
-    const outcome = await this.deps.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
-    this.deps.state.noteActivity(env, 'lastDeploy', input.now);
-    this.announce(env, fn, outcome);
-    await this.serveNewVersion(env, fn, outcome);
-    return { version: outcome.version, unchanged: outcome.unchanged, url: this.functionUrl(env, fn) };
+    return this.deps.operations.run(env, fn, 'deploy', async () => {
+      const outcome = await this.guardCode(async (use) => {
+        const tree = await this.deps.trees.resolve(body);
+        const size = tree.entries.reduce((sum, e) => sum + e.size, 0);
+        if (size > this.deps.maxCodeBytes) {
+          throw new FlightdeckError('PAYLOAD_TOO_LARGE', `The code is ${size} bytes, over the platform's limit of ${this.deps.maxCodeBytes} bytes; leave build output and large assets out of the function's folder.`, {
+            field: 'files',
+          });
+        }
+        use([tree.hash, ...tree.entries.map((e) => e.sha256)]);
+        const missing = await this.deps.trees.missingBlobs(tree);
+        if (missing.length > 0) {
+          throw new FlightdeckError('BLOBS_MISSING', `${missing.length} file(s) of this deploy are not uploaded; PUT /v1/blobs/<sha256> each one in \`missing\`, then deploy again.`, {
+            missing,
+          });
+        }
+        await this.deps.trees.put(tree);
+        const input = { environment: env, fn, config, tree, meta, moveLive: environment.kind !== 'production', now: new Date().toISOString() };
+        const published = await this.deps.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
+        this.deps.state.noteActivity(env, 'lastDeploy', input.now);
+        return published;
+      });
+      this.announce(env, fn, outcome);
+      await this.serveNewVersion(env, fn, outcome);
+      return { version: outcome.version, unchanged: outcome.unchanged, url: this.functionUrl(env, fn) };
+    });
+  }
+
+  /** Runs a deploy from reading its code to its publish so that garbage collection deletes nothing it `use`s. */
+  private guardCode<T>(task: (use: (hashes: readonly string[]) => void) => Promise<T>): Promise<T> {
+    return this.deps.collector ? this.deps.collector.whileDeploying(task) : task(() => undefined);
   }
 
   private announce(env: string, fn: string, outcome: PublishOutcome): void {
@@ -236,10 +270,16 @@ export class ControlPlane {
     return alias;
   }
 
-  /** Creates or updates an alias; a stale `ifMatch` fails with PRECONDITION_FAILED. */
-  async updateAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string): Promise<Alias> {
+  /** Creates or updates an alias in the function's turn; a stale `ifMatch` fails with PRECONDITION_FAILED. */
+  updateAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string): Promise<Alias> {
     checkAliasName(name);
     this.deps.state.requireFunction(env, fn);
+    return this.deps.operations.run(env, fn, 'alias change', () => this.changeAlias(env, fn, name, update, ifMatch));
+  }
+
+  /** updateAlias for a caller that already holds the function's turn (a rollout step). */
+  async changeAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string): Promise<Alias> {
+    checkAliasName(name);
     const now = new Date().toISOString();
     const alias = await this.deps.state.mutateFunction(env, fn, (current) => updateAliasRecord(current, name, update, ifMatch, now));
     this.deps.events.emit({ type: 'alias.updated', environment: env, function: fn, alias });
@@ -253,21 +293,23 @@ export class ControlPlane {
         field: 'alias',
       });
     }
-    await this.deps.state.mutateFunction(env, fn, (current) => {
-      if (!current?.aliases.some((a) => a.name === name)) {
-        throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(name)} of ${env}/${fn} does not exist.`, { field: 'alias' });
-      }
-      const rollout = current.rollouts.at(-1);
-      if (rollout && isActive(rollout) && rollout.spec.alias === name) {
-        throw new FlightdeckError(
-          'CONFLICT',
-          `Rollout ${rollout.id} is moving alias ${JSON.stringify(name)} of ${env}/${fn}; abort it or let it finish before deleting the alias.`,
-          { field: 'alias' },
-        );
-      }
-      current.aliases = current.aliases.filter((a) => a.name !== name);
-      return { next: current, result: undefined };
-    });
+    await this.deps.operations.run(env, fn, 'alias delete', () =>
+      this.deps.state.mutateFunction(env, fn, (current) => {
+        if (!current?.aliases.some((a) => a.name === name)) {
+          throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(name)} of ${env}/${fn} does not exist.`, { field: 'alias' });
+        }
+        const rollout = current.rollouts.at(-1);
+        if (rollout && isActive(rollout) && rollout.spec.alias === name) {
+          throw new FlightdeckError(
+            'CONFLICT',
+            `Rollout ${rollout.id} is moving alias ${JSON.stringify(name)} of ${env}/${fn}; abort it or let it finish before deleting the alias.`,
+            { field: 'alias' },
+          );
+        }
+        current.aliases = current.aliases.filter((a) => a.name !== name);
+        return { next: current, result: undefined };
+      }),
+    );
     this.deps.events.emit({ type: 'function.updated', environment: env, function: fn });
   }
 

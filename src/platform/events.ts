@@ -1,5 +1,8 @@
 // The platform's event hub: numbers events, keeps the recent ones in a ring for Last-Event-ID
-// replay, and fans them out to live subscribers (SSE clients, the rollout engine).
+// replay, and fans them out to live subscribers (SSE clients, the rollout engine). Numbers start
+// again at 1 on every run, so the id a client sees (`<run>-<seq>`) carries a random id of the run:
+// an id from an earlier run can never be mistaken for a position in this one.
+import { randomBytes } from 'node:crypto';
 import type { PlatformEvent } from '../model';
 import type { EmitEvent } from './contracts';
 
@@ -7,10 +10,14 @@ export type EventListener = (event: PlatformEvent) => void;
 
 export class EventHub {
   private seq = 0;
+  /** This run of the platform. */
+  readonly runId: string;
   private readonly ring: PlatformEvent[] = [];
   private readonly listeners = new Set<EventListener>();
 
-  constructor(private readonly ringSize = 1000) {}
+  constructor(runId = randomBytes(8).toString('hex'), private readonly ringSize = 1000) {
+    this.runId = runId;
+  }
 
   readonly emit: EmitEvent = (partial) => {
     const event = { ...partial, seq: ++this.seq, time: new Date().toISOString() } as PlatformEvent;
@@ -19,12 +26,20 @@ export class EventHub {
     for (const listener of this.listeners) listener(event);
   };
 
+  /** The event's id on the stream, `<run>-<seq>`. */
+  idOf(event: PlatformEvent): string {
+    return `${this.runId}-${event.seq}`;
+  }
+
   /**
-   * Events after `lastSeq` still in the ring. An id above anything this run has issued comes
-   * from an earlier run of the platform, so the client gets everything held.
+   * Events after the one a client last saw (its Last-Event-ID) still in the ring. An id of
+   * another run (or of no run: a bare number, garbage) gets everything held.
    */
-  since(lastSeq: number): PlatformEvent[] {
-    const from = lastSeq > this.seq ? 0 : lastSeq;
+  since(lastEventId: string): PlatformEvent[] {
+    const dash = lastEventId.lastIndexOf('-');
+    const seq = Number(lastEventId.slice(dash + 1));
+    const sameRun = dash > 0 && lastEventId.slice(0, dash) === this.runId && Number.isSafeInteger(seq) && seq <= this.seq;
+    const from = sameRun ? seq : 0;
     return this.ring.filter((e) => e.seq > from);
   }
 

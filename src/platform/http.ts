@@ -138,25 +138,65 @@ export function sendError(res: ServerResponse, error: unknown): void {
 }
 
 export interface SseStream {
-  send(event: string, data: unknown, id?: number): void;
+  send(event: string, data: unknown, id?: string): void;
   /** Registers cleanup for when the client goes away. */
   onClose(callback: () => void): void;
 }
 
-/** Opens a Server-Sent Events response with a comment line every `heartbeatMs` to keep it open. */
-export function openSse(res: ServerResponse, heartbeatMs: number): SseStream {
+/** What a stream does with a reader that falls more than its buffer behind. */
+export type SseOverflow =
+  /** Close the stream: the reader reconnects and resumes with Last-Event-ID (events). */
+  | 'disconnect'
+  /** Skip messages until the reader catches up, then tell it how many (`event: dropped`, data `{ dropped }`): logs. */
+  | 'drop';
+
+export interface SseOptions {
+  heartbeatMs: number;
+  overflow: SseOverflow;
+  /** Bytes a slow reader may leave unsent before `overflow` applies; default 1 MiB. */
+  maxBufferedBytes?: number;
+}
+
+const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * Opens a Server-Sent Events response with a comment line every `heartbeatMs` to keep it open.
+ * What waits to be sent to one reader is bounded: past the limit the stream disconnects or drops.
+ */
+export function openSse(res: ServerResponse, options: SseOptions): SseStream {
+  const limit = options.maxBufferedBytes ?? SSE_MAX_BUFFERED_BYTES;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
   });
   res.write(': connected\n\n');
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+  let dropped = 0;
+  const behind = (): boolean => {
+    if (res.destroyed) return true;
+    if (res.writableLength <= limit) return false;
+    if (options.overflow === 'disconnect') res.destroy();
+    return true;
+  };
+  const tellDropped = (): void => {
+    if (dropped === 0 || res.destroyed || res.writableLength > limit) return;
+    res.write(`event: dropped\ndata: ${JSON.stringify({ dropped })}\n\n`);
+    dropped = 0;
+  };
+  res.on('drain', tellDropped);
+  const heartbeat = setInterval(() => {
+    if (!behind()) res.write(': heartbeat\n\n');
+  }, options.heartbeatMs);
   heartbeat.unref();
   const closers: (() => void)[] = [() => clearInterval(heartbeat)];
   res.once('close', () => closers.forEach((close) => close()));
   return {
     send(event, data, id) {
+      if (behind()) {
+        dropped++;
+        return;
+      }
+      tellDropped();
       const idLine = id === undefined ? '' : `id: ${id}\n`;
       res.write(`${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },

@@ -1,13 +1,26 @@
 // One platform per state folder: an exclusive lock file held for the platform's life. Two
 // platforms on one folder would each trust their in-memory state and overwrite the other's
-// writes. A lock left by a killed platform is stale (its pid is gone, or now runs another
-// command line) and is taken over.
+// writes. A lock left by a killed platform is stale and is taken over. A pid alone does not say
+// who holds it (a crashed platform's pid may be reused by any process), so the lock also names
+// the platform's run — a random instance id — and its start time: on Linux the holder's command
+// line in /proc must still match; anywhere (macOS and Windows have no /proc) a holder counts as
+// alive only while the platform answering on the folder's discovery URL reports that instance id,
+// or while it may still be starting.
 import { readFileSync } from 'node:fs';
 import { open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { discoveryIsLive, processAlive, readDiscovery } from './discovery';
+import { homeLayout } from './paths';
+
+export { processAlive } from './discovery';
 
 interface LockHolder {
   pid: number;
-  /** /proc/<pid>/cmdline when the lock was taken, so a recycled pid is not mistaken for the holder. */
+  /** The holder's run of the platform (random); its discovery file and health answer carry the same. */
+  instance?: string;
+  /** When the lock was taken (ms since the epoch). */
+  since?: number;
+  /** /proc/<pid>/cmdline when the lock was taken, where there is a /proc. */
   cmdline?: string;
 }
 
@@ -15,27 +28,28 @@ export interface FolderLock {
   release(): Promise<void>;
 }
 
+/** A platform takes this long at most from taking the lock to answering on its socket. */
+const STARTING_MS = 60_000;
+
 function cmdlineOf(pid: number | 'self'): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
-    return undefined; // no /proc (macOS) or no such process
+    return undefined; // no /proc (macOS, Windows) or no such process
   }
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function holderAlive(holder: LockHolder): boolean {
+async function holderAlive(file: string, holder: LockHolder): Promise<boolean> {
   if (!processAlive(holder.pid)) return false;
-  const now = cmdlineOf(holder.pid);
-  return holder.cmdline === undefined || now === undefined || now === holder.cmdline;
+  const now = holder.cmdline === undefined ? undefined : cmdlineOf(holder.pid);
+  if (now !== undefined) return now === holder.cmdline;
+  // No command line to compare: the platform itself must vouch for its instance over its socket.
+  if (holder.instance !== undefined) {
+    const discovery = await readDiscovery(homeLayout(dirname(file)).discovery);
+    if (discovery?.instance === holder.instance && discovery.pid === holder.pid && (await discoveryIsLive(discovery))) return true;
+  }
+  const since = holder.since ?? (await stat(file).then((s) => s.mtimeMs, () => 0));
+  return Date.now() - since < STARTING_MS;
 }
 
 /** A lock this young with no readable holder is still being written by its creator. */
@@ -50,7 +64,7 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
 }
 
 async function isHeld(file: string, holder: LockHolder | undefined): Promise<boolean> {
-  if (holder) return holderAlive(holder);
+  if (holder) return holderAlive(file, holder);
   try {
     return Date.now() - (await stat(file)).mtimeMs < BEING_WRITTEN_MS;
   } catch {
@@ -58,16 +72,17 @@ async function isHeld(file: string, holder: LockHolder | undefined): Promise<boo
   }
 }
 
-/** True while a live process holds the lock (or its creator is still writing it). */
+/** True while a live platform holds the lock (or its creator is still writing it). */
 export async function folderLockHeld(file: string): Promise<boolean> {
   return isHeld(file, await readHolder(file));
 }
 
-async function tryCreate(file: string): Promise<boolean> {
+async function tryCreate(file: string, instance: string): Promise<boolean> {
   try {
     const handle = await open(file, 'wx', 0o600);
     try {
-      await handle.writeFile(JSON.stringify({ pid: process.pid, cmdline: cmdlineOf('self') }));
+      const holder: LockHolder = { pid: process.pid, instance, since: Date.now(), cmdline: cmdlineOf('self') };
+      await handle.writeFile(JSON.stringify(holder));
     } finally {
       await handle.close();
     }
@@ -79,13 +94,14 @@ async function tryCreate(file: string): Promise<boolean> {
 }
 
 /**
- * Takes the lock, or returns the live holder's pid. A stale lock is removed and the take retried
- * once; losing that race to another starter means the other one holds it.
+ * Takes the lock for the platform run `instance`, or returns the live holder's pid. A stale lock
+ * is removed and the take retried once; losing that race to another starter means the other one
+ * holds it.
  */
-export async function acquireFolderLock(file: string): Promise<FolderLock | { heldBy: number }> {
+export async function acquireFolderLock(file: string, instance: string): Promise<FolderLock | { heldBy: number }> {
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await tryCreate(file)) {
-      return { release: () => releaseIfOurs(file) };
+    if (await tryCreate(file, instance)) {
+      return { release: () => releaseIfOurs(file, instance) };
     }
     const holder = await readHolder(file);
     if (await isHeld(file, holder)) return { heldBy: holder?.pid ?? -1 };
@@ -95,6 +111,6 @@ export async function acquireFolderLock(file: string): Promise<FolderLock | { he
   return { heldBy: holder?.pid ?? -1 };
 }
 
-async function releaseIfOurs(file: string): Promise<void> {
-  if ((await readHolder(file))?.pid === process.pid) await rm(file, { force: true });
+async function releaseIfOurs(file: string, instance: string): Promise<void> {
+  if ((await readHolder(file))?.instance === instance) await rm(file, { force: true });
 }

@@ -1,11 +1,12 @@
 // The platform process (dist/platform.js): parses flags, starts the platform on 127.0.0.1 and
 // closes it gracefully on SIGTERM/SIGINT (instances stopped, discovery file removed).
 import { isFlightdeckError } from '../errors';
+import { parseRetention } from './gc';
 import { DEFAULT_PORT, startPlatform, type PlatformOptions } from './server';
 
-const USAGE = `Usage: platform [--port N] [--home DIR] [--idle-timeout-ms N] [--queue-timeout-ms N] [--warm-pool N] [--max-blob-bytes N] [--max-code-bytes N] [--heartbeat-ms N]`;
+const USAGE = `Usage: platform [--port N] [--home DIR] [--idle-timeout-ms N] [--queue-timeout-ms N] [--warm-pool N] [--max-blob-bytes N] [--max-code-bytes N] [--heartbeat-ms N] [--keep-versions KIND=N|all,...] [--gc-interval-ms N]`;
 
-type NumericOption = 'port' | 'idleTimeoutMs' | 'queueTimeoutMs' | 'warmPool' | 'maxBlobBytes' | 'maxCodeBytes' | 'heartbeatMs';
+type NumericOption = 'port' | 'idleTimeoutMs' | 'queueTimeoutMs' | 'warmPool' | 'maxBlobBytes' | 'maxCodeBytes' | 'heartbeatMs' | 'gcIntervalMs';
 
 /** setTimeout's longest delay; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -18,6 +19,7 @@ const NUMERIC_FLAGS: Record<string, { key: NumericOption; min: number; max: numb
   '--max-blob-bytes': { key: 'maxBlobBytes', min: 0, max: Number.MAX_SAFE_INTEGER },
   '--max-code-bytes': { key: 'maxCodeBytes', min: 0, max: Number.MAX_SAFE_INTEGER },
   '--heartbeat-ms': { key: 'heartbeatMs', min: 1, max: MAX_TIMER_MS },
+  '--gc-interval-ms': { key: 'gcIntervalMs', min: 1000, max: MAX_TIMER_MS },
 };
 
 export function parseArgs(argv: readonly string[]): PlatformOptions {
@@ -27,6 +29,14 @@ export function parseArgs(argv: readonly string[]): PlatformOptions {
     if (value === undefined) throw new Error(`${flag} needs a value.\n${USAGE}`);
     if (flag === '--home') {
       options.home = value;
+      continue;
+    }
+    if (flag === '--keep-versions') {
+      try {
+        options.retention = parseRetention(value);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${USAGE}`);
+      }
       continue;
     }
     const numeric = NUMERIC_FLAGS[flag];

@@ -35,9 +35,18 @@ function newEtag(): string {
 }
 
 export function findVersion(record: FunctionRecord | undefined, id: number): Version | undefined {
-  // Ids are 1, 2, 3 … with no gaps, so version N sits at index N-1.
-  const version = record?.versions[id - 1];
-  return version?.id === id ? version : undefined;
+  // Ids ascend; garbage collection may have pruned older ones, so search rather than index.
+  const versions = record?.versions ?? [];
+  let low = 0;
+  let high = versions.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const found = versions[middle].id;
+    if (found === id) return versions[middle];
+    if (found < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
 }
 
 export function publishVersion(current: FunctionRecord | undefined, input: PublishInput): { next: FunctionRecord; result: PublishOutcome } {

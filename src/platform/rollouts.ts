@@ -12,6 +12,7 @@ import { check, execute, nextCheckIn, reapply, type RolloutEffects } from '../ro
 import { normaliseSpec, stableVersionOf } from '../rollout/spec';
 import type { AliasAccess } from '../rollout/traffic';
 import type { EmitEvent } from './contracts';
+import { FunctionOperations } from './functionOps';
 import { platformEffects, type RolloutRuntime } from './rollouts/effects';
 import { requireObject } from './validate';
 
@@ -31,6 +32,8 @@ export interface RolloutEngineOptions {
   store: RolloutStore;
   runtime: RolloutRuntime;
   emit: EmitEvent;
+  /** The platform's one ordering of operations per function (shared with deploys and alias changes). */
+  operations?: FunctionOperations;
   now?: () => number;
   /** How often an active rollout reads its gates between step ends; default 50 ms. */
   checkEveryMs?: number;
@@ -52,8 +55,8 @@ export class RolloutEngine {
   private readonly effects: RolloutEffects;
   private readonly now: () => number;
   private readonly checkEveryMs: number;
-  /** Per function: the chain its operations run on, so a timer tick and an action never interleave. */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Per function: the order its operations run in, so a timer tick, an action, a deploy and a restart never interleave. */
+  private readonly operations: FunctionOperations;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** When each active rollout was last saved. */
   private readonly savedAt = new Map<string, number>();
@@ -63,6 +66,7 @@ export class RolloutEngine {
     this.store = options.store;
     this.runtime = options.runtime;
     this.emit = options.emit;
+    this.operations = options.operations ?? new FunctionOperations();
     this.now = options.now ?? Date.now;
     this.checkEveryMs = options.checkEveryMs ?? DEFAULT_CHECK_MS;
     this.effects = platformEffects(this.store, this.runtime, (rollout) => this.record(rollout));
@@ -74,7 +78,7 @@ export class RolloutEngine {
    */
   async resume(log: (message: string) => void): Promise<void> {
     for (const rollout of this.store.latestRollouts().filter(isActive)) {
-      await this.serial(rollout.environment, rollout.function, () => this.resumeOne(rollout)).catch((error: Error) =>
+      await this.serial(rollout.environment, rollout.function, 'rollout resume', () => this.resumeOne(rollout)).catch((error: Error) =>
         log(`could not resume rollout ${rollout.id} of ${keyOf(rollout.environment, rollout.function)}: ${error.message}`),
       );
     }
@@ -87,7 +91,7 @@ export class RolloutEngine {
 
   /** Starts a rollout from a partial spec (API body or CLI request); CONFLICT while one is active. */
   start(environment: string, fn: string, body: unknown): Promise<Rollout> {
-    return this.serial(environment, fn, async () => {
+    return this.serial(environment, fn, 'rollout start', async () => {
       const config = this.requireFunction(environment, fn);
       const active = this.get(environment, fn);
       if (active && isActive(active)) {
@@ -109,22 +113,32 @@ export class RolloutEngine {
 
   /** pause, resume, continue, promote or abort the function's active rollout. */
   act(environment: string, fn: string, action: RolloutAction): Promise<Rollout> {
-    return this.serial(environment, fn, async () => {
+    return this.serial(environment, fn, `rollout ${action}`, async () => {
       const rollout = this.get(environment, fn);
       if (!rollout) throw new FlightdeckError('NOT_FOUND', `No rollout on ${environment}/${fn}; start one with rollout start.`);
       return this.execute(rollout, decideAction(rollout, action));
     });
   }
 
-  /** Restarts the function's instances in place, `batches` at a time. */
+  /**
+   * Restarts the function's instances in place, `batches` at a time, in the function's turn. Its
+   * checks run at once (so a refusal comes before the first await) and again in its turn.
+   */
   async restart(environment: string, fn: string, body: unknown): Promise<void> {
     const config = this.requireFunction(environment, fn);
     const batches = restartBatches(body, Math.max(config.instances.min, this.runtime.instances(environment, fn).length));
+    this.refuseDuringBatchRelease(environment, fn);
+    return this.serial(environment, fn, 'restart', async () => {
+      this.refuseDuringBatchRelease(environment, fn);
+      await this.runtime.restart(environment, fn, batches);
+    });
+  }
+
+  private refuseDuringBatchRelease(environment: string, fn: string): void {
     const active = this.get(environment, fn);
     if (active && isActive(active) && active.spec.strategy === 'batch') {
       throw new FlightdeckError('CONFLICT', `A batch release of v${active.spec.toVersion} is upgrading ${environment}/${fn}; restart after it ends.`);
     }
-    return this.runtime.restart(environment, fn, batches);
   }
 
   /** Stops every timer; records stay on disk for the next start. */
@@ -158,7 +172,7 @@ export class RolloutEngine {
     if (this.closed || delay === undefined) return;
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.serial(rollout.environment, rollout.function, () => this.check(rollout)).catch((error) => {
+      this.serial(rollout.environment, rollout.function, 'rollout step', () => this.check(rollout)).catch((error) => {
         // e.g. the state could not be saved: nothing changed, so look again later.
         console.error(`rollout ${rollout.id}: ${(error as Error).message}`);
         this.schedule(this.get(rollout.environment, rollout.function) ?? rollout);
@@ -200,15 +214,8 @@ export class RolloutEngine {
     }
   }
 
-  private serial<T>(environment: string, fn: string, task: () => Promise<T>): Promise<T> {
-    const key = keyOf(environment, fn);
-    const result = (this.chains.get(key) ?? Promise.resolve()).then(task);
-    const tail = result.catch(() => undefined);
-    this.chains.set(key, tail);
-    void tail.then(() => {
-      if (this.chains.get(key) === tail) this.chains.delete(key);
-    });
-    return result;
+  private serial<T>(environment: string, fn: string, what: string, task: () => Promise<T>): Promise<T> {
+    return this.operations.run(environment, fn, what, task);
   }
 }
 

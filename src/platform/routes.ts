@@ -9,6 +9,7 @@ import type { BlobStore } from './blobs';
 import type { FunctionRuntime } from './contracts';
 import type { ControlPlane, Log } from './control';
 import type { EventHub } from './events';
+import type { GarbageCollector } from './gc';
 import type { RolloutEngine } from './rollouts';
 import { openSse, type Handler, type Reply, type RequestContext, type Route } from './http';
 import { pathInteger, queryInteger, requireObject } from './validate';
@@ -18,11 +19,13 @@ export interface RouteDeps {
   blobs: BlobStore;
   events: EventHub;
   runtime: FunctionRuntime;
+  /** Garbage collection; blobs uploaded or reported present are kept for the deploy that follows. */
+  collector?: GarbageCollector;
   /** The server-side rollout engine; absent, the rollout routes answer 501. */
   rollouts?: Pick<RolloutEngine, 'get' | 'start' | 'act' | 'restart'>;
   heartbeatMs: number;
   log: Log;
-  health: () => { ok: true; pid: number; version: string; started: string };
+  health: () => { ok: true; pid: number; version: string; started: string; instance: string };
 }
 
 const ROLLOUT_ACTIONS: readonly RolloutAction[] = ['pause', 'resume', 'continue', 'promote', 'abort'];
@@ -54,6 +57,15 @@ export function controlRoutes(deps: RouteDeps): Route[] {
     { method: 'GET', pattern: '/v1/health', handler: () => ok(deps.health()) },
     { method: 'GET', pattern: '/v1/events', handler: (ctx) => streamEvents(ctx, deps) },
 
+    {
+      method: 'POST',
+      pattern: '/v1/gc',
+      handler: async (ctx) => {
+        if (!deps.collector) throw new FlightdeckError('UNAVAILABLE', 'This platform runs without garbage collection.', { status: 501 });
+        return ok(await deps.collector.collect(queryFlag(ctx.query, 'dryRun')));
+      },
+    },
+
     { method: 'GET', pattern: '/v1/environments', handler: () => ok({ environments: control.environments() }) },
     { method: 'POST', pattern: '/v1/environments', handler: async (ctx) => ({ status: 201, body: await control.createEnvironment(await ctx.json()) }) },
     { method: 'GET', pattern: '/v1/environments/:env', handler: (ctx) => ok(control.environment(ctx.params.env)) },
@@ -71,14 +83,22 @@ export function controlRoutes(deps: RouteDeps): Route[] {
     {
       method: 'POST',
       pattern: '/v1/blobs/missing',
-      handler: async (ctx) => ok({ missing: await blobs.missing(requireObject(await ctx.json(), 'body').hashes) }),
+      handler: async (ctx) => {
+        const hashes = requireObject(await ctx.json(), 'body').hashes;
+        const missing = await blobs.missing(hashes);
+        // Present ones are about to be referenced by a deploy: keep them though nothing uses them yet.
+        deps.collector?.protect(hashes as string[]);
+        return ok({ missing });
+      },
     },
     {
       method: 'PUT',
       pattern: '/v1/blobs/:sha256',
       handler: async (ctx) => {
         const length = ctx.req.headers['content-length'];
-        return { status: 201, body: await blobs.put(ctx.params.sha256, ctx.req, length === undefined ? undefined : Number(length)) };
+        const stored = await blobs.put(ctx.params.sha256, ctx.req, length === undefined ? undefined : Number(length));
+        deps.collector?.protect([stored.sha256]);
+        return { status: 201, body: stored };
       },
     },
 
@@ -161,12 +181,21 @@ export function controlRoutes(deps: RouteDeps): Route[] {
   ];
 }
 
+/** `?name=1` or `?name=true` (absent: false); anything else is 400. */
+function queryFlag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  if (value === null || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new FlightdeckError('BAD_REQUEST', `${name} must be 1 or true, or 0 or false; got ${JSON.stringify(value)}.`, { field: name });
+}
+
 function streamEvents(ctx: RequestContext, deps: RouteDeps): undefined {
-  const lastId = Number(ctx.req.headers['last-event-id'] ?? NaN);
-  const stream = openSse(ctx.res, deps.heartbeatMs);
-  const send = (event: PlatformEvent) => stream.send(event.type, event, event.seq);
+  const lastId = ctx.req.headers['last-event-id'];
+  // A reader too far behind is cut off; it reconnects with Last-Event-ID and is replayed what it missed.
+  const stream = openSse(ctx.res, { heartbeatMs: deps.heartbeatMs, overflow: 'disconnect' });
+  const send = (event: PlatformEvent) => stream.send(event.type, event, deps.events.idOf(event));
   // Replay and subscribe in one synchronous step, so no event falls between them.
-  if (Number.isSafeInteger(lastId) && lastId >= 0) deps.events.since(lastId).forEach(send);
+  if (typeof lastId === 'string' && lastId !== '') deps.events.since(lastId).forEach(send);
   stream.onClose(deps.events.subscribe(send));
   return undefined;
 }
@@ -176,7 +205,8 @@ function logs(ctx: RequestContext, env: string, fn: string, deps: RouteDeps) {
   if (ctx.query.get('follow') !== '1') {
     return ok({ lines: deps.runtime.logs(env, fn, { version, tail: queryInteger(ctx.query, 'tail', 0) ?? 200 }) });
   }
-  const stream = openSse(ctx.res, deps.heartbeatMs);
+  // Log lines are not replayable: a reader too far behind misses some and is told how many.
+  const stream = openSse(ctx.res, { heartbeatMs: deps.heartbeatMs, overflow: 'drop' });
   stream.onClose(deps.runtime.followLogs(env, fn, version, (line) => stream.send('log', line)));
   return undefined;
 }

@@ -12,9 +12,12 @@ import type { FunctionRuntime } from './contracts';
 import { ControlPlane, createStateView, type Log } from './control';
 import { discoveryIsLive, readDiscovery, removeDiscovery, writeDiscovery } from './discovery';
 import { EventHub } from './events';
+import { FunctionOperations } from './functionOps';
+import { DEFAULT_RETENTION, GarbageCollector, type Retention } from './gc';
 import { acquireFolderLock, type FolderLock } from './lock';
 import { Router, sendError } from './http';
 import { defaultHome, homeLayout, type HomeLayout } from './paths';
+import { PRIVATE_DIR_MODE, tightenTree } from './privacy';
 import { RolloutEngine } from './rollouts';
 import { controlRoutes } from './routes';
 import { createRuntime } from './runtime';
@@ -41,6 +44,10 @@ export interface PlatformOptions {
   runtimeScript?: string;
   /** Interval of the SSE keep-alive comment; default 15 s. */
   heartbeatMs?: number;
+  /** Versions kept per function by environment kind; default all in production, 50 elsewhere. */
+  retention?: Retention;
+  /** How often garbage is collected; default hourly. */
+  gcIntervalMs?: number;
   log?: Log;
 }
 
@@ -54,10 +61,13 @@ export interface RunningPlatform {
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const layout = homeLayout(options.home ?? defaultHome());
-  const lock = await lockHome(layout);
+  const log = options.log ?? ((message: string) => process.stderr.write(`[platform] ${message}\n`));
+  // This run of the platform: in its lock, its discovery file, its health answer and its event ids.
+  const instance = randomBytes(8).toString('hex');
+  const lock = await lockHome(layout, instance);
   try {
-    await prepareHome(layout);
-    return await run(layout, lock, options);
+    await prepareHome(layout, log);
+    return await run(layout, lock, instance, options, log);
   } catch (error) {
     await lock.release();
     throw error;
@@ -71,13 +81,17 @@ interface Services {
   runtime: FunctionRuntime;
   control: ControlPlane;
   rollouts: RolloutEngine;
+  collector: GarbageCollector;
 }
 
+const DEFAULT_GC_INTERVAL_MS = 3_600_000;
+
 /** Builds the platform's parts around the loaded state; `url` is where the server listens. */
-function assemble(layout: HomeLayout, state: DurableState, url: string, options: PlatformOptions, log: Log): Services {
+function assemble(layout: HomeLayout, state: DurableState, url: string, instance: string, options: PlatformOptions, log: Log): Services {
   const blobs = new BlobStore(layout.blobs, layout.tmp, options.maxBlobBytes ?? 64 * MIB);
   const trees = new TreeStore(layout.trees, layout.code, layout.tmp, blobs);
-  const events = new EventHub();
+  const events = new EventHub(instance);
+  const operations = new FunctionOperations();
   const view = createStateView(state, trees, log);
   const runtime = createRuntime(view, events.emit, {
     home: layout.home,
@@ -86,11 +100,22 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, options:
     warmPool: options.warmPool,
     runtimeScript: options.runtimeScript,
   });
+  const collector = new GarbageCollector({
+    layout,
+    state,
+    trees,
+    blobs,
+    runningVersions: (env, fn) => new Set(runtime.instances(env, fn).map((i) => i.versionId)),
+    retention: options.retention ?? DEFAULT_RETENTION,
+    log,
+  });
   const control = new ControlPlane({
     state,
     trees,
     events,
     runtime,
+    operations,
+    collector,
     baseUrl: url,
     maxCodeBytes: options.maxCodeBytes ?? 512 * MIB,
     log,
@@ -100,15 +125,17 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, options:
       functionConfig: view.functionConfig,
       getVersion: view.getVersion,
       getAlias: view.getAlias,
-      updateAlias: (env, fn, name, update, etag) => control.updateAlias(env, fn, name, update, etag),
+      // The engine's effects run in the function's turn already.
+      updateAlias: (env, fn, name, update, etag) => control.changeAlias(env, fn, name, update, etag),
       rollouts: (env, fn) => state.rollouts(env, fn),
       latestRollouts: () => state.latestRollouts(),
       saveRollout: (rollout) => state.saveRollout(rollout),
     },
     runtime,
     emit: events.emit,
+    operations,
   });
-  return { state, blobs, events, runtime, control, rollouts };
+  return { state, blobs, events, runtime, control, rollouts, collector };
 }
 
 /** `/fn/…` goes to the gateway without a token; everything else needs the bearer token. */
@@ -125,14 +152,14 @@ function requestHandler(services: Services, router: Router, token: string, disco
   };
 }
 
-async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOptions): Promise<RunningPlatform> {
-  const log = options.log ?? ((message: string) => process.stderr.write(`[platform] ${message}\n`));
+async function run(layout: HomeLayout, lock: FolderLock, instance: string, options: PlatformOptions, log: Log): Promise<RunningPlatform> {
   const state = await DurableState.open(layout.state, layout.tmp);
   const server = createServer();
   const url = `http://${HOST}:${await listen(server, options.port ?? DEFAULT_PORT, log)}`;
-  const services = assemble(layout, state, url, options, log);
+  const services = assemble(layout, state, url, instance, options, log);
   const close = async () => {
     services.rollouts.close();
+    services.collector.close();
     server.close();
     server.closeAllConnections();
     await services.runtime.close();
@@ -149,15 +176,16 @@ async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOption
         ...services,
         log,
         heartbeatMs: options.heartbeatMs ?? 15_000,
-        health: () => ({ ok: true, pid: process.pid, version: PLATFORM_VERSION, started }),
+        health: () => ({ ok: true, pid: process.pid, version: PLATFORM_VERSION, started, instance }),
       }),
     );
     server.on('request', requestHandler(services, router, token, layout.discovery));
-    await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started }, layout.tmp);
+    await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started, instance }, layout.tmp);
     services.events.emit({ type: 'platform.started' });
     log(`listening on ${url} (state in ${layout.home})`);
     services.control.warmAll().catch((error: Error) => log(`could not start warm instances: ${error.message}`));
     void services.rollouts.resume(log);
+    services.collector.every(options.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS);
     let closing: Promise<void> | undefined;
     return { url, token, home: layout.home, close: () => (closing ??= close()) };
   } catch (error) {
@@ -167,9 +195,9 @@ async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOption
 }
 
 /** Takes the state folder's lock; refuses while another platform holds it. */
-async function lockHome(layout: HomeLayout): Promise<FolderLock> {
-  await mkdir(layout.home, { recursive: true, mode: 0o700 });
-  const lock = await acquireFolderLock(layout.lock);
+async function lockHome(layout: HomeLayout, instance: string): Promise<FolderLock> {
+  await mkdir(layout.home, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const lock = await acquireFolderLock(layout.lock, instance);
   if ('release' in lock) return lock;
   const discovery = await readDiscovery(layout.discovery);
   if (discovery && (await discoveryIsLive(discovery))) {
@@ -180,15 +208,17 @@ async function lockHome(layout: HomeLayout): Promise<FolderLock> {
   }
   throw new FlightdeckError(
     'CONFLICT',
-    `Another Flightdeck platform (pid ${lock.heldBy}) holds state folder ${layout.home} (starting, or not answering); stop it, or start this one with another --home.`,
+    `Another Flightdeck platform (pid ${lock.heldBy}) holds state folder ${layout.home} and does not answer on its socket yet (it may still be starting); wait for it, or start this one with another --home.`,
   );
 }
 
-/** Creates the folders and drops temp files a crash left behind. */
-async function prepareHome(layout: HomeLayout): Promise<void> {
+/** Creates the folders, drops temp files a crash left behind and makes the whole folder private. */
+async function prepareHome(layout: HomeLayout, log: Log): Promise<void> {
   // Never renamed into place, so never part of the state; only the lock holder may do this.
   await rm(layout.tmp, { recursive: true, force: true });
-  for (const dir of [layout.tmp, layout.blobs, layout.trees, layout.code, layout.state]) await mkdir(dir, { recursive: true });
+  for (const dir of [layout.tmp, layout.blobs, layout.trees, layout.code, layout.state]) await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const tightened = await tightenTree(layout.home, new Set([layout.code]));
+  if (tightened > 0) log(`tightened ${tightened} file(s) and folder(s) in ${layout.home} to owner-only (they were open to other users)`);
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {

@@ -7,6 +7,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlightdeckError } from '../errors';
 import type { Alias, Environment, Rollout, Version } from '../model';
+import { PRIVATE_DIR_MODE } from './privacy';
 import { fsyncDir, makeDirDurable, readJsonIfExists, SerialQueue, tempPath, writeJsonAtomic } from './store';
 
 export interface FunctionRecord {
@@ -45,7 +46,7 @@ export class DurableState {
   ) {}
 
   static async open(root: string, tmpDir: string): Promise<DurableState> {
-    await mkdir(root, { recursive: true });
+    await mkdir(root, { recursive: true, mode: PRIVATE_DIR_MODE });
     const envs = new Map<string, EnvironmentEntry>();
     // Only folders are environments; stray files (an editor's, the OS's) are not ours to judge.
     const folders = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './privacy';
 
 export function tempPath(tmpDir: string, label: string): string {
   return join(tmpDir, `${basename(label)}.${process.pid}.${randomBytes(6).toString('hex')}`);
@@ -23,7 +24,7 @@ export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
   tmpDir: string,
-  mode = 0o644,
+  mode = PRIVATE_FILE_MODE,
 ): Promise<void> {
   const temp = tempPath(tmpDir, file);
   const handle = await open(temp, 'w', mode);
@@ -38,7 +39,7 @@ export async function writeFileAtomic(
 
 /** mkdir -p that also makes each new folder's entry in its parent durable. */
 export async function makeDirDurable(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
+  const first = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   if (first === undefined) return;
   for (let parent = dirname(dir); ; parent = dirname(parent)) {
     await fsyncDir(parent);

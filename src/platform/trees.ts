@@ -1,18 +1,22 @@
 // Code trees: a canonical manifest (sorted entries, fixed keys) stored by its own sha256, so two
-// deploys of the same files share one tree hash and one materialised folder.
+// deploys of the same files share one tree hash, and each file's bytes sit once in the blob store
+// (read-only, never handed to a function).
 //
-// Materialising copies every file out of the blob store (functions must not share inodes with
-// the store or with other versions: a function may write into its own folder, and as root it
-// ignores permission bits). To keep a redeploy off that O(files) path, the store keeps a pristine
-// spare copy of each recently materialised tree in tmp, built in the background; the next tree
-// close to it takes the spare (a rename) and copies in only the files that differ.
+// Each version runs in its own working folder, `code/<environment>/<function>/<version>`, a copy
+// of its tree (a reflink where the file system can): a function may write into its folder, and as
+// root it ignores permission bits, so no environment or version shares a folder with another —
+// the same code in dev-alice and production, or an older version brought back, starts from its
+// pristine tree. To keep a redeploy off the O(files) copy, the store keeps a pristine spare copy of
+// each recently materialised tree in tmp, built in the background; the next tree close to it takes
+// the spare (a rename) and copies in only the files that differ.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FlightdeckError } from '../errors';
-import type { ManifestEntry } from '../model';
+import type { ManifestEntry, Version } from '../model';
 import { BLOB_MODE, type BlobStore } from './blobs';
+import { PRIVATE_DIR_MODE } from './privacy';
 import { moveIntoPlace, readJsonIfExists, tempPath, writeJsonAtomic } from './store';
 import { checkManifestList, checkManifestPath, checkSha256, checkTreeShape } from './validate';
 
@@ -56,6 +60,8 @@ export interface CodeInput {
 export class TreeStore {
   /** Materialisations under way, so concurrent callers share one copy. */
   private readonly materialising = new Map<string, Promise<string>>();
+  /** Working folders being deleted by garbage collection; a start of that version waits, then copies afresh. */
+  private readonly removing = new Map<string, Promise<void>>();
   /** Spare copies by tree hash, oldest first. */
   private readonly spares = new Map<string, Spare>();
 
@@ -126,17 +132,43 @@ export class TreeStore {
     await writeJsonAtomic(file, tree.entries, this.tmpDir);
   }
 
-  /** The folder holding the tree's files, built once (in a temp folder, then renamed) and reused. */
-  codeDir(hash: string): Promise<string> {
-    const pending = this.materialising.get(hash);
+  /** The version's working folder, `code/<environment>/<function>/<id>`. */
+  workDirPath(version: Pick<Version, 'environment' | 'function' | 'id'>): string {
+    return join(this.codeRoot, version.environment, version.function, String(version.id));
+  }
+
+  /** The version's working folder holding its tree's files, built once (in a temp folder, then renamed) and reused. */
+  workDir(version: Pick<Version, 'environment' | 'function' | 'id' | 'tree'>): Promise<string> {
+    const target = this.workDirPath(version);
+    const pending = this.materialising.get(target);
     if (pending) return pending;
-    const work = this.materialise(hash).finally(() => this.materialising.delete(hash));
-    this.materialising.set(hash, work);
+    const removal = this.removing.get(target) ?? Promise.resolve();
+    const work = removal.then(() => this.materialise(version.tree, target)).finally(() => this.materialising.delete(target));
+    this.materialising.set(target, work);
     return work;
   }
 
-  private async materialise(hash: string): Promise<string> {
-    const target = join(this.codeRoot, hash);
+  /**
+   * Deletes a working folder (or anything else under code/) unless it is being built right now:
+   * renamed out of the way first, so a kill -9 midway leaves no half-deleted folder in place.
+   */
+  async removeWorkDir(dir: string): Promise<boolean> {
+    if (this.materialising.has(dir) || this.removing.has(dir)) return false;
+    const removal = (async () => {
+      const trash = tempPath(this.tmpDir, 'collected');
+      try {
+        await rename(dir, trash);
+      } catch {
+        return; // gone already
+      }
+      await rm(trash, { recursive: true, force: true });
+    })().finally(() => this.removing.delete(dir));
+    this.removing.set(dir, removal);
+    await removal;
+    return true;
+  }
+
+  private async materialise(hash: string, target: string): Promise<string> {
     if (await exists(target)) return target;
     const entries = await this.get(hash);
     if (!entries) throw new FlightdeckError('NOT_FOUND', `Code tree ${hash} is not in the platform's store.`);
@@ -163,13 +195,16 @@ export class TreeStore {
   /** Creates `folders` and the files' folders; the queue then copies `entries` from the blob store into `dir`. */
   private copyFiles(entries: readonly ManifestEntry[], dir: string, folders: readonly string[]): WorkQueue<ManifestEntry> {
     const ready = (async () => {
-      for (const folder of new Set([...folders, ...entries.map((entry) => dirname(join(dir, entry.path)))])) await mkdir(folder, { recursive: true });
+      for (const folder of new Set([...folders, ...entries.map((entry) => dirname(join(dir, entry.path)))])) {
+        await mkdir(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
+      }
     })();
     return new WorkQueue(entries, async (entry) => {
       const dest = join(dir, entry.path);
       // A reflink where the file system can, else a plain copy; either takes the blob's mode.
       await copyFile(this.blobs.path(entry.sha256), dest, constants.COPYFILE_FICLONE);
-      if (entry.mode !== BLOB_MODE) await chmod(dest, entry.mode);
+      const mode = privateMode(entry.mode);
+      if (mode !== BLOB_MODE) await chmod(dest, mode);
     }, ready);
   }
 
@@ -229,6 +264,11 @@ export class TreeStore {
       void old.dir.then((oldDir) => (oldDir === undefined ? undefined : rm(oldDir, { recursive: true, force: true }))).catch(() => undefined);
     }
   }
+}
+
+/** A file's mode in a working folder: the manifest's owner bits only (the state folder is private). */
+function privateMode(mode: number): number {
+  return mode & 0o700;
 }
 
 function sameEntry(a: ManifestEntry, b: ManifestEntry | undefined): boolean {

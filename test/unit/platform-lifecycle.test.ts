@@ -37,7 +37,7 @@ it('writes a 0600 discovery file, refuses a second platform on the same folder, 
   const file = join(dir, 'platform.json');
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const discovery = JSON.parse(readFileSync(file, 'utf8'));
-  assert.deepEqual(Object.keys(discovery).sort(), ['pid', 'started', 'token', 'url']);
+  assert.deepEqual(Object.keys(discovery).sort(), ['instance', 'pid', 'started', 'token', 'url']);
   assert.match(discovery.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(discovery.pid, platform.child.pid);
 

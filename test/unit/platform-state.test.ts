@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { FunctionRuntime } from '../../src/platform/contracts';
 import { ControlPlane } from '../../src/platform/control';
+import { FunctionOperations } from '../../src/platform/functionOps';
 import { EventHub } from '../../src/platform/events';
 import { DurableState, type FunctionRecord } from '../../src/platform/state';
 import type { TreeStore } from '../../src/platform/trees';
@@ -53,6 +54,7 @@ test('warmAll skips an environment deleted while an earlier one was warming', as
     trees: {} as TreeStore,
     events: new EventHub(),
     runtime,
+    operations: new FunctionOperations(),
     baseUrl: 'http://127.0.0.1:1',
     maxCodeBytes: 1,
     log: () => undefined,

@@ -55,8 +55,11 @@ class TestState implements StateView {
   getAlias(env: string, fn: string, name: string): Alias | undefined {
     return env === ENV && fn === FN ? this.aliases.get(name) : undefined;
   }
-  async codeDir(tree: string): Promise<string> {
-    return tree;
+  async codeDir(version: Version): Promise<string> {
+    return version.tree;
+  }
+  servedVersions(): Set<number> {
+    return new Set([...this.aliases.values()].flatMap((a) => [a.versionId, ...Object.keys(a.additionalVersionWeight).map(Number)]));
   }
   setVersionHealth(_env: string, _fn: string, id: number, health: VersionHealth, reason?: string): void {
     this.health.push({ id, health, reason });

@@ -7,10 +7,11 @@ import { COMPLETION_COMMANDS } from './completion';
 import { deployCommand } from './deploy';
 import { ENV_COMMANDS } from './env';
 import { envsCommand } from './envs';
-import { importCommand } from './import';
 import { initCommand } from './init';
 import { invokeCommand } from './invoke';
 import { logsCommand } from './logs';
+import { gcCommand } from './gc';
+import { importCommand } from './import';
 import { promoteCommand } from './promote';
 import { restartCommand } from './restart';
 import { rollbackCommand } from './rollback';
@@ -36,4 +37,5 @@ export const COMMANDS: readonly Command[] = [
   restartCommand,
   initCommand,
   ...COMPLETION_COMMANDS,
+  gcCommand,
 ];

@@ -65,5 +65,6 @@ function slotsOn(runtime: RolloutRuntime, rollout: Rollout, versionId: number): 
 }
 
 function readGates(runtime: RolloutRuntime, rollout: Rollout, now: number): GateReading {
-  return gateReadingOf(rollout, runtime.metrics(rollout.environment, rollout.function, stepWindowMs(rollout, now)));
+  // Only the version judged: the cost of a check does not grow with the function's history.
+  return gateReadingOf(rollout, runtime.metrics(rollout.environment, rollout.function, stepWindowMs(rollout, now), [rollout.spec.toVersion]));
 }

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { isUtf8 } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import type { FromChildMessage, LoadMessage } from './protocol';
+import { signalGroup } from './groups';
 import { frameServer, type HostReply, type HostRequest } from './frameHost';
 import { HOP_BY_HOP } from './frames';
 import { fc3Answer, fc3Context, fc3ErrorAnswer, fc3Event, invokeFc3, type Fc3Handler } from './fc3Host';
@@ -65,8 +66,12 @@ export function runFunctionHost(): void {
   };
   server.listen(0, '127.0.0.1', announce);
   frames.listen(0, '127.0.0.1', announce);
-  // The platform owns this process: when its IPC channel goes (even after kill -9), go too.
-  process.on('disconnect', () => process.exit(0));
+  // The platform owns this process: when its IPC channel goes (even after kill -9), go too, with
+  // every process the function started (this process leads their group).
+  process.on('disconnect', () => {
+    signalGroup(process.pid, 'SIGKILL');
+    process.exit(0);
+  });
   process.on('message', (message: LoadMessage) => {
     if (message.type !== 'load' || loaded) return;
     loadFunction(message).then(

@@ -48,7 +48,8 @@ export interface Slot {
   lastUsed: number;
   /** The version this slot is being moved to; it counts as pending capacity for that version. */
   next?: number;
-  onDrained?: () => void;
+  /** Everyone waiting for the slot's requests to finish (an upgrade, a restart, a retire). */
+  drainWaiters: (() => void)[];
   restartTimer?: NodeJS.Timeout;
 }
 
@@ -135,7 +136,7 @@ export class FunctionPool {
     slot.inFlight--;
     slot.lastUsed = Date.now();
     if (this.waiting > 0) this.reassign(slot);
-    if (slot.inFlight === 0) slot.onDrained?.();
+    if (slot.inFlight === 0) wakeDrainWaiters(slot);
   }
 
   private leastLoaded(versionId: number, concurrency: number): Slot | undefined {
@@ -310,6 +311,7 @@ export class FunctionPool {
       started: new Date().toISOString(),
       restarts: 0,
       lastUsed: Date.now(),
+      drainWaiters: [],
     };
     this.slots.push(slot);
     return this.launch(slot, fresh);
@@ -392,13 +394,20 @@ export class FunctionPool {
     }, outcome.restartInMs);
   }
 
+  /** Moves the slot once any move it is already making has finished, so two moves never share a slot. */
   private moveSlot(slot: Slot, toVersion: number, fresh: boolean): Promise<boolean> {
-    const done = this.relocate(slot, toVersion, fresh);
+    const earlier = this.moves.get(slot)?.done;
+    const done = earlier ? earlier.then(() => this.relocateIfKept(slot, toVersion, fresh)) : this.relocate(slot, toVersion, fresh);
     this.moves.set(slot, { toVersion, done });
     void done.finally(() => {
       if (this.moves.get(slot)?.done === done) this.moves.delete(slot);
     });
     return done;
+  }
+
+  private relocateIfKept(slot: Slot, toVersion: number, fresh: boolean): Promise<boolean> {
+    if (this.stopped || !this.slots.includes(slot)) return Promise.resolve(false);
+    return this.relocate(slot, toVersion, fresh);
   }
 
   /** In place: stop routing to the slot, let its requests finish, then run `toVersion` in it. */
@@ -432,12 +441,7 @@ export class FunctionPool {
 
   private drained(slot: Slot): Promise<void> {
     if (slot.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      slot.onDrained = () => {
-        slot.onDrained = undefined;
-        resolve();
-      };
-    });
+    return new Promise((resolve) => slot.drainWaiters.push(resolve));
   }
 
   private async stopProcess(slot: Slot): Promise<void> {
@@ -456,7 +460,7 @@ export class FunctionPool {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
     clearTimeout(slot.restartTimer);
-    slot.onDrained?.();
+    wakeDrainWaiters(slot);
     return this.stopProcess(slot);
   }
 
@@ -475,6 +479,7 @@ export class FunctionPool {
    * starts slots up to instances.max, then moves idle slots other versions can spare.
    */
   async ensureMinimum(): Promise<void> {
+    this.forgetUnserved();
     const live = this.liveAlias();
     if (!live) return;
     const { min, max } = this.limits();
@@ -491,6 +496,17 @@ export class FunctionPool {
       }
     }
     await Promise.all(work);
+  }
+
+  /**
+   * Drops what the pool keeps per version for versions no alias or rollout serves any more (and
+   * no slot runs): their metrics windows and cached records. Runs on every alias change and deploy.
+   */
+  private forgetUnserved(): void {
+    const kept = this.ctx.state.servedVersions(this.environment, this.fn);
+    for (const slot of this.slots) kept.add(slot.versionId);
+    this.metrics.retain(kept);
+    for (const versionId of this.versions.keys()) if (!kept.has(versionId)) this.versions.delete(versionId);
   }
 
   /** A ready slot of a version the alias no longer serves and no upgrade just placed. */
@@ -530,10 +546,18 @@ export class FunctionPool {
   async restart(batches: number): Promise<void> {
     this.forgetCrashLoops(true);
     await this.startsSettled();
-    const all = this.slots.filter((s) => s.state === 'ready' && s.next === undefined).sort((a, b) => a.number - b.number);
-    const size = Math.max(1, Math.ceil(all.length / Math.max(1, Math.floor(batches))));
-    for (let i = 0; i < all.length; i += size) {
-      await Promise.all(all.slice(i, i + size).map((s) => this.moveSlot(s, s.versionId, false)));
+    // Each batch is chosen when it starts, among the slots there at the start that are still
+    // ready and not being moved by anyone else.
+    const initial = new Set(this.slots.filter((s) => s.state === 'ready' && s.next === undefined));
+    const size = Math.max(1, Math.ceil(initial.size / Math.max(1, Math.floor(batches))));
+    for (;;) {
+      const batch = this.slots
+        .filter((s) => initial.has(s) && s.state === 'ready' && s.next === undefined)
+        .sort((a, b) => a.number - b.number)
+        .slice(0, size);
+      if (batch.length === 0) break;
+      batch.forEach((s) => initial.delete(s));
+      await Promise.all(batch.map((s) => this.moveSlot(s, s.versionId, false)));
     }
     // Warm slots of a version that was crash-looping come back only now.
     await this.ensureMinimum();
@@ -632,4 +656,8 @@ export class FunctionPool {
   private stoppedError(): FlightdeckError {
     return new FlightdeckError('UNAVAILABLE', `${this.fn} in ${this.environment} was stopped while this request waited for an instance.`);
   }
+}
+
+function wakeDrainWaiters(slot: Slot): void {
+  for (const wake of slot.drainWaiters.splice(0)) wake();
 }

@@ -80,7 +80,7 @@ export function createRuntime(state: StateView, emit: EmitEvent, options: Runtim
   return {
     handleGateway: (req, res) => gateway.handle(req, res),
     instances: (env, fn) => pools.get(env, fn)?.instances() ?? [],
-    metrics: (env, fn, windowMs) => pools.get(env, fn)?.metrics.summaries(windowMs) ?? [],
+    metrics: (env, fn, windowMs, versions) => pools.get(env, fn)?.metrics.summaries(windowMs, Date.now(), versions) ?? [],
     logs: (env, fn, logOptions) => pools.get(env, fn)?.logs.tail(logOptions) ?? [],
     followLogs: (env, fn, version, onLine) => pools.getOrCreate(env, fn).logs.follow(version, onLine),
     upgrade: (env, fn, toVersion, upgradeOptions = {}) => pools.getOrCreate(env, fn).upgrade(toVersion, upgradeOptions),

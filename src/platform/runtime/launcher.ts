@@ -5,6 +5,7 @@ import type { Version } from '../../model';
 import type { StateView } from '../contracts';
 import type { PidRegistry } from './pids';
 import { fc3Environment, fc3Function, fc3PortEnvironment } from './fc3';
+import { signalGroup } from './groups';
 import { baseEnv, forkSupervisor, freePort, waitForPort, type LogSink, type RuntimeProcess, type WarmPool } from './processes';
 
 /** How long a process may take from fork to ready before the start counts as failed. */
@@ -33,7 +34,7 @@ export class Launcher {
   ) {}
 
   async launch(request: LaunchRequest): Promise<Launched> {
-    const codeDir = await this.state.codeDir(request.version.tree);
+    const codeDir = await this.state.codeDir(request.version);
     const launched =
       request.version.config.runtime === 'custom'
         ? await this.startCustom(request, codeDir)
@@ -103,11 +104,7 @@ export class Launcher {
   private trackGroup(supervisor: RuntimeProcess, pid: number, command: string[]): void {
     this.pids.add(pid, command, true);
     void supervisor.exited.then(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      signalGroup(pid, 'SIGKILL');
       this.pids.remove(pid);
     });
   }

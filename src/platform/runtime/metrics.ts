@@ -99,9 +99,14 @@ export class FunctionMetrics {
     return window;
   }
 
-  summaries(windowMs: number, nowMs = Date.now()): VersionMetrics[] {
-    return [...this.windows.values()]
-      .sort((a, b) => a.versionId - b.versionId)
-      .map((w) => w.summary(windowMs, nowMs));
+  /** Every window's summary, or only those of `versions`. */
+  summaries(windowMs: number, nowMs = Date.now(), versions?: readonly number[]): VersionMetrics[] {
+    const windows = versions ? versions.flatMap((id) => this.windows.get(id) ?? []) : [...this.windows.values()];
+    return windows.sort((a, b) => a.versionId - b.versionId).map((w) => w.summary(windowMs, nowMs));
+  }
+
+  /** Frees the windows (about 280 KB each) of versions not in `served`. */
+  retain(served: ReadonlySet<number>): void {
+    for (const versionId of this.windows.keys()) if (!served.has(versionId)) this.windows.delete(versionId);
   }
 }

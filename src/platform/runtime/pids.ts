@@ -1,15 +1,22 @@
 // Records the pids of function processes in the home folder, so a platform started after a crash
-// (kill -9 leaves no chance to clean up) can kill the ones that are still around. A pid counts as
-// ours only if its command line is still the one we started, so a recycled pid is left alone.
+// (kill -9 leaves no chance to clean up) can kill the ones that are still around, with their
+// process groups. A pid counts as ours only if the process still started when ours did (its start
+// time, from /proc or `ps`), so a recycled pid is left alone on Linux, macOS and the BSDs alike;
+// where neither is available nothing is killed (function hosts also exit when the platform's IPC
+// channel closes).
+import { execFile } from 'node:child_process';
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { signalGroup } from './groups';
 
 interface PidRecord {
   pid: number;
-  /** argv joined by NUL, as /proc/<pid>/cmdline shows it. */
+  /** argv joined by NUL, as /proc/<pid>/cmdline shows it (records of older runs have only this). */
   cmdline: string;
-  /** Kill the whole process group (a custom command started detached). */
+  /** Kill the whole process group (function hosts, supervisors and custom commands lead their own). */
   group: boolean;
+  /** The process's start time as the OS reports it, once known. */
+  started?: string;
 }
 
 export class PidRegistry {
@@ -24,8 +31,14 @@ export class PidRegistry {
   }
 
   add(pid: number, argv: string[], group = false): void {
-    this.records.set(pid, { pid, cmdline: argv.join('\0'), group });
+    const record: PidRecord = { pid, cmdline: argv.join('\0'), group };
+    this.records.set(pid, record);
     this.save();
+    void startTimeOf(pid).then((started) => {
+      if (started === undefined || this.records.get(pid) !== record) return;
+      record.started = started;
+      this.save();
+    });
   }
 
   remove(pid: number): void {
@@ -59,11 +72,29 @@ export class PidRegistry {
 }
 
 async function killIfStillOurs(record: PidRecord): Promise<void> {
-  const cmdline = await readFile(`/proc/${record.pid}/cmdline`, 'utf8').catch(() => undefined);
-  if (cmdline?.replace(/\0$/, '') !== record.cmdline) return;
+  if (record.started !== undefined) {
+    if ((await startTimeOf(record.pid)) !== record.started) return;
+  } else {
+    const cmdline = await readFile(`/proc/${record.pid}/cmdline`, 'utf8').catch(() => undefined);
+    if (cmdline?.replace(/\0$/, '') !== record.cmdline) return;
+  }
+  if (record.group && signalGroup(record.pid, 'SIGKILL')) return;
   try {
-    process.kill(record.group ? -record.pid : record.pid, 'SIGKILL');
+    process.kill(record.pid, 'SIGKILL');
   } catch {
     // exited meanwhile
   }
+}
+
+/** When the process started, as /proc (field 22 of stat, clock ticks since boot) or `ps -o lstart=` says; undefined when unknown. */
+export async function startTimeOf(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat !== undefined) return `proc:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  if (process.platform === 'win32') return undefined;
+  return new Promise((resolve) => {
+    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 5000 }, (error, stdout) => {
+      const started = stdout?.trim();
+      resolve(error || !started ? undefined : `ps:${started}`);
+    });
+  });
 }

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FlightdeckError } from '../../errors';
 import type { FromChildMessage, ToChildMessage } from './protocol';
 import { SUPERVISE_ARG } from './protocol';
+import { signalGroup } from './groups';
 import type { PidRegistry } from './pids';
 
 export type LogSink = (stream: 'stdout' | 'stderr', text: string) => void;
@@ -30,7 +31,10 @@ export function baseEnv(): Record<string, string> {
   return env;
 }
 
-/** One forked runtime-node.js process. */
+/**
+ * One forked runtime-node.js process, leading its own process group: whatever a function spawns
+ * stays in that group, and the group is what is stopped, so nothing outlives the instance.
+ */
 export class RuntimeProcess {
   readonly pid: number;
   readonly exited: Promise<ExitInfo>;
@@ -51,9 +55,10 @@ export class RuntimeProcess {
       env: baseEnv(),
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
     });
     this.pid = this.child.pid ?? 0;
-    pids.add(this.pid, [process.execPath, scriptPath, ...args]);
+    pids.add(this.pid, [process.execPath, scriptPath, ...args], true);
     this.readLines('stdout');
     this.readLines('stderr');
     this.child.on('message', (message: FromChildMessage) => {
@@ -63,6 +68,8 @@ export class RuntimeProcess {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
+        // Whatever the function left running in its group goes with it.
+        signalGroup(this.pid, 'SIGKILL');
         this.pids.remove(this.pid);
         for (const wake of this.onMessage) wake();
         resolve(this.exitInfo);
@@ -110,8 +117,10 @@ export class RuntimeProcess {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.exitInfo) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    if (!signalGroup(this.pid, 'SIGTERM')) this.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (!signalGroup(this.pid, 'SIGKILL')) this.child.kill('SIGKILL');
+    }, STOP_GRACE_MS);
     await this.exited;
     clearTimeout(timer);
   }

@@ -3,6 +3,7 @@
 // stop or kill -9) or this supervisor is told to stop, the whole group is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { signalGroup } from './groups';
 import type { ExecMessage, FromChildMessage } from './protocol';
 
 const KILL_GRACE_MS = 1000;
@@ -44,14 +45,6 @@ function startCommand(message: ExecMessage): ChildProcess {
     process.exit(code ?? (signal ? 128 + constants.signals[signal] : 1));
   });
   return child;
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is already gone
-  }
 }
 
 function send(message: FromChildMessage): void {

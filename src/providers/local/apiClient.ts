@@ -24,7 +24,15 @@ export interface CallOptions {
   raw?: () => Readable | Uint8Array;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** How long the whole call (for a stream: until its head arrives) may take; default DEFAULT_CALL_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
+
+/**
+ * No control call waits longer: a deploy includes warm instances coming up on the new code, and
+ * the platform refuses (409) an operation that waits more than 30 s for its function's turn.
+ */
+export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 
 export interface ApiResponse<T> {
   status: number;
@@ -47,33 +55,69 @@ export class ApiClient {
   }
 
   /** A JSON call; resolves with the parsed body of a 2xx answer, throws FlightdeckError otherwise. */
-  async call<T>(method: HttpMethod, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
-    const response = await this.send(method, path, options);
-    const text = (await readAll(response)).toString('utf8');
-    const status = response.statusCode ?? 0;
-    if (status >= 400) throw errorFromResponse(status, text, method, path);
-    return { status, headers: flatHeaders(response.headers), body: (text ? JSON.parse(text) : undefined) as T };
+  call<T>(method: HttpMethod, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+    return this.timed(method, path, options, async (signal) => {
+      const response = await this.send(method, path, { ...options, signal });
+      const text = (await readAll(response)).toString('utf8');
+      const status = response.statusCode ?? 0;
+      if (status >= 400) throw errorFromResponse(status, text, method, path);
+      return { status, headers: flatHeaders(response.headers), body: (text ? JSON.parse(text) : undefined) as T };
+    });
   }
 
   /** Raw bytes of a 2xx answer. */
-  async bytes(path: string, signal?: AbortSignal): Promise<Uint8Array> {
-    const response = await this.send('GET', path, { signal });
-    const body = await readAll(response);
-    if ((response.statusCode ?? 0) >= 400) throw errorFromResponse(response.statusCode ?? 0, body.toString('utf8'), 'GET', path);
-    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  bytes(path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.timed('GET', path, { signal }, async (timedSignal) => {
+      const response = await this.send('GET', path, { signal: timedSignal });
+      const body = await readAll(response);
+      if ((response.statusCode ?? 0) >= 400) throw errorFromResponse(response.statusCode ?? 0, body.toString('utf8'), 'GET', path);
+      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    });
   }
 
-  /** Opens a long-lived response (SSE); the caller reads it; aborting `signal` closes it. */
+  /** Opens a long-lived response (SSE); the caller reads it; aborting `signal` closes it. Only opening it is timed. */
   async stream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
-    const response = await this.send('GET', path, { headers: { accept: 'text/event-stream', ...headers }, signal });
-    if ((response.statusCode ?? 0) >= 400) {
-      throw errorFromResponse(response.statusCode ?? 0, (await readAll(response)).toString('utf8'), 'GET', path);
-    }
+    const opened = new AbortController();
+    const response = await this.timed('GET', path, { signal: opened.signal }, async (timedSignal) => {
+      const onAbort = () => opened.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) opened.abort();
+      const answer = await this.send('GET', path, { headers: { accept: 'text/event-stream', ...headers }, signal: timedSignal });
+      if ((answer.statusCode ?? 0) >= 400) {
+        throw errorFromResponse(answer.statusCode ?? 0, (await readAll(answer)).toString('utf8'), 'GET', path);
+      }
+      return answer;
+    });
+    // From here on only the caller's signal ends the stream.
     return response;
   }
 
   close(): void {
     this.agent.destroy();
+  }
+
+  /**
+   * Runs one call under a deadline: the signal given to `work` aborts when the caller's does or
+   * when time runs out, and running out becomes a TIMEOUT error that names the call.
+   */
+  private async timed<T>(method: HttpMethod, path: string, options: CallOptions, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+    try {
+      return await work(signal);
+    } catch (error) {
+      if (deadline.signal.aborted && !options.signal?.aborted) {
+        throw new FlightdeckError(
+          'TIMEOUT',
+          `${method} ${path} got no answer from the Flightdeck platform at ${this.connection.url} within ${timeoutMs / 1000} s; it may be stuck (see platform.log in its state folder).`,
+        );
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async send(method: HttpMethod, path: string, options: CallOptions): Promise<IncomingMessage> {

@@ -12,6 +12,7 @@ import type {
   FunctionSummary,
   Instance,
   ManifestEntry,
+  GarbageReport,
   PlatformEvent,
   Rollout,
   RolloutSpec,
@@ -129,6 +130,8 @@ export class LocalProvider implements Provider {
     return followSse(this.client, path, {
       onMessage: (message) => {
         if (message.event === 'log') onLine(JSON.parse(message.data) as LogLine);
+        // The platform skipped lines this reader was too slow for: say so in the stream itself.
+        else if (message.event === 'dropped') onLine(droppedNotice(JSON.parse(message.data) as { dropped: number }, options.version));
       },
       onGone: options.onGone,
     });
@@ -167,6 +170,10 @@ export class LocalProvider implements Provider {
     await this.client.call('POST', `${fnPath(environment, fn)}/restart`, { json: options });
   }
 
+  async collectGarbage({ dryRun }: { dryRun: boolean }): Promise<GarbageReport> {
+    return (await this.client.call<GarbageReport>('POST', `/v1/gc${query({ dryRun: dryRun ? 1 : undefined })}`)).body;
+  }
+
   dispose(): void {
     this.client.close();
   }
@@ -193,4 +200,14 @@ function query(params: Record<string, number | string | undefined>): string {
   for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
+}
+
+function droppedNotice({ dropped }: { dropped: number }, version: number | undefined): LogLine {
+  return {
+    time: new Date().toISOString(),
+    versionId: version ?? 0,
+    instance: 'flightdeck',
+    stream: 'stderr',
+    text: `[flightdeck] ${dropped} log line(s) skipped: this reader fell too far behind the function's output.`,
+  };
 }

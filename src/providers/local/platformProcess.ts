@@ -10,6 +10,7 @@ import { FlightdeckError } from '../../errors';
 import { discoveryIsLive, readDiscovery, type DiscoveryInfo } from '../../platform/discovery';
 import { defaultHome, homeLayout } from '../../platform/paths';
 import { folderLockHeld, processAlive } from '../../platform/lock';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../platform/privacy';
 
 export interface EnsurePlatformOptions {
   /** State folder; default $FLIGHTDECK_HOME or ~/.flightdeck (of `env`). */
@@ -57,8 +58,9 @@ function runningInfo({ url, pid, token }: DiscoveryInfo, home: string, started: 
 }
 
 function spawnPlatform(home: string, script: string, execPath: string, env: NodeJS.ProcessEnv): number {
-  mkdirSync(home, { recursive: true });
-  const log = openSync(join(home, PLATFORM_LOG_NAME), 'a');
+  // Private from the start: the platform tightens an existing folder too, but only once it runs.
+  mkdirSync(home, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const log = openSync(join(home, PLATFORM_LOG_NAME), 'a', PRIVATE_FILE_MODE);
   try {
     const port = env.FLIGHTDECK_PORT ? ['--port', env.FLIGHTDECK_PORT] : [];
     const child = spawn(execPath, [script, '--home', home, ...port], {

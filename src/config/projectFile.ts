@@ -55,7 +55,7 @@ export interface ParsedProjectFile {
 }
 
 export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal'] as const;
-export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'instances', 'timeout', 'env', 'ignore', 'rollout'] as const;
+export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'healthPath', 'instances', 'timeout', 'startTimeout', 'env', 'ignore', 'rollout'] as const;
 export const INSTANCE_KEYS = ['min', 'max', 'concurrency', 'idleTimeout'] as const;
 export const ENVIRONMENT_KEYS = ['kind', 'protected'] as const;
 export const PERSONAL_KEYS = ['name'] as const;
@@ -135,15 +135,16 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
   const entrypoint = runtime && readEntrypoint(reader, entries, at, runtime);
   const instances = optional(entries, 'instances', { ...DEFAULT_INSTANCES }, (e) => readInstances(reader, e));
   const timeoutMs = optional(entries, 'timeout', DEFAULT_TIMEOUT_MS, (e) => readDuration(reader, e, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS));
+  const start = readStartSettings(reader, entries, runtime);
   const env = optional(entries, 'env', {}, (e) => readEnv(reader, e));
   const ignore = optional(entries, 'ignore', [], (e) => readStrings(reader, e, 'gitignore-style patterns'));
   const rollout = optional(entries, 'rollout', undefined, (e) => readRolloutDefaults(reader, e));
   if (rollout?.strategy === 'batch' && instances && instances.min < 1) {
     reader.report(entries.get('rollout')!, `A batch rollout upgrades provisioned instances: set \`${at.path}.instances.min\` to at least 1, or use strategy canary.`);
   }
-  if ([name, runtime, code, entrypoint, instances, timeoutMs, env, ignore].includes(undefined)) return undefined;
+  if ([name, runtime, code, entrypoint, instances, timeoutMs, start, env, ignore].includes(undefined)) return undefined;
   if (entries.has('rollout') && rollout === undefined) return undefined;
-  const config: FunctionConfig = { runtime: runtime!, ...entrypoint, instances: instances!, env: env!, timeoutMs: timeoutMs! };
+  const config: FunctionConfig = { runtime: runtime!, ...entrypoint, instances: instances!, env: env!, timeoutMs: timeoutMs!, ...start };
   const line = reader.lineOf(at.anchor);
   return { name: name!, config, code: code!, ignore: ignore!, line, ...(rollout ? { rollout } : {}) };
 }
@@ -182,6 +183,35 @@ function readEntrypoint(
     return undefined;
   }
   return command === undefined ? undefined : { command };
+}
+
+/** `healthPath` (custom: must answer 2xx/3xx before the version counts as started) and `startTimeout`. */
+function readStartSettings(
+  reader: YamlReader,
+  entries: Map<string, MapEntry>,
+  runtime: RuntimeKind | undefined,
+): Pick<FunctionConfig, 'healthPath' | 'startTimeoutMs'> | undefined {
+  const out: Pick<FunctionConfig, 'healthPath' | 'startTimeoutMs'> = {};
+  const health = entries.get('healthPath');
+  if (health) {
+    const path = reader.string(health);
+    if (runtime === 'nodejs') {
+      reader.report(health, `\`${health.path}\` applies to runtime custom only; a nodejs handler is checked by loading it.`);
+      return undefined;
+    }
+    if (path === undefined || !/^\/\S*$/.test(path)) {
+      if (path !== undefined) reader.report(health, `\`${health.path}\` must be a path starting with /, e.g. /healthz.`);
+      return undefined;
+    }
+    out.healthPath = path;
+  }
+  const timeout = entries.get('startTimeout');
+  if (timeout) {
+    const ms = readDuration(reader, timeout, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS);
+    if (ms === undefined) return undefined;
+    out.startTimeoutMs = ms;
+  }
+  return out;
 }
 
 function readCodeFolder(reader: YamlReader, at: Located, baseDir: string): string | undefined {

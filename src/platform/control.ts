@@ -7,14 +7,18 @@ import {
   type Alias,
   type Environment,
   type FunctionSummary,
+  type Rollout,
+  type LiveChange,
   type ManifestEntry,
+  type StartCheck,
   type Version,
+  type VersionHealth,
 } from '../model';
 import type { VersionPage } from '../provider';
 import { isActive } from '../rollout/plan';
 import type { FunctionRuntime, StateView } from './contracts';
 import type { EventHub } from './events';
-import { findVersion, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
+import { findVersion, newEtag, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
 import type { DurableState, FunctionRecord } from './state';
 import type { TreeStore } from './trees';
 import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, optionalString, requireObject } from './validate';
@@ -25,6 +29,8 @@ export interface DeployAnswer {
   version: Version;
   unchanged: boolean;
   url: string;
+  start: StartCheck;
+  live: LiveChange;
 }
 
 const DEFAULT_PAGE = 50;
@@ -51,14 +57,36 @@ export function createStateView(state: DurableState, trees: TreeStore, log: Log)
         .mutateFunction(env, fn, (current) => {
           const version = findVersion(current, id);
           if (!current || !version) throw new FlightdeckError('NOT_FOUND', 'the version no longer exists');
-          version.health = health;
-          if (reason === undefined) delete version.healthReason;
-          else version.healthReason = reason;
+          setHealth(version, health, reason);
           return { next: current, result: undefined };
         })
         .catch((error: Error) => log(`could not record health of ${env}/${fn} v${id}: ${error.message}`));
     },
   };
+}
+
+function setHealth(version: Version, health: VersionHealth, reason?: string): void {
+  if (version.health !== health || version.healthReason !== reason) version.healthUpdated = new Date().toISOString();
+  version.health = health;
+  if (reason === undefined) delete version.healthReason;
+  else version.healthReason = reason;
+}
+
+/** The active rollout moving `alias` of the function, if any. */
+export function rolloutMoving(record: FunctionRecord | undefined, alias: string): Rollout | undefined {
+  const rollout = record?.rollouts.at(-1);
+  return rollout && isActive(rollout) && rollout.spec.alias === alias ? rollout : undefined;
+}
+
+/** A manual alias change while a rollout moves the alias: refused, naming the rollout and the way out. */
+export function rolloutActiveError(rollout: Rollout, env: string, fn: string, doing: string): FlightdeckError {
+  const target = `--env ${env} --function ${fn}`;
+  return new FlightdeckError(
+    'ROLLOUT_ACTIVE',
+    `Rollout ${rollout.id} of v${rollout.spec.toVersion} is ${rollout.status} on ${env}/${fn} and moves alias ${JSON.stringify(rollout.spec.alias)}; ` +
+      `${doing} would fight it. Pause it (flightdeck rollout pause ${target}), promote it (rollout promote) or abort it (rollout abort) first.`,
+    { field: 'alias', rollout: rollout.id },
+  );
 }
 
 export class ControlPlane {
@@ -135,8 +163,10 @@ export class ControlPlane {
   }
 
   /**
-   * Checks code and config, publishes a version (or finds it unchanged), moves `live` outside
-   * production and answers once warm instances serve the new code.
+   * Checks code and config, publishes a version (or finds it unchanged), proves it starts, then
+   * (outside production, unless a rollout moves live) moves `live` to it and answers once warm
+   * instances serve it. A version that does not start is published but marked unhealthy, and
+   * live stays where it was.
    */
   async deploy(env: string, fn: string, raw: unknown): Promise<DeployAnswer> {
     checkDnsName(fn, 'function');
@@ -162,11 +192,54 @@ export class ControlPlane {
       branch: optionalString(body, 'branch'),
       commit: optionalString(body, 'commit'),
     };
-    const input = { environment: env, fn, config, tree, meta, moveLive: environment.kind !== 'production', now: new Date().toISOString() };
+    const input = { environment: env, fn, config, tree, meta, now: new Date().toISOString() };
     const outcome = await this.deps.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
     this.announce(env, fn, outcome);
-    await this.serveNewVersion(env, fn, outcome);
-    return { version: outcome.version, unchanged: outcome.unchanged, url: this.functionUrl(env, fn) };
+    const start = await this.proveStart(env, fn, outcome.version);
+    const live: LiveChange = outcome.created
+      ? { outcome: 'moved' }
+      : await this.moveLive(env, fn, outcome.version.id, environment.kind === 'production' ? 'production' : start.started ? undefined : 'notStarted');
+    if (start.started) await this.serveNewVersion(env, fn, outcome.version.id, live.outcome === 'moved' ? live.previousVersion : undefined);
+    return { version: this.version(env, fn, outcome.version.id), unchanged: outcome.unchanged, url: this.functionUrl(env, fn), start, live };
+  }
+
+  /** Proves the version starts (a healthy one has proved it by serving) and records the verdict. */
+  async proveStart(env: string, fn: string, version: Version): Promise<StartCheck> {
+    if (version.health === 'healthy') return { started: true, how: 'it has served requests' };
+    const start = await this.deps.runtime.proveStart(env, fn, version.id);
+    const health: VersionHealth = start.started ? (version.health === 'unhealthy' ? 'unknown' : version.health) : 'unhealthy';
+    if (health !== version.health || !start.started) {
+      await this.deps.state.mutateFunction(env, fn, (current) => {
+        const record = findVersion(current, version.id);
+        if (!current || !record) throw new FlightdeckError('NOT_FOUND', `Version ${version.id} of ${env}/${fn} no longer exists.`);
+        setHealth(record, health, start.reason);
+        return { next: current, result: undefined };
+      });
+      this.deps.events.emit({ type: 'version.health', environment: env, function: fn, versionId: version.id, version: this.version(env, fn, version.id) });
+    }
+    return start;
+  }
+
+  /** Points live at the version alone, unless `hold` says why not or a rollout moves live. */
+  private async moveLive(env: string, fn: string, versionId: number, hold: LiveChange['reason']): Promise<LiveChange> {
+    const result = await this.deps.state.mutateFunction(env, fn, (current): { next: FunctionRecord; result: { change: LiveChange; alias?: Alias } } => {
+      const live = current?.aliases.find((a) => a.name === DEFAULT_ALIAS);
+      if (!current || !live) throw new FlightdeckError('NOT_FOUND', `${env}/${fn} has no ${DEFAULT_ALIAS} alias.`);
+      const previousVersion = live.versionId;
+      const rollout = rolloutMoving(current, DEFAULT_ALIAS);
+      const held = (reason: LiveChange['reason'], more: Partial<LiveChange> = {}) =>
+        ({ next: current, result: { change: { outcome: 'held', previousVersion, reason, ...more } as LiveChange } });
+      if (hold) return held(hold);
+      if (rollout) return held('rollout', { rollout: rollout.id });
+      if (live.versionId === versionId && Object.keys(live.additionalVersionWeight).length === 0) {
+        return { next: current, result: { change: { outcome: 'kept', previousVersion } as LiveChange } };
+      }
+      const moved: Alias = { ...live, versionId, additionalVersionWeight: {}, etag: newEtag(), updated: new Date().toISOString() };
+      current.aliases = current.aliases.map((a) => (a.name === DEFAULT_ALIAS ? moved : a));
+      return { next: current, result: { change: { outcome: 'moved', previousVersion } as LiveChange, alias: moved } };
+    });
+    if (result.alias) this.deps.events.emit({ type: 'alias.updated', environment: env, function: fn, alias: result.alias });
+    return result.change;
   }
 
   private announce(env: string, fn: string, outcome: PublishOutcome): void {
@@ -179,16 +252,15 @@ export class ControlPlane {
     if (outcome.live) emit({ type: 'alias.updated', ...base, alias: outcome.live });
   }
 
-  private async serveNewVersion(env: string, fn: string, outcome: PublishOutcome): Promise<void> {
+  /** Warm instances move from the version live left (in place) and `min` is kept. */
+  private async serveNewVersion(env: string, fn: string, versionId: number, fromVersion: number | undefined): Promise<void> {
     const { runtime, log } = this.deps;
     try {
-      if (outcome.live && outcome.previousPrimary !== undefined) {
-        await runtime.upgrade(env, fn, outcome.version.id, { fromVersion: outcome.previousPrimary });
-      }
+      if (fromVersion !== undefined && fromVersion !== versionId) await runtime.upgrade(env, fn, versionId, { fromVersion });
       await runtime.ensureMinimum(env, fn);
     } catch (error) {
       // The version is published either way; its health tells whether it serves.
-      log(`${env}/${fn} v${outcome.version.id}: instances did not come up: ${(error as Error).message}`);
+      log(`${env}/${fn} v${versionId}: instances did not come up: ${(error as Error).message}`);
     }
   }
 
@@ -234,12 +306,19 @@ export class ControlPlane {
     return alias;
   }
 
-  /** Creates or updates an alias; a stale `ifMatch` fails with PRECONDITION_FAILED. */
-  async updateAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string): Promise<Alias> {
+  /**
+   * Creates or updates an alias; a stale `ifMatch` fails with PRECONDITION_FAILED. While a rollout
+   * moves the alias only the rollout engine (`byRollout`) may change it: ROLLOUT_ACTIVE otherwise.
+   */
+  async updateAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string, byRollout = false): Promise<Alias> {
     checkAliasName(name);
     this.deps.state.requireFunction(env, fn);
     const now = new Date().toISOString();
-    const alias = await this.deps.state.mutateFunction(env, fn, (current) => updateAliasRecord(current, name, update, ifMatch, now));
+    const alias = await this.deps.state.mutateFunction(env, fn, (current) => {
+      const rollout = byRollout ? undefined : rolloutMoving(current, name);
+      if (rollout) throw rolloutActiveError(rollout, env, fn, 'changing its traffic by hand');
+      return updateAliasRecord(current, name, update, ifMatch, now);
+    });
     this.deps.events.emit({ type: 'alias.updated', environment: env, function: fn, alias });
     this.deps.runtime.ensureMinimum(env, fn).catch((error: Error) => this.deps.log(`${env}/${fn}: ensureMinimum failed: ${error.message}`));
     return alias;
@@ -255,14 +334,8 @@ export class ControlPlane {
       if (!current?.aliases.some((a) => a.name === name)) {
         throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(name)} of ${env}/${fn} does not exist.`, { field: 'alias' });
       }
-      const rollout = current.rollouts.at(-1);
-      if (rollout && isActive(rollout) && rollout.spec.alias === name) {
-        throw new FlightdeckError(
-          'CONFLICT',
-          `Rollout ${rollout.id} is moving alias ${JSON.stringify(name)} of ${env}/${fn}; abort it or let it finish before deleting the alias.`,
-          { field: 'alias' },
-        );
-      }
+      const rollout = rolloutMoving(current, name);
+      if (rollout) throw rolloutActiveError(rollout, env, fn, 'deleting it');
       current.aliases = current.aliases.filter((a) => a.name !== name);
       return { next: current, result: undefined };
     });

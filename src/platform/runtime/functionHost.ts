@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { FromChildMessage, LoadMessage } from './protocol';
 import { frameServer, type HostReply, type HostRequest } from './frameHost';
 import { HOP_BY_HOP } from './frames';
+import { describeUserError } from './userError';
 
 export interface FunctionEvent {
   method: string;
@@ -73,7 +74,7 @@ export function runFunctionHost(): void {
         loaded = { handler, message };
         send({ type: 'loaded' });
       },
-      (error: unknown) => send({ type: 'failed', message: errorText(error) }),
+      (error: unknown) => send({ type: 'failed', message: describeUserError(error, message.codeDir) }),
     );
   });
 }

@@ -320,6 +320,37 @@ export function describeAlias(alias: Pick<Alias, 'name' | 'versionId' | 'additio
   return `${alias.name} → ${parts.join(' · ')}`;
 }
 
+/**
+ * Why a canary weight cannot go to `version` on this alias, or undefined: the primary already
+ * gets what the others leave, so a weight for it between 0 and 100% means nothing.
+ */
+export function canaryProblem(alias: Pick<Alias, 'name' | 'versionId' | 'additionalVersionWeight'>, version: number, weight: number): string | undefined {
+  if (version !== alias.versionId || weight <= 0 || weight >= 1) return undefined;
+  return (
+    `v${version} is ${alias.name}'s primary: it gets what the other versions leave (now ${formatPercent(trafficSplit(alias)[0].weight)}), ` +
+    `so it takes no canary weight. Give another version the weight, or promote one.`
+  );
+}
+
+/** What an alias change replaced: `v3's 10% → v5's 30%`, `v5 10% → 30%`, `v5 gets 30%`, `canary removed`. */
+export function describeSplitChange(
+  before: Pick<Alias, 'versionId' | 'additionalVersionWeight'>,
+  after: Pick<Alias, 'versionId' | 'additionalVersionWeight'>,
+): string {
+  const extras = (alias: typeof before) => trafficSplit(alias).slice(1);
+  const was = extras(before);
+  const now = extras(after);
+  const list = (shares: TrafficShare[], possessive: boolean) =>
+    shares.map((s) => `v${s.versionId}${possessive ? "'s" : ''} ${formatPercent(s.weight)}`).join(' + ');
+  if (was.length === 0 && now.length === 0) return before.versionId === after.versionId ? 'unchanged' : `v${before.versionId} → v${after.versionId}`;
+  const primary = before.versionId === after.versionId ? '' : `primary v${before.versionId} → v${after.versionId}; `;
+  if (was.length === 0) return `${primary}v${now.map((s) => s.versionId).join(', v')} gets ${now.map((s) => formatPercent(s.weight)).join(' + ')}`;
+  if (now.length === 0) return `${primary}canary ${list(was, false)} removed`;
+  const same = was.length === 1 && now.length === 1 && was[0].versionId === now[0].versionId;
+  if (same) return `${primary}v${now[0].versionId} ${formatPercent(was[0].weight)} → ${formatPercent(now[0].weight)}`;
+  return `${primary}${list(was, true)} → ${list(now, true)}`;
+}
+
 /** An alias update that sends `weight` (0–1) to `canary` and the rest to `primary`. */
 export function canaryUpdate(primary: number, canary: number, weight: number): AliasUpdate {
   if (canary === primary || weight <= 0) return { versionId: primary, additionalVersionWeight: {} };

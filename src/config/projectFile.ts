@@ -8,7 +8,7 @@
 //   personal: { name: "{user}-{branch}" }
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
 import { ENVIRONMENT_KINDS, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
@@ -86,10 +86,25 @@ export function parseProjectFile(text: string, filePath: string): ParsedProjectF
 }
 
 /** Reads and parses a flightdeck.yaml; NO_PROJECT when absent, CONFIG_INVALID listing every problem. */
+/** The project file in `start` or the nearest parent folder that has one; undefined when none does. */
+export function findProjectFile(start: string): string | undefined {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    const candidate = join(dir, PROJECT_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 export function loadProjectFile(filePath: string): ProjectConfig {
-  const file = resolve(filePath);
+  let file = resolve(filePath);
   if (!existsSync(file)) {
     throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} at ${file}. Create one, or pass --config PATH.`, { file });
+  }
+  // A folder names the project file inside it.
+  if (statSync(file).isDirectory()) {
+    const inside = join(file, PROJECT_FILE_NAME);
+    if (!existsSync(inside)) throw new FlightdeckError('NO_PROJECT', `${file} is a folder without a ${PROJECT_FILE_NAME}; pass the project file or its folder.`, { file });
+    file = inside;
   }
   const { project, problems } = parseProjectFile(readFileSync(file, 'utf8'), file);
   if (project) return project;

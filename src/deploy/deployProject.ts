@@ -8,7 +8,7 @@
 
 import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
 import { FlightdeckError, isFlightdeckError } from '../errors';
-import type { Environment } from '../model';
+import type { Environment, LiveChange, StartCheck, VersionHealth } from '../model';
 import { defaultHome, homeLayout } from '../platform/paths';
 import type { DeployProgress, NewEnvironment, Provider } from '../provider';
 import { personalEnvironmentName } from './personalEnvironment';
@@ -40,6 +40,11 @@ export interface FunctionDeployOutcome {
   url: string;
   bytesSent: number;
   filesSent: number;
+  /** Whether the version proved it starts; when not, `start.reason` says why (its own file:line). */
+  start: StartCheck;
+  /** What happened to live. */
+  live: LiveChange;
+  health: VersionHealth;
 }
 
 export interface ProjectDeployResult {
@@ -92,7 +97,42 @@ async function deployFunction(
     url: result.url,
     bytesSent: result.bytesSent,
     filesSent: result.filesSent,
+    start: result.start,
+    live: result.live,
+    health: result.version.health,
   };
+}
+
+/** The functions whose new version did not start (live stayed where it was). */
+export function notStarted(result: ProjectDeployResult): FunctionDeployOutcome[] {
+  return result.functions.filter((f) => !f.start.started);
+}
+
+/**
+ * What the deploy did to live, for people: `v7 unchanged; live moved back to v7 (it was on v3)`,
+ * `v8 did not start: index.js:4: SyntaxError: …; live stays on v7`, or how to move a production
+ * environment's live.
+ */
+export function describeLiveChange(environment: string, f: FunctionDeployOutcome): string {
+  const { live, version } = f;
+  const was = live.previousVersion;
+  const what = f.unchanged ? `v${version} unchanged` : `v${version} published`;
+  if (!f.start.started) {
+    return `v${version} did not start: ${f.start.reason ?? 'no reason given'}; ${was === undefined || was === version ? 'it has nowhere else to send live' : `live stays on v${was}`}. Fix the code and deploy again.`;
+  }
+  switch (live.outcome) {
+    case 'moved':
+      return was === undefined ? `${what}; live → v${version}` : `${what}; live moved ${f.unchanged ? 'back ' : ''}to v${version} (it was on v${was})`;
+    case 'kept':
+      return `${what}; live already serves it`;
+    case 'held': {
+      const move = `flightdeck promote --env ${environment} --function ${f.function} --version ${version}`;
+      if (live.reason === 'rollout') {
+        return `${what}; live did not move: rollout ${live.rollout ?? ''} is moving it (promote or abort the rollout first, then ${move})`;
+      }
+      return `${what}; live did not move (a production deploy moves no traffic) and stays on v${was}; move it with \`${move}\` or \`flightdeck rollout start --env ${environment} --function ${f.function} --version ${version}\``;
+    }
+  }
 }
 
 function selectFunctions(project: ProjectConfig, name: string | undefined): ProjectFunction[] {

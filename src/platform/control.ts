@@ -84,7 +84,8 @@ export function rolloutActiveError(rollout: Rollout, env: string, fn: string, do
   return new FlightdeckError(
     'ROLLOUT_ACTIVE',
     `Rollout ${rollout.id} of v${rollout.spec.toVersion} is ${rollout.status} on ${env}/${fn} and moves alias ${JSON.stringify(rollout.spec.alias)}; ` +
-      `${doing} would fight it. Pause it (flightdeck rollout pause ${target}), promote it (rollout promote) or abort it (rollout abort) first.`,
+      `${doing} would fight it. Promote it (flightdeck rollout promote ${target}) or abort it (flightdeck rollout abort ${target}) first; ` +
+      `pausing it (rollout pause) only holds its traffic where it is.`,
     { field: 'alias', rollout: rollout.id },
   );
 }

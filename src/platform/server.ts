@@ -155,7 +155,6 @@ async function run(layout: HomeLayout, lock: FolderLock, options: PlatformOption
     server.on('request', requestHandler(services, router, token, layout.discovery));
     await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started }, layout.tmp);
     services.events.emit({ type: 'platform.started' });
-    log(`listening on ${url} (state in ${layout.home})`);
     services.control.warmAll().catch((error: Error) => log(`could not start warm instances: ${error.message}`));
     void services.rollouts.resume(log);
     let closing: Promise<void> | undefined;

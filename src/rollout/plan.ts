@@ -86,7 +86,9 @@ export function decide(rollout: Rollout, reading: GateReading | undefined, now: 
     const reason = `${quietFailure} (only ${reading?.requests} of the ${rollout.spec.gates.minRequests} requests wanted came in the interval)`;
     return { kind: 'rollBack', status: 'rolledBack', reason, reading };
   }
-  return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading), judged(rollout.spec, reading));
+  // A passing reading earlier in the step (kept in `rollout.reading`) is a verdict too: metrics
+  // windows are whole seconds, so the last look may see fewer requests than the step had.
+  return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading), judged(rollout.spec, reading) || judged(rollout.spec, rollout.reading));
 }
 
 /** True when the reading had enough requests for a verdict (a failing one has rolled back already). */

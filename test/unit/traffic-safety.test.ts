@@ -115,7 +115,7 @@ describe('commands never fight a rollout', () => {
     assert.equal(put.status, 409);
     assert.equal(put.json.error.code, 'ROLLOUT_ACTIVE');
     assert.equal(put.json.error.rollout, id);
-    assert.match(put.json.error.message, new RegExp(`Rollout ${id} of v2 is running .*pause.*promote.*abort`));
+    assert.match(put.json.error.message, new RegExp(`Rollout ${id} of v2 is running .*changing its traffic by hand would fight it\\. Promote it \\(flightdeck rollout promote --env dev --function api\\) or abort it`));
     // Another alias is free to change.
     assert.equal((await platform.api('PUT', `${fnPath('dev', 'api')}/aliases/beta`, { versionId: 2 })).status, 200);
     const deployed = await deployDir(platform, 'dev', 'api', join(FIXTURES, 'hello'), { ...NODE, env: { GREETING: 'three' } });

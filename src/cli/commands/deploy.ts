@@ -2,10 +2,9 @@
 // the project's functions. Without --env it deploys to the personal environment of the current
 // git branch, creating it on first use.
 
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { loadProjectFile, PROJECT_FILE_NAME } from '../../config/projectFile';
-import { deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
+import { dirname, resolve } from 'node:path';
+import { findProjectFile, loadProjectFile, PROJECT_FILE_NAME } from '../../config/projectFile';
+import { deployProject, describeLiveChange, notStarted, type ProjectDeployResult } from '../../deploy/deployProject';
 import { deployingOwner, deployingUser, readGitInfo, type GitInfo } from '../../deploy/git';
 import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { formatBytes } from '../../providers/formatBytes';
@@ -23,7 +22,7 @@ export const deployCommand: Command = {
   },
   async run(context) {
     const config = stringOption(context.values, 'config');
-    const project = loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd));
+    const project = loadProjectFile(config ? resolve(context.cwd, config) : projectFileOf(context.cwd));
     const environment = stringOption(context.values, 'env');
     const git = await gitInfo(dirname(project.file), environment === undefined);
     const result = await deployProject(await context.provider(), project, {
@@ -37,7 +36,12 @@ export const deployCommand: Command = {
       signal: context.signal,
       onProgress: (message) => context.note(message),
     });
-    return { data: result, text: describeDeploy(result) };
+    const failed = notStarted(result);
+    const failure = failed.length === 0 ? undefined : {
+      exitCode: 1,
+      message: failed.map((f) => `${f.function} ${describeLiveChange(result.environment, f)}`).join('\n'),
+    };
+    return { data: result, text: describeDeploy(result), ...(failure ? { failure } : {}) };
   },
 };
 
@@ -51,12 +55,9 @@ async function gitInfo(folder: string, required: boolean): Promise<GitInfo | und
   }
 }
 
-function findProjectFile(cwd: string): string {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const candidate = join(dir, PROJECT_FILE_NAME);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) break;
-  }
+function projectFileOf(cwd: string): string {
+  const found = findProjectFile(cwd);
+  if (found) return found;
   throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} in ${cwd} or its parents. Run from your project folder or pass --config PATH.`);
 }
 
@@ -66,7 +67,9 @@ function describeDeploy(result: ProjectDeployResult): string {
     f.function,
     `v${f.version}`,
     f.unchanged ? 'unchanged' : `${f.filesSent} file(s), ${formatBytes(f.bytesSent)} sent`,
+    f.start.started ? f.health : 'did not start',
     f.url,
   ]);
-  return `${header}\n${table(['FUNCTION', 'VERSION', 'UPLOAD', 'URL'], rows)}`;
+  const live = result.functions.filter((f) => f.start.started).map((f) => `${f.function}: ${describeLiveChange(result.environment, f)}`);
+  return [header, table(['FUNCTION', 'VERSION', 'UPLOAD', 'HEALTH', 'URL'], rows), ...live].join('\n');
 }

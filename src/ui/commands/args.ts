@@ -31,7 +31,7 @@ export function booleanArg(args: Args, field: string): boolean | undefined {
   return value;
 }
 
-/** environment / function / version / alias / confirm, as far as the argument gives them. */
+/** environment / function / version / alias / confirm / force, as far as the argument gives them. */
 export function targetOf(arg: unknown): Target {
   const args = argsOf(arg);
   return {
@@ -40,5 +40,6 @@ export function targetOf(arg: unknown): Target {
     version: numberArg(args, 'version'),
     alias: stringArg(args, 'alias'),
     confirm: stringArg(args, 'confirm'),
+    force: booleanArg(args, 'force'),
   };
 }

@@ -62,7 +62,7 @@ function projectFileOf(cwd: string): string {
 }
 
 function describeDeploy(result: ProjectDeployResult): string {
-  const header = `Environment ${result.environment}${result.createdEnvironment ? ' (created)' : ''}`;
+  const header = `Environment ${result.environment}${result.createdEnvironment ? ' (created)' : ''}${result.environmentNote ? `: ${result.environmentNote}` : ''}`;
   const rows = result.functions.map((f) => [
     f.function,
     `v${f.version}`,

@@ -98,7 +98,8 @@ async function announce(result: ProjectDeployResult): Promise<void> {
   const [first] = started;
   if (!first) return;
   const summary = started.map((f) => `${f.function}: ${describeLiveChange(result.environment, f)}`).join('; ');
-  const choice = await vscode.window.showInformationMessage(`Deployed to ${result.environment}: ${summary}. ${first.url}`, 'Open', 'Copy URL');
+  const note = result.environmentNote ? ` ${result.environmentNote}` : '';
+  const choice = await vscode.window.showInformationMessage(`Deployed to ${result.environment}: ${summary}.${note} ${first.url}`, 'Open', 'Copy URL');
   if (choice === 'Open') await vscode.env.openExternal(vscode.Uri.parse(first.url));
   if (choice === 'Copy URL') await vscode.env.clipboard.writeText(first.url);
 }

@@ -120,7 +120,7 @@ describe('deployProject', () => {
     const result = await deploy({ ...personal, function: 'api' });
     const [api] = result.functions;
     assert.deepEqual([api.start.started, api.live.outcome, api.live.reason, api.health], [false, 'held', 'notStarted', 'unhealthy']);
-    assert.match(describeLiveChange(result.environment, api), /^v2 did not start: index\.js:2: SyntaxError: .*; live stays on v1\. Fix the code and deploy again\.$/);
+    assert.match(describeLiveChange(result.environment, api), /^v2 did not start: loading handler index\.handler of version 2 failed: index\.js:2: SyntaxError: .*; live stays on v1\. Fix the code and deploy again\.$/);
     writeFileSync(join(dir, 'api', 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "api" });');
     const back = await deploy({ ...personal, function: 'api' });
     assert.match(describeLiveChange(back.environment, back.functions[0]), /^v3 published; live moved to v3 \(it was on v1\)$/);

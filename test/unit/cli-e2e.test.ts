@@ -1,34 +1,17 @@
 // The bundled CLI (node dist/cli.js) end to end, in a temp git repository on branch
 // feature/login: it starts its own platform in a temp FLIGHTDECK_HOME and serves real HTTP.
 import { strict as assert } from 'node:assert';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DIST } from '../helpers/platform';
-import { processAlive } from '../../src/platform/lock';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { cliRepo, type CliRepo, type CliRun } from '../helpers/cliRepo';
 
 const ENV = 'jane-feature-login';
 
 describe('flightdeck CLI end to end', () => {
+  let cli: CliRepo;
   let repo: string;
-  let home: string;
-  const run = (...args: string[]): Promise<CliRun> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [join(DIST, 'cli.js'), ...args], {
-        cwd: repo,
-        env: { ...process.env, FLIGHTDECK_HOME: home, FLIGHTDECK_PORT: '0' },
-        timeout: 60_000,
-      }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-    });
+  const run = (...args: string[]): Promise<CliRun> => cli.run(args);
   const ok = async (...args: string[]): Promise<string> => {
     const result = await run(...args);
     assert.equal(result.code, 0, `flightdeck ${args.join(' ')} failed:\n${result.stderr}`);
@@ -37,32 +20,15 @@ describe('flightdeck CLI end to end', () => {
   const handler = (body: string) => `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(body)} });\n`;
 
   before(() => {
-    repo = mkdtempSync(join(tmpdir(), 'flightdeck-cli-'));
-    home = join(repo, '.home');
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-    git('init', '-q', '-b', 'feature/login');
-    git('config', 'user.email', 'jane@example.com');
-    git('config', 'user.name', 'Jane Doe');
-    mkdirSync(join(repo, 'api'));
-    writeFileSync(join(repo, 'api', 'index.js'), handler('one'));
-    writeFileSync(join(repo, 'api', 'lib.js'), 'module.exports = {};\n');
-    writeFileSync(join(repo, '.gitignore'), '.home/\n');
-    writeFileSync(join(repo, 'flightdeck.yaml'), 'project: shop\nfunctions:\n  api:\n    runtime: nodejs\n    code: ./api\n    handler: index.handler\n');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'first');
+    cli = cliRepo('flightdeck-cli-', 'feature/login', {
+      'api/index.js': handler('one'),
+      'api/lib.js': 'module.exports = {};\n',
+      'flightdeck.yaml': 'project: shop\nfunctions:\n  api:\n    runtime: nodejs\n    code: ./api\n    handler: index.handler\n',
+    });
+    repo = cli.repo;
   });
 
-  after(async () => {
-    try {
-      const { pid } = JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')) as { pid: number };
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(50);
-      if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // no platform was started, or it is already gone
-    }
-    rmSync(repo, { recursive: true, force: true });
-  });
+  after(() => cli.dispose());
 
   it('deploy starts a platform, creates the personal environment and prints version 1 and a working URL', async () => {
     const out = await ok('deploy');

@@ -4,64 +4,36 @@
 // 3 when nothing was judged; bad input is exit 2 in flag terms, also with --json; a closed pipe
 // ends quietly; `serve --home` prints one listening line.
 import { strict as assert } from 'node:assert';
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cliRepo, type CliRepo, type CliRun } from '../helpers/cliRepo';
 import { DIST } from '../helpers/platform';
-import { processAlive } from '../../src/platform/lock';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const ENV = 'jane-main';
 const T = ['--env', ENV, '--function', 'api'];
 
 describe('flightdeck CLI traffic safety', () => {
+  let cli: CliRepo;
   let repo: string;
   let home: string;
-  const run = (args: string[], cwd = repo): Promise<CliRun> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [join(DIST, 'cli.js'), ...args], {
-        cwd,
-        env: { ...process.env, FLIGHTDECK_HOME: home, FLIGHTDECK_PORT: '0' },
-        timeout: 60_000,
-      }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-    });
+  const run = (args: string[], cwd?: string): Promise<CliRun> => cli.run(args, cwd);
   const code = (body: string) => writeFileSync(join(repo, 'api', 'index.js'), body);
-  const good = (text: string) => code(`exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(text)} });\n`);
+  const handler = (text: string) => `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(text)} });\n`;
+  const good = (text: string) => code(handler(text));
 
   before(() => {
-    repo = mkdtempSync(join(tmpdir(), 'flightdeck-cli-safety-'));
-    home = join(repo, '.home');
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'jane@example.com');
-    git('config', 'user.name', 'Jane Doe');
-    mkdirSync(join(repo, 'api'));
-    good('one');
-    writeFileSync(join(repo, '.gitignore'), '.home/\n');
-    writeFileSync(join(repo, 'flightdeck.yaml'), 'project: shop\nfunctions:\n  api:\n    runtime: nodejs\n    code: ./api\n    handler: index.handler\n');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'first');
+    cli = cliRepo('flightdeck-cli-safety-', 'main', {
+      'api/index.js': handler('one'),
+      'flightdeck.yaml': 'project: shop\nfunctions:\n  api:\n    runtime: nodejs\n    code: ./api\n    handler: index.handler\n',
+    });
+    ({ repo, home } = cli);
   });
 
-  after(async () => {
-    try {
-      const { pid } = JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')) as { pid: number };
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(50);
-      if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // no platform was started, or it is already gone
-    }
-    rmSync(repo, { recursive: true, force: true });
-  });
+  after(() => cli.dispose());
 
   it('a deploy whose handler does not parse exits 1 naming the version and its own file:line; live stays', async () => {
     assert.equal((await run(['deploy'])).code, 0);

@@ -12,7 +12,7 @@
 // runInVsCode runs any tests module this way, in the fixture or in a folder without
 // flightdeck.yaml: the activation benchmark (bench/hostActivation.ts) runs its probe through it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -363,27 +363,59 @@ function extensionHostConsole(page: Page): { tail(): string } {
   return { tail: () => lines.slice(-40).join('\n') };
 }
 
-/** Polls for `<name>.request` files and answers each with a screenshot and `<name>.done`. */
+/**
+ * Polls for `<name>.request` files and answers each with a screenshot and `<name>.done`, and for
+ * `<name>.click` files (`{ toast, button }`: a notification's text and one of its buttons), which
+ * it answers by clicking that button as a person would and writing what the page showed to
+ * `<name>.clicked` (`{ toasts, clicked, panel }`).
+ */
 function serveScreenshots(page: Page, dir: string): { stop(): void } {
   const taken = new Set<string>();
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
     const pending = readdirSync(dir)
-      .filter((f) => f.endsWith('.request'))
-      .map((f) => f.slice(0, -'.request'.length))
-      .filter((name) => !taken.has(name));
+      .filter((f) => f.endsWith('.request') || f.endsWith('.click'))
+      .filter((f) => !taken.has(f));
     if (pending.length === 0) return;
     busy = true;
     void (async () => {
-      for (const name of pending) {
-        taken.add(name);
-        await takeScreenshot(page, name);
-        writeFileSync(join(dir, `${name}.done`), '');
+      for (const file of pending) {
+        taken.add(file);
+        if (file.endsWith('.click')) {
+          const name = file.slice(0, -'.click'.length);
+          writeFileSync(join(dir, `${name}.clicked`), JSON.stringify(await clickNotification(page, JSON.parse(readFileSync(join(dir, file), 'utf8')))));
+        } else {
+          const name = file.slice(0, -'.request'.length);
+          await takeScreenshot(page, name);
+          writeFileSync(join(dir, `${name}.done`), '');
+        }
       }
     })().finally(() => (busy = false));
   }, 150);
   return { stop: () => clearInterval(timer) };
+}
+
+/** Clicks `button` on the notification toast whose text contains `toast`; answers what the page showed. */
+async function clickNotification(page: Page, request: { toast: string; button: string; panelShows?: string }): Promise<{ toasts: string[]; clicked: boolean; panel: string }> {
+  const toasts = page.locator('.notification-toast');
+  const texts = await toasts.allInnerTexts().catch(() => []);
+  const target = toasts.filter({ hasText: request.toast }).first();
+  let clicked = false;
+  try {
+    await target.locator('a.monaco-button', { hasText: request.button }).first().click({ timeout: 5000 });
+    clicked = true;
+  } catch {
+    // not there: the answer says so
+  }
+  // The command the button runs opens its view; wait (bounded) for it to show what is expected.
+  let panel = '';
+  for (let waited = 0; clicked && waited < 15_000; waited += 250) {
+    await sleep(250);
+    panel = await page.locator('.part.panel').first().innerText({ timeout: 2000 }).catch(() => '');
+    if (!request.panelShows || panel.includes(request.panelShows)) break;
+  }
+  return { toasts: texts, clicked, panel };
 }
 
 async function takeScreenshot(page: Page, name: string): Promise<void> {

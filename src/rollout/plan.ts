@@ -237,9 +237,13 @@ export function transition(rollout: Rollout, decision: Decision, now: number): R
   }
 }
 
-/** The reading window for the current step: metrics since the step started. */
+/**
+ * The reading window for the current step: metrics since the step started, rounded out to the
+ * whole second it started in (metrics are kept per second; a window that cut that second off
+ * would miss the step's first requests and leave a short step unjudged).
+ */
 export function stepWindowMs(rollout: Rollout, now: number): number {
-  return Math.max(1, now - Date.parse(rollout.stepStarted));
+  return Math.max(1, now - Math.floor(Date.parse(rollout.stepStarted) / 1000) * 1000);
 }
 
 /** The rollout's new version's figures among per-version metrics (zeros when it served nothing). */

@@ -409,12 +409,14 @@ async function clickNotification(page: Page, request: { toast: string; button: s
     // not there: the answer says so
   }
   // The command the button runs opens its view; wait (bounded) for it to show what is expected.
+  // Editors render spaces as no-break spaces: read them as the spaces they are.
   let panel = '';
-  for (let waited = 0; clicked && waited < 15_000; waited += 250) {
+  for (const deadline = Date.now() + 10_000; clicked && Date.now() < deadline; ) {
     await sleep(250);
-    panel = await page.locator('.part.panel').first().innerText({ timeout: 2000 }).catch(() => '');
+    panel = (await page.locator('.part.panel').first().innerText({ timeout: 2000 }).catch(() => '')).replace(/\u00a0/g, ' ');
     if (!request.panelShows || panel.includes(request.panelShows)) break;
   }
+  await takeScreenshot(page, `${request.button.replace(/\W+/g, '-').toLowerCase()}-clicked`);
   return { toasts: texts, clicked, panel };
 }
 

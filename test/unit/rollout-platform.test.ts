@@ -245,7 +245,7 @@ test('a batch release in recreate mode (for comparison) also ends with every ins
     await twoVersions(platform, {}, { min: 2, max: 4 });
     await waitFor('2 ready instances', async () => ((await readyInstances(platform)).length === 2 ? true : undefined));
     const load = startLoad(platform, 4);
-    await startRollout(platform, { toVersion: 2, strategy: 'batch', batches: 2, mode: 'recreate', intervalMs: 200, gates: QUICK_GATES });
+    await startRollout(platform, { toVersion: 2, strategy: 'batch', batches: 2, mode: 'recreate', intervalMs: 1000, gates: QUICK_GATES }); // long enough for the load to be judged
     const done = await rolloutEnded(platform, 30_000);
     const result = await load.stop();
     assert.equal(done.status, 'succeeded', JSON.stringify(done));
@@ -278,7 +278,7 @@ test('a platform killed with -9 during a manual batch release resumes it waiting
     });
     assert.deepEqual(versions, [1, 2]);
     const continued = await platform.api('POST', `${FN_PATH}/rollout/continue`);
-    assert.equal(continued.json.status, 'succeeded', continued.text);
+    assert.equal(continued.json.status, 'completedUnverified', continued.text); // no traffic: no batch was judged
     assert.deepEqual((await readyInstances(platform)).map((i) => i.versionId), [2, 2]);
   } finally {
     await first.kill9();

@@ -5,7 +5,8 @@ export type ErrorCode =
   | 'BAD_REQUEST' // input is malformed or out of range; `field` names what
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
-  | 'CONFLICT' // already exists, protected, or a rollout is active
+  | 'CONFLICT' // already exists, protected, or not allowed in the current state
+  | 'ROLLOUT_ACTIVE' // 409: a rollout moves this alias; `rollout` names it; pause/promote/abort it first
   | 'PRECONDITION_FAILED' // stale ETag
   | 'BLOBS_MISSING'
   | 'PAYLOAD_TOO_LARGE'
@@ -17,6 +18,8 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'TIMEOUT' // a call got no answer in time; the message names the call
   | 'ROLLOUT_FAILED' // a rollout that was waited for rolled back or was aborted
+  | 'ROLLOUT_UNVERIFIED' // a rollout that was waited for reached 100% without enough requests to judge
+  | 'NOT_STARTED' // a deployed version did not start; `version` names it (the CLI exits 1)
   | 'INTERNAL';
 
 export interface ErrorDetails {
@@ -26,6 +29,10 @@ export interface ErrorDetails {
   column?: number;
   missing?: string[];
   status?: number;
+  /** ROLLOUT_ACTIVE: the rollout's id. */
+  rollout?: string;
+  /** The version the error is about. */
+  version?: number;
 }
 
 /** The CLI loads its parts as separate bundles (esbuild.mjs), each with its own copy of the class, so the brand is checked, not the class. */
@@ -57,8 +64,10 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  ROLLOUT_ACTIVE: 409,
   BLOBS_MISSING: 409,
   PRECONDITION_FAILED: 412,
+  NOT_STARTED: 422,
   PAYLOAD_TOO_LARGE: 413,
   UNAVAILABLE: 503,
   TIMEOUT: 504,

@@ -74,7 +74,14 @@ export interface FunctionConfig {
   events?: EventStyle;
   /** Declared memory size in MB, reported to the function (FC's memorySize); not enforced locally. */
   memoryMb?: number;
+  /** custom: a path that must answer 2xx/3xx before the version counts as started (e.g. `/healthz`). */
+  healthPath?: string;
+  /** How long a new instance may take to start (load its handler, listen, answer healthPath); default 15 s. */
+  startTimeoutMs?: number;
 }
+
+/** The start timeout when a function sets none. */
+export const DEFAULT_START_TIMEOUT_MS = 15_000;
 
 /** One file of a function's code, as sent in an upload manifest. */
 export interface ManifestEntry {
@@ -103,8 +110,40 @@ export interface Version {
   fileCount: number;
   codeSize: number;
   health: VersionHealth;
-  /** Why the version is unhealthy (e.g. crash loop), when it is. */
+  /**
+   * Why the version is unhealthy (it did not start, or crash-loops), in the function's own terms
+   * (`index.js:3: SyntaxError: …`), never the engine's internal paths.
+   */
   healthReason?: string;
+  /** When `health` last changed (ISO 8601); a rollout only rolls back for a change during it. */
+  healthUpdated?: string;
+}
+
+/**
+ * Proof that a version can take traffic, which a deploy (and a rollout start) gets before any
+ * alias moves to it. Each provider uses its engine's own readiness: the local platform starts an
+ * instance (a nodejs handler loads and exports its function; a custom command listens on $PORT
+ * and answers `healthPath`), Knative waits for the revision's `Ready` condition, FC invokes the
+ * new version.
+ */
+export interface StartCheck {
+  started: boolean;
+  /** How it was proved, for people: `handler index.handler loaded`, `revision Ready`. */
+  how: string;
+  /** When it did not start: why, with the function's own file:line. */
+  reason?: string;
+}
+
+/** What a deploy did to the default alias (`live`), so every client can say it plainly. */
+export interface LiveChange {
+  /** `moved`: live now sends everything to the deployed version; `kept`: it already did; `held`: live did not move. */
+  outcome: 'moved' | 'kept' | 'held';
+  /** live's primary before the deploy (absent on a function's first deploy). */
+  previousVersion?: number;
+  /** Why live was held: production deploys move no traffic, a rollout moves live, or the version did not start. */
+  reason?: 'production' | 'rollout' | 'notStarted';
+  /** The rollout moving live, when `reason` is `rollout`. */
+  rollout?: string;
 }
 
 export const DEFAULT_ALIAS = 'live';
@@ -170,6 +209,8 @@ export type RolloutStatus =
   | 'paused'
   | 'waiting' // batch, manual: waiting for Continue
   | 'succeeded'
+  /** Reached 100% without one step having had enough requests (minRequests) to judge the version. */
+  | 'completedUnverified'
   | 'rolledBack'
   | 'aborted';
 
@@ -230,6 +271,8 @@ export interface Rollout {
   note?: string;
   /** batch: the instance count (instances.min) the batches were planned for. */
   instances?: number;
+  /** Steps the gates judged with at least minRequests requests; none at the end means completedUnverified. */
+  verifiedSteps?: number;
 }
 
 // ---- Events ---------------------------------------------------------------------------------
@@ -279,16 +322,57 @@ export function trafficSplit(alias: Pick<Alias, 'versionId' | 'additionalVersion
   return [{ versionId: alias.versionId, weight: Math.max(0, 1 - rest) }, ...extra];
 }
 
-/** Weight as a percentage for display: whole numbers where exact, else one decimal. */
+/**
+ * Weight as a percentage for display, with the fewest decimals (up to 4) that read within 0.5% of
+ * the value: `10%`, `33.3%`, and a small or large share never reads `0%` or `100%` (`0.001%`).
+ */
 export function formatPercent(weight: number): string {
-  const pct = Math.round(weight * 1000) / 10;
-  return `${Number.isInteger(pct) ? pct.toFixed(0) : pct.toFixed(1)}%`;
+  const pct = weight * 100;
+  let text = pct.toFixed(0);
+  for (let digits = 1; digits <= 4 && !readsAs(Number(text), pct); digits++) text = pct.toFixed(digits);
+  return `${Number(text)}%`;
+}
+
+function readsAs(shown: number, pct: number): boolean {
+  if ((shown === 0 || shown === 100) && Math.abs(shown - pct) > 1e-9) return false;
+  return Math.abs(shown - pct) <= Math.abs(pct) * 0.005 + 1e-9;
 }
 
 /** `live → v12 90% · v13 10%` */
 export function describeAlias(alias: Pick<Alias, 'name' | 'versionId' | 'additionalVersionWeight'>): string {
   const parts = trafficSplit(alias).map((s) => `v${s.versionId} ${formatPercent(s.weight)}`);
   return `${alias.name} → ${parts.join(' · ')}`;
+}
+
+/**
+ * Why a canary weight cannot go to `version` on this alias, or undefined: the primary already
+ * gets what the others leave, so a weight for it between 0 and 100% means nothing.
+ */
+export function canaryProblem(alias: Pick<Alias, 'name' | 'versionId' | 'additionalVersionWeight'>, version: number, weight: number): string | undefined {
+  if (version !== alias.versionId || weight <= 0 || weight >= 1) return undefined;
+  return (
+    `v${version} is ${alias.name}'s primary: it gets what the other versions leave (now ${formatPercent(trafficSplit(alias)[0].weight)}), ` +
+    `so it takes no canary weight. Give another version the weight, or promote one.`
+  );
+}
+
+/** What an alias change replaced: `v3's 10% → v5's 30%`, `v5 10% → 30%`, `v5 gets 30%`, `canary removed`. */
+export function describeSplitChange(
+  before: Pick<Alias, 'versionId' | 'additionalVersionWeight'>,
+  after: Pick<Alias, 'versionId' | 'additionalVersionWeight'>,
+): string {
+  const extras = (alias: typeof before) => trafficSplit(alias).slice(1);
+  const was = extras(before);
+  const now = extras(after);
+  const list = (shares: TrafficShare[], possessive: boolean) =>
+    shares.map((s) => `v${s.versionId}${possessive ? "'s" : ''} ${formatPercent(s.weight)}`).join(' + ');
+  if (was.length === 0 && now.length === 0) return before.versionId === after.versionId ? 'unchanged' : `v${before.versionId} → v${after.versionId}`;
+  const primary = before.versionId === after.versionId ? '' : `primary v${before.versionId} → v${after.versionId}; `;
+  if (was.length === 0) return `${primary}v${now.map((s) => s.versionId).join(', v')} gets ${now.map((s) => formatPercent(s.weight)).join(' + ')}`;
+  if (now.length === 0) return `${primary}canary ${list(was, false)} removed`;
+  const same = was.length === 1 && now.length === 1 && was[0].versionId === now[0].versionId;
+  if (same) return `${primary}v${now[0].versionId} ${formatPercent(was[0].weight)} → ${formatPercent(now[0].weight)}`;
+  return `${primary}${list(was, true)} → ${list(now, true)}`;
 }
 
 /** An alias update that sends `weight` (0–1) to `canary` and the rest to `primary`. */

@@ -11,10 +11,12 @@ import type {
   FunctionSummary,
   GarbageReport,
   Instance,
+  LiveChange,
   ManifestEntry,
   PlatformEvent,
   Rollout,
   RolloutSpec,
+  StartCheck,
   Version,
   VersionMetrics,
 } from './model';
@@ -60,6 +62,18 @@ export interface DeployResult {
   /** File bytes uploaded (0 when the platform had every blob). */
   bytesSent: number;
   filesSent: number;
+  /**
+   * Whether the version proved it starts, by the engine's own readiness (see StartCheck), before
+   * `live` moved. A version that did not start is still published (`version.health` unhealthy,
+   * `healthReason` saying why) and `live` is `held` with reason `notStarted`.
+   */
+  start: StartCheck;
+  /**
+   * What happened to `live`. Outside production live ends up on the deployed version (also when
+   * nothing changed but live had moved elsewhere), unless the version did not start or a rollout
+   * is moving live (then the deploy publishes without touching it). Production deploys hold it.
+   */
+  live: LiveChange;
 }
 
 export interface DeployProgress {
@@ -124,7 +138,11 @@ export interface Provider {
 
   listAliases(environment: string, fn: string): Promise<Alias[]>;
   getAlias(environment: string, fn: string, name: string): Promise<Alias>;
-  /** `etag` from the alias read; a stale one fails with PRECONDITION_FAILED, never a lost update. */
+  /**
+   * `etag` from the alias read; a stale one fails with PRECONDITION_FAILED, never a lost update.
+   * While a rollout moves the alias, the update is refused with ROLLOUT_ACTIVE (naming the rollout
+   * and how to end it): a manual change must never fight the rollout's own traffic moves.
+   */
   updateAlias(environment: string, fn: string, name: string, update: AliasUpdate, etag?: string): Promise<Alias>;
 
   listInstances(environment: string, fn: string): Promise<Instance[]>;
@@ -142,6 +160,10 @@ export interface Provider {
 
   functionUrl(environment: string, fn: string, target?: UrlTarget): Promise<string>;
 
+  /**
+   * Proves `spec.toVersion` starts (as a deploy does) before step 0 moves traffic; one that does
+   * not is refused with UNAVAILABLE and marked unhealthy. CONFLICT while another rollout is active.
+   */
   startRollout(environment: string, fn: string, spec: RolloutSpec): Promise<Rollout>;
   getRollout(environment: string, fn: string): Promise<Rollout | undefined>;
   rolloutAction(environment: string, fn: string, action: RolloutAction): Promise<Rollout>;

@@ -2,6 +2,7 @@
 // reading options. A command returns its result as data (printed with --json) and as text.
 
 import type { Provider } from '../provider';
+import { unhealthyRefusal, unhealthyVersion } from '../trafficGuard';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -16,6 +17,11 @@ export interface CommandResult {
   data: unknown;
   /** For people. */
   text: string;
+  /**
+   * A result that is still a failure: the exit code (1: a deployed version did not start; 3: a
+   * rollout completed unverified) and what went wrong, on stderr (the result still prints).
+   */
+  failure?: { exitCode: number; message: string };
 }
 
 export type OptionValues = Record<string, string | boolean | undefined>;
@@ -68,13 +74,17 @@ export function requiredOption(values: OptionValues, name: string): string {
   return value;
 }
 
-/** A numeric option within [min, max]; `integer` rejects fractions. */
+/** Plain decimal notation only: `0x10`, `1e3`, ` 5` and `+5` are not numbers a person meant. */
+const WHOLE = /^\d+$/;
+const DECIMAL = /^\d+(\.\d+)?$|^\.\d+$/;
+
+/** A numeric option within [min, max], written in plain decimals; `integer` rejects fractions. */
 export function numberOption(values: OptionValues, name: string, min: number, max: number, integer = true): number | undefined {
   const text = stringOption(values, name);
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, not ${JSON.stringify(text)}.`);
+  if (!(integer ? WHOLE : DECIMAL).test(text) || !Number.isSafeInteger(Math.trunc(value)) || value < min || value > max) {
+    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (plain decimal digits), not ${JSON.stringify(text)}.`);
   }
   return value;
 }
@@ -84,3 +94,16 @@ export const TARGET_OPTIONS: Record<string, OptionSpec> = {
   env: { type: 'string', valueName: 'NAME', description: 'Environment', required: true },
   function: { type: 'string', valueName: 'NAME', description: 'Function', required: true },
 };
+
+/** --force: send traffic to a version marked unhealthy. */
+export const FORCE_OPTION: Record<string, OptionSpec> = {
+  force: { type: 'boolean', description: 'Send traffic to the version even when it is marked unhealthy' },
+};
+
+/** Refuses to move traffic to an unhealthy version unless --force was given (then it says so). */
+export async function guardUnhealthy(context: CommandContext, provider: Provider, env: string, fn: string, version: number, action: string): Promise<void> {
+  const sick = await unhealthyVersion(provider, env, fn, version);
+  if (!sick) return;
+  if (context.values.force !== true) throw unhealthyRefusal(sick, action);
+  context.note(`Warning: v${version} is unhealthy (${sick.healthReason ?? 'no reason recorded'}); --force given, so going ahead.`);
+}

@@ -8,6 +8,13 @@ import { COMMANDS } from './commands';
 import { runCli } from './run';
 
 async function main(): Promise<void> {
+  // `flightdeck versions … | head` closes the pipe early: stop quietly, as other commands do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const argv = process.argv.slice(2);
   if (argv[0] === '__complete') return complete(argv.slice(1));
   const interrupt = new AbortController();

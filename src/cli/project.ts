@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig } from '../config/projectFile';
+import { findProjectFile, loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig } from '../config/projectFile';
 import { deployingOwner, deployingUser, readGitInfo, runGit, type GitInfo } from '../deploy/git';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
 import type { Provider } from '../provider';
@@ -13,7 +13,7 @@ import { stringOption, type CommandContext } from './command';
 
 export function loadProject(context: Pick<CommandContext, 'values' | 'cwd'>): ProjectConfig {
   const config = stringOption(context.values, 'config');
-  return loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd));
+  return loadProjectFile(config ? resolve(context.cwd, config) : projectFileOf(context.cwd));
 }
 
 /** The project when there is one (--config must exist when given); undefined when none is found. */
@@ -36,12 +36,9 @@ export async function gitInfo(folder: string, required: boolean): Promise<GitInf
   }
 }
 
-function findProjectFile(cwd: string): string {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const candidate = join(dir, PROJECT_FILE_NAME);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) break;
-  }
+function projectFileOf(cwd: string): string {
+  const found = findProjectFile(cwd);
+  if (found) return found;
   throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} in ${cwd} or its parents. Run from your project folder or pass --config PATH.`);
 }
 

@@ -50,7 +50,8 @@ export async function runCli(commands: readonly Command[], cli: CliEnvironment):
   try {
     const result = await command.run(context);
     if (result) printResult(cli, result, json);
-    return 0;
+    if (result?.failure && !json) cli.stderr(`flightdeck: ${result.failure.message}\n`);
+    return result?.failure?.exitCode ?? 0;
   } catch (error) {
     if (error instanceof UsageError) return usageFailure(cli, error, commands, command);
     printError(cli, error, json);
@@ -75,6 +76,8 @@ function contextFor(command: Command, args: string[], cli: CliEnvironment, conne
     throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), command);
   }
   if (positionals.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[1])}: give one ${command.argument?.name}.`, command);
+  const empty = Object.keys(options).find((key) => values[key] === '');
+  if (empty !== undefined && !values.help) throw new UsageError(`--${empty} needs a value; it was given an empty one.`, command);
   const missing = Object.entries(options).filter(([key, spec]) => spec.required && values[key] === undefined);
   if (missing.length > 0 && !values.help) {
     throw new UsageError(`Missing required option${missing.length > 1 ? 's' : ''} ${missing.map(([key]) => `--${key}`).join(', ')}.`, command);
@@ -125,6 +128,7 @@ function unknownCommand(cli: CliEnvironment, commands: readonly Command[], name:
     return 0;
   }
   const problem = next === undefined ? `"${name}" needs a subcommand.` : `Unknown subcommand "${next}" of ${name}.`;
+  if (cli.argv.includes('--json')) return usageFailure(cli, new UsageError(problem), commands);
   cli.stderr(`flightdeck: ${problem}\n\n${groupUsage(name, group)}\n`);
   return 2;
 }
@@ -145,9 +149,15 @@ function groupUsage(word: string, subcommands: readonly Command[]): string {
   ].join('\n');
 }
 
+/** Exit 2 with what is wrong and the usage; with --json anywhere on the line, one JSON error instead. */
 function usageFailure(cli: CliEnvironment, error: unknown, commands: readonly Command[], command?: Command): number {
+  const message = (error as Error).message;
+  if (cli.argv.includes('--json')) {
+    cli.stderr(`${JSON.stringify({ error: { code: 'USAGE', message, ...(command ? { command: command.name } : {}) } })}\n`);
+    return 2;
+  }
   const usage = command ? commandUsage(command, optionsOf(command)) : overview(commands);
-  cli.stderr(`flightdeck: ${(error as Error).message}\n\n${usage}\n`);
+  cli.stderr(`flightdeck: ${message}\n\n${usage}\n`);
   return 2;
 }
 

@@ -8,7 +8,7 @@
 //   personal: { name: "{user}-{branch}", ttl: 7d }
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
 import { ENVIRONMENT_KINDS, EVENT_STYLES, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, MEMORY_MB_RANGE, type EnvironmentKind, type EventStyle, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
@@ -62,7 +62,7 @@ export interface ParsedProjectFile {
 }
 
 export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal'] as const;
-export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'events', 'memory', 'instances', 'timeout', 'env', 'ignore', 'rollout'] as const;
+export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'healthPath', 'events', 'memory', 'instances', 'timeout', 'startTimeout', 'env', 'ignore', 'rollout'] as const;
 export const INSTANCE_KEYS = ['min', 'max', 'concurrency', 'idleTimeout'] as const;
 export const ENVIRONMENT_KEYS = ['kind', 'protected'] as const;
 export const PERSONAL_KEYS = ['name', 'ttl'] as const;
@@ -95,10 +95,25 @@ export function parseProjectFile(text: string, filePath: string): ParsedProjectF
 }
 
 /** Reads and parses a flightdeck.yaml; NO_PROJECT when absent, CONFIG_INVALID listing every problem. */
+/** The project file in `start` or the nearest parent folder that has one; undefined when none does. */
+export function findProjectFile(start: string): string | undefined {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    const candidate = join(dir, PROJECT_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 export function loadProjectFile(filePath: string): ProjectConfig {
-  const file = resolve(filePath);
+  let file = resolve(filePath);
   if (!existsSync(file)) {
     throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} at ${file}. Create one, or pass --config PATH.`, { file });
+  }
+  // A folder names the project file inside it.
+  if (statSync(file).isDirectory()) {
+    const inside = join(file, PROJECT_FILE_NAME);
+    if (!existsSync(inside)) throw new FlightdeckError('NO_PROJECT', `${file} is a folder without a ${PROJECT_FILE_NAME}; pass the project file or its folder.`, { file });
+    file = inside;
   }
   const { project, problems } = parseProjectFile(readFileSync(file, 'utf8'), file);
   if (project) return project;
@@ -144,6 +159,7 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
   const entrypoint = runtime && readEntrypoint(reader, entries, at, runtime);
   const instances = optional(entries, 'instances', { ...DEFAULT_INSTANCES }, (e) => readInstances(reader, e));
   const timeoutMs = optional(entries, 'timeout', DEFAULT_TIMEOUT_MS, (e) => readDuration(reader, e, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS));
+  const start = readStartSettings(reader, entries, runtime);
   const env = optional(entries, 'env', {}, (e) => readEnv(reader, e));
   const ignore = optional(entries, 'ignore', [], (e) => readStrings(reader, e, 'gitignore-style patterns'));
   const rollout = optional(entries, 'rollout', undefined, (e) => readRolloutDefaults(reader, e));
@@ -152,7 +168,7 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
   if (rollout?.strategy === 'batch' && instances && instances.min < 1) {
     reader.report(entries.get('rollout')!, `A batch rollout upgrades provisioned instances: set \`${at.path}.instances.min\` to at least 1, or use strategy canary.`);
   }
-  if ([name, runtime, code, entrypoint, instances, timeoutMs, env, ignore].includes(undefined)) return undefined;
+  if ([name, runtime, code, entrypoint, instances, timeoutMs, start, env, ignore].includes(undefined)) return undefined;
   const invalid = (key: string, value: unknown): boolean => entries.has(key) && value === undefined;
   if (invalid('rollout', rollout) || invalid('events', events) || invalid('memory', memoryMb)) return undefined;
   const config: FunctionConfig = {
@@ -161,6 +177,7 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
     instances: instances!,
     env: env!,
     timeoutMs: timeoutMs!,
+    ...start,
     ...(events ? { events } : {}),
     ...(memoryMb !== undefined ? { memoryMb } : {}),
   };
@@ -209,6 +226,35 @@ function readEntrypoint(
     return undefined;
   }
   return command === undefined ? undefined : { command };
+}
+
+/** `healthPath` (custom: must answer 2xx/3xx before the version counts as started) and `startTimeout`. */
+function readStartSettings(
+  reader: YamlReader,
+  entries: Map<string, MapEntry>,
+  runtime: RuntimeKind | undefined,
+): Pick<FunctionConfig, 'healthPath' | 'startTimeoutMs'> | undefined {
+  const out: Pick<FunctionConfig, 'healthPath' | 'startTimeoutMs'> = {};
+  const health = entries.get('healthPath');
+  if (health) {
+    const path = reader.string(health);
+    if (runtime === 'nodejs') {
+      reader.report(health, `\`${health.path}\` applies to runtime custom only; a nodejs handler is checked by loading it.`);
+      return undefined;
+    }
+    if (path === undefined || !/^\/\S*$/.test(path)) {
+      if (path !== undefined) reader.report(health, `\`${health.path}\` must be a path starting with /, e.g. /healthz.`);
+      return undefined;
+    }
+    out.healthPath = path;
+  }
+  const timeout = entries.get('startTimeout');
+  if (timeout) {
+    const ms = readDuration(reader, timeout, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS);
+    if (ms === undefined) return undefined;
+    out.startTimeoutMs = ms;
+  }
+  return out;
 }
 
 function readCodeFolder(reader: YamlReader, at: Located, baseDir: string): string | undefined {

@@ -9,10 +9,10 @@
 import { availableParallelism } from 'node:os';
 import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
 import { FlightdeckError, isFlightdeckError, type ErrorCode } from '../errors';
-import type { Environment } from '../model';
+import type { Environment, LiveChange, StartCheck, VersionHealth } from '../model';
 import { defaultHome, homeLayout } from '../platform/paths';
 import type { DeployProgress, NewEnvironment, Provider } from '../provider';
-import { personalEnvironmentName } from './personalEnvironment';
+import { branchDistinctName, personalEnvironmentName } from './personalEnvironment';
 import { scanCode } from './scan';
 
 export interface DeployProjectOptions {
@@ -43,6 +43,11 @@ export interface FunctionDeployOutcome {
   url: string;
   bytesSent: number;
   filesSent: number;
+  /** Whether the version proved it starts; when not, `start.reason` says why (its own file:line). */
+  start: StartCheck;
+  /** What happened to live. */
+  live: LiveChange;
+  health: VersionHealth;
 }
 
 export interface FunctionDeployFailure {
@@ -54,6 +59,8 @@ export interface ProjectDeployResult {
   environment: string;
   /** True when this deploy created the environment. */
   createdEnvironment: boolean;
+  /** Why the environment is not the one the name template gives (its name belongs to another branch). */
+  environmentNote?: string;
   /** The functions that deployed, in flightdeck.yaml's order. */
   functions: FunctionDeployOutcome[];
   /** The ones that did not; the others deployed all the same. */
@@ -90,7 +97,7 @@ export async function deployProject(
     else failures.push({ function: functions[index].name, error: errorSummary(result.reason) });
   });
   progress('done', 1);
-  return { environment: target.name, createdEnvironment: target.created, functions: outcomes, failures };
+  return { environment: target.name, createdEnvironment: target.created, ...(target.note ? { environmentNote: target.note } : {}), functions: outcomes, failures };
 }
 
 function defaultConcurrency(): number {
@@ -151,7 +158,42 @@ async function deployFunction(
     url: result.url,
     bytesSent: result.bytesSent,
     filesSent: result.filesSent,
+    start: result.start,
+    live: result.live,
+    health: result.version.health,
   };
+}
+
+/** The functions whose new version did not start (live stayed where it was). */
+export function notStarted(result: ProjectDeployResult): FunctionDeployOutcome[] {
+  return result.functions.filter((f) => !f.start.started);
+}
+
+/**
+ * What the deploy did to live, for people: `v7 unchanged; live moved back to v7 (it was on v3)`,
+ * `v8 did not start: index.js:4: SyntaxError: …; live stays on v7`, or how to move a production
+ * environment's live.
+ */
+export function describeLiveChange(environment: string, f: FunctionDeployOutcome): string {
+  const { live, version } = f;
+  const was = live.previousVersion;
+  const what = f.unchanged ? `v${version} unchanged` : `v${version} published`;
+  if (!f.start.started) {
+    return `v${version} did not start: ${f.start.reason ?? 'no reason given'}; ${was === undefined || was === version ? 'it has nowhere else to send live' : `live stays on v${was}`}. Fix the code and deploy again.`;
+  }
+  switch (live.outcome) {
+    case 'moved':
+      return was === undefined ? `${what}; live → v${version}` : `${what}; live moved ${f.unchanged ? 'back ' : ''}to v${version} (it was on v${was})`;
+    case 'kept':
+      return `${what}; live already serves it`;
+    case 'held': {
+      const move = `flightdeck promote --env ${environment} --function ${f.function} --version ${version}`;
+      if (live.reason === 'rollout') {
+        return `${what}; live did not move: rollout ${live.rollout ?? ''} is moving it (promote or abort the rollout first, then ${move})`;
+      }
+      return `${what}; live did not move (a production deploy moves no traffic) and stays on v${was}; move it with \`${move}\` or \`flightdeck rollout start --env ${environment} --function ${f.function} --version ${version}\``;
+    }
+  }
 }
 
 function selectFunctions(project: ProjectConfig, name: string | undefined): ProjectFunction[] {
@@ -164,14 +206,70 @@ function selectFunctions(project: ProjectConfig, name: string | undefined): Proj
   return [fn];
 }
 
+interface ResolvedEnvironment {
+  name: string;
+  created: boolean;
+  note?: string;
+}
+
 async function resolveEnvironment(
   provider: Provider,
   project: ProjectConfig,
   options: DeployProjectOptions,
-): Promise<{ name: string; created: boolean }> {
-  const wanted = options.environment !== undefined ? declaredTarget(project, options.environment) : personalTarget(project, options);
-  const existing = (await provider.listEnvironments()).find((e) => e.name === wanted.name);
-  if (existing) return { name: checkKind(existing, options.environment !== undefined).name, created: false };
+): Promise<ResolvedEnvironment> {
+  const environments = await provider.listEnvironments();
+  if (options.environment === undefined) return personalEnvironment(provider, environments, personalTarget(project, options));
+  const wanted = declaredTarget(project, options.environment);
+  const existing = environments.find((e) => e.name === wanted.name);
+  if (existing) return { name: checkKind(existing, true).name, created: false };
+  return createTarget(provider, project, wanted);
+}
+
+/**
+ * The branch's own personal environment: the one that remembers this branch (under the plain name
+ * or its branch-distinct twin), else the plain name when free, else the twin. A name that belongs
+ * to another branch is never taken over.
+ */
+async function personalEnvironment(provider: Provider, environments: Environment[], wanted: NewEnvironment): Promise<ResolvedEnvironment> {
+  const branch = wanted.branch!;
+  const twin = branchDistinctName(wanted.name, branch);
+  const mine = environments.find((e) => (e.name === wanted.name || e.name === twin) && e.kind === 'personal' && e.branch === branch);
+  if (mine) return { name: mine.name, created: false, ...(mine.name === twin ? { note: twinNote(wanted.name, twin, environments) } : {}) };
+  const plain = environments.find((e) => e.name === wanted.name);
+  if (!plain) return createPersonal(provider, wanted);
+  checkKind(plain, false);
+  if (environments.some((e) => e.name === twin)) {
+    throw new FlightdeckError('CONFLICT',
+      `Your personal environment names "${wanted.name}" and "${twin}" both belong to other branches; put something that tells your branches apart in personal.name of flightdeck.yaml (e.g. "{user}-{branch}-{project}") or pass an environment name.`,
+      { field: 'environment' });
+  }
+  const created = await createPersonal(provider, { ...wanted, name: twin });
+  return { ...created, note: twinNote(wanted.name, twin, environments) };
+}
+
+function twinNote(plain: string, twin: string, environments: Environment[]): string {
+  const owner = environments.find((e) => e.name === plain)?.branch;
+  return `"${plain}" belongs to ${owner ? `branch ${owner}` : 'another environment'}, so this branch deploys to "${twin}".`;
+}
+
+async function createPersonal(provider: Provider, wanted: NewEnvironment): Promise<ResolvedEnvironment> {
+  try {
+    await provider.createEnvironment(wanted);
+    return { name: wanted.name, created: true };
+  } catch (error) {
+    if (!isFlightdeckError(error, 'CONFLICT')) throw error;
+    // Created meanwhile (another window, the CLI): use it only if it is this branch's.
+    const now = (await provider.listEnvironments()).find((e) => e.name === wanted.name);
+    if (now?.kind === 'personal' && now.branch === wanted.branch) return { name: wanted.name, created: false };
+    throw new FlightdeckError('CONFLICT', `Environment "${wanted.name}" was just created for ${now?.branch ? `branch ${now.branch}` : 'something else'}; deploy again.`, { field: 'environment' });
+  }
+}
+
+async function createTarget(
+  provider: Provider,
+  project: ProjectConfig,
+  wanted: Partial<NewEnvironment> & { name: string },
+): Promise<ResolvedEnvironment> {
   if (!wanted.kind) {
     throw new FlightdeckError('NOT_FOUND',
       `Environment "${wanted.name}" does not exist. Declare it under environments: in ${project.file} (e.g. ${wanted.name}: { kind: staging }) or pick an existing one.`,

@@ -37,3 +37,14 @@ export function toDnsLabel(text: string): string {
   const head = label.slice(0, MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, '');
   return `${head}-${suffix}`;
 }
+
+/**
+ * The name for `branch` when its plain personal name already belongs to another branch
+ * (`feature/x` and `feature-x` both give `jane-feature-x`): the plain name with a hash of the
+ * branch, so each branch always lands in its own environment and never takes over another's.
+ */
+export function branchDistinctName(plain: string, branch: string): string {
+  const suffix = createHash('sha256').update(branch).digest('hex').slice(0, HASH_LENGTH);
+  const head = plain.slice(0, MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, '');
+  return `${head}-${suffix}`;
+}

@@ -3,7 +3,7 @@
 // both. Each side is built and tested on its own against these interfaces.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Alias, FunctionConfig, Instance, PlatformEvent, Version, VersionHealth, VersionMetrics } from '../model';
+import type { Alias, FunctionConfig, Instance, PlatformEvent, StartCheck, Version, VersionHealth, VersionMetrics } from '../model';
 import type { LogLine } from '../provider';
 
 /** Publishes a change on the event stream; seq and time are filled in by the hub. */
@@ -48,6 +48,11 @@ export interface FunctionRuntime {
    * Resolves with the number of slots upgraded once they are all ready.
    */
   upgrade(environment: string, fn: string, toVersion: number, options?: UpgradeOptions): Promise<number>;
+  /**
+   * Starts one instance of the version and stops it again: proof it loads (nodejs) or listens and
+   * answers its healthPath (custom) within its start timeout, before any alias moves to it.
+   */
+  proveStart(environment: string, fn: string, versionId: number): Promise<StartCheck>;
   /** Restarts the function's instances in place, `batches` at a time, without failing a request. */
   restart(environment: string, fn: string, batches: number): Promise<void>;
   /**

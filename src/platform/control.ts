@@ -7,8 +7,12 @@ import {
   type Alias,
   type Environment,
   type FunctionSummary,
+  type Rollout,
+  type LiveChange,
   type ManifestEntry,
+  type StartCheck,
   type Version,
+  type VersionHealth,
 } from '../model';
 import type { VersionPage } from '../provider';
 import { isActive } from '../rollout/plan';
@@ -16,7 +20,7 @@ import type { FunctionRuntime, StateView } from './contracts';
 import type { EventHub } from './events';
 import type { FunctionOperations } from './functionOps';
 import type { GarbageCollector } from './gc';
-import { findVersion, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
+import { findVersion, newEtag, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
 import type { DurableState, FunctionRecord } from './state';
 import type { TreeStore } from './trees';
 import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, optionalString, requireObject } from './validate';
@@ -27,6 +31,8 @@ export interface DeployAnswer {
   version: Version;
   unchanged: boolean;
   url: string;
+  start: StartCheck;
+  live: LiveChange;
 }
 
 const DEFAULT_PAGE = 50;
@@ -59,9 +65,7 @@ export function createStateView(state: DurableState, trees: TreeStore, log: Log)
         .mutateFunction(env, fn, (current) => {
           const version = findVersion(current, id);
           if (!current || !version) throw new FlightdeckError('NOT_FOUND', 'the version no longer exists');
-          version.health = health;
-          if (reason === undefined) delete version.healthReason;
-          else version.healthReason = reason;
+          setHealth(version, health, reason);
           return { next: current, result: undefined };
         })
         .catch((error: Error) => log(`could not record health of ${env}/${fn} v${id}: ${error.message}`));
@@ -82,6 +86,31 @@ export function servedVersions(record: FunctionRecord | undefined): Set<number> 
     served.add(rollout.spec.toVersion);
   }
   return served;
+}
+
+function setHealth(version: Version, health: VersionHealth, reason?: string): void {
+  if (version.health !== health || version.healthReason !== reason) version.healthUpdated = new Date().toISOString();
+  version.health = health;
+  if (reason === undefined) delete version.healthReason;
+  else version.healthReason = reason;
+}
+
+/** The active rollout moving `alias` of the function, if any. */
+export function rolloutMoving(record: FunctionRecord | undefined, alias: string): Rollout | undefined {
+  const rollout = record?.rollouts.at(-1);
+  return rollout && isActive(rollout) && rollout.spec.alias === alias ? rollout : undefined;
+}
+
+/** A manual alias change while a rollout moves the alias: refused, naming the rollout and the way out. */
+export function rolloutActiveError(rollout: Rollout, env: string, fn: string, doing: string): FlightdeckError {
+  const target = `--env ${env} --function ${fn}`;
+  return new FlightdeckError(
+    'ROLLOUT_ACTIVE',
+    `Rollout ${rollout.id} of v${rollout.spec.toVersion} is ${rollout.status} on ${env}/${fn} and moves alias ${JSON.stringify(rollout.spec.alias)}; ` +
+      `${doing} would fight it. Promote it (flightdeck rollout promote ${target}) or abort it (flightdeck rollout abort ${target}) first; ` +
+      `pausing it (rollout pause) only holds its traffic where it is.`,
+    { field: 'alias', rollout: rollout.id },
+  );
 }
 
 export class ControlPlane {
@@ -159,8 +188,10 @@ export class ControlPlane {
   }
 
   /**
-   * Checks code and config, publishes a version (or finds it unchanged), moves `live` outside
-   * production and answers once warm instances serve the new code.
+   * Checks code and config, publishes a version (or finds it unchanged), proves it starts, then
+   * (outside production, unless a rollout moves live) moves `live` to it and answers once warm
+   * instances serve it. A version that does not start is published but marked unhealthy, and
+   * live stays where it was.
    */
   async deploy(env: string, fn: string, raw: unknown): Promise<DeployAnswer> {
     checkDnsName(fn, 'function');
@@ -189,20 +220,63 @@ export class ControlPlane {
           });
         }
         await this.deps.trees.put(tree);
-        const input = { environment: env, fn, config, tree, meta, moveLive: environment.kind !== 'production', now: new Date().toISOString() };
+        const input = { environment: env, fn, config, tree, meta, now: new Date().toISOString() };
         const published = await this.deps.state.mutateFunction(env, fn, (current) => publishVersion(current, input));
         this.deps.state.noteActivity(env, 'lastDeploy', input.now);
         return published;
       });
       this.announce(env, fn, outcome);
-      await this.serveNewVersion(env, fn, outcome);
-      return { version: outcome.version, unchanged: outcome.unchanged, url: this.functionUrl(env, fn) };
+      const start = await this.proveStart(env, fn, outcome.version);
+      const live: LiveChange = outcome.created
+        ? { outcome: 'moved' }
+        : await this.moveLive(env, fn, outcome.version.id, environment.kind === 'production' ? 'production' : start.started ? undefined : 'notStarted');
+      if (start.started) await this.serveNewVersion(env, fn, outcome.version.id, live.outcome === 'moved' ? live.previousVersion : undefined);
+      return { version: this.version(env, fn, outcome.version.id), unchanged: outcome.unchanged, url: this.functionUrl(env, fn), start, live };
     });
   }
 
   /** Runs a deploy from reading its code to its publish so that garbage collection deletes nothing it `use`s. */
   private guardCode<T>(task: (use: (hashes: readonly string[]) => void) => Promise<T>): Promise<T> {
     return this.deps.collector ? this.deps.collector.whileDeploying(task) : task(() => undefined);
+  }
+
+  /** Proves the version starts (a healthy one has proved it by serving) and records the verdict. */
+  async proveStart(env: string, fn: string, version: Version): Promise<StartCheck> {
+    if (version.health === 'healthy') return { started: true, how: 'it has served requests' };
+    const start = await this.deps.runtime.proveStart(env, fn, version.id);
+    const health: VersionHealth = start.started ? (version.health === 'unhealthy' ? 'unknown' : version.health) : 'unhealthy';
+    if (health !== version.health || !start.started) {
+      await this.deps.state.mutateFunction(env, fn, (current) => {
+        const record = findVersion(current, version.id);
+        if (!current || !record) throw new FlightdeckError('NOT_FOUND', `Version ${version.id} of ${env}/${fn} no longer exists.`);
+        setHealth(record, health, start.reason);
+        return { next: current, result: undefined };
+      });
+      this.deps.events.emit({ type: 'version.health', environment: env, function: fn, versionId: version.id, version: this.version(env, fn, version.id) });
+    }
+    return start;
+  }
+
+  /** Points live at the version alone, unless `hold` says why not or a rollout moves live. */
+  private async moveLive(env: string, fn: string, versionId: number, hold: LiveChange['reason']): Promise<LiveChange> {
+    const result = await this.deps.state.mutateFunction(env, fn, (current): { next: FunctionRecord; result: { change: LiveChange; alias?: Alias } } => {
+      const live = current?.aliases.find((a) => a.name === DEFAULT_ALIAS);
+      if (!current || !live) throw new FlightdeckError('NOT_FOUND', `${env}/${fn} has no ${DEFAULT_ALIAS} alias.`);
+      const previousVersion = live.versionId;
+      const rollout = rolloutMoving(current, DEFAULT_ALIAS);
+      const held = (reason: LiveChange['reason'], more: Partial<LiveChange> = {}) =>
+        ({ next: current, result: { change: { outcome: 'held', previousVersion, reason, ...more } as LiveChange } });
+      if (hold) return held(hold);
+      if (rollout) return held('rollout', { rollout: rollout.id });
+      if (live.versionId === versionId && Object.keys(live.additionalVersionWeight).length === 0) {
+        return { next: current, result: { change: { outcome: 'kept', previousVersion } as LiveChange } };
+      }
+      const moved: Alias = { ...live, versionId, additionalVersionWeight: {}, etag: newEtag(), updated: new Date().toISOString() };
+      current.aliases = current.aliases.map((a) => (a.name === DEFAULT_ALIAS ? moved : a));
+      return { next: current, result: { change: { outcome: 'moved', previousVersion } as LiveChange, alias: moved } };
+    });
+    if (result.alias) this.deps.events.emit({ type: 'alias.updated', environment: env, function: fn, alias: result.alias });
+    return result.change;
   }
 
   private announce(env: string, fn: string, outcome: PublishOutcome): void {
@@ -215,16 +289,15 @@ export class ControlPlane {
     if (outcome.live) emit({ type: 'alias.updated', ...base, alias: outcome.live });
   }
 
-  private async serveNewVersion(env: string, fn: string, outcome: PublishOutcome): Promise<void> {
+  /** Warm instances move from the version live left (in place) and `min` is kept. */
+  private async serveNewVersion(env: string, fn: string, versionId: number, fromVersion: number | undefined): Promise<void> {
     const { runtime, log } = this.deps;
     try {
-      if (outcome.live && outcome.previousPrimary !== undefined) {
-        await runtime.upgrade(env, fn, outcome.version.id, { fromVersion: outcome.previousPrimary });
-      }
+      if (fromVersion !== undefined && fromVersion !== versionId) await runtime.upgrade(env, fn, versionId, { fromVersion });
       await runtime.ensureMinimum(env, fn);
     } catch (error) {
       // The version is published either way; its health tells whether it serves.
-      log(`${env}/${fn} v${outcome.version.id}: instances did not come up: ${(error as Error).message}`);
+      log(`${env}/${fn} v${versionId}: instances did not come up: ${(error as Error).message}`);
     }
   }
 
@@ -277,11 +350,18 @@ export class ControlPlane {
     return this.deps.operations.run(env, fn, 'alias change', () => this.changeAlias(env, fn, name, update, ifMatch));
   }
 
-  /** updateAlias for a caller that already holds the function's turn (a rollout step). */
-  async changeAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string): Promise<Alias> {
+  /**
+   * updateAlias for a caller that already holds the function's turn. While a rollout moves the
+   * alias only the rollout engine (`byRollout`, a rollout step) may change it: ROLLOUT_ACTIVE otherwise.
+   */
+  async changeAlias(env: string, fn: string, name: string, update: unknown, ifMatch?: string, byRollout = false): Promise<Alias> {
     checkAliasName(name);
     const now = new Date().toISOString();
-    const alias = await this.deps.state.mutateFunction(env, fn, (current) => updateAliasRecord(current, name, update, ifMatch, now));
+    const alias = await this.deps.state.mutateFunction(env, fn, (current) => {
+      const rollout = byRollout ? undefined : rolloutMoving(current, name);
+      if (rollout) throw rolloutActiveError(rollout, env, fn, 'changing its traffic by hand');
+      return updateAliasRecord(current, name, update, ifMatch, now);
+    });
     this.deps.events.emit({ type: 'alias.updated', environment: env, function: fn, alias });
     this.deps.runtime.ensureMinimum(env, fn).catch((error: Error) => this.deps.log(`${env}/${fn}: ensureMinimum failed: ${error.message}`));
     return alias;
@@ -298,14 +378,8 @@ export class ControlPlane {
         if (!current?.aliases.some((a) => a.name === name)) {
           throw new FlightdeckError('NOT_FOUND', `Alias ${JSON.stringify(name)} of ${env}/${fn} does not exist.`, { field: 'alias' });
         }
-        const rollout = current.rollouts.at(-1);
-        if (rollout && isActive(rollout) && rollout.spec.alias === name) {
-          throw new FlightdeckError(
-            'CONFLICT',
-            `Rollout ${rollout.id} is moving alias ${JSON.stringify(name)} of ${env}/${fn}; abort it or let it finish before deleting the alias.`,
-            { field: 'alias' },
-          );
-        }
+        const rollout = rolloutMoving(current, name);
+        if (rollout) throw rolloutActiveError(rollout, env, fn, 'deleting it');
         current.aliases = current.aliases.filter((a) => a.name !== name);
         return { next: current, result: undefined };
       }),

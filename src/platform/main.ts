@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   }
   try {
     const platform = await startPlatform(options);
-    process.stdout.write(`Flightdeck platform listening on ${platform.url}\n`);
+    process.stdout.write(`Flightdeck platform listening on ${platform.url} (state in ${platform.home})\n`);
     const stop = () => {
       platform.close().then(
         () => process.exit(0),

@@ -13,8 +13,6 @@ export interface PublishInput {
   config: FunctionConfig;
   tree: CanonicalTree;
   meta: Pick<Version, 'description' | 'branch' | 'commit'>;
-  /** Move `live` to the new version (not in production, where deploys move no traffic). */
-  moveLive: boolean;
   now: string;
 }
 
@@ -24,13 +22,11 @@ export interface PublishOutcome {
   created: boolean;
   configChanged: boolean;
   codeChanged: boolean;
-  /** `live` after the deploy, when the deploy changed it. */
+  /** `live`, when this first version created it; later versions move it only once they start (ControlPlane). */
   live?: Alias;
-  /** The version `live` served before the deploy moved it. */
-  previousPrimary?: number;
 }
 
-function newEtag(): string {
+export function newEtag(): string {
   return randomUUID();
 }
 
@@ -72,12 +68,10 @@ export function publishVersion(current: FunctionRecord | undefined, input: Publi
   record.versions.push(version);
   const previous = record.aliases.find((a) => a.name === DEFAULT_ALIAS);
   const outcome: PublishOutcome = { version, unchanged: false, created: !current, configChanged, codeChanged };
-  if (!previous || input.moveLive) {
+  if (!previous) {
     const live: Alias = { name: DEFAULT_ALIAS, versionId: version.id, additionalVersionWeight: {}, etag: newEtag(), updated: input.now };
-    if (previous?.description !== undefined) live.description = previous.description;
-    record.aliases = [live, ...record.aliases.filter((a) => a.name !== DEFAULT_ALIAS)];
+    record.aliases = [live, ...record.aliases];
     outcome.live = live;
-    outcome.previousPrimary = previous?.versionId;
   }
   return { next: record, result: outcome };
 }

@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { FlightdeckError } from '../errors';
-import type { Alias, FunctionConfig, Rollout, Version } from '../model';
+import type { Alias, FunctionConfig, Rollout, StartCheck, Version } from '../model';
 import type { RolloutAction } from '../provider';
 import { createRollout, decideAction, firstStep, isActive, type Decision } from '../rollout/plan';
 import { check, execute, nextCheckIn, reapply, type RolloutEffects } from '../rollout/runner';
@@ -26,6 +26,8 @@ export interface RolloutStore extends AliasAccess {
   /** Every function's latest rollout record, to resume active ones on start. */
   latestRollouts(): Rollout[];
   saveRollout(rollout: Rollout): Promise<void>;
+  /** Proves the version starts (and records its health), as a deploy does before moving live. */
+  proveStart(environment: string, fn: string, id: number): Promise<StartCheck>;
 }
 
 export interface RolloutEngineOptions {
@@ -102,6 +104,14 @@ export class RolloutEngine {
       }
       const spec = normaliseSpec(body, { instances: config.instances.min });
       this.requireVersion(environment, fn, spec.toVersion);
+      const start = await this.store.proveStart(environment, fn, spec.toVersion);
+      if (!start.started) {
+        throw new FlightdeckError(
+          'NOT_STARTED',
+          `v${spec.toVersion} of ${environment}/${fn} does not start, so no rollout began and no traffic moved: ${start.reason}. Fix the code and deploy a new version.`,
+          { field: 'toVersion', version: spec.toVersion },
+        );
+      }
       const fromVersion = stableVersionOf(this.store.getAlias(environment, fn, spec.alias), spec);
       const instances = spec.strategy === 'batch' ? config.instances.min : undefined;
       const id = `r-${randomBytes(6).toString('hex')}`;

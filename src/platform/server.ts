@@ -126,10 +126,11 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, instance
       getVersion: view.getVersion,
       getAlias: view.getAlias,
       // The engine's effects run in the function's turn already.
-      updateAlias: (env, fn, name, update, etag) => control.changeAlias(env, fn, name, update, etag),
+      updateAlias: (env, fn, name, update, etag) => control.changeAlias(env, fn, name, update, etag, true),
       rollouts: (env, fn) => state.rollouts(env, fn),
       latestRollouts: () => state.latestRollouts(),
       saveRollout: (rollout) => state.saveRollout(rollout),
+      proveStart: (env, fn, id) => control.proveStart(env, fn, control.version(env, fn, id)),
     },
     runtime,
     emit: events.emit,
@@ -182,7 +183,6 @@ async function run(layout: HomeLayout, lock: FolderLock, instance: string, optio
     server.on('request', requestHandler(services, router, token, layout.discovery));
     await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started, instance }, layout.tmp);
     services.events.emit({ type: 'platform.started' });
-    log(`listening on ${url} (state in ${layout.home})`);
     services.control.warmAll().catch((error: Error) => log(`could not start warm instances: ${error.message}`));
     void services.rollouts.resume(log);
     services.collector.every(options.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS);

@@ -210,6 +210,7 @@ export function normaliseConfig(raw: unknown): FunctionConfig {
     env: checkEnvVars(body.env),
     timeoutMs: integerIn(body.timeoutMs, 'config.timeoutMs', 1, FUNCTION_DEFAULTS.timeoutMs, MAX_TIMEOUT_MS),
     ...checkCallingConvention(body),
+    ...checkStartSettings(body),
   };
 }
 
@@ -226,6 +227,20 @@ function checkCallingConvention(body: Record<string, unknown>): Pick<FunctionCon
     checked.memoryMb = integerIn(body.memoryMb, 'config.memoryMb', MEMORY_MB_RANGE.min, 0, MEMORY_MB_RANGE.max);
   }
   return checked;
+}
+
+/** healthPath (custom only, an absolute path) and startTimeoutMs; left out when not set, so older configs compare equal. */
+function checkStartSettings(body: Record<string, unknown>): Pick<FunctionConfig, 'healthPath' | 'startTimeoutMs'> {
+  const out: Pick<FunctionConfig, 'healthPath' | 'startTimeoutMs'> = {};
+  if (body.healthPath !== undefined) {
+    if (body.runtime !== 'custom') throw bad('config.healthPath', 'config.healthPath applies to runtime custom only (a nodejs handler is checked by loading it).');
+    if (typeof body.healthPath !== 'string' || !/^\/[^\s]*$/.test(body.healthPath)) {
+      throw bad('config.healthPath', 'config.healthPath must be a path starting with /, e.g. /healthz.');
+    }
+    out.healthPath = body.healthPath;
+  }
+  if (body.startTimeoutMs !== undefined) out.startTimeoutMs = integerIn(body.startTimeoutMs, 'config.startTimeoutMs', 1, 0, MAX_TIMEOUT_MS);
+  return out;
 }
 
 /** Alias updates: the primary and every weighted key an existing version, weights 0–1 summing ≤ 1. */

@@ -117,6 +117,7 @@ function providerEffects(provider: DriverProvider, record: (rollout: Rollout) =>
     applyStep: (rollout, step) => setTrafficWeight(aliases, rollout, planOf(rollout)[step].percent / 100),
     revert: (rollout) => setTrafficWeight(aliases, rollout, 0),
     readGates: (rollout, now) => readGates(provider, rollout, now),
+    readVersion: (rollout) => provider.getVersion(rollout.environment, rollout.function, rollout.spec.toVersion),
     record,
   };
 }

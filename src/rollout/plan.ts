@@ -18,7 +18,7 @@
 //   fresh traffic rather than a window that includes the pause.
 
 import { FlightdeckError } from '../errors';
-import { formatPercent, type GateReading, type Rollout, type RolloutSpec, type RolloutStatus, type VersionMetrics } from '../model';
+import { formatPercent, type GateReading, type Rollout, type RolloutSpec, type RolloutStatus, type Version, type VersionMetrics } from '../model';
 import type { RolloutAction } from '../provider';
 
 export interface PlanStep {
@@ -65,8 +65,9 @@ export function isActive(rollout: Pick<Rollout, 'status'>): boolean {
 export type Decision =
   | { kind: 'wait'; reading?: GateReading; until?: number }
   | { kind: 'waitForContinue'; reading?: GateReading }
-  | { kind: 'advance'; step: number; percent: number; note?: string }
-  | { kind: 'succeed'; step: number; percent: number; note?: string }
+  /** `verified`: the step being left had enough requests (minRequests) for the gates to judge it. */
+  | { kind: 'advance'; step: number; percent: number; note?: string; verified?: boolean }
+  | { kind: 'succeed'; step: number; percent: number; note?: string; verified?: boolean }
   | { kind: 'rollBack'; status: 'rolledBack' | 'aborted'; reason: string; reading?: GateReading }
   | { kind: 'pause' }
   | { kind: 'resume' };
@@ -85,7 +86,14 @@ export function decide(rollout: Rollout, reading: GateReading | undefined, now: 
     const reason = `${quietFailure} (only ${reading?.requests} of the ${rollout.spec.gates.minRequests} requests wanted came in the interval)`;
     return { kind: 'rollBack', status: 'rolledBack', reason, reading };
   }
-  return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading));
+  // A passing reading earlier in the step (kept in `rollout.reading`) is a verdict too: metrics
+  // windows are whole seconds, so the last look may see fewer requests than the step had.
+  return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading), judged(rollout.spec, reading) || judged(rollout.spec, rollout.reading));
+}
+
+/** True when the reading had enough requests for a verdict (a failing one has rolled back already). */
+function judged(spec: RolloutSpec, reading: GateReading | undefined): boolean {
+  return (reading?.requests ?? 0) >= Math.max(1, spec.gates.minRequests);
 }
 
 /** Why the reading fails a gate, with the figures; undefined while it passes or has fewer than `minRequests`. */
@@ -110,12 +118,23 @@ function isManualBatch(rollout: Rollout): boolean {
   return rollout.spec.strategy === 'batch' && rollout.spec.manual === true;
 }
 
-function stepTo(rollout: Rollout, step: number, note?: string): Decision {
+function stepTo(rollout: Rollout, step: number, note?: string, verified = false): Decision {
   const plan = planOf(rollout);
   const last = plan.length - 1;
   const target = Math.min(step, last);
   const percent = plan[target].percent;
-  return target === last ? { kind: 'succeed', step: target, percent, note } : { kind: 'advance', step: target, percent, note };
+  return { kind: target === last ? 'succeed' : 'advance', step: target, percent, note, verified };
+}
+
+/**
+ * Why the rollout must roll back because its new version turned unhealthy (it crash-loops) after
+ * the rollout started, whatever the traffic; undefined otherwise. A version already marked
+ * unhealthy when a forced rollout started only counts once it is marked again.
+ */
+export function unhealthyDuring(rollout: Rollout, version: Version | undefined): string | undefined {
+  if (!version || version.health !== 'unhealthy' || !isActive(rollout) || rollout.status === 'paused') return undefined;
+  if (version.healthUpdated !== undefined && version.healthUpdated < rollout.started) return undefined;
+  return `v${version.id} is unhealthy: ${version.healthReason ?? 'it does not start'}`;
 }
 
 /** What a user's action asks for; CONFLICT when it makes no sense in the rollout's status. */
@@ -132,9 +151,9 @@ export function decideAction(rollout: Rollout, action: RolloutAction): Decision 
       return { kind: 'resume' };
     case 'continue':
       if (rollout.status === 'paused') throw conflict(rollout, action, 'it is paused; resume it first');
-      return stepTo(rollout, rollout.step + 1, 'continued by request');
+      return stepTo(rollout, rollout.step + 1, 'continued by request', judged(rollout.spec, rollout.reading));
     case 'promote':
-      return stepTo(rollout, planOf(rollout).length - 1, 'promoted to 100% by request');
+      return stepTo(rollout, planOf(rollout).length - 1, 'promoted to 100% by request', judged(rollout.spec, rollout.reading));
     case 'abort':
       return { kind: 'rollBack', status: 'aborted', reason: `aborted by request at ${rollout.percent}%; traffic back to v${rollout.fromVersion}` };
   }
@@ -190,8 +209,16 @@ export function transition(rollout: Rollout, decision: Decision, now: number): R
       return { ...rollout, status: 'waiting', ...(decision.reading ? { reading: decision.reading } : {}) };
     case 'advance':
     case 'succeed': {
-      const next: Rollout = { ...rollout, step: decision.step, percent: decision.percent, stepStarted: at, reading: undefined, note: decision.note };
-      if (decision.kind === 'succeed') return { ...next, status: 'succeeded', ended: at };
+      const verifiedSteps = (rollout.verifiedSteps ?? 0) + (decision.verified ? 1 : 0);
+      const next: Rollout = { ...rollout, step: decision.step, percent: decision.percent, stepStarted: at, reading: undefined, note: decision.note, verifiedSteps };
+      if (decision.kind === 'succeed') {
+        // 100% without one judged step: nothing proved the version, so it must not read as success.
+        if (verifiedSteps === 0) {
+          const note = `completed unverified: no step had the ${rollout.spec.gates.minRequests} requests the gates need to judge v${rollout.spec.toVersion}`;
+          return { ...next, status: 'completedUnverified', ended: at, note };
+        }
+        return { ...next, status: 'succeeded', ended: at };
+      }
       return { ...next, status: isManualBatch(rollout) ? 'waiting' : 'running' };
     }
     case 'rollBack':
@@ -210,9 +237,13 @@ export function transition(rollout: Rollout, decision: Decision, now: number): R
   }
 }
 
-/** The reading window for the current step: metrics since the step started. */
+/**
+ * The reading window for the current step: metrics since the step started, rounded out to the
+ * whole second it started in (metrics are kept per second; a window that cut that second off
+ * would miss the step's first requests and leave a short step unjudged).
+ */
 export function stepWindowMs(rollout: Rollout, now: number): number {
-  return Math.max(1, now - Date.parse(rollout.stepStarted));
+  return Math.max(1, now - Math.floor(Date.parse(rollout.stepStarted) / 1000) * 1000);
 }
 
 /** The rollout's new version's figures among per-version metrics (zeros when it served nothing). */
@@ -231,7 +262,7 @@ export function describeRollout(rollout: Rollout): string {
   const { spec } = rollout;
   const parts = [
     `v${spec.toVersion} ${spec.strategy} ${spec.strategy === 'batch' ? 'batch' : 'step'} ${Math.max(rollout.step + 1, 0)}/${rollout.totalSteps} at ${rollout.percent}%`,
-    rollout.status,
+    rollout.status === 'completedUnverified' ? 'completed-unverified' : rollout.status,
   ];
   if (rollout.reading) {
     const r = rollout.reading;

@@ -2,8 +2,8 @@
 // decision's effect, record the next state, and when to look again. Any failure to apply a step
 // rolls the release back; the only difference between the two callers is the effects.
 
-import type { GateReading, Rollout } from '../model';
-import { decide, remainingMs, transition, type Decision } from './plan';
+import type { GateReading, Rollout, Version } from '../model';
+import { decide, remainingMs, transition, unhealthyDuring, type Decision } from './plan';
 
 export interface RolloutEffects {
   /** Moves traffic (and, for a batch release, slots) to step `step` of the plan. */
@@ -12,6 +12,8 @@ export interface RolloutEffects {
   revert(rollout: Rollout): Promise<void>;
   /** The new version's figures over the current step. */
   readGates(rollout: Rollout, now: number): Promise<GateReading> | GateReading;
+  /** The new version as it is now (for its health), or undefined when it cannot be read. */
+  readVersion(rollout: Rollout): Promise<Version | undefined> | Version | undefined;
   /** Persists and announces a new state. */
   record(rollout: Rollout): Promise<void>;
 }
@@ -32,6 +34,8 @@ export async function execute(effects: RolloutEffects, rollout: Rollout, decisio
 /** A timer's look at an active rollout: read the gates and act on the decision. */
 export async function check(effects: RolloutEffects, rollout: Rollout, now: () => number): Promise<Rollout> {
   const at = now();
+  const trouble = unhealthyDuring(rollout, await effects.readVersion(rollout));
+  if (trouble) return execute(effects, rollout, { kind: 'rollBack', status: 'rolledBack', reason: trouble }, now);
   return execute(effects, rollout, decide(rollout, await effects.readGates(rollout, at), at), now);
 }
 

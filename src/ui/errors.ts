@@ -18,6 +18,8 @@ const REMEDIES: Partial<Record<ErrorCode, Remedy[]>> = {
   NO_PROJECT: [{ title: 'Create flightdeck.yaml', command: 'flightdeck.init' }],
   CONFIG_INVALID: [{ title: 'Show Problems', command: 'workbench.actions.view.problems' }],
   PRECONDITION_FAILED: [{ title: 'Refresh', command: 'flightdeck.refresh' }],
+  ROLLOUT_ACTIVE: [{ title: 'Promote or Abort Rollout…', command: 'flightdeck.rolloutAction' }],
+  NOT_STARTED: [{ title: 'Show Logs', command: 'flightdeck.showLogs' }],
   INTERNAL: [{ title: 'Show Log', command: 'flightdeck.showLog' }],
 };
 

@@ -16,6 +16,7 @@ const STATUS_WORDS: Record<RolloutStatus, string> = {
   paused: 'paused',
   waiting: 'waiting for continue',
   succeeded: 'done',
+  completedUnverified: 'completed-unverified',
   rolledBack: 'rolled back',
   aborted: 'aborted',
 };
@@ -39,6 +40,7 @@ export function rolloutSummary(rollout: Rollout): string {
     case 'aborted':
       return `v${spec.toVersion} aborted, back on v${fromVersion}`;
     case 'succeeded':
+    case 'completedUnverified':
       return `v${spec.toVersion} 100% · ${rolloutStatusWord(rollout.status)}`;
     default:
       return `${rolloutProgress(rollout)} ${rolloutStatusWord(rollout.status)}`;

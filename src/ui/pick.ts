@@ -5,6 +5,7 @@ import { FlightdeckError } from '../errors';
 import { describeAlias, type Alias, type Environment, type FunctionSummary } from '../model';
 import type { Provider } from '../provider';
 import type { VersionRef } from '../versionRef';
+import { describeUnhealthy, unhealthyVersion } from '../trafficGuard';
 import { age, sourceOf } from './format';
 import { parsePercent, weightProblem } from './input';
 
@@ -16,6 +17,8 @@ export interface Target {
   alias?: string;
   /** The environment's name, confirming an action on a protected environment without a prompt. */
   confirm?: string;
+  /** Send traffic to a version marked unhealthy without asking. */
+  force?: boolean;
 }
 
 export interface FunctionTarget {
@@ -112,4 +115,22 @@ export async function confirmProtected(provider: Provider, environment: string, 
     action,
   );
   if (answer !== action) throw new FlightdeckError('CANCELLED', `${action} in '${env.name}' cancelled.`);
+}
+
+/**
+ * Traffic to a version marked unhealthy asks first, with Show Logs to see why; `force` (from an
+ * argument) skips the question. Dismissing it cancels.
+ */
+export async function confirmUnhealthy(provider: Provider, ref: FunctionTarget, version: number, action: string, force?: boolean): Promise<void> {
+  const sick = await unhealthyVersion(provider, ref.environment, ref.function, version);
+  if (!sick || force) return;
+  const go = `${action} Anyway`;
+  const answer = await vscode.window.showWarningMessage(
+    `${describeUnhealthy(sick)}. ${action}?`,
+    { modal: true, detail: 'Requests it gets will likely fail. Fix the code and deploy a new version, or go ahead anyway.' },
+    go,
+    'Show Logs',
+  );
+  if (answer === 'Show Logs') await vscode.commands.executeCommand('flightdeck.showLogs', { ...ref, version });
+  if (answer !== go) throw new FlightdeckError('CANCELLED', `${action}: cancelled (v${version} is unhealthy).`);
 }

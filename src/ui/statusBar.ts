@@ -11,6 +11,7 @@ const ROLLOUT_ICONS: Record<Rollout['status'], string> = {
   paused: 'debug-pause',
   waiting: 'watch',
   succeeded: 'pass',
+  completedUnverified: 'warning',
   rolledBack: 'error',
   aborted: 'circle-slash',
 };

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { Environment, EnvironmentKind, FunctionConfig, ManifestEntry, Version } from '../../src/model';
+import type { Environment, EnvironmentKind, FunctionConfig, LiveChange, ManifestEntry, StartCheck, Version } from '../../src/model';
 import type { TestPlatform } from './platform';
 
 export type TestConfig = Partial<FunctionConfig> & Pick<FunctionConfig, 'runtime'>;
@@ -18,6 +18,8 @@ export interface DeployAnswer {
   version: Version;
   unchanged: boolean;
   url: string;
+  start: StartCheck;
+  live: LiveChange;
   /** Blobs this deploy had to upload. */
   filesSent: number;
   bytesSent: number;

@@ -11,7 +11,7 @@ const ENV = 'jane-feature-login';
 describe('flightdeck CLI end to end', () => {
   let cli: CliRepo;
   let repo: string;
-  const run = (...args: string[]): Promise<CliRun> => cli.run(...args);
+  const run = (...args: string[]): Promise<CliRun> => cli.run(args);
   const ok = async (...args: string[]): Promise<string> => {
     const result = await run(...args);
     assert.equal(result.code, 0, `flightdeck ${args.join(' ')} failed:\n${result.stderr}`);
@@ -20,15 +20,12 @@ describe('flightdeck CLI end to end', () => {
   const handler = (body: string) => `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(body)} });\n`;
 
   before(() => {
-    cli = cliRepo('flightdeck-cli-', 'feature/login');
-    repo = cli.dir;
-    mkdirSync(join(repo, 'api'));
-    writeFileSync(join(repo, 'api', 'index.js'), handler('one'));
-    writeFileSync(join(repo, 'api', 'lib.js'), 'module.exports = {};\n');
-    writeFileSync(join(repo, '.gitignore'), '.home/\n');
-    writeFileSync(join(repo, 'flightdeck.yaml'), 'project: shop\nfunctions:\n  api:\n    runtime: nodejs\n    code: ./api\n    handler: index.handler\n');
-    cli.git('add', '-A');
-    cli.git('commit', '-q', '-m', 'first');
+    cli = cliRepo('flightdeck-cli-', 'feature/login', {
+      'api/index.js': handler('one'),
+      'api/lib.js': 'module.exports = {};\n',
+      'flightdeck.yaml': 'project: shop\nfunctions:\n  api:\n    runtime: nodejs\n    code: ./api\n    handler: index.handler\n',
+    });
+    repo = cli.repo;
   });
 
   after(() => cli.dispose());

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadProjectFile, type ProjectConfig } from '../../src/config/projectFile';
-import { deployProject, type DeployProjectOptions } from '../../src/deploy/deployProject';
+import { branchDistinctName } from '../../src/deploy/personalEnvironment';
+import { deployProject, describeLiveChange, type DeployProjectOptions } from '../../src/deploy/deployProject';
 import { isFlightdeckError } from '../../src/errors';
 import { LocalProvider } from '../../src/providers/local/localProvider';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
@@ -92,5 +93,36 @@ describe('deployProject', () => {
     await assert.rejects(deploy({}), (e: unknown) => isFlightdeckError(e, 'GIT'));
     await assert.rejects(deploy({ ...personal, signal: AbortSignal.abort() }), (e: unknown) =>
       isFlightdeckError(e, 'CANCELLED'));
+  });
+
+  it('two branches that map to one name never share an environment: the second gets a branch-distinct name, each keeps its own', async () => {
+    const slash = await deploy({ ...personal, branch: 'feature/x', function: 'api' });
+    const dash = await deploy({ ...personal, branch: 'feature-x', function: 'api' });
+    assert.equal(slash.environment, 'jane-feature-x');
+    assert.match(dash.environment, /^jane-feature-x-[0-9a-f]{6}$/);
+    assert.equal(dash.createdEnvironment, true);
+    assert.match(dash.environmentNote ?? '', /"jane-feature-x" belongs to branch feature\/x, so this branch deploys to "jane-feature-x-[0-9a-f]{6}"/);
+    const envs = await provider.listEnvironments();
+    assert.deepEqual([envs.find((e) => e.name === slash.environment)?.branch, envs.find((e) => e.name === dash.environment)?.branch], ['feature/x', 'feature-x']);
+    // Each branch comes back to its own environment.
+    assert.equal((await deploy({ ...personal, branch: 'feature/x', function: 'api' })).environment, slash.environment);
+    assert.equal((await deploy({ ...personal, branch: 'feature-x', function: 'api' })).environment, dash.environment);
+    // A third branch with the same name and both names taken is refused with the fix.
+    const third = 'feature_x';
+    const thirdTwin = branchDistinctName('jane-feature-x', third);
+    await provider.createEnvironment({ name: thirdTwin, kind: 'personal', branch: 'someone-else' });
+    await assert.rejects(deploy({ ...personal, branch: third, function: 'api' }), (e: unknown) =>
+      isFlightdeckError(e, 'CONFLICT') && /both belong to other branches; put something that tells your branches apart in personal.name/.test(e.message));
+  });
+
+  it('reports a version that does not start and what live did', async () => {
+    writeFileSync(join(dir, 'api', 'index.js'), 'exports.handler = async () => {\n  return (;\n};\n');
+    const result = await deploy({ ...personal, function: 'api' });
+    const [api] = result.functions;
+    assert.deepEqual([api.start.started, api.live.outcome, api.live.reason, api.health], [false, 'held', 'notStarted', 'unhealthy']);
+    assert.match(describeLiveChange(result.environment, api), /^v2 did not start: loading handler index\.handler of version 2 failed: index\.js:2: SyntaxError: .*; live stays on v1\. Fix the code and deploy again\.$/);
+    writeFileSync(join(dir, 'api', 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "api" });');
+    const back = await deploy({ ...personal, function: 'api' });
+    assert.match(describeLiveChange(back.environment, back.functions[0]), /^v3 published; live moved to v3 \(it was on v1\)$/);
   });
 });

@@ -138,11 +138,11 @@ describe('s.yaml import', () => {
 describe('flightdeck import, then deploy and serve (bundled CLI, real platform)', { timeout: 120_000 }, () => {
   let cli: CliRepo;
   let repo: string;
-  const run = (...args: string[]) => cli.run(...args);
+  const run = (...args: string[]) => cli.run(args);
 
   before(() => {
-    cli = cliRepo('flightdeck-sdevs-', 'main', { SHOP_STAGE: 'local' });
-    repo = cli.dir;
+    cli = cliRepo('flightdeck-sdevs-', 'main', {}, { SHOP_STAGE: 'local' });
+    repo = cli.repo;
     cpSync(join(PROJECTS, 'sdevs-v3'), repo, { recursive: true });
     writeFileSync(join(repo, '.gitignore'), '.home/\n');
     cli.git('add', '-A');

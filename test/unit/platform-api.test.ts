@@ -354,7 +354,7 @@ describe('platform control API', () => {
       const refused = await platform.api('DELETE', `${base}/aliases/gamma`);
       assert.equal(refused.status, 409, refused.text);
       assert.equal(refused.json.error.field, 'alias');
-      assert.match(refused.json.error.message, /abort it or let it finish/);
+      assert.match(refused.json.error.message, /deleting it would fight it\. Promote it .*or abort it/);
       assert.equal((await platform.api('POST', `${base}/rollout/abort`)).status, 200);
       assert.equal((await platform.api('DELETE', `${base}/aliases/gamma`)).status, 204);
       assert.equal((await platform.api('GET', `${base}/aliases/gamma`)).status, 404, 'deleted');

@@ -85,10 +85,11 @@ test('driver actions: pause holds the step, promote finishes at 100%; finished r
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual([driver.current.status, driver.current.percent], ['paused', 10]);
     const promoted = await driver.act('promote');
-    assert.deepEqual([promoted.status, promoted.percent], ['succeeded', 100]);
+    // Promoted by request before any step was judged: 100%, but unverified.
+    assert.deepEqual([promoted.status, promoted.percent], ['completedUnverified', 100]);
     assert.equal((await provider.getAlias(ENV, FN, 'live')).versionId, 2);
     await assert.rejects(driver.act('abort'), (e: unknown) => isFlightdeckError(e, 'CONFLICT'));
-    assert.equal((await finished(driver)).status, 'succeeded');
+    assert.equal((await finished(driver)).status, 'completedUnverified');
   });
 });
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlightdeckError, isFlightdeckError } from '../../src/errors';
-import type { Alias, AliasUpdate, FunctionConfig, Instance, PlatformEvent, Rollout, Version, VersionMetrics } from '../../src/model';
+import type { Alias, AliasUpdate, FunctionConfig, Instance, PlatformEvent, Rollout, StartCheck, Version, VersionMetrics } from '../../src/model';
 import { RolloutEngine, type RolloutStore } from '../../src/platform/rollouts';
 import type { RolloutRuntime } from '../../src/platform/rollouts/effects';
 import type { UpgradeOptions } from '../../src/platform/contracts';
@@ -23,13 +23,20 @@ class MemoryStore implements RolloutStore {
   alias: Alias = { name: 'live', versionId: 1, additionalVersionWeight: {}, etag: 'e0', updated: '' };
   records: Rollout[] = [];
   aliasWrites: AliasUpdate[] = [];
+  /** What proveStart answers for v2; `health` is v2's recorded health. */
+  v2Starts = true;
+  v2Health: Pick<Version, 'health' | 'healthReason' | 'healthUpdated'> = { health: 'unknown' };
   private etags = 0;
 
   functionConfig(env: string, fn: string): FunctionConfig | undefined {
     return env === 'dev' && fn === 'api' ? CONFIG : undefined;
   }
   getVersion(_env: string, _fn: string, id: number): Version | undefined {
-    return id === 1 || id === 2 ? ({ id } as Version) : undefined;
+    if (id === 2) return { id, ...this.v2Health } as Version;
+    return id === 1 ? ({ id, health: 'healthy' } as Version) : undefined;
+  }
+  async proveStart(_env: string, _fn: string, id: number): Promise<StartCheck> {
+    return id !== 2 || this.v2Starts ? { started: true, how: 'handler index.handler loaded' } : { started: false, how: 'handler index.handler loaded', reason: 'index.js:2: SyntaxError: Unexpected token' };
   }
   getAlias(_env: string, _fn: string, name: string): Alias | undefined {
     return name === 'live' ? this.alias : undefined;
@@ -286,4 +293,39 @@ test('an alias moved outside the rollout (a deploy, a promote) is left alone and
   assert.equal(stopped.status, 'rolledBack');
   assert.match(stopped.reason ?? '', /live was moved to v3 outside the rollout of v2; left as it is/);
   assert.deepEqual([store.alias.versionId, store.alias.etag], [3, 'theirs']);
+});
+
+test('a version that does not start gets no rollout: NOT_STARTED names it and the reason, live untouched', async () => {
+  const { store, engine } = setup();
+  store.v2Starts = false;
+  await assert.rejects(engine.start('dev', 'api', { toVersion: 2, intervalMs: 50 }), (e: unknown) =>
+    isFlightdeckError(e, 'NOT_STARTED') && e.details.version === 2 && /v2 of dev\/api does not start.*index\.js:2: SyntaxError/.test(e.message));
+  engine.close();
+  assert.deepEqual([store.records.length, store.aliasWrites.length], [0, 0]);
+});
+
+test('a version that turns unhealthy during the rollout rolls back, whatever the traffic', async () => {
+  const { store, engine } = setup();
+  const started = await engine.start('dev', 'api', { toVersion: 2, intervalMs: 60_000 });
+  store.v2Health = { health: 'unhealthy', healthReason: 'crash loop: 5 crashes in 30 s', healthUpdated: new Date(Date.parse(started.started) + 1).toISOString() };
+  const done = await until(store, (r) => r.status !== 'running');
+  engine.close();
+  assert.equal(done.status, 'rolledBack');
+  assert.equal(done.reason, 'v2 is unhealthy: crash loop: 5 crashes in 30 s');
+  assert.equal(store.canaryWeight(), 0);
+});
+
+test('a rollout that reaches 100% without one judged step ends completedUnverified; one judged step makes it succeeded', async () => {
+  const { store, runtime, engine } = setup();
+  runtime.v2 = { ...healthy, requests: 3 };
+  await engine.start('dev', 'api', { toVersion: 2, steps: [50, 100], intervalMs: 30, gates: { minRequests: 5 } });
+  const quiet = await until(store, (r) => r.status !== 'running');
+  assert.equal(quiet.status, 'completedUnverified');
+  assert.match(quiet.note ?? '', /no step had the 5 requests/);
+  runtime.v2 = healthy;
+  store.alias = { ...store.alias, versionId: 1, additionalVersionWeight: {} };
+  await engine.start('dev', 'api', { toVersion: 2, steps: [50, 100], intervalMs: 30, gates: { minRequests: 5 } });
+  const judged = await until(store, (r) => r.status !== 'running' && r.id !== quiet.id);
+  engine.close();
+  assert.deepEqual([judged.status, judged.verifiedSteps], ['succeeded', 1]);
 });

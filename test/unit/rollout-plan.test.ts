@@ -93,15 +93,16 @@ test('batch plans split instances larger batches first and share traffic by upgr
   assert.deepEqual(planSteps(spec()).map((s) => s.percent), [10, 25, 50, 100]);
 });
 
-test('starting applies step 0; a single-step plan succeeds at once', () => {
+test('starting applies step 0; a single-step plan ends at once, unverified (no step was judged)', () => {
   const r = started(spec());
   assert.equal(r.step, 0);
   assert.equal(r.percent, 10);
   assert.equal(r.totalSteps, 4);
   assert.equal(r.status, 'running');
   const all = started(spec({ steps: [100] }));
-  assert.equal(all.status, 'succeeded');
+  assert.equal(all.status, 'completedUnverified');
   assert.equal(all.percent, 100);
+  assert.match(describeRollout(all), /completed-unverified/);
 });
 
 interface DecideCase {
@@ -194,6 +195,7 @@ test('manual batch: every batch but the last waits for Continue; Continue applie
   assert.equal(r.status, 'waiting');
   assert.equal(r.percent, 25);
   assert.equal(decide(r, reading(50), T0 + 3_600_000).kind, 'waitForContinue');
+  r = transition(r, decide(r, reading(50), T0 + 5), T0 + 5); // the first batch served enough to be judged
   for (const percent of [50, 75]) {
     r = transition(r, decideAction(r, 'continue'), T0 + 10);
     assert.deepEqual([r.status, r.percent], ['waiting', percent]);

@@ -397,7 +397,9 @@ function extensionHostConsole(page: Page): { tail(): string } {
 /**
  * Polls for the suite's requests: `<name>.request` is answered with a screenshot and `<name>.done`;
  * `<name>.pick` (holding what the last answered quick pick showed) with `<name>.shown` once the
- * workbench shows a quick pick other than that one.
+ * workbench shows a quick pick other than that one; `<name>.click` (`{ toast, button }`: a
+ * notification's text and one of its buttons) by clicking that button as a person would and
+ * writing what the page showed to `<name>.clicked` (`{ toasts, clicked, panel }`).
  */
 function serveScreenshots(page: Page, dir: string): { stop(): void } {
   const taken = new Set<string>();
@@ -405,8 +407,8 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
   const timer = setInterval(() => {
     if (busy) return;
     const pending = readdirSync(dir)
-      .filter((f) => f.endsWith('.request') || f.endsWith('.pick'))
-      .filter((file) => !taken.has(file));
+      .filter((f) => f.endsWith('.request') || f.endsWith('.pick') || f.endsWith('.click'))
+      .filter((f) => !taken.has(f));
     if (pending.length === 0) return;
     busy = true;
     void (async () => {
@@ -415,6 +417,9 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
         if (file.endsWith('.pick')) {
           const name = file.slice(0, -'.pick'.length);
           writeFileSync(join(dir, `${name}.shown`), await quickPickOtherThan(page, readFileSync(join(dir, file), 'utf8')));
+        } else if (file.endsWith('.click')) {
+          const name = file.slice(0, -'.click'.length);
+          writeFileSync(join(dir, `${name}.clicked`), JSON.stringify(await clickNotification(page, JSON.parse(readFileSync(join(dir, file), 'utf8')))));
         } else {
           const name = file.slice(0, -'.request'.length);
           await takeScreenshot(page, name);
@@ -444,6 +449,30 @@ async function quickPickOtherThan(page: Page, previous: string): Promise<string>
     await sleep(50);
   }
   return '';
+}
+
+/** Clicks `button` on the notification toast whose text contains `toast`; answers what the page showed. */
+async function clickNotification(page: Page, request: { toast: string; button: string; panelShows?: string }): Promise<{ toasts: string[]; clicked: boolean; panel: string }> {
+  const toasts = page.locator('.notification-toast');
+  const texts = await toasts.allInnerTexts().catch(() => []);
+  const target = toasts.filter({ hasText: request.toast }).first();
+  let clicked = false;
+  try {
+    await target.locator('a.monaco-button', { hasText: request.button }).first().click({ timeout: 5000 });
+    clicked = true;
+  } catch {
+    // not there: the answer says so
+  }
+  // The command the button runs opens its view; wait (bounded) for it to show what is expected.
+  // Editors render spaces as no-break spaces: read them as the spaces they are.
+  let panel = '';
+  for (const deadline = Date.now() + 10_000; clicked && Date.now() < deadline; ) {
+    await sleep(250);
+    panel = (await page.locator('.part.panel').first().innerText({ timeout: 2000 }).catch(() => '')).replace(/\u00a0/g, ' ');
+    if (!request.panelShows || panel.includes(request.panelShows)) break;
+  }
+  await takeScreenshot(page, `${request.button.replace(/\W+/g, '-').toLowerCase()}-clicked`);
+  return { toasts: texts, clicked, panel };
 }
 
 async function takeScreenshot(page: Page, name: string): Promise<void> {

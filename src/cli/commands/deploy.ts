@@ -3,7 +3,7 @@
 // git branch, creating it on first use.
 
 import { dirname } from 'node:path';
-import type { ProjectDeployResult } from '../../deploy/deployProject';
+import type { describeLiveChange as DescribeLiveChange, ProjectDeployResult } from '../../deploy/deployProject';
 import { formatBytes } from '../../providers/formatBytes';
 import { stringOption, UsageError, type Command } from '../command';
 import { BRANCH_OPTIONS, CONFIG_OPTION } from '../commonOptions';
@@ -20,7 +20,7 @@ export const deployCommand: Command = {
     ...CONFIG_OPTION,
   },
   async run(context) {
-    const [{ loadProject, gitInfo, branchIdentity }, { deployProject, deployFailure }] = await Promise.all([import('../project'), import('../../deploy/deployProject')]);
+    const [{ loadProject, gitInfo, branchIdentity }, { deployProject, deployFailure, describeLiveChange, notStarted }] = await Promise.all([import('../project'), import('../../deploy/deployProject')]);
     const project = loadProject(context);
     const environment = stringOption(context.values, 'env');
     if (environment !== undefined && (context.values.branch !== undefined || context.values.user !== undefined)) {
@@ -41,20 +41,28 @@ export const deployCommand: Command = {
     const failure = deployFailure(result);
     if (failure) {
       // What did deploy is printed before the error, so a pipeline's log shows both.
-      context.print(context.values.json === true ? JSON.stringify(result, null, 2) : describeDeploy(result));
+      context.print(context.values.json === true ? JSON.stringify(result, null, 2) : describeDeploy(result, describeLiveChange));
       throw failure;
     }
-    return { data: result, text: describeDeploy(result) };
+    const failed = notStarted(result);
+    const notStartedFailure = failed.length === 0 ? undefined : {
+      exitCode: 1,
+      message: failed.map((f) => `${f.function} ${describeLiveChange(result.environment, f)}`).join('\n'),
+    };
+    return { data: result, text: describeDeploy(result, describeLiveChange), ...(notStartedFailure ? { failure: notStartedFailure } : {}) };
   },
 };
 
-function describeDeploy(result: ProjectDeployResult): string {
-  const header = `Environment ${result.environment}${result.createdEnvironment ? ' (created)' : ''}`;
+/** `describeLiveChange` comes from the lazily loaded deployProject module, so `--help` and `envs` do not load it. */
+function describeDeploy(result: ProjectDeployResult, describeLiveChange: typeof DescribeLiveChange): string {
+  const header = `Environment ${result.environment}${result.createdEnvironment ? ' (created)' : ''}${result.environmentNote ? `: ${result.environmentNote}` : ''}`;
   const rows = result.functions.map((f) => [
     f.function,
     `v${f.version}`,
     f.unchanged ? 'unchanged' : `${f.filesSent} file(s), ${formatBytes(f.bytesSent)} sent`,
+    f.start.started ? f.health : 'did not start',
     f.url,
   ]);
-  return `${header}\n${table(['FUNCTION', 'VERSION', 'UPLOAD', 'URL'], rows)}`;
+  const live = result.functions.filter((f) => f.start.started).map((f) => `${f.function}: ${describeLiveChange(result.environment, f)}`);
+  return [header, table(['FUNCTION', 'VERSION', 'UPLOAD', 'HEALTH', 'URL'], rows), ...live].join('\n');
 }

@@ -1,21 +1,32 @@
 // `flightdeck rollout start|status|pause|resume|continue|promote|abort --env E --function F`.
 // `start` merges the function's `rollout:` defaults from flightdeck.yaml (here, or --config) with
 // the flags. With --wait it follows the rollout to its end, printing a line per change, and exits
-// 0 when it succeeded, 1 when it rolled back or was aborted, so CI can gate on it. Providers
+// 0 when it succeeded, 1 when it rolled back or was aborted (or the version does not start), and 3
+// when it reached 100% without one step judged (completed unverified), so CI can gate on it. Providers
 // without server-side rollouts are driven from this process (src/rollout/driver.ts), which
 // always waits.
 
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from '../../config/duration';
-import { PROJECT_FILE_NAME } from '../../config/names';
 import type { RolloutDefaults } from '../../config/projectFile';
-import { FlightdeckError } from '../../errors';
+import { PROJECT_FILE_NAME } from '../../config/names';
+import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, trafficSplit, type Rollout, type RolloutSpec, type RolloutStrategy } from '../../model';
 import type { Provider, RolloutAction } from '../../provider';
 import { describeRollout } from '../../rollout/plan';
 import type { RolloutRequest } from '../../rollout/spec';
-import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command, type CommandContext, type OptionValues } from '../command';
+import {
+  FORCE_OPTION,
+  guardUnhealthy,
+  numberOption,
+  stringOption,
+  TARGET_OPTIONS,
+  UsageError,
+  type Command,
+  type CommandContext,
+  type CommandResult,
+  type OptionValues,
+} from '../command';
 import { versionNumberOption, versionOption } from '../versionOption';
 
 export const rolloutStartCommand: Command = {
@@ -35,27 +46,35 @@ export const rolloutStartCommand: Command = {
     manual: { type: 'boolean', description: 'batch: wait for `rollout continue` between batches' },
     mode: { type: 'string', valueName: 'inPlace|recreate', description: 'batch: upgrade slots in place (default) or start new ones' },
     alias: { type: 'string', valueName: 'A', description: 'Alias to move (default live)' },
-    config: { type: 'string', valueName: 'PATH', description: `Project file with rollout defaults (default ./${PROJECT_FILE_NAME} when present)` },
-    wait: { type: 'boolean', description: 'Follow to the end; exit 1 if it rolls back or is aborted' },
+    config: { type: 'string', valueName: 'PATH', description: `Project file with rollout defaults (default: ${PROJECT_FILE_NAME} here or in a parent folder, when there is one)` },
+    wait: { type: 'boolean', description: 'Follow to the end; exit 1 if it rolls back or is aborted, 3 if it completes unverified' },
+    ...FORCE_OPTION,
+  },
     'skip-if-live': { type: 'boolean', description: 'Succeed doing nothing when the version already serves all of the alias (a pipeline with nothing new)' },
   },
   async run(context) {
     const { env, fn } = target(context.values);
     const flags = flagRequest(context.values);
+    const [{ mergeRequest, normaliseSpec }, { followRollout }] = await Promise.all([import('../../rollout/spec'), import('../../rollout/follow')]);
+    const defaults = await projectDefaults(context, fn);
+    checkStrategyFlags(context.values, mergeRequest(defaults, flags).strategy ?? 'canary');
+    // Everything but the version (resolved against the function) and the batch count against the
+    // function's instances is checked before any call.
+    inFlagTerms(() => normaliseSpec({ ...mergeRequest(defaults, flags), toVersion: 1 }, { instances: Number.MAX_SAFE_INTEGER }));
     const provider = await context.provider();
     flags.toVersion = await versionNumberOption(context.values, provider, env, fn);
-    const [{ mergeRequest, normaliseSpec }, { followRollout }] = await Promise.all([import('../../rollout/spec'), import('../../rollout/follow')]);
-    const request = mergeRequest(await projectDefaults(context, fn), flags);
+    const request = mergeRequest(defaults, flags);
     if (context.values['skip-if-live'] === true) {
       const alias = await provider.getAlias(env, fn, request.alias ?? DEFAULT_ALIAS);
       if (alias.versionId === request.toVersion && trafficSplit(alias).length === 1) {
         return { data: { skipped: true, alias }, text: `v${request.toVersion} already serves all of ${alias.name}; nothing to roll out.` };
       }
     }
+    await guardUnhealthy(context, provider, env, fn, request.toVersion as number, `roll out v${request.toVersion}`);
     const progress = (rollout: Rollout) => context.values.json !== true && context.print(describeRollout(rollout));
     if (!provider.capabilities.serverRollouts) return outcome(await driveHere(provider, env, fn, request, progress, context.signal));
     const summary = await provider.getFunction(env, fn);
-    const spec = normaliseSpec(request, { instances: summary.config.instances.min });
+    const spec = inFlagTerms(() => normaliseSpec(request, { instances: summary.config.instances.min }));
     const started = await provider.startRollout(env, fn, spec);
     if (context.values.wait !== true) return { data: started, text: describeRollout(started) };
     progress(started);
@@ -104,8 +123,17 @@ function target(values: OptionValues): { env: string; fn: string } {
   return { env: values.env as string, fn: values.function as string };
 }
 
-/** Succeeded: the rollout as the result. Rolled back or aborted: ROLLOUT_FAILED, so the exit code is 1. */
-function outcome(rollout: Rollout): { data: Rollout; text: string } {
+/**
+ * Succeeded: the rollout as the result. Completed unverified: the result with exit code 3 (no step
+ * was judged, so a CI gate must not pass it as tested). Rolled back or aborted: ROLLOUT_FAILED, exit 1.
+ */
+function outcome(rollout: Rollout): CommandResult {
+  if (rollout.status === 'completedUnverified') {
+    const message =
+      `v${rollout.spec.toVersion} reached 100% of ${rollout.spec.alias} unverified: no step had the ${rollout.spec.gates.minRequests} requests the gates need to judge it ` +
+      '(exit code 3). Send traffic during the steps, or lower --min-requests, to get a verdict.';
+    return { data: rollout, text: describeRollout(rollout), failure: { exitCode: 3, message } };
+  }
   if (rollout.status !== 'succeeded') {
     const what = rollout.status === 'aborted' ? 'was aborted' : 'rolled back';
     throw new FlightdeckError('ROLLOUT_FAILED', `The rollout of v${rollout.spec.toVersion} ${what}: ${rollout.reason ?? 'no reason given'}. Traffic is back on v${rollout.fromVersion}.`);
@@ -135,12 +163,12 @@ async function driveHere(
   return Promise.race([driver.finished, stopped]);
 }
 
-/** The function's `rollout:` block of --config, or of ./flightdeck.yaml when there is one. */
+/** The function's `rollout:` block of --config, or of the flightdeck.yaml found as deploy finds it (here or a parent). */
 async function projectDefaults(context: CommandContext, fn: string): Promise<RolloutDefaults> {
+  const { findProjectFile, loadProjectFile } = await import('../../config/projectFile');
   const explicit = stringOption(context.values, 'config');
-  const file = resolve(context.cwd, explicit ?? PROJECT_FILE_NAME);
-  if (explicit === undefined && !existsSync(file)) return {};
-  const { loadProjectFile } = await import('../../config/projectFile');
+  const file = explicit === undefined ? findProjectFile(context.cwd) : resolve(context.cwd, explicit);
+  if (file === undefined) return {};
   return loadProjectFile(file).functions.find((f) => f.name === fn)?.rollout ?? {};
 }
 
@@ -156,13 +184,53 @@ function flagRequest(values: OptionValues): RolloutRequest {
     strategy: choiceOption<RolloutStrategy>(values, 'strategy', ['canary', 'batch']),
     steps: stepsOption(values),
     preset: stringOption(values, 'preset'),
-    intervalMs: durationOption(values, 'interval'),
+    intervalMs: durationOption(values, 'interval', MAX_INTERVAL_MS),
     batches: numberOption(values, 'batches', 1, 10_000),
     manual: values.manual === true ? true : undefined,
     mode: choiceOption<NonNullable<RolloutSpec['mode']>>(values, 'mode', ['inPlace', 'recreate']),
     alias: stringOption(values, 'alias'),
     gates: Object.keys(gates).length > 0 ? gates : undefined,
   });
+}
+
+const CANARY_ONLY = ['steps', 'preset'];
+const BATCH_ONLY = ['batches', 'manual', 'mode'];
+
+/** Flags of the other strategy are a mistake, not something to ignore. */
+function checkStrategyFlags(values: OptionValues, strategy: RolloutStrategy): void {
+  const foreign = (strategy === 'canary' ? BATCH_ONLY : CANARY_ONLY).filter((flag) => values[flag] !== undefined);
+  if (foreign.length === 0) return;
+  const other = strategy === 'canary' ? 'batch' : 'canary';
+  throw new UsageError(`${foreign.map((f) => `--${f}`).join(', ')} appl${foreign.length === 1 ? 'ies' : 'y'} to --strategy ${other} only; this rollout is ${strategy}.`);
+}
+
+/** Request fields → the flags that set them, so a bad value is told in the terms the person typed. */
+const FLAG_OF: Record<string, string> = {
+  toVersion: '--version',
+  intervalMs: '--interval',
+  steps: '--steps',
+  'gates.maxErrorRate': '--max-error-rate',
+  'gates.maxP95Ms': '--max-p95',
+  'gates.minRequests': '--min-requests',
+  batches: '--batches',
+  preset: '--preset',
+  strategy: '--strategy',
+  mode: '--mode',
+  alias: '--alias',
+};
+
+/** Runs a spec check; its BAD_REQUEST naming a request field becomes a usage error naming the flag. */
+function inFlagTerms<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!isFlightdeckError(error, 'BAD_REQUEST') || error.details.field === undefined) throw error;
+    const field = error.details.field.replace(/\.\d+$/, '');
+    const flag = FLAG_OF[field];
+    if (!flag) throw error;
+    const message = error.message.replaceAll(error.details.field, flag).replaceAll(field, flag);
+    throw new UsageError(message.startsWith(flag) ? message : `${flag}: ${message}`);
+  }
 }
 
 function stepsOption(values: OptionValues): number[] | undefined {
@@ -182,11 +250,14 @@ function choiceOption<T extends string>(values: OptionValues, name: string, allo
   throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(text)}.`);
 }
 
-function durationOption(values: OptionValues, name: string): number | undefined {
+const MAX_INTERVAL_MS = 24 * 3_600_000;
+
+function durationOption(values: OptionValues, name: string, maxMs = Number.MAX_SAFE_INTEGER): number | undefined {
   const text = stringOption(values, name);
   if (text === undefined) return undefined;
   const ms = parseDuration(/^\d+$/.test(text) ? Number(text) : text);
   if (ms === undefined) throw new UsageError(`--${name} must be a duration like 500ms, 30s or 5m, not ${JSON.stringify(text)}.`);
+  if (ms > maxMs) throw new UsageError(`--${name} ${text}: at most ${maxMs / 3_600_000}h.`);
   return ms;
 }
 

@@ -1,7 +1,9 @@
-// `flightdeck serve [--port N]`: runs the local platform in the foreground until Ctrl-C.
+// `flightdeck serve [--port N] [--home DIR]`: runs the local platform in the foreground until
+// Ctrl-C, printing the one `listening on` line (the platform's own log does not repeat it).
 
+import { resolve } from 'node:path';
 import { defaultHome, portFromEnvironment } from '../../platform/paths';
-import { numberOption, type Command } from '../command';
+import { numberOption, stringOption, type Command } from '../command';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -9,11 +11,13 @@ export const serveCommand: Command = {
   json: false,
   options: {
     port: { type: 'string', valueName: 'N', description: 'Port on 127.0.0.1 (default $FLIGHTDECK_PORT or 7420; 0 picks a free one)' },
+    home: { type: 'string', valueName: 'DIR', description: 'State folder (default $FLIGHTDECK_HOME or ~/.flightdeck)' },
   },
   async run(context) {
     const port = numberOption(context.values, 'port', 0, 65535) ?? portFromEnvironment(context.env);
     const { startPlatform } = await import('../../platform/server');
-    const platform = await startPlatform({ port, home: defaultHome(context.env) });
+    const home = stringOption(context.values, 'home');
+    const platform = await startPlatform({ port, home: home === undefined ? defaultHome(context.env) : resolve(context.cwd, home) });
     context.print(`Flightdeck platform listening on ${platform.url} (state ${platform.home})`);
     await new Promise<void>((resolve) => {
       if (context.signal.aborted) resolve();

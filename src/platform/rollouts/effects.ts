@@ -2,7 +2,7 @@
 // ETag-checked alias path (which emits alias.updated), warm slots upgraded in place batch by
 // batch through the runtime, and gate figures from the runtime's metrics.
 
-import type { GateReading, Rollout } from '../../model';
+import type { GateReading, Rollout, Version } from '../../model';
 import { gateReadingOf, planOf, stepWindowMs } from '../../rollout/plan';
 import type { RolloutEffects } from '../../rollout/runner';
 import { setTrafficWeight, type AliasAccess } from '../../rollout/traffic';
@@ -11,7 +11,7 @@ import type { FunctionRuntime } from '../contracts';
 export type RolloutRuntime = Pick<FunctionRuntime, 'upgrade' | 'restart' | 'metrics' | 'instances'>;
 
 export function platformEffects(
-  aliases: AliasAccess,
+  aliases: AliasAccess & { getVersion(environment: string, fn: string, id: number): Version | undefined },
   runtime: RolloutRuntime,
   record: (rollout: Rollout) => Promise<void>,
 ): RolloutEffects {
@@ -19,6 +19,7 @@ export function platformEffects(
     applyStep: (rollout, step) => applyStep(aliases, runtime, rollout, step),
     revert: (rollout) => revert(aliases, runtime, rollout),
     readGates: (rollout, now) => readGates(runtime, rollout, now),
+    readVersion: (rollout) => aliases.getVersion(rollout.environment, rollout.function, rollout.spec.toVersion),
     record,
   };
 }

@@ -14,6 +14,7 @@ import { signalGroup } from './groups';
 import { frameServer, type HostReply, type HostRequest } from './frameHost';
 import { HOP_BY_HOP } from './frames';
 import { fc3Answer, fc3Context, fc3ErrorAnswer, fc3Event, invokeFc3, type Fc3Handler } from './fc3Host';
+import { describeUserError } from './userError';
 
 export interface FunctionEvent {
   method: string;
@@ -79,7 +80,7 @@ export function runFunctionHost(): void {
         loaded = { handler, message };
         send({ type: 'loaded' });
       },
-      (error: unknown) => send({ type: 'failed', message: errorText(error) }),
+      (error: unknown) => send({ type: 'failed', message: describeUserError(error, message.codeDir) }),
     );
   });
 }

@@ -3,7 +3,7 @@
 // in-place moves that upgrades and restarts are made of.
 import { Pool } from 'undici';
 import { FlightdeckError } from '../../errors';
-import { DEFAULT_ALIAS, provisionedSplit, type Alias, type InstanceLimits, type Instance, type InstanceState, type Version } from '../../model';
+import { DEFAULT_ALIAS, provisionedSplit, type Alias, type InstanceLimits, type Instance, type InstanceState, type StartCheck, type Version } from '../../model';
 import type { EmitEvent, StateView, UpgradeOptions } from '../contracts';
 import { CrashTracker } from './crashes';
 import { FrameClient } from './frameClient';
@@ -12,6 +12,7 @@ import { FunctionLogs } from './logs';
 import { FunctionMetrics } from './metrics';
 import type { RuntimeProcess } from './processes';
 import { WeightedPicker } from './swrr';
+import { describeUserOutput } from './userError';
 
 /**
  * Idle upstream connections are kept this long unless the instance's Keep-Alive header says
@@ -42,6 +43,8 @@ export interface Slot {
   /** Frames for a Node.js host, HTTP for a custom command. */
   upstream?: FrameClient | Pool;
   port?: number;
+  /** The running version's code folder, to tell its crashes in its own terms. */
+  codeDir?: string;
   inFlight: number;
   started: string;
   restarts: number;
@@ -86,6 +89,8 @@ export class FunctionPool {
   /** Slot moves under way: an upgrade also waits for those already heading to its version. */
   private readonly moves = new Map<Slot, { toVersion: number; done: Promise<boolean> }>();
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Versions recorded healthy this run (they started and answered without a 5xx). */
+  private readonly healthy = new Set<number>();
   private instanceCount = 0;
   private stopped = false;
 
@@ -130,6 +135,43 @@ export class FunctionPool {
     if (loop !== undefined) return Promise.reject(this.crashLoopError(versionId, loop));
     if (this.stopped) return Promise.reject(this.stoppedError());
     return this.enqueue(versionId);
+  }
+
+  /** A version that answered a request without a 5xx started and served: it is healthy. */
+  served(versionId: number, status: number): void {
+    if (status >= 500 || this.healthy.has(versionId)) return;
+    this.healthy.add(versionId);
+    this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'healthy');
+  }
+
+  /** Why the version crash-loops (it gets no instance), or undefined. */
+  crashLoop(versionId: number): string | undefined {
+    return this.crashes.loopReason(versionId);
+  }
+
+  /**
+   * Proves the version starts before traffic moves to it: one instance is started the way the
+   * gateway would start it (handler loaded, or command listening and answering healthPath
+   * within the start timeout), then stopped. A failure is noted in the version's logs.
+   */
+  async proveStart(versionId: number): Promise<StartCheck> {
+    const version = this.version(versionId);
+    if (!version) throw new FlightdeckError('NOT_FOUND', `${this.fn} in ${this.environment} has no version ${versionId}`, { field: 'version' });
+    const { config } = version;
+    const how = config.runtime === 'custom'
+      ? config.healthPath ? `command answered ${config.healthPath}` : 'command listened on $PORT'
+      : `handler ${config.handler} loaded`;
+    const instance = `${this.fn}-start-check-${++this.instanceCount}`;
+    const sink = (stream: 'stdout' | 'stderr', text: string) => this.logs.add({ time: new Date().toISOString(), versionId, instance, stream, text });
+    try {
+      const launched = await this.ctx.launcher.launch({ environment: this.environment, fn: this.fn, version, fresh: false, sink });
+      await launched.process.stop();
+      return { started: true, how };
+    } catch (error) {
+      const reason = (error as Error).message;
+      sink('stderr', `[flightdeck] v${versionId} did not start: ${reason}`);
+      return { started: false, how, reason };
+    }
   }
 
   release(slot: Slot): void {
@@ -347,6 +389,7 @@ export class FunctionPool {
       }
       slot.process = launched.process;
       slot.port = launched.port;
+      slot.codeDir = launched.codeDir;
       const { framePort } = launched.process;
       slot.upstream =
         framePort !== undefined
@@ -373,7 +416,8 @@ export class FunctionPool {
     slot.upstream = undefined;
     slot.state = 'crashed';
     this.emitInstance('instance.down', slot);
-    this.onCrash(slot, `instance ${slot.instanceId} ${process.exitText()}`);
+    const output = slot.codeDir === undefined ? undefined : describeUserOutput(process.stderrTail, slot.codeDir);
+    this.onCrash(slot, `instance ${slot.instanceId} ${process.exitHow()}${output ? `: ${output}` : ''}`);
   }
 
   private onCrash(slot: Slot, reason: string): void {
@@ -381,6 +425,7 @@ export class FunctionPool {
     this.note(slot, `[flightdeck] ${reason}`);
     const outcome = this.crashes.record(versionId, reason);
     if (outcome.loop) {
+      this.healthy.delete(versionId);
       this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unhealthy', outcome.why);
       void this.removeSlot(slot);
       this.rejectWaiters(versionId, this.crashLoopError(versionId, outcome.why));
@@ -641,6 +686,7 @@ export class FunctionPool {
   /** Lets crash-looping versions try again (lapsed marks, or all of them): their health is unknown again. */
   private forgetCrashLoops(all: boolean): void {
     for (const versionId of this.crashes.forgetLoops(all)) {
+      this.healthy.delete(versionId);
       this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unknown');
     }
   }

@@ -1,7 +1,7 @@
 // The gateway: /fn/:env/:fn[:alias|:version]/rest → a version (alias weights or sticky key) →
 // an instance slot (now, or after a queue wait) → the request forwarded to it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_ALIAS } from '../../model';
+import { DEFAULT_ALIAS, formatPercent, trafficSplit, type Alias } from '../../model';
 import type { FlightdeckError } from '../../errors';
 import type { StateView } from '../contracts';
 import type { FunctionPool } from './functionPool';
@@ -67,8 +67,9 @@ export class Gateway {
     this.state.noteRequest(environment);
     const pool = this.poolFor(environment, fn);
     const headers = readHeaders(req.rawHeaders);
-    const versionId = this.chooseVersion(pool, selector, headers.stickyKey, res);
-    if (versionId === undefined) return;
+    const chosen = this.chooseVersion(pool, selector, headers.stickyKey, res);
+    if (chosen === undefined) return;
+    const { versionId, alias } = chosen;
     const version = pool.version(versionId);
     if (!version) return sendText(res, 404, `Function "${fn}" in environment "${environment}" has no version ${versionId}.`);
     const exchange: Exchange = {
@@ -93,20 +94,40 @@ export class Gateway {
       },
       (error: FlightdeckError) => {
         exchange.window.record(503, performance.now() - exchange.started, Date.now());
-        sendText(res, 503, error.message, { [VERSION_HEADER]: String(versionId), [INSTANCE_HEADER]: 'none' });
+        sendText(res, 503, unavailableText(pool, versionId, alias, error), { [VERSION_HEADER]: String(versionId), [INSTANCE_HEADER]: 'none' });
       },
     );
   }
 
-  /** undefined when it already answered 404. */
-  private chooseVersion(pool: FunctionPool, selector: string | undefined, stickyKey: string | undefined, res: ServerResponse): number | undefined {
-    if (selector !== undefined && DIGITS.test(selector)) return Number(selector);
+  /** The version and the alias that chose it (none for a version URL); undefined when it already answered 404. */
+  private chooseVersion(
+    pool: FunctionPool,
+    selector: string | undefined,
+    stickyKey: string | undefined,
+    res: ServerResponse,
+  ): { versionId: number; alias?: Alias } | undefined {
+    if (selector !== undefined && DIGITS.test(selector)) return { versionId: Number(selector) };
     const aliasName = selector || DEFAULT_ALIAS;
     const alias = this.state.getAlias(pool.environment, pool.fn, aliasName);
     if (!alias) {
       sendText(res, 404, `Function "${pool.fn}" in environment "${pool.environment}" has no alias "${aliasName}".`);
       return undefined;
     }
-    return pool.pick(alias, stickyKey);
+    return { versionId: pool.pick(alias, stickyKey), alias };
   }
+}
+
+/** The 503's text: for a crash-looping version, what is true now and the way out. */
+function unavailableText(pool: FunctionPool, versionId: number, alias: Alias | undefined, error: FlightdeckError): string {
+  const loop = pool.crashLoop(versionId);
+  if (loop === undefined) return error.message;
+  const target = `--env ${pool.environment} --function ${pool.fn}`;
+  if (!alias) {
+    return `${pool.fn} v${versionId} is crash-looping (${loop}); this URL asks for v${versionId} itself. Fix the code and deploy again; the function's logs say why.`;
+  }
+  const share = trafficSplit(alias).find((s) => s.versionId === versionId)?.weight ?? 0;
+  return (
+    `${pool.fn} v${versionId} is crash-looping (${loop}); ${alias.name} still sends it ${formatPercent(share)}. ` +
+    `Fix the code and deploy again, or move ${alias.name} to a healthy version: flightdeck promote ${target} --version N${alias.name === DEFAULT_ALIAS ? '' : ` --alias ${alias.name}`}.`
+  );
 }

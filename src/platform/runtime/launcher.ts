@@ -1,19 +1,24 @@
 // Starts one function process for a version and resolves once it can take traffic: a warm Node.js
 // host told to load the handler, or a custom command under a supervisor, ready-checked on $PORT.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
 import { FlightdeckError } from '../../errors';
-import type { Version } from '../../model';
+import { DEFAULT_START_TIMEOUT_MS, type Version } from '../../model';
 import type { StateView } from '../contracts';
 import type { PidRegistry } from './pids';
 import { fc3Environment, fc3Function, fc3PortEnvironment } from './fc3';
 import { signalGroup } from './groups';
 import { baseEnv, forkSupervisor, freePort, waitForPort, type LogSink, type RuntimeProcess, type WarmPool } from './processes';
+import { describeUserOutput, stripCodeDir } from './userError';
 
-/** How long a process may take from fork to ready before the start counts as failed. */
-const START_TIMEOUT_MS = 15_000;
+/** How often a custom command's healthPath is asked while it starts. */
+const HEALTH_POLL_MS = 25;
 
 export interface Launched {
   process: RuntimeProcess;
   port: number;
+  /** Where the version's code runs from; errors are told relative to it. */
+  codeDir: string;
 }
 
 export interface LaunchRequest {
@@ -60,8 +65,8 @@ export class Launcher {
         version: version.id,
         ...(fc3 ? { fc3 } : {}),
       });
-      await child.expect('loaded', START_TIMEOUT_MS, `loading handler ${handler} of version ${version.id}`);
-      return { process: child, port };
+      await child.expect('loaded', startTimeoutOf(version), `loading handler ${handler} of version ${version.id}`);
+      return { process: child, port, codeDir };
     } catch (error) {
       await child.stop();
       throw error;
@@ -80,6 +85,7 @@ export class Launcher {
     const child = forkSupervisor(this.scriptPath, this.pids);
     child.sink = request.sink;
     const what = `custom runtime command \`${command.join(' ')}\` of version ${version.id}`;
+    const timeoutMs = startTimeoutOf(version);
     try {
       const fc3 = version.config.events === 'fc3';
       const env = {
@@ -90,13 +96,19 @@ export class Launcher {
         PORT: String(port),
       };
       child.send({ type: 'exec', command, cwd: codeDir, env });
-      const { pid } = await child.expect('spawned', START_TIMEOUT_MS, what);
+      // The supervisor's own start is the platform's time; the function's start timeout runs from the spawn.
+      const { pid } = await child.expect('spawned', DEFAULT_START_TIMEOUT_MS, what);
+      const deadline = Date.now() + timeoutMs;
       this.trackGroup(child, pid, command);
-      await waitForPort(port, child, START_TIMEOUT_MS, what);
-      return { process: child, port };
+      await waitForPort(port, child, timeoutMs, what);
+      if (version.config.healthPath) await waitForHealth(port, version.config.healthPath, child, deadline, what);
+      return { process: child, port, codeDir };
     } catch (error) {
       await child.stop();
-      throw error;
+      // Say why in the function's terms: its own error line and file:line, not the code store's paths.
+      const output = describeUserOutput(child.stderrTail, codeDir);
+      const message = stripCodeDir((error as Error).message, codeDir);
+      throw new FlightdeckError('UNAVAILABLE', withOutput(message, output));
     }
   }
 
@@ -107,5 +119,33 @@ export class Launcher {
       signalGroup(pid, 'SIGKILL');
       this.pids.remove(pid);
     });
+  }
+}
+
+function startTimeoutOf(version: Version): number {
+  return version.config.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+}
+
+function withOutput(message: string, output: string | undefined): string {
+  return output && !message.includes(output) ? `${message}; its last error: ${output}` : message;
+}
+
+/** Asks GET healthPath until it answers 2xx or 3xx; the process exiting or the deadline passing fail the start. */
+async function waitForHealth(port: number, path: string, child: RuntimeProcess, deadline: number, what: string): Promise<void> {
+  let last = 'no answer';
+  for (;;) {
+    try {
+      const res = await request(`http://127.0.0.1:${port}${path}`, { headersTimeout: 1000, bodyTimeout: 1000 });
+      await res.body.dump();
+      if (res.statusCode < 400) return;
+      last = `HTTP ${res.statusCode}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (!child.alive) throw new FlightdeckError('UNAVAILABLE', `${what} failed: ${child.exitText()}`);
+    if (Date.now() >= deadline) {
+      throw new FlightdeckError('UNAVAILABLE', `${what} did not answer its healthPath ${path} with 2xx/3xx in time (last: ${last}); fix the health check or raise startTimeout`);
+    }
+    await sleep(HEALTH_POLL_MS);
   }
 }

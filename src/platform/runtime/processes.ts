@@ -17,6 +17,7 @@ export interface ExitInfo {
 }
 
 const STOP_GRACE_MS = 2000;
+const STDERR_TAIL = 30;
 /** Longest log line kept; longer output is cut so one chatty process cannot fill memory. */
 const MAX_LINE_CHARS = 16 * 1024;
 /** Environment variables a function inherits from the platform; nothing else leaks in. */
@@ -41,6 +42,8 @@ export class RuntimeProcess {
   /** Set while stop() runs: the exit is expected, not a crash. */
   stopping = false;
   lastStderr = '';
+  /** The last STDERR_TAIL non-empty error lines, to say why a custom command stopped. */
+  readonly stderrTail: string[] = [];
   /** Where output lines go; unset (dropped) while the process is a spare. */
   sink: LogSink | undefined;
   /** A Node.js host's frame socket port, for the gateway (frames.ts); custom commands have none. */
@@ -109,9 +112,14 @@ export class RuntimeProcess {
 
   /** "exited with code 1: <last stderr line>" */
   exitText(): string {
-    const info = this.exitInfo;
-    const how = !info ? 'still running' : info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
+    const how = this.exitHow();
     return this.lastStderr ? `${how}; last error output: ${this.lastStderr}` : how;
+  }
+
+  /** "exited with code 1", "killed by SIGKILL" */
+  exitHow(): string {
+    const info = this.exitInfo;
+    return !info ? 'still running' : info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
   }
 
   async stop(): Promise<void> {
@@ -160,7 +168,11 @@ export class RuntimeProcess {
   private line(stream: 'stdout' | 'stderr', raw: string): void {
     const trimmed = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const text = trimmed.length > MAX_LINE_CHARS ? `${trimmed.slice(0, MAX_LINE_CHARS)}… (line cut at ${MAX_LINE_CHARS} characters)` : trimmed;
-    if (stream === 'stderr' && text.trim()) this.lastStderr = text;
+    if (stream === 'stderr' && text.trim()) {
+      this.lastStderr = text;
+      this.stderrTail.push(text);
+      if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+    }
     this.sink?.(stream, text);
   }
 }

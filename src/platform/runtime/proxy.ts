@@ -116,7 +116,7 @@ abstract class Forwarded {
 
   protected timedOut(): void {
     const { pool, timeoutMs } = this.exchange;
-    this.fail(504, `${pool.fn} version ${this.versionId} did not answer within its timeoutMs (${timeoutMs} ms); raise timeoutMs in flightdeck.yaml or make it faster.`);
+    this.fail(504, `${pool.fn} version ${this.versionId} did not answer within its timeout of ${timeoutMs} ms; raise \`timeout\` for it in flightdeck.yaml (e.g. timeout: 60s) or make it faster.`);
   }
 
   /** `what` completes "Instance … of … version …". */
@@ -142,6 +142,7 @@ abstract class Forwarded {
     this.done = true;
     const { pool, window, started } = this.exchange;
     pool.release(this.slot);
+    pool.served(this.versionId, status);
     window.record(status, performance.now() - started, Date.now());
   }
 }

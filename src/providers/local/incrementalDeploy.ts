@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { isFlightdeckError } from '../../errors';
-import type { ManifestEntry, Version } from '../../model';
+import type { ManifestEntry } from '../../model';
 import type { DeployOptions, DeployRequest, DeployResult, LocalCodeTree } from '../../provider';
 import { formatBytes } from '../formatBytes';
 import type { ApiClient } from './apiClient';
@@ -17,6 +17,9 @@ interface RemoteCode {
   tree: string;
   files: ManifestEntry[];
 }
+
+/** The platform's deploy answer (docs/api.md). */
+type PublishAnswer = Omit<DeployResult, 'bytesSent' | 'filesSent'>;
 
 interface Upload {
   bytes: number;
@@ -85,8 +88,8 @@ async function publish(
   functionPath: string,
   body: unknown,
   signal?: AbortSignal,
-): Promise<{ version: Version; unchanged: boolean; url: string }> {
-  return (await client.call<{ version: Version; unchanged: boolean; url: string }>('POST', `${functionPath}/deploy`, { json: body, signal })).body;
+): Promise<PublishAnswer> {
+  return (await client.call<PublishAnswer>('POST', `${functionPath}/deploy`, { json: body, signal })).body;
 }
 
 /** PUTs each missing blob from the first local file holding it, a few at a time. */

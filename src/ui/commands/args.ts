@@ -47,7 +47,7 @@ export async function resolveTargetVersion(provider: Provider, ref: FunctionTarg
   return target.version === undefined ? undefined : resolveVersionRef(provider, ref.environment, ref.function, target.version);
 }
 
-/** environment / function / version / alias / confirm, as far as the argument gives them. */
+/** environment / function / version / alias / confirm / force, as far as the argument gives them. */
 export function targetOf(arg: unknown): Target {
   const args = argsOf(arg);
   return {
@@ -56,5 +56,6 @@ export function targetOf(arg: unknown): Target {
     version: versionArg(args, 'version'),
     alias: stringArg(args, 'alias'),
     confirm: stringArg(args, 'confirm'),
+    force: booleanArg(args, 'force'),
   };
 }

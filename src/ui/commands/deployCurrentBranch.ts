@@ -1,7 +1,7 @@
 // Deploys the checked-out branch to its personal environment (or `{environment}`): every function
 // of flightdeck.yaml, or `{function}`. Creates the environment on first deploy.
 import * as vscode from 'vscode';
-import { deployFailure, deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
+import { deployFailure, deployProject, describeLiveChange, notStarted, type ProjectDeployResult } from '../../deploy/deployProject';
 import { deployingOwner, deployingUser, type GitInfo } from '../../deploy/git';
 import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { homeLayout } from '../../platform/paths';
@@ -87,11 +87,22 @@ async function confirmIfProtected(provider: Provider, name: string, confirm: str
   if (exists) await confirmProtected(provider, name, 'Deploy', confirm);
 }
 
+/** A version that did not start is an error with Show Logs (its start failure is in its logs); else what live did, with the URL. */
 async function announce(result: ProjectDeployResult): Promise<void> {
-  const [first] = result.functions;
+  for (const failed of notStarted(result)) {
+    const message = `${result.environment}/${failed.function}: ${describeLiveChange(result.environment, failed)}`;
+    void vscode.window.showErrorMessage(message, 'Show Logs').then(async (choice) => {
+      if (choice === 'Show Logs') {
+        await vscode.commands.executeCommand('flightdeck.showLogs', { environment: result.environment, function: failed.function, version: failed.version });
+      }
+    });
+  }
+  const started = result.functions.filter((f) => f.start.started);
+  const [first] = started;
   if (!first) return;
-  const summary = result.functions.map((f) => `${f.function} v${f.version}${f.unchanged ? ' (unchanged)' : ''}`).join(', ');
-  const choice = await vscode.window.showInformationMessage(`Deployed to ${result.environment}: ${summary}. ${first.url}`, 'Open', 'Copy URL');
+  const summary = started.map((f) => `${f.function}: ${describeLiveChange(result.environment, f)}`).join('; ');
+  const note = result.environmentNote ? ` ${result.environmentNote}` : '';
+  const choice = await vscode.window.showInformationMessage(`Deployed to ${result.environment}: ${summary}.${note} ${first.url}`, 'Open', 'Copy URL');
   if (choice === 'Open') await vscode.env.openExternal(vscode.Uri.parse(first.url));
   if (choice === 'Copy URL') await vscode.env.clipboard.writeText(first.url);
 }

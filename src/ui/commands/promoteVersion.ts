@@ -2,7 +2,7 @@
 // Without a version it promotes the alias's canary, or asks.
 import { DEFAULT_ALIAS, trafficSplit, type Alias } from '../../model';
 import type { FlightdeckContext } from '../context';
-import { confirmProtected, pickAlias, pickVersion, resolveFunction } from '../pick';
+import { confirmProtected, confirmUnhealthy, pickAlias, pickVersion, resolveFunction } from '../pick';
 import { resolveTargetVersion, targetOf } from './args';
 import { updateAliasTraffic } from './traffic';
 
@@ -16,5 +16,6 @@ export async function promoteVersion(ctx: FlightdeckContext, arg: unknown): Prom
   const [, canary] = trafficSplit(alias);
   const version = (await resolveTargetVersion(provider, ref, target)) ?? canary?.versionId ?? (await pickVersion(provider, ref, `Version to get 100% of ${alias.name}`, [alias.versionId]));
   await confirmProtected(provider, ref.environment, `Promote v${version} to 100%`, target.confirm);
+  await confirmUnhealthy(provider, ref, version, `Promote v${version}`, target.force);
   return updateAliasTraffic(provider, ref, alias.name, () => ({ versionId: version, additionalVersionWeight: {} }));
 }

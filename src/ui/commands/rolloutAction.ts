@@ -23,6 +23,7 @@ export const ACTIONS_BY_STATUS: Record<RolloutStatus, RolloutAction[]> = {
   paused: ['resume', 'promote', 'abort'],
   waiting: ['continue', 'promote', 'abort'],
   succeeded: [],
+  completedUnverified: [],
   rolledBack: [],
   aborted: [],
 };

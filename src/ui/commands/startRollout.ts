@@ -9,7 +9,7 @@ import type { RolloutDefaults } from '../../config/projectFile';
 import { PRESET_EXAMPLES } from '../../rollout/presets';
 import { mergeRequest, normaliseSpec, type RolloutRequest } from '../../rollout/spec';
 import { FlightdeckContext } from '../context';
-import { confirmProtected, pickVersion, resolveFunction } from '../pick';
+import { confirmProtected, confirmUnhealthy, pickVersion, resolveFunction } from '../pick';
 import { argsOf, resolveTargetVersion, targetOf } from './args';
 
 const REQUEST_FIELDS = ['strategy', 'preset', 'steps', 'intervalMs', 'batches', 'manual', 'gates', 'mode'] as const;
@@ -28,6 +28,7 @@ export async function startRollout(ctx: FlightdeckContext, arg: unknown): Promis
   const request = mergeRequest(defaults, { ...chosen, alias, toVersion: version });
   const spec = normaliseSpec(request, { instances: summary.config.instances.min });
   await confirmProtected(provider, ref.environment, `Roll out v${version}`, target.confirm);
+  await confirmUnhealthy(provider, ref, version, `Roll Out v${version}`, target.force);
   return provider.startRollout(ref.environment, ref.function, spec);
 }
 

@@ -3,7 +3,7 @@
 // they saw) instead of being overwritten or silently recomputed.
 import * as vscode from 'vscode';
 import { updateAliasWithRetry } from '../../aliasUpdate';
-import { describeAlias, type Alias, type AliasUpdate } from '../../model';
+import { describeAlias, describeSplitChange, type Alias, type AliasUpdate } from '../../model';
 import type { Provider } from '../../provider';
 import type { FunctionTarget } from '../pick';
 
@@ -13,7 +13,12 @@ export async function updateAliasTraffic(
   aliasName: string,
   update: (current: Alias) => AliasUpdate,
 ): Promise<Alias> {
-  const updated = await updateAliasWithRetry(provider, { ...ref, alias: aliasName }, update, { attempts: 1 });
-  void vscode.window.showInformationMessage(`${ref.environment}/${ref.function}: ${describeAlias(updated)}`);
+  let before: Alias | undefined;
+  const updated = await updateAliasWithRetry(provider, { ...ref, alias: aliasName }, (current) => {
+    before = current;
+    return update(current);
+  }, { attempts: 1 });
+  const change = before ? `${describeSplitChange(before, updated)} · ` : '';
+  void vscode.window.showInformationMessage(`${ref.environment}/${ref.function} ${aliasName}: ${change}${describeAlias(updated)}`);
   return updated;
 }

@@ -55,9 +55,11 @@ export async function run(): Promise<void> {
  * output of a deleted or renamed test behind in out/, where it would otherwise still run; a source
  * not compiled yet fails to load and is reported.
  */
+/** Every suite file, or those whose name contains $FLIGHTDECK_SUITE_ONLY (to run one file while working on it). */
 function suiteFiles(): string[] {
+  const only = process.env.FLIGHTDECK_SUITE_ONLY;
   return readdirSync(SOURCE_DIR)
-    .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => f.endsWith('.test.ts') && (!only || f.includes(only)))
     .sort()
     .map((f) => join(__dirname, f.replace(/\.ts$/, '.js')));
 }

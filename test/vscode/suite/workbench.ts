@@ -159,3 +159,25 @@ export async function runAnsweringQuickPicks<T>(command: string, answers: number
     clearTimeout(timer);
   }
 }
+
+/** What the page showed when the launcher clicked a notification's button (see clickNotification). */
+export interface ClickedNotification {
+  toasts: string[];
+  clicked: boolean;
+  /** The text of the panel (Output) after the click. */
+  panel: string;
+}
+
+/**
+ * Asks the launcher to click `button` on the notification whose text contains `toast`, as a
+ * person would, waiting (bounded) for the panel to show `panelShows`; undefined where no launcher drives a page (FLIGHTDECK_SCREENSHOTS unset).
+ */
+export async function clickNotification(name: string, toast: string, button: string, panelShows?: string): Promise<ClickedNotification | undefined> {
+  const dir = process.env[ENV.screenshots];
+  if (!dir) return undefined;
+  await sleep(500); // the notification shows after the command that raised it returns
+  writeFileSync(join(dir, `${name}.click`), JSON.stringify({ toast, button, panelShows }));
+  const answer = join(dir, `${name}.clicked`);
+  await waitFor(`the launcher to click ${button} on "${toast}"`, () => existsSync(answer), 30_000);
+  return JSON.parse(readFileSync(answer, 'utf8')) as ClickedNotification;
+}

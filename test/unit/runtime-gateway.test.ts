@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { startPlatform, type TestPlatform } from '../helpers/platform';
 import { createEnv, deployDir } from '../helpers/deploy';
-import { call, discard, fixture, fnPath, nodeConfig } from '../helpers/gateway';
+import { call, discard, fixture, fnPath, nodeConfig, waitFor } from '../helpers/gateway';
 
 const ENV = 'dev';
 
@@ -173,10 +173,28 @@ describe('runtime gateway', { timeout: 120_000 }, () => {
   });
 
   test('request and response bodies stream through the gateway, 8 MiB each way', async () => {
-    const upload = new Uint8Array(8 * 1024 * 1024).fill(7);
-    const counted = await call(platform, `/fn/${ENV}/custom/bytes`, { method: 'POST', body: upload });
+    // The rest of the body is sent only once the function logged its first bytes: a gateway that
+    // buffered the request would never let them through.
+    const chunk = new Uint8Array(1024 * 1024).fill(7);
+    const req = request(`${platform.url}/fn/${ENV}/custom/bytes?streamed`, { method: 'POST' });
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (part: string) => (text += part));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+    });
+    req.write(chunk);
+    await waitFor('the first bytes at the function', async () => {
+      const logs = await platform.api('GET', fnPath(ENV, 'custom', '/logs?tail=50'));
+      return logs.json.lines.some((l: { text: string }) => l.text === 'custom first bytes of /bytes?streamed') ? true : undefined;
+    });
+    for (let i = 1; i < 8; i++) req.write(chunk);
+    req.end();
+    const counted = await answer;
     assert.equal(counted.status, 200, counted.text);
-    assert.deepEqual(JSON.parse(counted.text), { bytes: upload.length });
+    assert.deepEqual(JSON.parse(counted.text), { bytes: 8 * chunk.length });
     const res = await fetch(`${platform.url}/fn/${ENV}/custom/stream?chunks=128`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-flightdeck-version'), '1');

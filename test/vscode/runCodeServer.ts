@@ -431,16 +431,18 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
   return { stop: () => clearInterval(timer) };
 }
 
-/** The quick input widget's placeholder and rendered rows while it is shown with rows, else ''. */
+/**
+ * The placeholder of the quick input widget while it is shown with its rows rendered, else ''.
+ * The placeholder tells one pick from the next (rows re-render while a pick stays open).
+ */
 const QUICK_PICK_STATE = `(() => {
   const widget = document.querySelector('.quick-input-widget');
   if (!widget || getComputedStyle(widget).display === 'none') return '';
-  const rows = [...widget.querySelectorAll('.monaco-list-row')].map((row) => row.textContent.trim());
-  if (rows.length === 0) return '';
-  return [widget.querySelector('input')?.placeholder ?? '', ...rows].join('\\n');
+  if (widget.querySelectorAll('.monaco-list-row').length === 0) return '';
+  return widget.querySelector('input')?.placeholder || '';
 })()`;
 
-/** Waits (up to 15 s) for the workbench to show a quick pick whose state differs from `previous`. */
+/** Waits (up to 15 s) for the workbench to show a quick pick whose placeholder differs from `previous`. */
 async function quickPickOtherThan(page: Page, previous: string): Promise<string> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {

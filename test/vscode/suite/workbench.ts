@@ -106,8 +106,8 @@ export async function editConstant(file: vscode.Uri, name: string, value: string
 }
 
 /**
- * Resolves with what the workbench's quick pick shows (placeholder and rows, read from the page by
- * the launcher) once one other than `previous` is open with its rows rendered. The extension host
+ * Resolves with the placeholder of the workbench's quick pick (read from the page by the launcher)
+ * once one other than `previous` is open with its rows rendered. The extension host
  * has no event for a quick pick opening; the launcher watches the quick input widget instead.
  * Where no launcher reads the page (FLIGHTDECK_SCREENSHOTS unset: the Electron runner) it can
  * only allow a fixed second.

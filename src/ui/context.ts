@@ -50,7 +50,7 @@ export class FlightdeckContext implements vscode.Disposable {
   private readonly refreshSoon = new Debouncer(REFRESH_DEBOUNCE_MS, () => this.refresh());
   private readonly disposables: vscode.Disposable[] = [];
   /** Settles once the walkthrough is open (first run) or was not to be opened. */
-  private walkthroughShown: Promise<void> | undefined;
+  private walkthroughShown: Promise<void> = Promise.resolve();
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.session = new PlatformSession({
@@ -108,6 +108,7 @@ export class FlightdeckContext implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => Config.affectsProvider(e) && void this.session.restart().catch(() => undefined)),
     );
     this.onPlatformState(this.session.state);
+    this.walkthroughShown = openWalkthroughOnFirstRun(this).catch((error) => this.log.warn(`Walkthrough not opened: ${String(error)}`));
     void this.onWorkspaceChange();
     void this.diagnostics.scanWorkspace();
     return this.testApi();
@@ -146,7 +147,6 @@ export class FlightdeckContext implements vscode.Disposable {
     await vscode.commands.executeCommand('setContext', 'flightdeck.hasSYaml', (await this.workspace.sYamlFile()) !== undefined);
     // The walkthrough's project step has a key of its own, set only once the walkthrough is open:
     // VS Code completes an onContext step only on a change it sees after registering the walkthrough.
-    this.walkthroughShown ??= openWalkthroughOnFirstRun(this).catch((error) => this.log.warn(`Walkthrough not opened: ${String(error)}`));
     void this.walkthroughShown.then(() => vscode.commands.executeCommand('setContext', 'flightdeck.walkthrough.hasProject', file !== undefined));
     await this.workspace.personalEnvironment();
     this.refreshSoon.trigger();

@@ -2,8 +2,7 @@
 // its nearest parent; and what git says about its folder. Commands import this lazily: it pulls in
 // the YAML parser, which `envs` and `--help` do not need.
 
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { findProjectFile, loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig } from '../config/projectFile';
 import { deployingOwner, deployingUser, readGitInfo, runGit, type GitInfo } from '../deploy/git';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';

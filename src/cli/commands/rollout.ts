@@ -49,7 +49,6 @@ export const rolloutStartCommand: Command = {
     config: { type: 'string', valueName: 'PATH', description: `Project file with rollout defaults (default: ${PROJECT_FILE_NAME} here or in a parent folder, when there is one)` },
     wait: { type: 'boolean', description: 'Follow to the end; exit 1 if it rolls back or is aborted, 3 if it completes unverified' },
     ...FORCE_OPTION,
-  },
     'skip-if-live': { type: 'boolean', description: 'Succeed doing nothing when the version already serves all of the alias (a pipeline with nothing new)' },
   },
   async run(context) {

@@ -21,6 +21,7 @@ import type { EventHub } from './events';
 import type { FunctionOperations } from './functionOps';
 import type { GarbageCollector } from './gc';
 import { findVersion, newEtag, publishVersion, updateAliasRecord, type PublishOutcome } from './records';
+import { rolloutActiveError } from '../trafficGuard';
 import type { DurableState, FunctionRecord } from './state';
 import type { TreeStore } from './trees';
 import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, optionalString, requireObject } from './validate';
@@ -101,17 +102,6 @@ export function rolloutMoving(record: FunctionRecord | undefined, alias: string)
   return rollout && isActive(rollout) && rollout.spec.alias === alias ? rollout : undefined;
 }
 
-/** A manual alias change while a rollout moves the alias: refused, naming the rollout and the way out. */
-export function rolloutActiveError(rollout: Rollout, env: string, fn: string, doing: string): FlightdeckError {
-  const target = `--env ${env} --function ${fn}`;
-  return new FlightdeckError(
-    'ROLLOUT_ACTIVE',
-    `Rollout ${rollout.id} of v${rollout.spec.toVersion} is ${rollout.status} on ${env}/${fn} and moves alias ${JSON.stringify(rollout.spec.alias)}; ` +
-      `${doing} would fight it. Promote it (flightdeck rollout promote ${target}) or abort it (flightdeck rollout abort ${target}) first; ` +
-      `pausing it (rollout pause) only holds its traffic where it is.`,
-    { field: 'alias', rollout: rollout.id },
-  );
-}
 
 export class ControlPlane {
   constructor(private readonly deps: ControlOptions) {}

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { updateAliasWithRetry } from '../../aliasUpdate';
 import { describeAlias, describeSplitChange, type Alias, type AliasUpdate } from '../../model';
 import type { Provider } from '../../provider';
+import { refuseWhileRolloutMoves } from '../../trafficGuard';
 import type { FunctionTarget } from '../pick';
 
 export async function updateAliasTraffic(
@@ -13,6 +14,7 @@ export async function updateAliasTraffic(
   aliasName: string,
   update: (current: Alias) => AliasUpdate,
 ): Promise<Alias> {
+  await refuseWhileRolloutMoves(provider, ref.environment, ref.function, aliasName, 'changing its traffic by hand');
   let before: Alias | undefined;
   const updated = await updateAliasWithRetry(provider, { ...ref, alias: aliasName }, (current) => {
     before = current;

@@ -44,6 +44,21 @@ describe('flightdeck init --ci', () => {
     return last;
   };
   const envNames = async () => (await box.json<{ environments: Environment[] }>('envs')).environments.map((e) => e.name).sort();
+  /** The release job, while a user keeps calling production until the job ends. */
+  const releaseUnderTraffic = async () => {
+    const url = (await box.ok('url', '--env', 'production', '--function', 'api')).trim();
+    const job = runJob('release', {});
+    let traffic = true;
+    const load = (async () => {
+      while (traffic) await fetch(url).then((r) => r.arrayBuffer()).catch(() => undefined);
+    })();
+    try {
+      return await job;
+    } finally {
+      traffic = false;
+      await load;
+    }
+  };
   const serve = async (env: string) => {
     const url = (await box.ok('url', '--env', env, '--function', 'api')).trim();
     const response = await fetch(url);
@@ -120,7 +135,9 @@ describe('flightdeck init --ci', () => {
     box.write({ 'api/index.js': handler('two') });
     box.commit('two');
     box.git('push', '-q', 'origin', 'main');
-    const second = await runJob('release', {});
+    // Production has users: the rollout's gates judge v2 on their requests (without any, --wait
+    // would end completed-unverified, exit 3, and fail the job).
+    const second = await releaseUnderTraffic();
     assert.equal(second.code, 0, second.stderr + second.stdout);
     assert.match(second.stdout, /v2 now serves 100% of live/);
     assert.deepEqual(await serve('production'), { status: 200, version: 2, body: 'two' });
@@ -141,15 +158,7 @@ describe('flightdeck init --ci', () => {
     box.write({ 'api/index.js': handler('broken', 500) });
     box.commit('broken');
     box.git('push', '-q', 'origin', 'main');
-    const url = (await box.ok('url', '--env', 'production', '--function', 'api')).trim();
-    const job = runJob('release', {});
-    let traffic = true;
-    const load = (async () => {
-      while (traffic) await fetch(url).then((r) => r.arrayBuffer()).catch(() => undefined);
-    })();
-    const result = await job;
-    traffic = false;
-    await load;
+    const result = await releaseUnderTraffic();
     assert.equal(result.code, 1, result.stdout);
     assert.equal(result.step, 'Roll out api');
     assert.match(result.stderr, /rolled back/);

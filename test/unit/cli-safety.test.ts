@@ -104,7 +104,7 @@ describe('flightdeck CLI traffic safety', () => {
       [['rollout', 'start', ...T, '--version', '3', '--interval', '25h'], /--interval 25h: at most 24h/],
       [['rollout', 'start', ...T, '--version', '3', '--batches', '2'], /--batches applies to --strategy batch only; this rollout is canary/],
       [['rollout', 'start', ...T, '--version', '3', '--strategy', 'batch', '--steps', '50,100'], /--steps applies to --strategy canary only/],
-      [['canary', ...T, '--version', '0x10', '--weight', '5'], /--version must be a whole number .* not "0x10"/],
+      [['canary', ...T, '--version', '0x10', '--weight', '5'], /--version must be a version number .* not "0x10"/],
       [['canary', ...T, '--version', '3', '--weight', '1e1'], /--weight must be a number .* not "1e1"/],
       [['deploy', '--env', ''], /--env needs a value/],
     ];

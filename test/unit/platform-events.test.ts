@@ -98,7 +98,7 @@ describe('platform event stream', () => {
 });
 
 describe('Last-Event-ID across a platform restart', () => {
-  it('an id from before the restart (higher than this run issued) replays everything the new run holds', async () => {
+  it('an id from before the restart (another run, and a sequence number above this run’s) replays everything the new run holds', async () => {
     const first = await startPlatform();
     let second: TestPlatform | undefined;
     const streams: EventStream[] = [];
@@ -114,7 +114,12 @@ describe('Last-Event-ID across a platform restart', () => {
       const live = new EventStream(second, '0');
       streams.push(live);
       const created = await live.waitFor((m) => m.data.environment === 'after', 'environment.created after the restart');
-      assert.ok(Number(last.id) > Number(created.id), `the old run's id ${last.id} is above this run's ${created.id}`);
+      // Ids are <run>-<sequence>: the old run's sequence is past this one's, so a plain counter
+      // comparison would skip this run's events.
+      const [oldRun, oldSeq] = String(last.id).split('-');
+      const [newRun, newSeq] = String(created.id).split('-');
+      assert.notEqual(oldRun, newRun, `both ids name the same run: ${last.id}, ${created.id}`);
+      assert.ok(Number(oldSeq) > Number(newSeq), `the old run's sequence in ${last.id} is above this run's in ${created.id}`);
 
       const resumed = new EventStream(second, last.id);
       streams.push(resumed);

@@ -239,7 +239,12 @@ class Workbench {
 
   async contextMenu(row: Locator, item: string): Promise<void> {
     await row.click({ button: 'right' });
-    await this.page.getByRole('menuitem', { name: item, exact: true }).click();
+    const entry = this.page.getByRole('menuitem', { name: item, exact: true });
+    await entry.waitFor();
+    // The menu ignores a click that comes right as it opens (so a right-click's release picks
+    // nothing); a person's pointer takes longer than that to travel to the item.
+    await this.page.waitForTimeout(400);
+    await entry.click();
   }
 
   /** Waits for the quick pick asking `prompt`, types `answer`, and takes the item it leaves on top. */

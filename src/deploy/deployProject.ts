@@ -12,7 +12,7 @@ import { FlightdeckError, isFlightdeckError, type ErrorCode } from '../errors';
 import type { Environment, LiveChange, StartCheck, VersionHealth } from '../model';
 import { defaultHome, homeLayout } from '../platform/paths';
 import type { DeployProgress, NewEnvironment, Provider } from '../provider';
-import { branchDistinctName, personalEnvironmentName } from './personalEnvironment';
+import { branchDistinctName, branchEnvironmentIn, personalEnvironmentName } from './personalEnvironment';
 import { scanCode } from './scan';
 
 export interface DeployProjectOptions {
@@ -233,7 +233,7 @@ async function resolveEnvironment(
 async function personalEnvironment(provider: Provider, environments: Environment[], wanted: NewEnvironment): Promise<ResolvedEnvironment> {
   const branch = wanted.branch!;
   const twin = branchDistinctName(wanted.name, branch);
-  const mine = environments.find((e) => (e.name === wanted.name || e.name === twin) && e.kind === 'personal' && e.branch === branch);
+  const mine = branchEnvironmentIn(environments, wanted.name, branch);
   if (mine) return { name: mine.name, created: false, ...(mine.name === twin ? { note: twinNote(wanted.name, twin, environments) } : {}) };
   const plain = environments.find((e) => e.name === wanted.name);
   if (!plain) return createPersonal(provider, wanted);

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { FlightdeckError } from '../errors';
+import type { Environment } from '../model';
 
 export interface PersonalNameParts {
   user: string;
@@ -47,4 +48,13 @@ export function branchDistinctName(plain: string, branch: string): string {
   const suffix = createHash('sha256').update(branch).digest('hex').slice(0, HASH_LENGTH);
   const head = plain.slice(0, MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, '');
   return `${head}-${suffix}`;
+}
+
+/**
+ * The environment that remembers `branch` as its own, under the plain personal name or its
+ * branch-distinct twin: where this branch deploys, and what the editor shows as yours.
+ */
+export function branchEnvironmentIn<E extends Pick<Environment, 'name' | 'kind' | 'branch'>>(environments: readonly E[], plain: string, branch: string): E | undefined {
+  const twin = branchDistinctName(plain, branch);
+  return environments.find((e) => (e.name === plain || e.name === twin) && e.kind === 'personal' && e.branch === branch);
 }

@@ -39,7 +39,7 @@ export class FlightdeckContext implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Flightdeck', { log: true });
   readonly platformLog = vscode.window.createOutputChannel('Flightdeck Platform', { log: true });
   readonly session: PlatformSession;
-  readonly workspace = new ProjectWorkspace();
+  readonly workspace = new ProjectWorkspace(async () => (await this.session.reachableProvider())?.listEnvironments());
   readonly environmentsTree: EnvironmentsTree;
   readonly versionsTree: VersionsTree;
   readonly statusBar = new StatusBar();
@@ -101,6 +101,7 @@ export class FlightdeckContext implements vscode.Disposable {
         this.statusBar.onEvent(event);
         notices.onEvent(event);
         this.logs.onEvent(event);
+        if (event.type === 'environment.created' || event.type === 'environment.deleted') this.workspace.environmentsChanged();
         this.refreshSoon.trigger();
       }),
       this.session.onDidChangeState((state) => this.onPlatformState(state)),

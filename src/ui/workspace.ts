@@ -4,8 +4,9 @@ import * as vscode from 'vscode';
 import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig, type RolloutDefaults } from '../config/projectFile';
 import { S_YAML_NAMES } from '../config/serverlessDevs';
 import { deployingUser, type GitInfo } from '../deploy/git';
-import { personalEnvironmentName } from '../deploy/personalEnvironment';
+import { branchEnvironmentIn, personalEnvironmentName } from '../deploy/personalEnvironment';
 import { FlightdeckError } from '../errors';
+import type { Environment } from '../model';
 import { gitInfoOf, onDidChangeHead } from './git';
 
 export class ProjectWorkspace implements vscode.Disposable {
@@ -19,7 +20,11 @@ export class ProjectWorkspace implements vscode.Disposable {
   /** Bumped when the personal environment is invalidated (or on dispose): a computation older than that is stale. */
   private personalGeneration = 0;
 
-  constructor() {
+  /**
+   * `environments` lists the provider's environments when it is reachable: a branch whose plain
+   * personal name belongs to another branch has its own under a branch-distinct name.
+   */
+  constructor(private readonly environments: () => Promise<Environment[] | undefined>) {
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${PROJECT_FILE_NAME}`);
     // A Serverless Devs s.yaml appearing or going changes what the welcome view offers.
     const sYamlWatcher = vscode.workspace.createFileSystemWatcher(`**/{${S_YAML_NAMES.join(',')}}`, false, true, false);
@@ -102,7 +107,9 @@ export class ProjectWorkspace implements vscode.Disposable {
       const folder = await this.folder();
       const git = await gitInfoOf(folder);
       await this.listenToHead(folder);
-      return personalEnvironmentName(project.personal.name, { user: deployingUser(git), branch: git.branch, project: project.project });
+      const plain = personalEnvironmentName(project.personal.name, { user: deployingUser(git), branch: git.branch, project: project.project });
+      const known = await this.environments().catch(() => undefined);
+      return branchEnvironmentIn(known ?? [], plain, git.branch)?.name ?? plain;
     } catch {
       return undefined; // no project, invalid project or no branch: the commands explain why
     }
@@ -118,6 +125,11 @@ export class ProjectWorkspace implements vscode.Disposable {
     }
     this.headListener?.dispose();
     this.headListener = listener;
+  }
+
+  /** An environment came or went: the branch's own may now have another name. */
+  environmentsChanged(): void {
+    this.invalidate();
   }
 
   private invalidate(): void {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDnsLabel } from '../../src/config/names';
 import { deployingUser, gitBranch, readGitInfo } from '../../src/deploy/git';
-import { personalEnvironmentName } from '../../src/deploy/personalEnvironment';
+import { branchDistinctName, branchEnvironmentIn, personalEnvironmentName } from '../../src/deploy/personalEnvironment';
 import { isFlightdeckError } from '../../src/errors';
 
 describe('personalEnvironmentName', () => {
@@ -58,5 +58,22 @@ describe('git helpers', () => {
     assert.equal(deployingUser(info), 'jane');
     git('checkout', '-q', '--detach');
     await assert.rejects(gitBranch(dir), (e: unknown) => isFlightdeckError(e, 'GIT') && /detached/.test(e.message));
+  });
+});
+
+describe('the environment a branch calls its own', () => {
+  const plain = personalEnvironmentName('{user}-{branch}', { user: 'jane', branch: 'feature-x', project: 'shop' });
+  const twin = branchDistinctName(plain, 'feature-x');
+  const taken = { name: plain, kind: 'personal' as const, branch: 'feature/x' };
+
+  it('is the twin when the plain name belongs to another branch, and never that other branch’s', () => {
+    assert.equal(plain, personalEnvironmentName('{user}-{branch}', { user: 'jane', branch: 'feature/x', project: 'shop' }));
+    assert.equal(branchEnvironmentIn([taken, { name: twin, kind: 'personal', branch: 'feature-x' }], plain, 'feature-x')?.name, twin);
+    assert.equal(branchEnvironmentIn([taken], plain, 'feature-x'), undefined);
+    assert.equal(branchEnvironmentIn([taken], plain, 'feature/x')?.name, plain);
+  });
+
+  it('is not a staging or production environment that happens to have the name', () => {
+    assert.equal(branchEnvironmentIn([{ name: plain, kind: 'staging', branch: 'feature-x' }], plain, 'feature-x'), undefined);
   });
 });

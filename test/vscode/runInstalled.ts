@@ -97,7 +97,7 @@ export async function clickThroughInstalled(
             await ui.row('Environments', environment).waitFor();
             await ui.row('Environments', FIXTURE_FUNCTION).waitFor();
             result.rocketToRowMs = Date.now() - started;
-            await ui.notification(`Deployed to ${environment}: ${FIXTURE_FUNCTION} v1`).waitFor();
+            await ui.notification(`Deployed to ${environment}: ${FIXTURE_FUNCTION}: v1 published; live → v1`).waitFor();
             await ui.rowWith('Environments', FIXTURE_FUNCTION, /v1 · scaled to zero/);
             await ui.walkthroughStepDone('Create flightdeck.yaml').waitFor();
             await ui.walkthroughStepDone('Deploy Current Branch').waitFor();
@@ -113,7 +113,7 @@ export async function clickThroughInstalled(
             await page.keyboard.press('Control+S');
             await ui.until('the edit saved', () => /hello from v2';\nconst STATUS = 500;/.test(readFileSync(join(dirs.workspace, FIXTURE_FUNCTION, 'index.js'), 'utf8')));
             await ui.clickTitleAction('Environments', 'Deploy Current Branch');
-            await ui.notification(`Deployed to ${environment}: ${FIXTURE_FUNCTION} v2`).waitFor();
+            await ui.notification(`Deployed to ${environment}: ${FIXTURE_FUNCTION}: v2 published; live moved to v2`).waitFor();
             await ui.rowWith('Environments', FIXTURE_FUNCTION, /^v2 · /);
           },
         },

@@ -43,9 +43,19 @@ export interface LocalCodeTree {
   entries: ManifestEntry[];
 }
 
+/** The container image a function runs, for engines that run images (Knative). */
+export interface ImageSource {
+  /** A reference; one without a digest is resolved to the digest it names now. */
+  image?: string;
+  /** A shell command, run in the code folder, that builds and pushes an image and prints its reference. */
+  build?: string;
+}
+
 export interface DeployRequest {
   config: FunctionConfig;
   code: LocalCodeTree;
+  /** Engines that run images need it; the local platform runs `code` and ignores it. */
+  image?: ImageSource;
   description?: string;
   branch?: string;
   commit?: string;

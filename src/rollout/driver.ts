@@ -16,8 +16,8 @@ import { setTrafficWeight, type AliasAccess } from './traffic';
 export type DriverProvider = Pick<Provider, 'getFunction' | 'getVersion' | 'getAlias' | 'updateAlias' | 'getMetrics'>;
 
 export interface DriverOptions {
-  /** Called with every new state of the rollout. */
-  onUpdate?: (rollout: Rollout) => void;
+  /** Called with every new state of the rollout; a provider that keeps the state awaits its write. */
+  onUpdate?: (rollout: Rollout) => unknown;
   /** How often the gates are read between step ends; default 1 s. */
   checkEveryMs?: number;
   now?: () => number;
@@ -44,7 +44,7 @@ export class ClientRollout {
     this.finished = new Promise((resolve) => (this.settle = resolve));
     this.effects = providerEffects(provider, async (next) => {
       this.rollout = next;
-      options.onUpdate?.(next);
+      await options.onUpdate?.(next);
     });
   }
 
@@ -61,6 +61,13 @@ export class ClientRollout {
     const id = options.id ?? `c-${now().toString(36)}`;
     const driver = new ClientRollout(provider, createRollout({ id, environment, function: fn, spec, fromVersion }, now()), options);
     await driver.run((r) => execute(driver.effects, r, firstStep(r), driver.now));
+    return driver;
+  }
+
+  /** Drives on a rollout whose state was kept elsewhere (another client started it, or this one before a restart). */
+  static resume(provider: DriverProvider, rollout: Rollout, options: DriverOptions = {}): ClientRollout {
+    const driver = new ClientRollout(provider, rollout, options);
+    driver.schedule();
     return driver;
   }
 

@@ -27,7 +27,18 @@ export interface ErrorDetails {
   status?: number;
 }
 
+/**
+ * Marks FlightdeckErrors across bundles: a cloud provider is its own bundle (dist/provider-*.js)
+ * with its own copy of this class, and its errors must still be FlightdeckErrors to the CLI and UI.
+ */
+const BRAND = Symbol.for('flightdeck.FlightdeckError');
+
 export class FlightdeckError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
   readonly code: ErrorCode;
   readonly details: ErrorDetails;
 

@@ -111,8 +111,14 @@ export interface ProviderCapabilities {
 export interface Provider {
   /** e.g. `local`, `knative`, `fc3`. */
   readonly kind: string;
-  /** For people: `Local platform (127.0.0.1:7420)`. */
+  /** For people, the engine and where it is: `Local platform (127.0.0.1:7420)`, `Function Compute 3.0 (cn-hangzhou)`. */
   readonly label: string;
+  /**
+   * Whose resources these are, for people: the cloud account (FC account id) or the cluster
+   * context (Knative); undefined for the local platform. Shown next to `label` in the tree
+   * description, the status bar tooltip and the `flightdeck envs` header (see describeProvider).
+   */
+  readonly account?: string;
   readonly capabilities: ProviderCapabilities;
 
   listEnvironments(): Promise<Environment[]>;
@@ -158,4 +164,9 @@ export interface Provider {
   restart(environment: string, fn: string, options?: { batches?: number }): Promise<void>;
 
   dispose(): void;
+}
+
+/** `Function Compute 3.0 (cn-hangzhou) · account 1234…`: which provider and account the UI and CLI are on. */
+export function describeProvider(provider: Pick<Provider, 'label' | 'account'>): string {
+  return provider.account ? `${provider.label} · account ${provider.account}` : provider.label;
 }

@@ -1,10 +1,13 @@
-// dist/cli.js, the `flightdeck` command. Every command but `serve` finds the local platform
-// through its discovery file and starts one in the background when none runs; dist/platform.js
-// sits next to this file.
+// dist/cli.js, the `flightdeck` command. Every command but `serve` talks to the provider that
+// --provider, else the project's flightdeck.yaml `provider:` block, chooses; the local platform
+// (the default) is found through its discovery file and started in the background when none
+// runs; dist/platform.js and the cloud providers' bundles sit next to this file.
 
 import { join } from 'node:path';
-import { LocalProvider } from '../providers/local/localProvider';
-import { ensurePlatform } from '../providers/local/platformProcess';
+import { locateProjectFile } from '../config/projectFile';
+import { loadProviderBlock } from '../config/providerBlock';
+import { selectProvider, type ProviderKind } from '../providers/kinds';
+import { connectProvider } from '../providers/registry';
 import { COMMANDS } from './commands';
 import { runCli } from './run';
 
@@ -19,9 +22,11 @@ async function main(): Promise<void> {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     signal: interrupt.signal,
-    connect: async () => {
-      const info = await ensurePlatform({ platformScript: join(__dirname, 'platform.js'), env: process.env });
-      return new LocalProvider({ home: info.home, connection: info });
+    connect: async (kind: ProviderKind | undefined, configFile?: string) => {
+      const projectFile = configFile ?? locateProjectFile(process.cwd());
+      const selection = selectProvider(kind, projectFile ? loadProviderBlock(projectFile) : undefined);
+      const host = { env: process.env, local: { platformScript: join(__dirname, 'platform.js') } };
+      return (await connectProvider(selection, host)).provider;
     },
   });
   process.exitCode = code;

@@ -8,12 +8,14 @@
 //   personal: { name: "{user}-{branch}" }
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
 import { ENVIRONMENT_KINDS, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, type EnvironmentKind, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
 import type { ImageSource } from '../provider';
+import type { ProviderSelection } from '../providers/kinds';
 import { isDnsLabel } from './names';
+import { readProviderBlock } from './providerBlock';
 import { readDuration, readRolloutDefaults, type RolloutDefaults } from './rolloutDefaults';
 import { YamlReader, type Located, type MapEntry, type Problem } from './yamlReader';
 
@@ -49,6 +51,8 @@ export interface ProjectConfig {
   functions: ProjectFunction[];
   environments: DeclaredEnvironment[];
   personal: { name: string };
+  /** The `provider:` block: where the environments live; absent means the local platform. */
+  provider?: ProviderSelection;
 }
 
 export interface ParsedProjectFile {
@@ -57,7 +61,7 @@ export interface ParsedProjectFile {
   problems: Problem[];
 }
 
-export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal'] as const;
+export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal', 'provider'] as const;
 export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'image', 'build', 'instances', 'timeout', 'env', 'ignore', 'rollout'] as const;
 export const INSTANCE_KEYS = ['min', 'max', 'concurrency', 'idleTimeout'] as const;
 export const ENVIRONMENT_KEYS = ['kind', 'protected'] as const;
@@ -98,6 +102,15 @@ export function parseProjectFile(text: string, filePath: string, options: ParseO
   return { problems: [...reader.problems].sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 
+/** The flightdeck.yaml in `cwd` or the nearest parent folder that has one. */
+export function locateProjectFile(cwd: string): string | undefined {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, PROJECT_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /** Reads and parses a flightdeck.yaml; NO_PROJECT when absent, CONFIG_INVALID listing every problem. */
 export function loadProjectFile(filePath: string, options: ParseOptions = {}): ProjectConfig {
   const file = resolve(filePath);
@@ -122,11 +135,15 @@ function readProject(reader: YamlReader, root: Located, file: string, options: P
   const projectEntry = reader.required(entries, 'project', root, 'the project name, e.g. `project: shop`');
   const functionsEntry = reader.required(entries, 'functions', root, 'at least one function to deploy');
   const project = projectEntry && readName(reader, projectEntry, 'project name');
-  const functions = functionsEntry && readFunctions(reader, functionsEntry, dirname(file), options);
+  const provider = entries.get('provider') && readProviderBlock(reader, entries.get('provider')!);
+  // The engine deployed to decides whether functions need an image: a flag beats the block.
+  const deployTarget = { provider: options.provider ?? provider?.kind };
+  const functions = functionsEntry && readFunctions(reader, functionsEntry, dirname(file), deployTarget);
   const environments = optional(entries, 'environments', [], (e) => readEnvironments(reader, e));
   const personal = optional(entries, 'personal', DEFAULT_PERSONAL_NAME, (e) => readPersonal(reader, e));
   if (project === undefined || functions === undefined || environments === undefined || personal === undefined) return undefined;
-  return { file, project, functions, environments, personal: { name: personal } };
+  if (entries.has('provider') && provider === undefined) return undefined;
+  return { file, project, functions, environments, personal: { name: personal }, ...(provider ? { provider } : {}) };
 }
 
 function readFunctions(reader: YamlReader, at: Located, baseDir: string, options: ParseOptions): ProjectFunction[] | undefined {

@@ -30,6 +30,12 @@ function waitFor(what: string, check: () => boolean | Promise<boolean>): Promise
   return poll(what, async () => ((await check()) ? true : undefined), { timeoutMs: 10_000, everyMs: 10 });
 }
 
+type Target = { tag?: string; revisionName?: string; percent?: number };
+/** The untagged entries of spec.traffic: the live split. */
+const split = (service: any): Target[] => service.spec.traffic.filter((t: Target) => !t.tag);
+/** tag → revision, for the tagged entries. */
+const tagsOf = (service: any): Record<string, string> => Object.fromEntries(service.spec.traffic.filter((t: Target) => t.tag).map((t: Target) => [t.tag, t.revisionName]));
+
 async function rejects(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(isFlightdeckError(error), `not a FlightdeckError: ${String(error)}`);
@@ -122,11 +128,16 @@ describe('KnativeProvider against the stand-in API server', () => {
     assert.equal(second.version.id, 2);
     const live = await provider.getAlias('jane-main', 'api', 'live');
     assert.deepEqual([live.versionId, live.additionalVersionWeight], [2, {}]);
-    assert.deepEqual(server.get('services', 'jane-main', 'api')!.spec.traffic, [{ revisionName: 'api-v2', percent: 100 }]);
+    assert.deepEqual(split(server.get('services', 'jane-main', 'api')), [{ revisionName: 'api-v2', percent: 100 }]);
+    // Each version's own URL is its tag v<N> (0%): Knative gives a revision a URL only through a tag.
+    assert.deepEqual(tagsOf(server.get('services', 'jane-main', 'api')), { v1: 'api-v1', v2: 'api-v2' });
+    await waitFor('v2 to be routed', async () => (await provider.functionUrl('jane-main', 'api', { version: 2 }).catch(() => '')) === 'http://v2-api.jane-main.example.com');
 
     await rejects(deployImage('jane-main', 'api', 'registry.example.com/team/broken@sha256:' + 'e'.repeat(64)), 'UNAVAILABLE', /api-v3 failed: .*Traffic was not moved/);
     assert.equal((await provider.getAlias('jane-main', 'api', 'live')).versionId, 2);
     assert.equal((await provider.getVersion('jane-main', 'api', 3)).health, 'unhealthy');
+    assert.equal(tagsOf(server.get('services', 'jane-main', 'api')).v3, undefined, 'a failed revision gets no URL');
+    await rejects(provider.functionUrl('jane-main', 'api', { version: 3 }), 'NOT_FOUND', /no URL yet/);
 
     await deployImage('production', 'api', digest(1));
     await deployImage('production', 'api', digest(2));
@@ -137,16 +148,17 @@ describe('KnativeProvider against the stand-in API server', () => {
     const live = await provider.getAlias('jane-main', 'api', 'live');
     // The controller writing status meanwhile is not a conflict: the traffic the etag guards is unchanged.
     server.update('services', 'jane-main', 'api', (s) => (s.status.observedGeneration += 0, (s.metadata.annotations = { touched: 'yes' })));
-    const split = await provider.updateAlias('jane-main', 'api', 'live', { versionId: 2, additionalVersionWeight: { 1: 0.1 } }, live.etag);
-    assert.deepEqual(server.get('services', 'jane-main', 'api')!.spec.traffic, [{ revisionName: 'api-v2', percent: 90 }, { revisionName: 'api-v1', percent: 10 }]);
-    assert.deepEqual([split.versionId, split.additionalVersionWeight], [2, { 1: 0.1 }]);
+    const moved = await provider.updateAlias('jane-main', 'api', 'live', { versionId: 2, additionalVersionWeight: { 1: 0.1 } }, live.etag);
+    assert.deepEqual(split(server.get('services', 'jane-main', 'api')), [{ revisionName: 'api-v2', percent: 90 }, { revisionName: 'api-v1', percent: 10 }]);
+    assert.deepEqual(tagsOf(server.get('services', 'jane-main', 'api')), { v1: 'api-v1', v2: 'api-v2' }, 'version tags survive a weight change');
+    assert.deepEqual([moved.versionId, moved.additionalVersionWeight], [2, { 1: 0.1 }]);
     await waitFor('status.traffic to mirror spec.traffic', () =>
-      JSON.stringify(server.get('services', 'jane-main', 'api')!.status.traffic.map((t: any) => [t.revisionName, t.percent])) === '[["api-v2",90],["api-v1",10]]');
+      JSON.stringify(server.get('services', 'jane-main', 'api')!.status.traffic.filter((t: Target) => !t.tag)) === '[{"revisionName":"api-v2","latestRevision":false,"percent":90},{"revisionName":"api-v1","latestRevision":false,"percent":10}]');
 
     // A teammate's kubectl moves the traffic: the stale etag is refused, their split stays.
-    server.update('services', 'jane-main', 'api', (s) => (s.spec.traffic = [{ revisionName: 'api-v1', percent: 100 }]));
-    await rejects(provider.updateAlias('jane-main', 'api', 'live', { versionId: 2, additionalVersionWeight: {} }, split.etag), 'PRECONDITION_FAILED', /changed since it was read/);
-    assert.deepEqual(server.get('services', 'jane-main', 'api')!.spec.traffic, [{ revisionName: 'api-v1', percent: 100 }]);
+    server.update('services', 'jane-main', 'api', (s) => (s.spec.traffic = [{ revisionName: 'api-v1', percent: 100 }, ...s.spec.traffic.filter((t: Target) => t.tag)]));
+    await rejects(provider.updateAlias('jane-main', 'api', 'live', { versionId: 2, additionalVersionWeight: {} }, moved.etag), 'PRECONDITION_FAILED', /changed since it was read/);
+    assert.deepEqual(split(server.get('services', 'jane-main', 'api')), [{ revisionName: 'api-v1', percent: 100 }]);
 
     await rejects(provider.updateAlias('jane-main', 'api', 'live', { versionId: 2, additionalVersionWeight: { 1: 0.125 } }), 'BAD_REQUEST', /whole percents/);
     await rejects(provider.updateAlias('jane-main', 'api', 'live', { versionId: 2, additionalVersionWeight: { 9: 0.5 } }), 'NOT_FOUND', /no version 9/);
@@ -155,12 +167,13 @@ describe('KnativeProvider against the stand-in API server', () => {
   it('maps other aliases to traffic tags with their own URL and refuses a weight on them', async () => {
     const beta = await provider.updateAlias('jane-main', 'api', 'beta', { versionId: 2, additionalVersionWeight: {} });
     assert.equal(beta.versionId, 2);
-    const traffic = server.get('services', 'jane-main', 'api')!.spec.traffic;
-    assert.deepEqual(traffic, [{ revisionName: 'api-v1', percent: 100 }, { tag: 'beta', revisionName: 'api-v2', percent: 0 }]);
+    const service = server.get('services', 'jane-main', 'api')!;
+    assert.deepEqual(split(service), [{ revisionName: 'api-v1', percent: 100 }]);
+    assert.equal(tagsOf(service).beta, 'api-v2');
     await waitFor('the tag to be routed', async () => (await provider.functionUrl('jane-main', 'api', { alias: 'beta' }).catch(() => '')) !== '');
     assert.equal(await provider.functionUrl('jane-main', 'api', { alias: 'beta' }), 'http://beta-api.jane-main.example.com');
-    assert.equal(await provider.functionUrl('jane-main', 'api', { version: 2 }), 'http://beta-api.jane-main.example.com');
-    await rejects(provider.functionUrl('jane-main', 'api', { version: 1 }), 'NOT_FOUND', /traffic tag/);
+    assert.equal(await provider.functionUrl('jane-main', 'api', { version: 1 }), 'http://v1-api.jane-main.example.com');
+    await rejects(provider.updateAlias('jane-main', 'api', 'v1', { versionId: 2, additionalVersionWeight: {} }), 'BAD_REQUEST', /gives a version its URL/);
     await rejects(provider.updateAlias('jane-main', 'api', 'beta', { versionId: 2, additionalVersionWeight: { 1: 0.2 } }), 'BAD_REQUEST', /traffic tag.*no weight split/);
     // Moving live keeps the tag.
     await provider.updateAlias('jane-main', 'api', 'live', { versionId: 2, additionalVersionWeight: {} });
@@ -215,7 +228,7 @@ describe('KnativeProvider against the stand-in API server', () => {
     });
     assert.equal(rollout.percent, 20);
     assert.match(rollout.note ?? '', /ungated: no Prometheus URL/);
-    assert.deepEqual(server.get('services', 'jane-main', 'api')!.spec.traffic.filter((t: any) => !t.tag), [{ revisionName: 'api-v4', percent: 80 }, { revisionName: 'api-v5', percent: 20 }]);
+    assert.deepEqual(split(server.get('services', 'jane-main', 'api')), [{ revisionName: 'api-v4', percent: 80 }, { revisionName: 'api-v5', percent: 20 }]);
     const stored = JSON.parse(server.get('services', 'jane-main', 'api')!.metadata.annotations['flightdeck.dev/rollout']);
     assert.equal(stored.rollout.id, rollout.id);
 
@@ -225,7 +238,7 @@ describe('KnativeProvider against the stand-in API server', () => {
     assert.equal(seen?.status, 'running');
     const aborted = await teammate.rolloutAction('jane-main', 'api', 'abort');
     assert.equal(aborted.status, 'aborted');
-    assert.deepEqual(server.get('services', 'jane-main', 'api')!.spec.traffic.filter((t: any) => !t.tag), [{ revisionName: 'api-v4', percent: 100 }]);
+    assert.deepEqual(split(server.get('services', 'jane-main', 'api')), [{ revisionName: 'api-v4', percent: 100 }]);
     assert.equal((await provider.getRollout('jane-main', 'api'))?.status, 'aborted');
 
     await rejects(provider.startRollout('jane-main', 'api', { strategy: 'batch', alias: 'live', toVersion: 5, intervalMs: 1000, batches: 2, gates: { maxErrorRate: 0.05, maxP95Ms: 500, minRequests: 10 } }), 'BAD_REQUEST', /no batch release/);
@@ -239,7 +252,7 @@ describe('KnativeProvider against the stand-in API server', () => {
     });
     updates.push(rollout);
     await waitFor('the rollout to succeed', async () => (await provider.getRollout('jane-main', 'api'))?.status === 'succeeded');
-    assert.deepEqual(server.get('services', 'jane-main', 'api')!.spec.traffic.filter((t: any) => !t.tag), [{ revisionName: 'api-v5', percent: 100 }]);
+    assert.deepEqual(split(server.get('services', 'jane-main', 'api')), [{ revisionName: 'api-v5', percent: 100 }]);
   });
 
   it('restarts by recycling the pods in batches', async () => {
@@ -316,6 +329,10 @@ describe('flightdeck.yaml for Knative', () => {
     const local = parseProjectFile(text, file);
     assert.deepEqual(local.problems, []);
     assert.deepEqual(local.project!.functions[1].image, { build: 'ko build --bare .' });
+    const byBlock = parseProjectFile(`${text}provider:\n  kind: knative\n  prometheus: http://prometheus.monitoring:9090\n`, file);
+    assert.deepEqual(byBlock.problems.map((p) => [p.line, p.path]), [[3, 'functions.api']]);
+    const badUrl = parseProjectFile(`${text}provider:\n  kind: knative\n  prometheus: prom:9090\n`, file);
+    assert.equal(badUrl.problems.find((p) => p.line === 14)?.message, '`provider.prometheus` must be an http(s) URL, e.g. http://prometheus.monitoring:9090.');
     const bad = parseProjectFile(text.replace('build: ko build --bare .', 'image: "Not An Image"'), file, { provider: 'knative' });
     assert.equal(bad.problems.find((p) => p.line === 11)?.message.includes('must be an image reference'), true);
     rmSync(dir, { recursive: true, force: true });

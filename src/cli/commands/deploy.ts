@@ -2,9 +2,8 @@
 // the project's functions. Without --env it deploys to the personal environment of the current
 // git branch, creating it on first use.
 
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { loadProjectFile, PROJECT_FILE_NAME } from '../../config/projectFile';
+import { dirname, resolve } from 'node:path';
+import { loadProjectFile, locateProjectFile, PROJECT_FILE_NAME } from '../../config/projectFile';
 import { deployProject, type ProjectDeployResult } from '../../deploy/deployProject';
 import { deployingOwner, deployingUser, readGitInfo, type GitInfo } from '../../deploy/git';
 import { FlightdeckError, isFlightdeckError } from '../../errors';
@@ -23,7 +22,8 @@ export const deployCommand: Command = {
   },
   async run(context) {
     const config = stringOption(context.values, 'config');
-    const project = loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd));
+    // --provider decides, like the block, whether functions must name an image (Knative runs images).
+    const project = loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd), { provider: stringOption(context.values, 'provider') });
     const environment = stringOption(context.values, 'env');
     const git = await gitInfo(dirname(project.file), environment === undefined);
     const result = await deployProject(await context.provider(), project, {
@@ -52,11 +52,8 @@ async function gitInfo(folder: string, required: boolean): Promise<GitInfo | und
 }
 
 function findProjectFile(cwd: string): string {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const candidate = join(dir, PROJECT_FILE_NAME);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) break;
-  }
+  const found = locateProjectFile(cwd);
+  if (found) return found;
   throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} in ${cwd} or its parents. Run from your project folder or pass --config PATH.`);
 }
 

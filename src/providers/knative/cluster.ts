@@ -55,7 +55,7 @@ export class Cluster {
     const cluster = config.getCurrentCluster();
     if (!config.getCurrentContext() || !cluster) {
       throw new FlightdeckError('BAD_REQUEST',
-        'No Kubernetes context: set KUBECONFIG or write ~/.kube/config (e.g. with your cloud CLI), or name a context in flightdeck.knative.context / --context.');
+        'No Kubernetes context: set KUBECONFIG or write ~/.kube/config (e.g. with your cloud CLI), or name a context in flightdeck.yaml (provider: { kind: knative, context: NAME }).');
     }
     this.config = config;
     this.context = config.getCurrentContext();

@@ -42,6 +42,8 @@ import {
   templateOf,
   trafficKey,
   trafficWith,
+  trafficWithVersionTag,
+  versionTag,
   urlOf,
   versionIdOf,
   versionOf,
@@ -229,12 +231,9 @@ export class KnativeProvider implements Provider {
     }
     progress('waiting for Knative to call the revision Ready', 0.5);
     const revision = await this.waitForRevision(environment, fn, template.metadata!.name!, written.metadata?.resourceVersion, options.signal);
-    const version = versionOf(environment, fn, revision);
-    if (service && env.kind !== 'production') {
-      progress(`moving ${DEFAULT_ALIAS} to v${id}`, 0.9);
-      await this.moveLive(environment, fn, id);
-    }
-    return { version, unchanged: false, url: await url(), bytesSent: 0, filesSent: 0 };
+    progress(env.kind === 'production' ? `giving v${id} its URL` : `moving ${DEFAULT_ALIAS} to v${id}`, 0.9);
+    await this.route(environment, fn, id, Boolean(service) && env.kind !== 'production');
+    return { version: versionOf(environment, fn, revision), unchanged: false, url: await url(), bytesSent: 0, filesSent: 0 };
   }
 
   /** Waits on a watch of the function's revisions until `name` is Ready (or failed). */
@@ -273,14 +272,23 @@ export class KnativeProvider implements Provider {
     });
   }
 
-  private async moveLive(environment: string, fn: string, id: number): Promise<void> {
+  /**
+   * Once the revision is Ready: its version tag `v<N>` (its own URL) and, outside production,
+   * `live` moved to it, in one write guarded by the resourceVersion just read (re-read on 409).
+   */
+  private async route(environment: string, fn: string, id: number, moveLive: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const live = await this.getAlias(environment, fn, DEFAULT_ALIAS).catch(() => undefined);
+      const service = await this.readService(environment, fn);
+      const live = aliasesOf(fn, service).find((a) => a.name === DEFAULT_ALIAS);
+      const base = trafficWith(fn, service, DEFAULT_ALIAS, moveLive || !live ? { versionId: id, additionalVersionWeight: {} } : live);
       try {
-        await this.updateAlias(environment, fn, DEFAULT_ALIAS, { versionId: id, additionalVersionWeight: {}, ...(live?.description ? { description: live.description } : {}) }, live?.etag);
+        await this.cluster.mergePatchKnative('services', environment, fn, {
+          metadata: { resourceVersion: service.metadata?.resourceVersion },
+          spec: { traffic: trafficWithVersionTag(fn, base, id) },
+        });
         return;
       } catch (error) {
-        if (!isFlightdeckError(error, 'PRECONDITION_FAILED') || attempt >= 3) throw error;
+        if (!isFlightdeckError(error, 'PRECONDITION_FAILED') || attempt >= STATUS_RACE_ATTEMPTS) throw error;
       }
     }
   }
@@ -453,11 +461,11 @@ export class KnativeProvider implements Provider {
   async functionUrl(environment: string, fn: string, target: UrlTarget = {}): Promise<string> {
     const service = await this.readService(environment, fn);
     if (target.version !== undefined) {
-      const tag = aliasesOf(fn, service).find((a) => a.name !== DEFAULT_ALIAS && a.versionId === target.version);
-      const url = tag && urlOf(service, tag.name);
+      const url = urlOf(service, versionTag(target.version));
       if (url) return url;
+      await this.getVersion(environment, fn, target.version);
       throw new FlightdeckError('NOT_FOUND',
-        `v${target.version} of ${environment}/${fn} has no URL of its own: on Knative a revision gets one through a traffic tag. Point an alias at it (e.g. \`beta\`) and use that alias's URL.`,
+        `v${target.version} of ${environment}/${fn} has no URL yet: Knative routes its tag ${versionTag(target.version)} once the revision is Ready.`,
         { field: 'version' });
     }
     const alias = target.alias ?? DEFAULT_ALIAS;

@@ -211,6 +211,18 @@ export function conditionOf(obj: KubeObject, type: string): { status: string; re
 
 // ---- Traffic ↔ aliases ------------------------------------------------------------------------
 
+/**
+ * Every version gets the tag `v<N>` (0%), so each revision has its own URL, as Knative gives one
+ * only through a tag. These tags are the versions' URLs, not aliases.
+ */
+export function versionTag(id: number): string {
+  return `v${id}`;
+}
+
+export function isVersionTag(tag: string | undefined): boolean {
+  return tag !== undefined && /^v\d+$/.test(tag);
+}
+
 export interface TrafficTarget {
   revisionName?: string;
   latestRevision?: boolean;
@@ -240,7 +252,7 @@ export function aliasesOf(fn: string, service: KubeObject): Alias[] {
     aliases.push({ name: DEFAULT_ALIAS, versionId: idOf(primary)!, additionalVersionWeight: additional, etag, updated, ...(description ? { description } : {}) });
   }
   for (const t of traffic) {
-    if (t.tag && idOf(t) !== undefined) aliases.push({ name: t.tag, versionId: idOf(t)!, additionalVersionWeight: {}, etag, updated });
+    if (t.tag && !isVersionTag(t.tag) && idOf(t) !== undefined) aliases.push({ name: t.tag, versionId: idOf(t)!, additionalVersionWeight: {}, etag, updated });
   }
   return aliases;
 }
@@ -263,6 +275,9 @@ export function trafficWith(fn: string, service: KubeObject, alias: string, upda
   const pinned = current.map((t) => (t.latestRevision ? { ...t, latestRevision: undefined, revisionName: latest } : t));
   const tags = pinned.filter((t) => t.tag);
   if (alias !== DEFAULT_ALIAS) {
+    if (isVersionTag(alias)) {
+      throw new FlightdeckError('BAD_REQUEST', `${alias} is the tag that gives a version its URL on Knative; name the alias something else (e.g. beta).`, { field: 'alias' });
+    }
     const weights = Object.values(update.additionalVersionWeight).filter((w) => w > 0);
     if (weights.length > 0) {
       throw new FlightdeckError('BAD_REQUEST',
@@ -272,6 +287,18 @@ export function trafficWith(fn: string, service: KubeObject, alias: string, upda
     const others = pinned.filter((t) => t.tag !== alias);
     return [...others, { tag: alias, revisionName: revisionName(fn, update.versionId), percent: 0 }].map(clean);
   }
+  return [...liveTargets(fn, update), ...tags.map((t) => ({ ...t, percent: 0 }))].map(clean);
+}
+
+/** spec.traffic with the version tag of `id` added (kept as it is when there). */
+export function trafficWithVersionTag(fn: string, traffic: TrafficTarget[], id: number): TrafficTarget[] {
+  const tag = versionTag(id);
+  if (traffic.some((t) => t.tag === tag)) return traffic;
+  return [...traffic, { tag, revisionName: revisionName(fn, id), percent: 0 }];
+}
+
+/** The untagged entries for a live split: primary first, whole percents only. */
+function liveTargets(fn: string, update: AliasUpdate): TrafficTarget[] {
   const split = trafficSplit(update).map((s) => ({ versionId: s.versionId, percent: s.weight * 100 }));
   for (const s of split) {
     if (Math.abs(s.percent - Math.round(s.percent)) > 1e-9) {
@@ -280,9 +307,8 @@ export function trafficWith(fn: string, service: KubeObject, alias: string, upda
         { field: 'additionalVersionWeight' });
     }
   }
-  const untagged = split.filter((s, i) => i === 0 || Math.round(s.percent) > 0)
+  return split.filter((s, i) => i === 0 || Math.round(s.percent) > 0)
     .map((s) => ({ revisionName: revisionName(fn, s.versionId), percent: Math.round(s.percent) }));
-  return [...untagged, ...tags.map((t) => ({ ...t, percent: 0 }))].map(clean);
 }
 
 function clean(t: TrafficTarget): TrafficTarget {

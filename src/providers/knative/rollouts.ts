@@ -60,7 +60,7 @@ export class KnativeRollouts {
       id: `k-${Date.now().toString(36)}`,
     });
     this.drivers.set(key, driver);
-    await this.record(key, driver.current);
+    await this.record(key, driver.current, true);
     void driver.finished.then(() => this.drivers.get(key) === driver && this.drivers.delete(key));
     return this.noted(driver.current);
   }
@@ -70,16 +70,20 @@ export class KnativeRollouts {
     return stored && this.noted(stored.rollout);
   }
 
-  /** Acts through this client's driver, or takes over the stored rollout and acts. */
+  /**
+   * Acts through this client's driver while the stored rollout is still its own; otherwise takes
+   * the stored rollout over (an active one is driven from here on) and acts on it.
+   */
   async act(environment: string, fn: string, action: RolloutAction): Promise<Rollout> {
     const key = `${environment}/${fn}`;
+    const stored = storedRollout(await this.host.readService(environment, fn));
+    if (!stored) throw new FlightdeckError('NOT_FOUND', `${environment}/${fn} has no rollout.`);
     let driver = this.drivers.get(key);
-    if (!driver) {
-      const stored = storedRollout(await this.host.readService(environment, fn));
-      if (!stored) throw new FlightdeckError('NOT_FOUND', `${environment}/${fn} has no rollout.`);
+    if (!driver || stored.owner !== this.clientId || stored.rollout.id !== driver.current.id) {
+      driver?.stop();
       driver = ClientRollout.resume(this.guarded(key), stored.rollout, { onUpdate: (rollout) => this.record(key, rollout) });
       this.drivers.set(key, driver);
-      await this.record(key, driver.current);
+      if (isActive(stored.rollout)) await this.record(key, driver.current, true);
     }
     return this.noted(await driver.act(action));
   }
@@ -91,15 +95,19 @@ export class KnativeRollouts {
 
   private noted(rollout: Rollout): Rollout {
     const note = this.host.ungatedNote;
-    return note && isActive(rollout) && !rollout.reason ? { ...rollout, note: rollout.note ? `${note}; ${rollout.note}` : note } : rollout;
+    if (!note || rollout.reason || rollout.note?.startsWith(note)) return rollout;
+    return { ...rollout, note: rollout.note ? `${note}; ${rollout.note}` : note };
   }
 
-  /** Writes the state as this client's, unless another client took the rollout over (then stops). */
-  private async record(key: string, rollout: Rollout): Promise<void> {
+  /**
+   * Writes the state as this client's, unless another client took the rollout over (then this
+   * one stops); `takeOver` writes it as this client's all the same.
+   */
+  private async record(key: string, rollout: Rollout, takeOver = false): Promise<void> {
     const [environment, fn] = key.split('/');
     for (let attempt = 0; attempt < 5; attempt++) {
       const service = await this.host.readService(environment, fn);
-      if (!this.stillMine(key, service, rollout)) return;
+      if (!takeOver && !this.stillMine(key, service, rollout)) return;
       const value: StoredRollout = { rollout: this.noted(rollout), owner: this.clientId };
       try {
         await this.host.annotateService(environment, fn, service.metadata?.resourceVersion, { [ANNOTATION.rollout]: JSON.stringify(value) });
@@ -114,9 +122,12 @@ export class KnativeRollouts {
   /** False (and this client's driver stopped) when the stored rollout belongs to another client now. */
   private stillMine(key: string, service: KubeObject, rollout: Rollout): boolean {
     const stored = storedRollout(service);
-    if (!stored || stored.owner === this.clientId || stored.rollout.id !== rollout.id || !this.drivers.has(key)) return true;
-    this.drivers.get(key)?.stop();
-    this.drivers.delete(key);
+    if (!stored || stored.owner === this.clientId || stored.rollout.id !== rollout.id) return true;
+    const driver = this.drivers.get(key);
+    if (driver?.current.id === rollout.id) {
+      driver.stop();
+      this.drivers.delete(key);
+    }
     return false;
   }
 

@@ -73,6 +73,8 @@ export class KnativeProvider implements Provider {
   private readonly metrics: PrometheusMetrics | undefined;
   private readonly rollouts: KnativeRollouts;
   private readonly subscriptions = new Set<Subscription>();
+  /** The Service each function was last read as: an alias update with its etag writes without reading again. */
+  private readonly lastRead = new Map<string, KubeObject>();
 
   constructor(private readonly options: KnativeProviderOptions = {}) {
     this.cluster = new Cluster(options);
@@ -163,7 +165,9 @@ export class KnativeProvider implements Provider {
   async readService(environment: string, fn: string): Promise<KubeObject> {
     await this.cluster.ensureKnative();
     try {
-      return await this.cluster.getKnative('services', environment, fn);
+      const service = await this.cluster.getKnative('services', environment, fn);
+      this.lastRead.set(`${environment}/${fn}`, service);
+      return service;
     } catch (error) {
       if (isFlightdeckError(error, 'NOT_FOUND')) throw new FlightdeckError('NOT_FOUND', `No function ${fn} in environment ${environment} (no Knative Service ${environment}/${fn}).`);
       throw error;
@@ -344,14 +348,17 @@ export class KnativeProvider implements Provider {
    */
   async updateAlias(environment: string, fn: string, name: string, update: AliasUpdate, etag?: string): Promise<Alias> {
     const wantedTraffic = etag?.split('/')[1];
+    const cached = this.lastRead.get(`${environment}/${fn}`);
     for (let attempt = 1; ; attempt++) {
-      const service = await this.readService(environment, fn);
+      // The Service this etag came from, if it was read here (a stale one makes the write 409).
+      const service = attempt === 1 && cached && etag !== undefined && etagOf(cached) === etag ? cached : await this.readService(environment, fn);
       if (etag !== undefined && trafficKey(service) !== wantedTraffic) throw stale(name, environment, fn);
       const traffic = trafficWith(fn, service, name, update);
       const annotations = name === DEFAULT_ALIAS && update.description !== undefined ? { annotations: { [ANNOTATION.liveDescription]: update.description } } : {};
       const unknown = traffic.find((t) => versionIdOf(fn, t.revisionName) === undefined);
       if (unknown) throw new FlightdeckError('BAD_REQUEST', `Traffic target ${unknown.revisionName} is not a Flightdeck version.`);
-      await this.requireVersions(environment, fn, traffic.map((t) => versionIdOf(fn, t.revisionName)!));
+      const routed = new Set((service.spec?.traffic ?? []).map((t: { revisionName?: string }) => t.revisionName));
+      await this.requireVersions(environment, fn, traffic.filter((t) => !routed.has(t.revisionName)).map((t) => versionIdOf(fn, t.revisionName)!));
       try {
         const written = await this.cluster.mergePatchKnative('services', environment, fn, {
           metadata: { resourceVersion: service.metadata?.resourceVersion, ...annotations },
@@ -365,7 +372,9 @@ export class KnativeProvider implements Provider {
     }
   }
 
+  /** Versions not routed yet must exist: Knative would otherwise keep the route failing. */
   private async requireVersions(environment: string, fn: string, ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
     const known = new Set((await this.revisions(environment, fn)).map((r) => versionIdOf(fn, r.metadata?.name)));
     const missing = ids.find((id) => !known.has(id));
     if (missing !== undefined) throw new FlightdeckError('NOT_FOUND', `Function ${environment}/${fn} has no version ${missing}.`, { field: 'versionId' });

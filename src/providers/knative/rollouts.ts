@@ -8,7 +8,7 @@ import type { Rollout, RolloutSpec } from '../../model';
 import type { RolloutAction } from '../../provider';
 import { ClientRollout, type DriverProvider } from '../../rollout/driver';
 import { isActive } from '../../rollout/plan';
-import { ANNOTATION, type KubeObject } from './mapping';
+import { ANNOTATION, aliasesOf, type KubeObject } from './mapping';
 
 interface StoredRollout {
   rollout: Rollout;
@@ -140,14 +140,17 @@ export class KnativeRollouts {
       getMetrics: (e, f, w) => host.getMetrics(e, f, w),
       updateAlias: (e, f, n, u, etag) => host.updateAlias(e, f, n, u, etag),
       getAlias: async (e, f, n) => {
-        const stored = storedRollout(await host.readService(e, f));
+        const service = await host.readService(e, f);
+        const stored = storedRollout(service);
         const driver = this.drivers.get(key);
         if (driver && stored && stored.owner !== this.clientId && stored.rollout.id === driver.current.id) {
           driver.stop();
           this.drivers.delete(key);
           throw new FlightdeckError('CONFLICT', `The rollout of ${key} is driven by another client now; this one stopped.`);
         }
-        return host.getAlias(e, f, n);
+        const alias = aliasesOf(f, service).find((a) => a.name === n);
+        if (!alias) throw new FlightdeckError('NOT_FOUND', `Function ${e}/${f} has no alias ${n}.`, { field: 'alias' });
+        return alias;
       },
     };
   }

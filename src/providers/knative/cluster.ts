@@ -106,6 +106,13 @@ export class Cluster {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch))) as Promise<KubeObject>;
   }
 
+  /** JSON Patch (RFC 6902); a failing `test` op makes the apiserver refuse the whole patch (422). */
+  jsonPatchKnative(plural: Plural, namespace: string, name: string, body: object[]): Promise<KubeObject> {
+    return this.call(`update ${plural} ${namespace}/${name}`, () =>
+      this.custom.patchNamespacedCustomObject({ ...KSVC, plural, namespace, name, body },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch))) as Promise<KubeObject>;
+  }
+
   /** Turns a client failure into one clear FlightdeckError. */
   translate(error: unknown, what: string): FlightdeckError {
     if (isFlightdeckError(error)) return error;

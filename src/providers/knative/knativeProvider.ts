@@ -178,6 +178,11 @@ export class KnativeProvider implements Provider {
     await this.cluster.mergePatchKnative('services', environment, fn, { metadata: { resourceVersion, annotations } });
   }
 
+  async replaceRolloutAnnotation(environment: string, fn: string, previous: string, next: string): Promise<void> {
+    const path = `/metadata/annotations/${ANNOTATION.rollout.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    await this.cluster.jsonPatchKnative('services', environment, fn, [{ op: 'test', path, value: previous }, { op: 'replace', path, value: next }]);
+  }
+
   private revisions(environment: string, fn: string): Promise<KubeObject[]> {
     return this.cluster.listKnative('revisions', environment, `serving.knative.dev/service=${fn},${FUNCTION_SELECTOR}`);
   }
@@ -236,8 +241,8 @@ export class KnativeProvider implements Provider {
     progress('waiting for Knative to call the revision Ready', 0.5);
     const revision = await this.waitForRevision(environment, fn, template.metadata!.name!, written.metadata?.resourceVersion, options.signal);
     progress(env.kind === 'production' ? `giving v${id} its URL` : `moving ${DEFAULT_ALIAS} to v${id}`, 0.9);
-    await this.route(environment, fn, id, Boolean(service) && env.kind !== 'production');
-    return { version: versionOf(environment, fn, revision), unchanged: false, url: await url(), bytesSent: 0, filesSent: 0 };
+    const routed = await this.route(environment, fn, id, Boolean(service) && env.kind !== 'production');
+    return { version: versionOf(environment, fn, revision), unchanged: false, url: urlOf(routed, DEFAULT_ALIAS) ?? (await url()), bytesSent: 0, filesSent: 0 };
   }
 
   /** Waits on a watch of the function's revisions until `name` is Ready (or failed). */
@@ -280,17 +285,16 @@ export class KnativeProvider implements Provider {
    * Once the revision is Ready: its version tag `v<N>` (its own URL) and, outside production,
    * `live` moved to it, in one write guarded by the resourceVersion just read (re-read on 409).
    */
-  private async route(environment: string, fn: string, id: number, moveLive: boolean): Promise<void> {
+  private async route(environment: string, fn: string, id: number, moveLive: boolean): Promise<KubeObject> {
     for (let attempt = 1; ; attempt++) {
       const service = await this.readService(environment, fn);
       const live = aliasesOf(fn, service).find((a) => a.name === DEFAULT_ALIAS);
       const base = trafficWith(fn, service, DEFAULT_ALIAS, moveLive || !live ? { versionId: id, additionalVersionWeight: {} } : live);
       try {
-        await this.cluster.mergePatchKnative('services', environment, fn, {
+        return await this.cluster.mergePatchKnative('services', environment, fn, {
           metadata: { resourceVersion: service.metadata?.resourceVersion },
           spec: { traffic: trafficWithVersionTag(fn, base, id) },
         });
-        return;
       } catch (error) {
         if (!isFlightdeckError(error, 'PRECONDITION_FAILED') || attempt >= STATUS_RACE_ATTEMPTS) throw error;
       }
@@ -364,6 +368,7 @@ export class KnativeProvider implements Provider {
           metadata: { resourceVersion: service.metadata?.resourceVersion, ...annotations },
           spec: { traffic },
         });
+        this.lastRead.set(`${environment}/${fn}`, written);
         const alias = aliasesOf(fn, written).find((a) => a.name === name);
         return alias ?? { name, versionId: update.versionId, additionalVersionWeight: {}, etag: etagOf(written), updated: new Date().toISOString() };
       } catch (error) {

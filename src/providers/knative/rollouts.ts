@@ -19,6 +19,11 @@ interface StoredRollout {
 /** What the rollouts need of the provider: the driver's reads and writes, and the Service. */
 export interface RolloutHost extends DriverProvider {
   readService(environment: string, fn: string): Promise<KubeObject>;
+  /**
+   * Replaces the rollout annotation only if it still holds `previous` (a JSON Patch `test`), so
+   * the controller's status writes never conflict with it but another client's rollout write does.
+   */
+  replaceRolloutAnnotation(environment: string, fn: string, previous: string, next: string): Promise<void>;
   /** Merge-patches annotations, guarded by the resourceVersion read. */
   annotateService(environment: string, fn: string, resourceVersion: string | undefined, annotations: Record<string, string | null>): Promise<void>;
   /** A note on every state when the gates cannot be read (no Prometheus): the rollout is ungated. */
@@ -39,6 +44,8 @@ export class KnativeRollouts {
   /** This client, as the owner recorded on the rollouts it drives. */
   readonly clientId = randomUUID();
   private readonly drivers = new Map<string, ClientRollout>();
+  /** The annotation this client last wrote per function, to replace it without reading first. */
+  private readonly written = new Map<string, string>();
 
   constructor(private readonly host: RolloutHost) {}
 
@@ -105,12 +112,23 @@ export class KnativeRollouts {
    */
   private async record(key: string, rollout: Rollout, takeOver = false): Promise<void> {
     const [environment, fn] = key.split('/');
+    const value = JSON.stringify({ rollout: this.noted(rollout), owner: this.clientId } satisfies StoredRollout);
+    const previous = this.written.get(key);
+    if (previous !== undefined && !takeOver) {
+      try {
+        await this.host.replaceRolloutAnnotation(environment, fn, previous, value);
+        this.written.set(key, value);
+        return;
+      } catch {
+        // Changed by someone else (or gone): read it and decide below.
+      }
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       const service = await this.host.readService(environment, fn);
       if (!takeOver && !this.stillMine(key, service, rollout)) return;
-      const value: StoredRollout = { rollout: this.noted(rollout), owner: this.clientId };
       try {
-        await this.host.annotateService(environment, fn, service.metadata?.resourceVersion, { [ANNOTATION.rollout]: JSON.stringify(value) });
+        await this.host.annotateService(environment, fn, service.metadata?.resourceVersion, { [ANNOTATION.rollout]: value });
+        this.written.set(key, value);
         return;
       } catch (error) {
         if ((error as FlightdeckError).code !== 'PRECONDITION_FAILED') throw error;

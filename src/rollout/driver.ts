@@ -21,7 +21,11 @@ export type DriverProvider = Pick<Provider, 'getFunction' | 'getVersion' | 'getA
 export interface RolloutStore {
   /** The function's latest rollout, as another client may have left it; undefined when none. */
   load(environment: string, fn: string): Promise<Rollout | undefined>;
-  save(rollout: Rollout): Promise<void>;
+  /**
+   * Writes `rollout`, computed from `previous`; PRECONDITION_FAILED when the stored state is no
+   * longer `previous` (another client acted meanwhile), so its action is never overwritten.
+   */
+  save(rollout: Rollout, previous: Rollout): Promise<void>;
 }
 
 export interface DriverOptions {
@@ -55,7 +59,7 @@ export class ClientRollout {
     this.store = options.store;
     this.finished = new Promise((resolve) => (this.settle = resolve));
     this.effects = providerEffects(provider, async (next) => {
-      await this.store?.save(next);
+      await this.store?.save(next, this.rollout);
       this.rollout = next;
       options.onUpdate?.(next);
     });

@@ -40,6 +40,7 @@ import type {
   VersionPage,
 } from '../../provider';
 import { DrivenRollouts } from '../../rollout/driven';
+import { isActive } from '../../rollout/plan';
 import type { RolloutStore } from '../../rollout/driver';
 import {
   aliasOf,
@@ -441,10 +442,14 @@ export class Fc3Provider implements Provider {
   private rolloutStore(): RolloutStore {
     return {
       load: async (environment, fn) => this.latestRollout(environment, fn, await this.fcAliases(fcFunctionName(environment, fn))),
-      save: async (rollout) => {
+      save: async (rollout, previous) => {
         const fcName = fcFunctionName(rollout.environment, rollout.function);
-        const alias = await this.fcAliasOrUndefined(fcName, rollout.spec.alias);
+        const aliases = await this.fcAliases(fcName);
+        const alias = aliases.find((a) => a.aliasName === rollout.spec.alias);
         if (!alias) throw new FlightdeckError('CONFLICT', `${rollout.spec.alias} was deleted during the rollout of v${rollout.spec.toVersion}`);
+        const stored = this.latestRollout(rollout.environment, rollout.function, aliases);
+        const changed = stored && (stored.id === previous.id ? encodeRollout(stored) !== encodeRollout(previous) : isActive(stored));
+        if (changed) throw new FlightdeckError('PRECONDITION_FAILED', `The rollout of ${rollout.environment}/${rollout.function} was changed by another client (now ${stored.status}); read it again.`);
         const description = joinAliasDescription(splitAliasDescription(alias.description).text, encodeRollout(ungatedNote(rollout)));
         const body = new fc.UpdateAliasInput({ versionId: alias.versionId, additionalVersionWeight: alias.additionalVersionWeight ?? {}, description });
         await this.call('UpdateAlias', () => this.client.updateAlias(fcName, rollout.spec.alias, new fc.UpdateAliasRequest({ body })));

@@ -186,7 +186,7 @@ export class FcApiStandIn {
     const code = codeOf(input);
     if (!code) throw new FcError(400, 'InvalidArgument', 'code is required');
     const now = new Date().toISOString();
-    const { code: _code, ...config } = input;
+    const config = without(input, ['code']);
     const fn = { ...config, functionArn: `acs:fc:${this.options.region ?? 'cn-hangzhou'}:${this.options.accountId ?? '0'}:functions/${name}`, functionId: randomUUID(), createdTime: now, lastModifiedTime: now, state: 'Active', lastUpdateStatus: 'Successful', codeSize: code.length, codeChecksum: crc64Placeholder(code), tags: input.tags ?? [] };
     this.functions.set(name, { fn, code, versions: [], nextVersion: 1, aliases: new Map(), triggers: new Map() });
     return fn;
@@ -221,7 +221,7 @@ export class FcApiStandIn {
   // api-fc-2023-03-30-updatefunction: UpdateFunctionInput (every field optional) in, Function out.
   private updateFunction(stored: StoredFunction, input: Json): Json {
     const code = codeOf(input);
-    const { code: _code, ...config } = input;
+    const config = without(input, ['code']);
     stored.fn = { ...stored.fn, ...config, lastModifiedTime: new Date().toISOString() };
     if (code) Object.assign(stored, { code }), Object.assign(stored.fn, { codeSize: code.length, codeChecksum: crc64Placeholder(code) });
     return stored.fn;
@@ -239,7 +239,7 @@ export class FcApiStandIn {
   // api-fc-2023-03-30-publishfunctionversion: PublishVersionInput {description} in, Version out.
   private publish(stored: StoredFunction, input: Json): Json {
     const now = new Date().toISOString();
-    const { functionName: _n, tags: _t, createdTime: _c, lastModifiedTime: _m, ...snapshot } = stored.fn;
+    const snapshot = without(stored.fn, ['functionName', 'tags', 'createdTime', 'lastModifiedTime']);
     const version: StoredVersion = { versionId: String(stored.nextVersion++), description: input.description ?? '', createdTime: now, lastModifiedTime: now, snapshot, code: stored.code };
     stored.versions.push(version);
     return versionJson(version);
@@ -383,6 +383,10 @@ function typeProblems(type: unknown, value: unknown, path: string): string[] {
     return Object.entries(value as Json).flatMap(([k, v]) => typeProblems(t.valueType, v, `${path}.${k}`));
   }
   return [];
+}
+
+function without(value: Json, keys: string[]): Json {
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
 }
 
 function codeOf(input: Json): Buffer | undefined {

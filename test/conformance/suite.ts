@@ -91,9 +91,18 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       }
     });
 
-    it('creates a personal environment with its labels, and another client lists it', { timeout }, async () => {
+    it('creates a personal environment with its labels', { timeout }, async () => {
       const created = await provider.createEnvironment({ name: env, kind: 'personal', owner: 'jane', branch: 'feature/x' });
       assert.deepEqual([created.name, created.kind, created.owner, created.branch, created.protected], [env, 'personal', 'jane', 'feature/x', false]);
+      assert.ok((await provider.listEnvironments()).some((e) => e.name === env));
+      await assert.rejects(provider.createEnvironment({ name: env, kind: 'personal' }), (error) => isFlightdeckError(error, 'CONFLICT'));
+    });
+
+    it('deploys version 1, reports an unchanged redeploy, then version 2 with branch and commit; live follows (not production)', { timeout }, async () => {
+      const first = await deploy('1', {}, { commit: 'aaaaaaa', description: 'first' });
+      assert.equal(first.version.id, 1);
+      // Deployed, the environment is on the engine: another client lists it with its labels
+      // (FC holds an environment as its functions, so an empty one lives only in its creator).
       const other = await target.anotherClient();
       try {
         const seen = (await other.listEnvironments()).find((e) => e.name === env);
@@ -101,11 +110,6 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       } finally {
         other.dispose();
       }
-    });
-
-    it('deploys version 1, reports an unchanged redeploy, then version 2 with branch and commit; live follows (not production)', { timeout }, async () => {
-      const first = await deploy('1', {}, { commit: 'aaaaaaa', description: 'first' });
-      assert.equal(first.version.id, 1);
       assert.equal(first.unchanged, false);
       assert.match(first.url, /^https?:\/\//);
       const again = await deploy('1', {}, { commit: 'aaaaaaa' });
@@ -181,7 +185,8 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       // Deploying moved live to v3; put it back on v2 so there is something to roll out.
       const live = await provider.getAlias(env, fn, 'live');
       await provider.updateAlias(env, fn, 'live', { versionId: 2, additionalVersionWeight: {} }, live.etag);
-      const started = await provider.startRollout(env, fn, spec(v3.version.id, [20, 100], 1_000_000));
+      // A long step: only the other client's actions move this rollout.
+      const started = await provider.startRollout(env, fn, { ...spec(v3.version.id, [20, 100], 1_000_000), intervalMs: 10 * 60_000 });
       const other = await target.anotherClient();
       try {
         assert.equal((await other.getRollout(env, fn))?.id, started.id);

@@ -88,7 +88,7 @@ export class KnativeRollouts {
     let driver = this.drivers.get(key);
     if (!driver || stored.owner !== this.clientId || stored.rollout.id !== driver.current.id) {
       driver?.stop();
-      driver = ClientRollout.resume(this.guarded(key), stored.rollout, { onUpdate: (rollout) => this.record(key, rollout) });
+      driver = ClientRollout.adopt(this.guarded(key), stored.rollout, { onUpdate: (rollout) => this.record(key, rollout) });
       this.drivers.set(key, driver);
       if (isActive(stored.rollout)) await this.record(key, driver.current, true);
     }

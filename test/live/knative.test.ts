@@ -5,24 +5,14 @@
 //   FLIGHTDECK_LIVE_KNATIVE_IMAGE       an image serving HTTP on $PORT (default: Knative's helloworld-go, resolved to its digest)
 //   FLIGHTDECK_LIVE_KNATIVE_PROMETHEUS  Prometheus scraping the queue-proxy (optional; without it rollouts run ungated)
 import { KnativeProvider } from '../../src/providers/knative/knativeProvider';
+import { knativeTarget } from '../conformance/knativeTarget';
 import { providerConformance } from '../conformance/suite';
 
 const context = process.env.FLIGHTDECK_LIVE_KNATIVE_CONTEXT;
 const image = process.env.FLIGHTDECK_LIVE_KNATIVE_IMAGE ?? 'ghcr.io/knative/helloworld-go:latest';
 
-providerConformance(`knative (live cluster, context ${context ?? 'none'})`, async () => {
-  const client = () => new KnativeProvider({ context, prometheusUrl: process.env.FLIGHTDECK_LIVE_KNATIVE_PROMETHEUS });
-  const provider = client();
-  return {
-    provider,
-    anotherClient: async () => client(),
-    // The image is not the suite's handler, so its answers are not checked.
-    serves: false,
-    keepsCode: false,
-    image: { image },
-    teardown: async () => provider.dispose(),
-  };
-}, {
+providerConformance(`knative (live cluster, context ${context ?? 'none'})`, async () =>
+  knativeTarget(() => new KnativeProvider({ context, prometheusUrl: process.env.FLIGHTDECK_LIVE_KNATIVE_PROMETHEUS }), image), {
   skip: context ? undefined : 'set FLIGHTDECK_LIVE_KNATIVE_CONTEXT to a kubeconfig context with Knative Serving to run it',
   timeoutMs: 5 * 60_000,
   stepMs: 10_000,

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KnativeProvider } from '../../src/providers/knative/knativeProvider';
+import { knativeTarget } from '../conformance/knativeTarget';
 import { providerConformance } from '../conformance/suite';
 import { KubeApiServerDouble } from '../doubles/kubeApiServer';
 
@@ -14,20 +15,10 @@ providerConformance('knative (stand-in API server)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fd-conformance-knative-'));
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, server.kubeconfig('stand-in'));
-  const client = () => new KnativeProvider({ kubeconfig, readyTimeoutMs: 10_000 });
-  const provider = client();
-  return {
-    provider,
-    anotherClient: async () => client(),
-    serves: false,
-    keepsCode: false,
-    image: { image: `registry.example.com/conformance/api@sha256:${'c'.repeat(64)}` },
-    teardown: async () => {
-      provider.dispose();
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return knativeTarget(() => new KnativeProvider({ kubeconfig, readyTimeoutMs: 10_000 }), `registry.example.com/conformance/api@sha256:${'c'.repeat(64)}`, async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   // A second client's first calls through the official client take longer than the local
   // platform's: a step long enough that it acts on a rollout still running.
 }, { stepMs: 2_000 });

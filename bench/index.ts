@@ -9,6 +9,7 @@ import { benchColdStart } from './coldStart';
 import { benchDeploys } from './deployBench';
 import { benchExtension } from './extensionBench';
 import { benchGateway } from './gatewayBench';
+import { benchProviderCalls } from './providerCallsBench';
 import { Report } from './report';
 import { benchRollouts } from './rolloutBench';
 
@@ -19,6 +20,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['alias', benchAliasFlip],
   ['rollout', benchRollouts],
   ['extension', benchExtension],
+  ['fc3 calls', benchProviderCalls],
 ];
 
 async function main(): Promise<void> {

@@ -199,7 +199,7 @@ export class Fc3Provider implements Provider {
     if (existing) {
       const [latest] = (await this.call('ListFunctionVersions', () => this.client.listFunctionVersions(fcName, new fc.ListFunctionVersionsRequest({ direction: 'BACKWARD', limit: 1 })))).body?.versions ?? [];
       if (latest && parseVersionDescription(latest.description).fingerprint === fingerprint.slice(0, 16)) {
-        return { version: await this.versionOf(environment, fn, latest), unchanged: true, url: await this.functionUrl(environment, fn), bytesSent: 0, filesSent: 0 };
+        return { version: await this.versionOf(environment, fn, latest, request.config), unchanged: true, url: await this.functionUrl(environment, fn), bytesSent: 0, filesSent: 0 };
       }
     }
     options.signal?.throwIfAborted();

@@ -10,6 +10,7 @@ import { benchDeploys } from './deployBench';
 import { benchExtension } from './extensionBench';
 import { benchGateway } from './gatewayBench';
 import { benchKnative } from './knativeBench';
+import { benchProviderCalls } from './providerCallsBench';
 import { Report } from './report';
 import { benchRollouts } from './rolloutBench';
 
@@ -21,6 +22,7 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['rollout', benchRollouts],
   ['extension', benchExtension],
   ['knative', benchKnative],
+  ['fc3 calls', benchProviderCalls],
 ];
 
 async function main(): Promise<void> {

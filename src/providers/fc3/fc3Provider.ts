@@ -199,7 +199,7 @@ export class Fc3Provider implements Provider {
     if (existing) {
       const [latest] = (await this.call('ListFunctionVersions', () => this.client.listFunctionVersions(fcName, new fc.ListFunctionVersionsRequest({ direction: 'BACKWARD', limit: 1 })))).body?.versions ?? [];
       if (latest && parseVersionDescription(latest.description).fingerprint === fingerprint.slice(0, 16)) {
-        return { version: await this.versionOf(environment, fn, latest), unchanged: true, url: await this.functionUrl(environment, fn), bytesSent: 0, filesSent: 0 };
+        return { version: await this.versionOf(environment, fn, latest, request.config), unchanged: true, url: await this.functionUrl(environment, fn), bytesSent: 0, filesSent: 0 };
       }
     }
     options.signal?.throwIfAborted();
@@ -480,15 +480,11 @@ export class Fc3Provider implements Provider {
     return env;
   }
 
-  private async allFunctions(): Promise<fc.Function[]> {
-    const functions: fc.Function[] = [];
-    let nextToken: string | undefined;
-    do {
+  private allFunctions(): Promise<fc.Function[]> {
+    return allPages(async (nextToken) => {
       const page = (await this.call('ListFunctions', () => this.client.listFunctions(new fc.ListFunctionsRequest({ limit: 100, nextToken })))).body;
-      functions.push(...(page?.functions ?? []));
-      nextToken = page?.nextToken || undefined;
-    } while (nextToken);
-    return functions;
+      return { items: page?.functions, nextToken: page?.nextToken };
+    });
   }
 
   private async functionNamesOf(environment: string): Promise<string[]> {
@@ -508,25 +504,18 @@ export class Fc3Provider implements Provider {
   }
 
   private async fcVersions(fcName: string): Promise<fc.Version[]> {
-    const versions: fc.Version[] = [];
-    let nextToken: string | undefined;
-    do {
+    const versions = await allPages(async (nextToken) => {
       const page = (await this.call('ListFunctionVersions', () => this.client.listFunctionVersions(fcName, new fc.ListFunctionVersionsRequest({ direction: 'BACKWARD', limit: 100, nextToken })))).body;
-      versions.push(...(page?.versions ?? []));
-      nextToken = page?.nextToken || undefined;
-    } while (nextToken);
+      return { items: page?.versions, nextToken: page?.nextToken };
+    });
     return versions.sort((a, b) => Number(b.versionId) - Number(a.versionId));
   }
 
-  private async fcAliases(fcName: string): Promise<fc.Alias[]> {
-    const aliases: fc.Alias[] = [];
-    let nextToken: string | undefined;
-    do {
+  private fcAliases(fcName: string): Promise<fc.Alias[]> {
+    return allPages(async (nextToken) => {
       const page = (await this.call('ListAliases', () => this.client.listAliases(fcName, new fc.ListAliasesRequest({ limit: 100, nextToken })))).body;
-      aliases.push(...(page?.aliases ?? []));
-      nextToken = page?.nextToken || undefined;
-    } while (nextToken);
-    return aliases;
+      return { items: page?.aliases, nextToken: page?.nextToken };
+    });
   }
 
   private fcAliasOrUndefined(fcName: string, name: string): Promise<fc.Alias | undefined> {
@@ -569,6 +558,18 @@ function ungatedNote(rollout: Rollout): Rollout {
 async function zipTree(root: string, entries: readonly ManifestEntry[]): Promise<Buffer> {
   const files = await Promise.all(entries.map(async (e) => ({ path: e.path, mode: e.mode, data: await readFile(join(root, ...e.path.split('/'))) })));
   return writeZip(files);
+}
+
+/** FC pages lists with an opaque nextToken until it is empty. */
+async function allPages<T>(fetchPage: (nextToken: string | undefined) => Promise<{ items?: T[]; nextToken?: string }>): Promise<T[]> {
+  const all: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await fetchPage(nextToken);
+    all.push(...(page.items ?? []));
+    nextToken = page.nextToken || undefined;
+  } while (nextToken);
+  return all;
 }
 
 async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {

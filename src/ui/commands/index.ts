@@ -6,6 +6,7 @@ import { runReporting } from '../errors';
 import { compareVersions } from './compareVersions';
 import { deleteEnvironment } from './deleteEnvironment';
 import { deployCurrentBranch } from './deployCurrentBranch';
+import { enterAlibabaCloudKey } from './enterAlibabaCloudKey';
 import { init } from './init';
 import { showLog, showPlatformLog, startPlatform } from './platform';
 import { promoteVersion } from './promoteVersion';
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, CommandHandler> = {
   'flightdeck.selectFunction': selectFunction,
   'flightdeck.loadMoreVersions': loadMoreVersions,
   'flightdeck.statusBarActions': statusBarActions,
+  'flightdeck.enterAlibabaCloudKey': enterAlibabaCloudKey,
 };
 
 export function registerCommands(ctx: FlightdeckContext): vscode.Disposable[] {

@@ -2,18 +2,20 @@
 // `start` merges the function's `rollout:` defaults from flightdeck.yaml (here, or --config) with
 // the flags. With --wait it follows the rollout to its end, printing a line per change, and exits
 // 0 when it succeeded, 1 when it rolled back or was aborted, so CI can gate on it. Providers
-// without server-side rollouts are driven from this process (src/rollout/driver.ts), which
-// always waits.
+// without server-side rollouts (FC, Knative) are driven from this process (src/rollout/driven.ts),
+// which therefore always waits; their state lives on the engine, so `rollout status|pause|abort…`
+// from another shell or machine act on it, and `rollout resume` drives a paused one on from here.
+// Ctrl-C while driving pauses the rollout, so nothing is left running without a driver.
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from '../../config/duration';
 import { PROJECT_FILE_NAME } from '../../config/names';
 import type { RolloutDefaults } from '../../config/projectFile';
-import { FlightdeckError } from '../../errors';
+import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, trafficSplit, type Rollout, type RolloutSpec, type RolloutStrategy } from '../../model';
 import type { Provider, RolloutAction } from '../../provider';
-import { describeRollout } from '../../rollout/plan';
+import { describeRollout, isActive } from '../../rollout/plan';
 import type { RolloutRequest } from '../../rollout/spec';
 import { numberOption, stringOption, TARGET_OPTIONS, UsageError, type Command, type CommandContext, type OptionValues } from '../command';
 import { versionNumberOption, versionOption } from '../versionOption';
@@ -44,7 +46,7 @@ export const rolloutStartCommand: Command = {
     const flags = flagRequest(context.values);
     const provider = await context.provider();
     flags.toVersion = await versionNumberOption(context.values, provider, env, fn);
-    const [{ mergeRequest, normaliseSpec }, { followRollout }] = await Promise.all([import('../../rollout/spec'), import('../../rollout/follow')]);
+    const { mergeRequest, normaliseSpec } = await import('../../rollout/spec');
     const request = mergeRequest(await projectDefaults(context, fn), flags);
     if (context.values['skip-if-live'] === true) {
       const alias = await provider.getAlias(env, fn, request.alias ?? DEFAULT_ALIAS);
@@ -53,13 +55,15 @@ export const rolloutStartCommand: Command = {
       }
     }
     const progress = (rollout: Rollout) => context.values.json !== true && context.print(describeRollout(rollout));
-    if (!provider.capabilities.serverRollouts) return outcome(await driveHere(provider, env, fn, request, progress, context.signal));
-    const summary = await provider.getFunction(env, fn);
-    const spec = normaliseSpec(request, { instances: summary.config.instances.min });
+    // A client-driven provider checks the request against what its engine can do first (FC
+    // refuses batch releases), then its driver normalises it like the platform does.
+    const spec = provider.capabilities.serverRollouts
+      ? normaliseSpec(request, { instances: (await provider.getFunction(env, fn)).config.instances.min })
+      : (request as RolloutSpec);
     const started = await provider.startRollout(env, fn, spec);
-    if (context.values.wait !== true) return { data: started, text: describeRollout(started) };
+    if (context.values.wait !== true && provider.capabilities.serverRollouts) return { data: started, text: describeRollout(started) };
     progress(started);
-    return outcome(await followRollout(provider, started, progress, context.signal));
+    return outcome(await follow(provider, started, progress, context.signal));
   },
 };
 
@@ -90,10 +94,13 @@ export const rolloutActionCommands: Command[] = (Object.keys(ACTION_SUMMARIES) a
   async run(context) {
     const { env, fn } = target(context.values);
     const provider = await context.provider();
-    if (!provider.capabilities.serverRollouts) {
-      throw new FlightdeckError('BAD_REQUEST', `${provider.label} runs rollouts in the \`rollout start\` process; ${action} it there (Ctrl-C stops driving it).`);
-    }
     const rollout = await provider.rolloutAction(env, fn, action);
+    // Resumed on a client-driven provider: this process drives it now, to its end.
+    if (action === 'resume' && !provider.capabilities.serverRollouts && isActive(rollout)) {
+      const progress = (r: Rollout) => context.values.json !== true && context.print(describeRollout(r));
+      progress(rollout);
+      return outcome(await follow(provider, rollout, progress, context.signal));
+    }
     return { data: rollout, text: describeRollout(rollout) };
   },
 }));
@@ -113,26 +120,19 @@ function outcome(rollout: Rollout): { data: Rollout; text: string } {
   return { data: rollout, text: `v${rollout.spec.toVersion} now serves 100% of ${rollout.spec.alias}.` };
 }
 
-async function driveHere(
-  provider: Provider,
-  env: string,
-  fn: string,
-  request: RolloutRequest,
-  progress: (rollout: Rollout) => void,
-  signal: AbortSignal,
-): Promise<Rollout> {
-  const { ClientRollout } = await import('../../rollout/driver');
-  const driver = await ClientRollout.start(provider, env, fn, request, { onUpdate: progress });
-  progress(driver.current);
-  const stopped = new Promise<never>((_, reject) => {
-    const stop = () => {
-      driver.stop();
-      reject(new FlightdeckError('CANCELLED', `Stopped driving the rollout; traffic stays at ${driver.current.percent}% on v${request.toVersion}.`));
-    };
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
-  });
-  return Promise.race([driver.finished, stopped]);
+/**
+ * Follows the rollout to its end. A client-driven one lives in this process: on Ctrl-C it is
+ * paused (its stored state says so) rather than left running with nobody driving it.
+ */
+async function follow(provider: Provider, started: Rollout, progress: (rollout: Rollout) => void, signal: AbortSignal): Promise<Rollout> {
+  const { followRollout } = await import('../../rollout/follow');
+  try {
+    return await followRollout(provider, started, progress, signal);
+  } catch (error) {
+    if (provider.capabilities.serverRollouts || !isFlightdeckError(error, 'CANCELLED')) throw error;
+    const paused = await provider.rolloutAction(started.environment, started.function, 'pause').catch(() => undefined);
+    throw new FlightdeckError('CANCELLED', `Stopped driving the rollout of v${started.spec.toVersion}${paused ? ` and paused it at ${paused.percent}%` : ''}; \`flightdeck rollout resume\` drives it on.`);
+  }
 }
 
 /** The function's `rollout:` block of --config, or of ./flightdeck.yaml when there is one. */

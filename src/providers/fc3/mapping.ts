@@ -71,6 +71,7 @@ export const CUSTOM_RUNTIME = 'custom.debian10';
 export const CUSTOM_PORT = 9000;
 /** FC takes at most 200 concurrent requests per instance (instanceConcurrency). */
 export const MAX_INSTANCE_CONCURRENCY = 200;
+/** memorySize when flightdeck.yaml declares no `memory:` (FC's own default). */
 export const MEMORY_MB = 512;
 
 /** The fields of CreateFunctionInput/UpdateFunctionInput a FunctionConfig sets. */
@@ -79,7 +80,7 @@ export function fcFunctionInput(config: FunctionConfig): Record<string, unknown>
     throw new FlightdeckError('BAD_REQUEST', `instances.concurrency is ${config.instances.concurrency}, but FC takes at most ${MAX_INSTANCE_CONCURRENCY} concurrent requests per instance; lower it.`, { field: 'instances.concurrency' });
   }
   const common = {
-    memorySize: MEMORY_MB,
+    memorySize: config.memoryMb ?? MEMORY_MB,
     timeout: Math.max(1, Math.ceil(config.timeoutMs / 1000)),
     instanceConcurrency: config.instances.concurrency,
   };
@@ -101,6 +102,7 @@ export interface FcFunctionShape {
   runtime?: string;
   handler?: string;
   timeout?: number;
+  memorySize?: number;
   instanceConcurrency?: number;
   environmentVariables?: Record<string, string>;
   customRuntimeConfig?: { command?: string[]; args?: string[] };
@@ -110,12 +112,14 @@ export function configOfFunction(fn: FcFunctionShape): FunctionConfig {
   const instances = { ...FUNCTION_DEFAULTS.instances, concurrency: fn.instanceConcurrency ?? FUNCTION_DEFAULTS.instances.concurrency };
   const timeoutMs = (fn.timeout ?? FUNCTION_DEFAULTS.timeoutMs / 1000) * 1000;
   const env = { ...(fn.environmentVariables ?? {}) };
+  // The default size reads back as no `memory:`, as flightdeck.yaml left it.
+  const memory = fn.memorySize !== undefined && fn.memorySize !== MEMORY_MB ? { memoryMb: fn.memorySize } : {};
   if (fn.runtime?.startsWith('custom')) {
     delete env.PORT;
     const command = [...(fn.customRuntimeConfig?.command ?? []), ...(fn.customRuntimeConfig?.args ?? [])];
-    return { runtime: 'custom', command, instances, env, timeoutMs };
+    return { runtime: 'custom', command, instances, env, timeoutMs, ...memory };
   }
-  return { runtime: 'nodejs', handler: fn.handler, instances, env, timeoutMs };
+  return { runtime: 'nodejs', handler: fn.handler, instances, env, timeoutMs, ...memory };
 }
 
 /** What decides whether a deploy is new: the files and the config (hex sha256). */

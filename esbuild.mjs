@@ -1,6 +1,6 @@
 // Bundles every entry point: the extension (cjs, `vscode` external), the local platform process,
 // the CLI and the warm Node.js function runtime. All land side by side in dist/ so each can find
-// the others through __dirname; package.json `files` ships exactly these (VSIX and npm tarball).
+// the others through __dirname; .vscodeignore (the VSIX) and .npmignore (the CLI's tarball) ship them.
 //
 // The CLI is split: every `await import('./…')` of our own code in it becomes a file of its own
 // (dist/cli-<path>.js) that Node loads only when a command gets there, so `flightdeck --help` and

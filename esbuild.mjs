@@ -1,6 +1,6 @@
 // Bundles every entry point: the extension (cjs, `vscode` external), the local platform process,
 // the CLI and the warm Node.js function runtime. All land side by side in dist/ so each can find
-// the others through __dirname; package.json `files` ships exactly these (VSIX and npm tarball).
+// the others through __dirname; .vscodeignore (the VSIX) and .npmignore (the CLI's tarball) ship them.
 //
 // The CLI is split: every `await import('./…')` of our own code in it becomes a file of its own
 // (dist/cli-<path>.js) that Node loads only when a command gets there, so `flightdeck --help` and
@@ -20,15 +20,32 @@ const common = {
   logLevel: 'warning',
 };
 
+// Cloud providers are their own bundles, loaded only when chosen (src/providers/registry.ts): the
+// extension and the CLI keep `import('./fc3/connect')` as a require of the file next to them.
+const PROVIDER_CHUNKS = { fc3: 'src/providers/fc3/connect.ts', knative: 'src/providers/knative/connect.ts' };
+const providerChunks = {
+  name: 'provider-chunks',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(fc3|knative)\/connect$/ }, (args) => {
+      const kind = args.path.split('/')[1];
+      return Object.hasOwn(PROVIDER_CHUNKS, kind) ? { path: `./provider-${kind}.js`, external: true } : undefined;
+    });
+  },
+};
+
 const entries = [
-  // Every bundle carries its dependencies (undici, yaml): the VSIX and the CLI's npm tarball ship
-  // dist/ and no node_modules. The extension itself talks to the platform without undici.
-  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // Every bundle carries its dependencies (undici, yaml, the cloud SDKs): the VSIX and the CLI's
+  // npm tarball ship dist/ and no node_modules. The extension itself talks to the platform without undici.
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [providerChunks] },
   { entryPoints: ['src/platform/main.ts'], outfile: 'dist/platform.js' },
+  ...Object.entries(PROVIDER_CHUNKS).map(([kind, entry]) => ({ entryPoints: [entry], outfile: `dist/provider-${kind}.js` })),
   { entryPoints: ['src/platform/runtime/nodeBootstrap.ts'], outfile: 'dist/runtime-node.js' },
 ];
 
-/** dist/cli.js, then one file per module the CLI imports dynamically, and theirs in turn. */
+/**
+ * dist/cli.js, then one file per module the CLI imports dynamically, and theirs in turn. A cloud
+ * provider's connect is not a CLI chunk: providerChunks (first) points it at dist/provider-<kind>.js.
+ */
 async function buildCli() {
   const pending = [{ entry: resolve('src/cli/main.ts'), outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }];
   const built = new Set();
@@ -37,7 +54,7 @@ async function buildCli() {
     if (built.has(entry)) continue;
     built.add(entry);
     const found = new Set();
-    await esbuild.build({ ...common, entryPoints: [entry], outfile, banner, plugins: [lazyChunks(found)] });
+    await esbuild.build({ ...common, entryPoints: [entry], outfile, banner, plugins: [providerChunks, lazyChunks(found)] });
     for (const module of found) pending.push({ entry: module, outfile: `dist/${chunkName(module)}` });
   }
 }

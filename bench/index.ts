@@ -12,6 +12,8 @@ import { benchExtension } from './extensionBench';
 import { benchFc3 } from './fc3Bench';
 import { benchGateway } from './gatewayBench';
 import { benchInstalled } from './installedBench';
+import { benchKnative } from './knativeBench';
+import { benchProviderCalls } from './providerCallsBench';
 import { Report } from './report';
 import { benchRollouts } from './rolloutBench';
 import { benchSoak } from './soakBench';
@@ -27,6 +29,8 @@ const SECTIONS: [string, (report: Report) => Promise<void>][] = [
   ['rollout', benchRollouts],
   ['extension', benchExtension],
   ['fc3', benchFc3],
+  ['fc3 calls', benchProviderCalls],
+  ['knative', benchKnative],
   ['cli', benchCli],
   ['installed', benchInstalled],
   ['soak', benchSoak],

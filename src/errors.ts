@@ -35,10 +35,19 @@ export interface ErrorDetails {
   version?: number;
 }
 
-/** The CLI loads its parts as separate bundles (esbuild.mjs), each with its own copy of the class, so the brand is checked, not the class. */
+/**
+ * Marks FlightdeckErrors across bundles: the CLI loads its parts as separate bundles (esbuild.mjs)
+ * and a cloud provider is its own bundle (dist/provider-*.js), each with its own copy of this class,
+ * so the brand is checked, not the class.
+ */
 const BRAND = Symbol.for('flightdeck.FlightdeckError');
 
 export class FlightdeckError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
   readonly code: ErrorCode;
   readonly details: ErrorDetails;
 
@@ -47,10 +56,6 @@ export class FlightdeckError extends Error {
     this.name = 'FlightdeckError';
     this.code = code;
     this.details = details;
-  }
-
-  get [BRAND](): boolean {
-    return true;
   }
 
   toJSON(): { code: ErrorCode; message: string } & ErrorDetails {

@@ -46,9 +46,19 @@ export interface LocalCodeTree {
   entries: ManifestEntry[];
 }
 
+/** The container image a function runs, for engines that run images (Knative). */
+export interface ImageSource {
+  /** A reference; one without a digest is resolved to the digest it names now. */
+  image?: string;
+  /** A shell command, run in the code folder, that builds and pushes an image and prints its reference. */
+  build?: string;
+}
+
 export interface DeployRequest {
   config: FunctionConfig;
   code: LocalCodeTree;
+  /** Engines that run images need it; the local platform runs `code` and ignores it. */
+  image?: ImageSource;
   description?: string;
   branch?: string;
   commit?: string;
@@ -116,8 +126,14 @@ export interface ProviderCapabilities {
 export interface Provider {
   /** e.g. `local`, `knative`, `fc3`. */
   readonly kind: string;
-  /** For people: `Local platform (127.0.0.1:7420)`. */
+  /** For people, the engine and where it is: `Local platform (127.0.0.1:7420)`, `Function Compute 3.0 (cn-hangzhou)`. */
   readonly label: string;
+  /**
+   * Whose resources these are, for people: the cloud account (FC account id) or the cluster
+   * context (Knative); undefined for the local platform. Shown next to `label` in the tree
+   * description, the status bar tooltip and the `flightdeck envs` header (see describeProvider).
+   */
+  readonly account?: string;
   readonly capabilities: ProviderCapabilities;
 
   listEnvironments(): Promise<Environment[]>;
@@ -176,4 +192,9 @@ export interface Provider {
   collectGarbage?(options: { dryRun: boolean }): Promise<GarbageReport>;
 
   dispose(): void;
+}
+
+/** `Function Compute 3.0 (cn-hangzhou) · account 1234…`: which provider and account the UI and CLI are on. */
+export function describeProvider(provider: Pick<Provider, 'label' | 'account'>): string {
+  return provider.account ? `${provider.label} · account ${provider.account}` : provider.label;
 }

@@ -1,8 +1,10 @@
-// dist/cli.js, the `flightdeck` command. Every command but `serve` finds the local platform
-// through its discovery file and starts one in the background when none runs. This entry holds
-// only the command table and the option parser; what a command needs beyond that (the provider,
-// the YAML parser, the rollout engine, the platform) it loads when it runs, so `--help` and
-// `envs` start about as fast as Node itself (esbuild.mjs puts each lazy import in its own file).
+// dist/cli.js, the `flightdeck` command. Every command but `serve` talks to the provider that
+// --provider, else the project's flightdeck.yaml `provider:` block, chooses (src/cli/connect.ts);
+// the local platform (the default) is found through its discovery file and started in the
+// background when none runs. This entry holds only the command table and the option parser; what
+// a command needs beyond that (the provider, the YAML parser, the rollout engine, the platform) it
+// loads when it runs, so `--help` and `envs` start about as fast as Node itself (esbuild.mjs puts
+// each lazy import in its own file).
 
 import { COMMANDS } from './commands';
 import { runCli } from './run';
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     signal: interrupt.signal,
-    connect: async () => (await import('./connect')).connect(process.env, __dirname),
+    connect: async (kind, projectFile) => (await import('./connect')).connect({ kind, projectFile, cwd: process.cwd(), env: process.env, distDir: __dirname }),
   });
   process.exitCode = code;
 }

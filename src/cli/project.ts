@@ -3,7 +3,8 @@
 // the YAML parser, which `envs` and `--help` do not need.
 
 import { dirname, resolve } from 'node:path';
-import { findProjectFile, loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig } from '../config/projectFile';
+import { locateProjectFile, PROJECT_FILE_NAME } from '../config/names';
+import { loadProjectFile, type ProjectConfig } from '../config/projectFile';
 import { deployingOwner, deployingUser, readGitInfo, runGit, type GitInfo } from '../deploy/git';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
 import type { Provider } from '../provider';
@@ -12,7 +13,8 @@ import { stringOption, type CommandContext } from './command';
 
 export function loadProject(context: Pick<CommandContext, 'values' | 'cwd'>): ProjectConfig {
   const config = stringOption(context.values, 'config');
-  return loadProjectFile(config ? resolve(context.cwd, config) : projectFileOf(context.cwd));
+  // --provider decides, like the block, whether functions must name an image (Knative runs images).
+  return loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd), { provider: stringOption(context.values, 'provider') });
 }
 
 /** The project when there is one (--config must exist when given); undefined when none is found. */
@@ -35,8 +37,8 @@ export async function gitInfo(folder: string, required: boolean): Promise<GitInf
   }
 }
 
-function projectFileOf(cwd: string): string {
-  const found = findProjectFile(cwd);
+function findProjectFile(cwd: string): string {
+  const found = locateProjectFile(cwd);
   if (found) return found;
   throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} in ${cwd} or its parents. Run from your project folder or pass --config PATH.`);
 }

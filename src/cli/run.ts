@@ -2,9 +2,11 @@
 // node:util parseArgs, runs it and prints the result. Exit codes: 0 success, 1 failure (the
 // error on stderr), 2 bad usage (what is wrong, then the usage).
 
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isFlightdeckError } from '../errors';
 import type { Provider } from '../provider';
+import { isProviderKind, PROVIDER_KINDS, type ProviderKind } from '../providers/kinds';
 import { UsageError, type Command, type CommandContext, type CommandResult, type OptionSpec } from './command';
 import { commandUsage, overview } from './help';
 
@@ -15,11 +17,15 @@ export interface CliEnvironment {
   stdout(text: string): void;
   stderr(text: string): void;
   signal: AbortSignal;
-  /** Connects to the provider (the local platform, started when none runs). */
-  connect(): Promise<Provider>;
+  /**
+   * Connects to the provider: `kind` from --provider, else the provider block of `projectFile`
+   * (--config) or of the flightdeck.yaml found from cwd, else the local platform (started when none runs).
+   */
+  connect(kind: ProviderKind | undefined, projectFile?: string): Promise<Provider>;
 }
 
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  provider: { type: 'string', valueName: 'KIND', description: `Provider: ${PROVIDER_KINDS.join(', ')} (default: flightdeck.yaml's provider block, else local)` },
   help: { type: 'boolean', description: 'Show this help' },
 };
 const JSON_OPTION: Record<string, OptionSpec> = {
@@ -35,10 +41,13 @@ export async function runCli(commands: readonly Command[], cli: CliEnvironment):
   const args = command?.name.includes(' ') ? rest.slice(1) : rest;
   if (!command) return unknownCommand(cli, commands, name, rest[0]);
   let provider: Provider | undefined;
-  const connect = async () => (provider ??= await cli.connect());
   let context: CommandContext;
   try {
-    context = contextFor(command, args, cli, connect);
+    let kind: ProviderKind | undefined;
+    let projectFile: string | undefined;
+    context = contextFor(command, args, cli, async () => (provider ??= await cli.connect(kind, projectFile)));
+    kind = providerFlag(context.values, command);
+    projectFile = typeof context.values.config === 'string' ? resolve(cli.cwd, context.values.config) : undefined;
   } catch (error) {
     return usageFailure(cli, error, commands, command);
   }
@@ -95,6 +104,13 @@ function contextFor(command: Command, args: string[], cli: CliEnvironment, conne
     },
     provider: connect,
   };
+}
+
+function providerFlag(values: CommandContext['values'], command: Command): ProviderKind | undefined {
+  const value = values.provider;
+  if (typeof value !== 'string') return undefined;
+  if (!isProviderKind(value)) throw new UsageError(`--provider must be one of ${PROVIDER_KINDS.join(', ')}, not ${JSON.stringify(value)}.`, command);
+  return value;
 }
 
 function optionsOf(command: Command): Record<string, OptionSpec> {

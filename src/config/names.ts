@@ -1,5 +1,8 @@
 // Naming rules shared by the project file, the deploy flow and the CLI.
 
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
 /** DNS label: what the platform accepts for environment and function names. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -37,3 +40,12 @@ function editDistance(a: string, b: string): number {
 
 /** The project file's name, looked for in the working folder and its parents. */
 export const PROJECT_FILE_NAME = 'flightdeck.yaml';
+
+/** The flightdeck.yaml in `cwd` or the nearest parent folder that has one (no YAML parser loaded). */
+export function locateProjectFile(cwd: string): string | undefined {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, PROJECT_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}

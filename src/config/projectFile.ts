@@ -12,7 +12,10 @@ import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FlightdeckError } from '../errors';
 import { ENVIRONMENT_KINDS, EVENT_STYLES, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, MEMORY_MB_RANGE, type EnvironmentKind, type EventStyle, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
+import type { ImageSource } from '../provider';
+import type { ProviderSelection } from '../providers/kinds';
 import { isDnsLabel, PROJECT_FILE_NAME } from './names';
+import { readProviderBlock } from './providerBlock';
 import { readDuration, readRolloutDefaults, type RolloutDefaults } from './rolloutDefaults';
 import { YamlReader, type Located, type MapEntry, type Problem } from './yamlReader';
 
@@ -29,6 +32,8 @@ export interface ProjectFunction {
   /** Gitignore-style patterns of files not to upload. */
   ignore: string[];
   rollout?: RolloutDefaults;
+  /** The container image it runs on engines that run images (Knative); the local platform runs `code`. */
+  image?: ImageSource;
   /** 1-based line of the function's key, for code lenses. */
   line: number;
 }
@@ -46,6 +51,8 @@ export interface ProjectConfig {
   functions: ProjectFunction[];
   environments: DeclaredEnvironment[];
   personal: PersonalSettings;
+  /** The `provider:` block: where the environments live; absent means the local platform. */
+  provider?: ProviderSelection;
 }
 
 export interface PersonalSettings {
@@ -61,8 +68,8 @@ export interface ParsedProjectFile {
   problems: Problem[];
 }
 
-export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal'] as const;
-export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'healthPath', 'events', 'memory', 'instances', 'timeout', 'startTimeout', 'env', 'ignore', 'rollout'] as const;
+export const PROJECT_KEYS = ['project', 'functions', 'environments', 'personal', 'provider'] as const;
+export const FUNCTION_KEYS = ['runtime', 'code', 'handler', 'command', 'healthPath', 'events', 'memory', 'image', 'build', 'instances', 'timeout', 'startTimeout', 'env', 'ignore', 'rollout'] as const;
 export const INSTANCE_KEYS = ['min', 'max', 'concurrency', 'idleTimeout'] as const;
 export const ENVIRONMENT_KEYS = ['kind', 'protected'] as const;
 export const PERSONAL_KEYS = ['name', 'ttl'] as const;
@@ -79,7 +86,17 @@ export const DEFAULT_PERSONAL_NAME = '{user}-{branch}';
 const HANDLER = /^[^.\s]+(\.[^.\s]+)*\.[A-Za-z_$][\w$]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function parseProjectFile(text: string, filePath: string): ParsedProjectFile {
+export interface ParseOptions {
+  /** The provider the project deploys to: `knative` runs images, so every function needs `image:` or `build:`. */
+  provider?: string;
+}
+
+/** Engines that run container images rather than the code folder. */
+const IMAGE_PROVIDERS = new Set(['knative']);
+/** `registry/name[:tag][@sha256:…]`, as `docker pull` takes it. */
+const IMAGE_REFERENCE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+
+export function parseProjectFile(text: string, filePath: string, options: ParseOptions = {}): ParsedProjectFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const reader = new YamlReader(doc, lines);
@@ -89,22 +106,13 @@ export function parseProjectFile(text: string, filePath: string): ParsedProjectF
   if (doc.errors.length > 0) return { problems: reader.problems };
 
   const root: Located = { node: doc.contents as Located['node'], anchor: null, path: '' };
-  const project = readProject(reader, root, resolve(filePath));
+  const project = readProject(reader, root, resolve(filePath), options);
   if (reader.problems.length === 0) return { project, problems: [] };
   return { problems: [...reader.problems].sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 
 /** Reads and parses a flightdeck.yaml; NO_PROJECT when absent, CONFIG_INVALID listing every problem. */
-/** The project file in `start` or the nearest parent folder that has one; undefined when none does. */
-export function findProjectFile(start: string): string | undefined {
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
-    const candidate = join(dir, PROJECT_FILE_NAME);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-export function loadProjectFile(filePath: string): ProjectConfig {
+export function loadProjectFile(filePath: string, options: ParseOptions = {}): ProjectConfig {
   let file = resolve(filePath);
   if (!existsSync(file)) {
     throw new FlightdeckError('NO_PROJECT', `No ${PROJECT_FILE_NAME} at ${file}. Create one, or pass --config PATH.`, { file });
@@ -115,7 +123,7 @@ export function loadProjectFile(filePath: string): ProjectConfig {
     if (!existsSync(inside)) throw new FlightdeckError('NO_PROJECT', `${file} is a folder without a ${PROJECT_FILE_NAME}; pass the project file or its folder.`, { file });
     file = inside;
   }
-  const { project, problems } = parseProjectFile(readFileSync(file, 'utf8'), file);
+  const { project, problems } = parseProjectFile(readFileSync(file, 'utf8'), file, options);
   if (project) return project;
   const [first] = problems;
   const list = problems.map((p) => `  ${file}:${p.line}:${p.column}: ${p.message}`).join('\n');
@@ -127,28 +135,32 @@ export function loadProjectFile(filePath: string): ProjectConfig {
   });
 }
 
-function readProject(reader: YamlReader, root: Located, file: string): ProjectConfig | undefined {
+function readProject(reader: YamlReader, root: Located, file: string, options: ParseOptions): ProjectConfig | undefined {
   const entries = reader.map(root, PROJECT_KEYS);
   if (!entries) return undefined;
   const projectEntry = reader.required(entries, 'project', root, 'the project name, e.g. `project: shop`');
   const functionsEntry = reader.required(entries, 'functions', root, 'at least one function to deploy');
   const project = projectEntry && readName(reader, projectEntry, 'project name');
-  const functions = functionsEntry && readFunctions(reader, functionsEntry, dirname(file));
+  const provider = entries.get('provider') && readProviderBlock(reader, entries.get('provider')!);
+  // The engine deployed to decides whether functions need an image: a flag beats the block.
+  const deployTarget = { provider: options.provider ?? provider?.kind };
+  const functions = functionsEntry && readFunctions(reader, functionsEntry, dirname(file), deployTarget);
   const environments = optional(entries, 'environments', [], (e) => readEnvironments(reader, e));
   const personal = optional(entries, 'personal', { name: DEFAULT_PERSONAL_NAME }, (e) => readPersonal(reader, e));
   if (project === undefined || functions === undefined || environments === undefined || personal === undefined) return undefined;
-  return { file, project, functions, environments, personal };
+  if (entries.has('provider') && provider === undefined) return undefined;
+  return { file, project, functions, environments, personal, ...(provider ? { provider } : {}) };
 }
 
-function readFunctions(reader: YamlReader, at: Located, baseDir: string): ProjectFunction[] | undefined {
+function readFunctions(reader: YamlReader, at: Located, baseDir: string, options: ParseOptions): ProjectFunction[] | undefined {
   const entries = reader.map(at);
   if (!entries) return undefined;
   if (entries.size === 0) reader.report(at, '`functions` is empty: declare at least one function, e.g. `api: { runtime: nodejs, code: ./api, handler: index.handler }`.');
-  const functions = [...entries.values()].map((entry) => readFunction(reader, entry, baseDir));
+  const functions = [...entries.values()].map((entry) => readFunction(reader, entry, baseDir, options));
   return functions.every((f) => f !== undefined) ? (functions as ProjectFunction[]) : undefined;
 }
 
-function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): ProjectFunction | undefined {
+function readFunction(reader: YamlReader, at: MapEntry, baseDir: string, options: ParseOptions): ProjectFunction | undefined {
   const name = readName(reader, { ...at, node: at.anchor }, 'function name');
   const entries = reader.map(at, FUNCTION_KEYS);
   if (!entries) return undefined;
@@ -165,10 +177,11 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
   const rollout = optional(entries, 'rollout', undefined, (e) => readRolloutDefaults(reader, e));
   const events = optional(entries, 'events', undefined, (e) => readEvents(reader, e));
   const memoryMb = optional(entries, 'memory', undefined, (e) => reader.integer(e, MEMORY_MB_RANGE.min, MEMORY_MB_RANGE.max));
+  const image = readImage(reader, entries, at, options.provider);
   if (rollout?.strategy === 'batch' && instances && instances.min < 1) {
     reader.report(entries.get('rollout')!, `A batch rollout upgrades provisioned instances: set \`${at.path}.instances.min\` to at least 1, or use strategy canary.`);
   }
-  if ([name, runtime, code, entrypoint, instances, timeoutMs, start, env, ignore].includes(undefined)) return undefined;
+  if ([name, runtime, code, entrypoint, instances, timeoutMs, start, env, ignore].includes(undefined) || image === null) return undefined;
   const invalid = (key: string, value: unknown): boolean => entries.has(key) && value === undefined;
   if (invalid('rollout', rollout) || invalid('events', events) || invalid('memory', memoryMb)) return undefined;
   const config: FunctionConfig = {
@@ -182,7 +195,44 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string): Projec
     ...(memoryMb !== undefined ? { memoryMb } : {}),
   };
   const line = reader.lineOf(at.anchor);
-  return { name: name!, config, code: code!, ignore: ignore!, line, ...(rollout ? { rollout } : {}) };
+  return { name: name!, config, code: code!, ignore: ignore!, line, ...(rollout ? { rollout } : {}), ...(image ? { image } : {}) };
+}
+
+/**
+ * `image: registry/name@sha256:…` or `build: <command that pushes an image and prints it>`; one
+ * of them is required on a provider that runs images. undefined: neither; null: a problem.
+ */
+function readImage(reader: YamlReader, entries: Map<string, MapEntry>, fn: MapEntry, provider: string | undefined): ImageSource | undefined | null {
+  const imageEntry = entries.get('image');
+  const buildEntry = entries.get('build');
+  if (imageEntry && buildEntry) {
+    reader.report(buildEntry, `Give \`${fn.path}\` either \`image\` or \`build\`, not both: \`build\` prints the image it pushed.`);
+    return null;
+  }
+  if (imageEntry) {
+    const image = reader.string(imageEntry);
+    if (image === undefined) return null;
+    if (!IMAGE_REFERENCE.test(image)) {
+      reader.report(imageEntry, `\`${imageEntry.path}\` must be an image reference, e.g. registry.example.com/team/api@sha256:<digest> or registry.example.com/team/api:1.2.`);
+      return null;
+    }
+    return { image };
+  }
+  if (buildEntry) {
+    const build = reader.string(buildEntry);
+    if (build === undefined) return null;
+    if (!build.trim()) {
+      reader.report(buildEntry, `\`${buildEntry.path}\` must be a command that builds and pushes an image and prints its reference, e.g. \`ko build --bare .\`.`);
+      return null;
+    }
+    return { build };
+  }
+  if (provider && IMAGE_PROVIDERS.has(provider)) {
+    reader.report({ ...fn, node: fn.anchor },
+      `Function ${fn.key} runs on ${provider}, which runs container images: add \`image: <registry>/<name>@sha256:<digest>\` or \`build: <command that builds, pushes and prints the image>\` (e.g. \`ko build --bare .\`) under ${fn.key}.`);
+    return null;
+  }
+  return undefined;
 }
 
 function readRuntime(reader: YamlReader, at: Located): RuntimeKind | undefined {

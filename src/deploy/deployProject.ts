@@ -147,6 +147,7 @@ async function deployFunction(
   const result = await provider.deploy(environment, fn.name, {
     config: fn.config,
     code,
+    ...(fn.image ? { image: fn.image } : {}),
     description: options.description,
     branch: options.branch,
     commit: options.commit,

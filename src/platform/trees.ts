@@ -9,10 +9,10 @@
 // pristine tree. To keep a redeploy off the O(files) copy, the store keeps a pristine spare copy of
 // each recently materialised tree in tmp, built in the background; the next tree close to it takes
 // the spare (a rename) and copies in only the files that differ.
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { canonicalManifest } from '../codeTree';
 import { FlightdeckError } from '../errors';
 import type { ManifestEntry, Version } from '../model';
 import { BLOB_MODE, type BlobStore } from './blobs';
@@ -43,10 +43,7 @@ export interface CanonicalTree {
 }
 
 export function canonicalTree(entries: readonly ManifestEntry[]): CanonicalTree {
-  const sorted = [...entries]
-    .map(({ path, sha256, size, mode }) => ({ path, sha256, size, mode }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { hash: createHash('sha256').update(JSON.stringify(sorted)).digest('hex'), entries: sorted };
+  return canonicalManifest(entries);
 }
 
 /** The code part of a deploy body: the whole manifest, or a delta against a stored tree. */

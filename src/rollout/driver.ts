@@ -3,7 +3,9 @@
 // Provider, moving traffic with ETag-checked alias updates and judging gates on getMetrics.
 // Canary only: batch releases upgrade instances in place, which needs the platform itself.
 // The rollout lives as long as this object: stopping it (or the process) leaves the alias where
-// it is, which is why the CLI and UI prefer server rollouts when the provider has them.
+// it is, which is why the CLI and UI prefer server rollouts when the provider has them. With a
+// `store` (state kept with the function on the engine), every state is saved there and re-read
+// before each turn, so another client can see, pause, resume or abort it, and this one follows.
 
 import { FlightdeckError, isFlightdeckError } from '../errors';
 import type { GateReading, Rollout } from '../model';
@@ -15,14 +17,26 @@ import { setTrafficWeight, type AliasAccess } from './traffic';
 
 export type DriverProvider = Pick<Provider, 'getFunction' | 'getVersion' | 'getAlias' | 'updateAlias' | 'getMetrics'>;
 
+/** Where a client-driven rollout's state lives so other clients see it (e.g. an FC alias description). */
+export interface RolloutStore {
+  /** The function's latest rollout, as another client may have left it; undefined when none. */
+  load(environment: string, fn: string): Promise<Rollout | undefined>;
+  /**
+   * Writes `rollout`, computed from `previous`; PRECONDITION_FAILED when the stored state is no
+   * longer `previous` (another client acted meanwhile), so its action is never overwritten.
+   */
+  save(rollout: Rollout, previous: Rollout): Promise<void>;
+}
+
 export interface DriverOptions {
-  /** Called with every new state of the rollout. */
-  onUpdate?: (rollout: Rollout) => void;
+  /** Called with every new state of the rollout; a provider that keeps the state awaits its write. */
+  onUpdate?: (rollout: Rollout) => unknown;
   /** How often the gates are read between step ends; default 1 s. */
   checkEveryMs?: number;
   now?: () => number;
   /** Names the rollout; default a time-based id. */
   id?: string;
+  store?: RolloutStore;
 }
 
 export class ClientRollout {
@@ -36,16 +50,26 @@ export class ClientRollout {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private settle!: (rollout: Rollout) => void;
+  private readonly store: RolloutStore | undefined;
 
   private constructor(provider: DriverProvider, rollout: Rollout, options: DriverOptions) {
     this.rollout = rollout;
     this.now = options.now ?? Date.now;
     this.checkEveryMs = options.checkEveryMs ?? 1000;
+    this.store = options.store;
     this.finished = new Promise((resolve) => (this.settle = resolve));
     this.effects = providerEffects(provider, async (next) => {
+      await this.store?.save(next, this.rollout);
       this.rollout = next;
-      options.onUpdate?.(next);
+      await options.onUpdate?.(next);
     });
+  }
+
+  /** Drives a rollout found in the store (started by another client), from its current state. */
+  static adopt(provider: DriverProvider, rollout: Rollout, options: DriverOptions = {}): ClientRollout {
+    const driver = new ClientRollout(provider, rollout, options);
+    driver.schedule();
+    return driver;
   }
 
   /** Validates the request, applies step 0 and starts driving. */
@@ -82,7 +106,14 @@ export class ClientRollout {
   /** Runs one turn after any in progress, then schedules the next look or settles. */
   private run(turn: (rollout: Rollout) => Promise<Rollout>): Promise<Rollout> {
     const result = this.chain.then(async () => {
-      const next = await turn(this.rollout);
+      const stored = await this.latest();
+      // Ended or replaced elsewhere: nothing more to do here.
+      if (stored !== this.rollout && !isActive(stored)) {
+        this.rollout = stored;
+        this.schedule();
+        return stored;
+      }
+      const next = await turn(stored);
       this.rollout = next;
       this.schedule();
       return next;
@@ -91,13 +122,25 @@ export class ClientRollout {
     return result;
   }
 
+  /** The state to act on: the stored one when another client changed it (paused, aborted, …), else ours. */
+  private async latest(): Promise<Rollout> {
+    if (!this.store) return this.rollout;
+    const stored = await this.store.load(this.rollout.environment, this.rollout.function);
+    if (!stored || (stored.id !== this.rollout.id && Date.parse(stored.started) < Date.parse(this.rollout.started))) return this.rollout;
+    if (stored.id !== this.rollout.id) return { ...this.rollout, status: 'aborted', ended: stored.started, reason: `replaced by rollout ${stored.id}` };
+    if (JSON.stringify(stored) === JSON.stringify(this.rollout)) return this.rollout;
+    this.rollout = stored;
+    return stored;
+  }
+
   private schedule(): void {
     clearTimeout(this.timer);
     if (!isActive(this.rollout)) {
       this.settle(this.rollout);
       return;
     }
-    const delay = nextCheckIn(this.rollout, this.now(), this.checkEveryMs);
+    // With a store another client may resume or abort a paused rollout: keep looking.
+    const delay = nextCheckIn(this.rollout, this.now(), this.checkEveryMs) ?? (this.store ? this.checkEveryMs : undefined);
     if (this.stopped || delay === undefined) return;
     this.timer = setTimeout(() => {
       this.run((r) => check(this.effects, r, this.now)).catch(() => {

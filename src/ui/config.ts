@@ -3,8 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultHome, portFromEnvironment } from '../platform/paths';
-
-export type ProviderKind = 'local';
+import { providerKindOf, type ProviderKind } from '../providers/kinds';
 
 export interface LocalSettings {
   /** Absolute state folder of the local platform. */
@@ -20,8 +19,14 @@ export class Config {
     return vscode.workspace.getConfiguration(Config.section);
   }
 
-  get provider(): ProviderKind {
-    return this.settings.get<ProviderKind>('provider', 'local');
+  /**
+   * The kind the user set (user, workspace or folder setting); undefined at the default, so the
+   * project's `provider:` block chooses. BAD_REQUEST naming the setting for an unknown value.
+   */
+  get provider(): ProviderKind | undefined {
+    const inspected = this.settings.inspect<string>('provider');
+    const value = inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+    return value === undefined ? undefined : providerKindOf(value, 'Setting flightdeck.provider');
   }
 
   get local(): LocalSettings {

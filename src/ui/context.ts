@@ -1,7 +1,8 @@
 // The one object that owns everything the extension creates: output channels, the platform
 // session, the trees, the status bar, diagnostics, logs. Disposing it disposes all of them.
 import * as vscode from 'vscode';
-import type { Provider } from '../provider';
+import { loadProviderBlock } from '../config/providerBlock';
+import { describeProvider, type Provider } from '../provider';
 import { DEFAULT_GATES } from '../rollout/spec';
 import { registerCommands } from './commands';
 import { openWalkthroughOnFirstRun } from './commands/walkthrough';
@@ -57,6 +58,11 @@ export class FlightdeckContext implements vscode.Disposable {
       config: this.config,
       platformScript: extension.asAbsolutePath('dist/platform.js'),
       platformLog: this.platformLog,
+      projectProvider: async () => {
+        const file = await this.workspace.projectFile();
+        return file && loadProviderBlock(file.fsPath);
+      },
+      secrets: extension.secrets,
     });
     const reachable = () => this.session.reachableProvider();
     this.environmentsTree = new EnvironmentsTree({
@@ -140,6 +146,15 @@ export class FlightdeckContext implements vscode.Disposable {
     this.logs.onPlatformState(state);
     // Down: the trees empty so the welcome offers Start / Show Log. Back: events may have been missed.
     if (state !== 'starting') this.refresh();
+    if (state === 'connected') void this.showProvider();
+  }
+
+  /** Which provider and account the views are on: the Environments view's description and the status bar tooltip. */
+  private async showProvider(): Promise<void> {
+    const provider = await this.session.reachableProvider();
+    if (!provider) return;
+    this.environmentsView.description = describeProvider(provider);
+    this.statusBar.setProvider(describeProvider(provider));
   }
 
   private async onWorkspaceChange(): Promise<void> {
@@ -150,6 +165,7 @@ export class FlightdeckContext implements vscode.Disposable {
     // VS Code completes an onContext step only on a change it sees after registering the walkthrough.
     void this.walkthroughShown.then(() => vscode.commands.executeCommand('setContext', 'flightdeck.walkthrough.hasProject', file !== undefined));
     await this.workspace.personalEnvironment();
+    await this.session.reselect();
     this.refreshSoon.trigger();
   }
 
@@ -173,6 +189,7 @@ export class FlightdeckContext implements vscode.Disposable {
       versionsTree: treeApi(this.versionsTree),
       statusBarText: () => this.statusBar.text(),
       statusBarTooltip: () => this.statusBar.tooltip(),
+      environmentsDescription: () => this.environmentsView.description,
       provider: (): Promise<Provider> => this.session.provider(),
       selectFunction: (environment, fn) => this.selectFunction({ environment, function: fn }),
       personalEnvironment: () => this.workspace.personalEnvironment(),

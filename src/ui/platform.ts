@@ -2,13 +2,14 @@
 // or starting one), forwards its events and tracks whether it is reachable. The provider's event
 // stream reconnects by itself (finding a restarted platform again), so this only reports it.
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { FlightdeckError } from '../errors';
 import type { PlatformEvent } from '../model';
 import type { Provider, Subscription } from '../provider';
-import { ensurePlatform, PLATFORM_LOG_NAME } from '../providers/local/platformProcess';
-import type { Config, ProviderKind } from './config';
+import { selectProvider, type ProviderSelection } from '../providers/kinds';
+import { connectProvider, type ProviderHost, type SecretStore } from '../providers/registry';
+import type { Config } from './config';
 import { PlatformLogTail } from './platformLogTail';
 
 export type PlatformState = 'starting' | 'connected' | 'reconnecting' | 'unreachable';
@@ -19,6 +20,10 @@ export interface PlatformSessionOptions {
   platformScript: string;
   /** "Flightdeck Platform": the platform's own output and what the session does with it. */
   platformLog: vscode.LogOutputChannel;
+  /** The `provider:` block of the workspace's flightdeck.yaml, if it has one. */
+  projectProvider(): Promise<ProviderSelection | undefined>;
+  /** Where credentials typed into the editor are kept. */
+  secrets: SecretStore;
 }
 
 export class PlatformSession implements vscode.Disposable {
@@ -27,6 +32,7 @@ export class PlatformSession implements vscode.Disposable {
   private generation = 0;
   private subscription: Subscription | undefined;
   private logWatcher: FSWatcher | undefined;
+  private selected: ProviderSelection | undefined;
   private stateValue: PlatformState = 'starting';
   private readonly stateChanged = new vscode.EventEmitter<PlatformState>();
   private readonly events = new vscode.EventEmitter<PlatformEvent>();
@@ -61,12 +67,26 @@ export class PlatformSession implements vscode.Disposable {
     return this.provider();
   }
 
+  /** The provider kind and options the current connection was made with. */
+  get selection(): ProviderSelection | undefined {
+    return this.selected;
+  }
+
+  /** Reconnects when the setting or the project's provider block now chooses differently. */
+  async reselect(): Promise<void> {
+    const next = await selectionOf(this.options).catch(() => undefined);
+    if (this.current && JSON.stringify(next) !== JSON.stringify(this.selected)) await this.restart().catch(() => undefined);
+  }
+
   private async connect(): Promise<Provider> {
     const generation = this.generation;
     this.setState('starting');
-    const kind = this.options.config.provider;
+    let kind = 'selected';
     try {
-      const { provider, logFile } = await connectorOf(kind)(this.options);
+      const selection = await selectionOf(this.options);
+      kind = selection.kind;
+      this.selected = selection;
+      const { provider, logFile } = await connectProvider(selection, this.hostOf());
       // Superseded by a restart or disconnect meanwhile: that one disposes this provider; no events from it.
       if (generation !== this.generation) return provider;
       this.subscription = provider.subscribe(
@@ -85,6 +105,18 @@ export class PlatformSession implements vscode.Disposable {
       if (error instanceof FlightdeckError) throw error;
       throw new FlightdeckError('PLATFORM_UNREACHABLE', `Could not reach the ${kind} provider (${message}). See the Flightdeck Platform log.`);
     }
+  }
+
+  private hostOf(): ProviderHost {
+    const { config, platformScript, platformLog, secrets } = this.options;
+    const { home, port } = config.local;
+    return {
+      env: process.env,
+      // VS Code's own runtime runs the platform: no separate Node.js install needed.
+      local: { home, port, platformScript, execPath: process.execPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+      secrets,
+      log: (message) => platformLog.info(message),
+    };
   }
 
   /** Follows the platform's log file (it runs detached) into the output channel. */
@@ -125,38 +157,8 @@ export class PlatformSession implements vscode.Disposable {
   }
 }
 
-interface Connected {
-  provider: Provider;
-  /** A log file the provider's process writes, shown in the Flightdeck Platform channel. */
-  logFile?: string;
-}
-
-/** How to reach each kind of provider; `flightdeck.provider` picks one. Only `local` exists so far. */
-const PROVIDERS: Record<ProviderKind, (options: PlatformSessionOptions) => Promise<Connected>> = {
-  local: connectLocal,
-};
-
-function connectorOf(kind: string): (options: PlatformSessionOptions) => Promise<Connected> {
-  if (!Object.hasOwn(PROVIDERS, kind)) {
-    throw new FlightdeckError('BAD_REQUEST',
-      `Setting flightdeck.provider is "${kind}", which is not a provider; set it to one of: ${Object.keys(PROVIDERS).join(', ')}.`,
-      { field: 'flightdeck.provider' });
-  }
-  return PROVIDERS[kind as ProviderKind];
-}
-
-/** Reuses the local platform of the state folder, or starts it detached so it outlives the editor. */
-async function connectLocal({ config, platformScript, platformLog }: PlatformSessionOptions): Promise<Connected> {
-  const { home, port } = config.local;
-  // Loaded on first use, so activation does not pay for the HTTP client.
-  const { LocalProvider } = await import('../providers/local/localProvider');
-  const platform = await ensurePlatform({
-    home,
-    platformScript,
-    // VS Code's own runtime runs the platform: no separate Node.js install needed.
-    execPath: process.execPath,
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...(port === undefined ? {} : { FLIGHTDECK_PORT: String(port) }) },
-  });
-  platformLog.info(`${platform.started ? 'Started' : 'Reusing'} the local platform (pid ${platform.pid}) at ${platform.url}, state in ${home}.`);
-  return { provider: new LocalProvider({ home: platform.home, connection: platform }), logFile: join(platform.home, PLATFORM_LOG_NAME) };
+/** The provider kind and options: the setting, else flightdeck.yaml's provider block, else local. */
+async function selectionOf(options: PlatformSessionOptions): Promise<ProviderSelection> {
+  const explicit = options.config.provider;
+  return selectProvider(explicit, await options.projectProvider());
 }

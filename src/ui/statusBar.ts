@@ -29,6 +29,8 @@ export class StatusBar implements vscode.Disposable {
   private idle: IdleState | undefined;
   private rollout: Rollout | undefined;
   private connected = true;
+  /** Which provider and account, e.g. `Local platform (127.0.0.1:7420)`. */
+  private providerText: string | undefined;
   private dismissTimer: NodeJS.Timeout | undefined;
 
   constructor() {
@@ -49,6 +51,11 @@ export class StatusBar implements vscode.Disposable {
   tooltip(): string {
     const tooltip = this.item.tooltip;
     return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
+  }
+
+  setProvider(text: string): void {
+    this.providerText = text;
+    this.render();
   }
 
   setConnected(connected: boolean): void {
@@ -99,7 +106,7 @@ export class StatusBar implements vscode.Disposable {
 
   private render(): void {
     this.item.text = this.renderText();
-    this.item.tooltip = this.renderTooltip();
+    this.item.tooltip = this.providerText ? `${this.renderTooltip()}\n\nOn ${this.providerText}` : this.renderTooltip();
     this.item.backgroundColor =
       this.rollout?.status === 'rolledBack' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.show();

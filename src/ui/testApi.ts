@@ -25,6 +25,8 @@ export interface FlightdeckTestApi {
   versionsTree: TreeApi;
   statusBarText(): string;
   statusBarTooltip(): string;
+  /** The Environments view's description: which provider and account. */
+  environmentsDescription(): string | undefined;
   /** The provider the UI talks to; starts or reuses the local platform on first use. */
   provider(): Promise<Provider>;
   selectFunction(environment: string, fn: string): void;

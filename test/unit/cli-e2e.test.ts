@@ -1,7 +1,7 @@
 // The bundled CLI (node dist/cli.js) end to end, in a temp git repository on branch
 // feature/login: it starts its own platform in a temp FLIGHTDECK_HOME and serves real HTTP.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cliRepo, type CliRepo, type CliRun } from '../helpers/cliRepo';
@@ -42,6 +42,21 @@ describe('flightdeck CLI end to end', () => {
     const { environments } = JSON.parse(await ok('envs', '--json'));
     assert.deepEqual(environments.map((e: { name: string; kind: string; branch: string }) => [e.name, e.kind, e.branch]),
       [[ENV, 'personal', 'feature/login']]);
+  });
+
+  it('envs says which provider it is on; --provider picks one, a wrong kind or provider block is a clear error', async () => {
+    assert.match(await ok('envs'), /^On Local platform \(127\.0\.0\.1:\d+\)\n/);
+    assert.equal(JSON.parse(await ok('envs', '--json', '--provider', 'local')).provider.kind, 'local');
+    const bad = await run('envs', '--provider', 'lambda');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--provider must be one of local, fc3, knative, not "lambda"/);
+    // A provider block with a mistake: one message with the file, line and column; --provider local still works.
+    const other = join(repo, 'other.yaml');
+    writeFileSync(other, 'project: shop\nfunctions:\n  api: { runtime: nodejs, code: ./api, handler: index.handler }\nprovider:\n  kind: fc3\n  context: prod\n');
+    const wrong = await run('deploy', '--config', other);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /other\.yaml:6:3: `provider\.context` does not apply to kind fc3; it takes region, accountId, endpoint/);
+    rmSync(other);
   });
 
   it('a one-file change sends exactly that file, and an unchanged deploy says so', async () => {

@@ -39,7 +39,7 @@ describe('flightdeck serve', () => {
 
     const envs = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, [join(DIST, 'cli.js'), 'envs', '--json'], { env, timeout: 30_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
-    assert.deepEqual(JSON.parse(envs), { environments: [] });
+    assert.deepEqual(JSON.parse(envs), { provider: { kind: 'local', label: `Local platform (${new URL(url).host})` }, environments: [] });
     assert.equal(JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')).pid, child.pid, 'envs must reuse the served platform');
 
     child.kill('SIGINT');

@@ -16,6 +16,7 @@ import {
 } from '../../src/config/projectFile';
 import { ROLLOUT_KEYS } from '../../src/config/rolloutDefaults';
 import { ENVIRONMENT_KINDS } from '../../src/model';
+import { PROVIDER_KINDS, PROVIDER_OPTION_KEYS } from '../../src/providers/kinds';
 import { REPO_ROOT } from '../helpers/platform';
 
 type Schema = any;
@@ -26,7 +27,7 @@ const sorted = (keys: readonly string[]) => [...keys].sort();
 describe('flightdeck.schema.json', () => {
   it('is draft-07 and closed (additionalProperties false) wherever the parser rejects unknown keys', () => {
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-    for (const node of [schema, schema.properties.personal, schema.definitions.function, schema.definitions.function.properties.instances, schema.definitions.rollout, schema.definitions.environment]) {
+    for (const node of [schema, schema.properties.personal, schema.properties.provider, schema.definitions.function, schema.definitions.function.properties.instances, schema.definitions.rollout, schema.definitions.environment]) {
       assert.equal(node.additionalProperties, false);
     }
   });
@@ -38,6 +39,11 @@ describe('flightdeck.schema.json', () => {
     assert.deepEqual(keysOf(schema.definitions.rollout), sorted(ROLLOUT_KEYS));
     assert.deepEqual(keysOf(schema.definitions.environment), sorted(ENVIRONMENT_KEYS));
     assert.deepEqual(keysOf(schema.properties.personal), sorted(PERSONAL_KEYS));
+    const optionKeys = [...new Set(Object.values(PROVIDER_OPTION_KEYS).flat())];
+    assert.deepEqual(keysOf(schema.properties.provider), sorted(['kind', ...optionKeys]));
+    assert.deepEqual(schema.properties.provider.properties.kind.enum, PROVIDER_KINDS);
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+    assert.deepEqual(manifest.contributes.configuration.properties['flightdeck.provider'].enum, PROVIDER_KINDS);
   });
 
   it('has the same required keys, enums and defaults', () => {

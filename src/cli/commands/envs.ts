@@ -1,5 +1,6 @@
 // `flightdeck envs`: the environments on the platform.
 
+import { describeProvider } from '../../provider';
 import type { Command } from '../command';
 import { table } from '../format';
 
@@ -8,11 +9,13 @@ export const envsCommand: Command = {
   summary: 'List environments',
   options: {},
   async run(context) {
-    const environments = await (await context.provider()).listEnvironments();
+    const provider = await context.provider();
+    const environments = await provider.listEnvironments();
     const rows = environments.map((e) => [e.name, e.kind, e.protected ? 'protected' : '', e.owner ?? '', e.branch ?? '']);
+    const list = environments.length === 0 ? 'No environments yet: `flightdeck deploy` creates your personal one.' : table(['NAME', 'KIND', '', 'OWNER', 'BRANCH'], rows);
     return {
-      data: { environments },
-      text: environments.length === 0 ? 'No environments yet: `flightdeck deploy` creates your personal one.' : table(['NAME', 'KIND', '', 'OWNER', 'BRANCH'], rows),
+      data: { provider: { kind: provider.kind, label: provider.label, account: provider.account }, environments },
+      text: `On ${describeProvider(provider)}\n${list}`,
     };
   },
 };

@@ -3,17 +3,19 @@
 // the flags. With --wait it follows the rollout to its end, printing a line per change, and exits
 // 0 when it succeeded, 1 when it rolled back or was aborted (or the version does not start), and 3
 // when it reached 100% without one step judged (completed unverified), so CI can gate on it. Providers
-// without server-side rollouts are driven from this process (src/rollout/driver.ts), which
-// always waits.
+// without server-side rollouts (FC, Knative) are driven from this process (src/rollout/driven.ts),
+// which therefore always waits; their state lives on the engine, so `rollout status|pause|abort…`
+// from another shell or machine act on it, and `rollout resume` drives a paused one on from here.
+// Ctrl-C while driving pauses the rollout, so nothing is left running without a driver.
 
 import { resolve } from 'node:path';
 import { parseDuration } from '../../config/duration';
 import type { RolloutDefaults } from '../../config/projectFile';
-import { PROJECT_FILE_NAME } from '../../config/names';
+import { locateProjectFile, PROJECT_FILE_NAME } from '../../config/names';
 import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, trafficSplit, type Rollout, type RolloutSpec, type RolloutStrategy } from '../../model';
 import type { Provider, RolloutAction } from '../../provider';
-import { describeRollout } from '../../rollout/plan';
+import { describeRollout, isActive } from '../../rollout/plan';
 import type { RolloutRequest } from '../../rollout/spec';
 import {
   FORCE_OPTION,
@@ -54,7 +56,7 @@ export const rolloutStartCommand: Command = {
   async run(context) {
     const { env, fn } = target(context.values);
     const flags = flagRequest(context.values);
-    const [{ mergeRequest, normaliseSpec }, { followRollout }] = await Promise.all([import('../../rollout/spec'), import('../../rollout/follow')]);
+    const { mergeRequest, normaliseSpec } = await import('../../rollout/spec');
     const defaults = await projectDefaults(context, fn);
     checkStrategyFlags(context.values, mergeRequest(defaults, flags).strategy ?? 'canary');
     // Everything but the version (resolved against the function) and the batch count against the
@@ -71,13 +73,16 @@ export const rolloutStartCommand: Command = {
     }
     await guardUnhealthy(context, provider, env, fn, request.toVersion as number, `roll out v${request.toVersion}`);
     const progress = (rollout: Rollout) => context.values.json !== true && context.print(describeRollout(rollout));
-    if (!provider.capabilities.serverRollouts) return outcome(await driveHere(provider, env, fn, request, progress, context.signal));
-    const summary = await provider.getFunction(env, fn);
-    const spec = inFlagTerms(() => normaliseSpec(request, { instances: summary.config.instances.min }));
+    // A client-driven provider checks the request against what its engine can do first (FC
+    // refuses batch releases), then its driver normalises it like the platform does.
+    const summaryMin = provider.capabilities.serverRollouts ? (await provider.getFunction(env, fn)).config.instances.min : 0;
+    const spec = provider.capabilities.serverRollouts
+      ? inFlagTerms(() => normaliseSpec(request, { instances: summaryMin }))
+      : (request as RolloutSpec);
     const started = await provider.startRollout(env, fn, spec);
-    if (context.values.wait !== true) return { data: started, text: describeRollout(started) };
+    if (context.values.wait !== true && provider.capabilities.serverRollouts) return { data: started, text: describeRollout(started) };
     progress(started);
-    return outcome(await followRollout(provider, started, progress, context.signal));
+    return outcome(await follow(provider, started, progress, context.signal));
   },
 };
 
@@ -108,10 +113,13 @@ export const rolloutActionCommands: Command[] = (Object.keys(ACTION_SUMMARIES) a
   async run(context) {
     const { env, fn } = target(context.values);
     const provider = await context.provider();
-    if (!provider.capabilities.serverRollouts) {
-      throw new FlightdeckError('BAD_REQUEST', `${provider.label} runs rollouts in the \`rollout start\` process; ${action} it there (Ctrl-C stops driving it).`);
-    }
     const rollout = await provider.rolloutAction(env, fn, action);
+    // Resumed on a client-driven provider: this process drives it now, to its end.
+    if (action === 'resume' && !provider.capabilities.serverRollouts && isActive(rollout)) {
+      const progress = (r: Rollout) => context.values.json !== true && context.print(describeRollout(r));
+      progress(rollout);
+      return outcome(await follow(provider, rollout, progress, context.signal));
+    }
     return { data: rollout, text: describeRollout(rollout) };
   },
 }));
@@ -140,33 +148,26 @@ function outcome(rollout: Rollout): CommandResult {
   return { data: rollout, text: `v${rollout.spec.toVersion} now serves 100% of ${rollout.spec.alias}.` };
 }
 
-async function driveHere(
-  provider: Provider,
-  env: string,
-  fn: string,
-  request: RolloutRequest,
-  progress: (rollout: Rollout) => void,
-  signal: AbortSignal,
-): Promise<Rollout> {
-  const { ClientRollout } = await import('../../rollout/driver');
-  const driver = await ClientRollout.start(provider, env, fn, request, { onUpdate: progress });
-  progress(driver.current);
-  const stopped = new Promise<never>((_, reject) => {
-    const stop = () => {
-      driver.stop();
-      reject(new FlightdeckError('CANCELLED', `Stopped driving the rollout; traffic stays at ${driver.current.percent}% on v${request.toVersion}.`));
-    };
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
-  });
-  return Promise.race([driver.finished, stopped]);
+/**
+ * Follows the rollout to its end. A client-driven one lives in this process: on Ctrl-C it is
+ * paused (its stored state says so) rather than left running with nobody driving it.
+ */
+async function follow(provider: Provider, started: Rollout, progress: (rollout: Rollout) => void, signal: AbortSignal): Promise<Rollout> {
+  const { followRollout } = await import('../../rollout/follow');
+  try {
+    return await followRollout(provider, started, progress, signal);
+  } catch (error) {
+    if (provider.capabilities.serverRollouts || !isFlightdeckError(error, 'CANCELLED')) throw error;
+    const paused = await provider.rolloutAction(started.environment, started.function, 'pause').catch(() => undefined);
+    throw new FlightdeckError('CANCELLED', `Stopped driving the rollout of v${started.spec.toVersion}${paused ? ` and paused it at ${paused.percent}%` : ''}; \`flightdeck rollout resume\` drives it on.`);
+  }
 }
 
 /** The function's `rollout:` block of --config, or of the flightdeck.yaml found as deploy finds it (here or a parent). */
 async function projectDefaults(context: CommandContext, fn: string): Promise<RolloutDefaults> {
-  const { findProjectFile, loadProjectFile } = await import('../../config/projectFile');
+  const { loadProjectFile } = await import('../../config/projectFile');
   const explicit = stringOption(context.values, 'config');
-  const file = explicit === undefined ? findProjectFile(context.cwd) : resolve(context.cwd, explicit);
+  const file = explicit === undefined ? locateProjectFile(context.cwd) : resolve(context.cwd, explicit);
   if (file === undefined) return {};
   return loadProjectFile(file).functions.find((f) => f.name === fn)?.rollout ?? {};
 }

@@ -7,6 +7,7 @@ import { compareVersions } from './compareVersions';
 import { deleteEnvironment } from './deleteEnvironment';
 import { deleteStaleEnvironments } from './deleteStaleEnvironments';
 import { deployCurrentBranch } from './deployCurrentBranch';
+import { enterAlibabaCloudKey } from './enterAlibabaCloudKey';
 import { importSYaml } from './importSYaml';
 import { init } from './init';
 import { showLog, showPlatformLog, startPlatform } from './platform';
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, CommandHandler> = {
   'flightdeck.loadMoreVersions': loadMoreVersions,
   'flightdeck.statusBarActions': statusBarActions,
   'flightdeck.openWalkthrough': openWalkthrough,
+  'flightdeck.enterAlibabaCloudKey': enterAlibabaCloudKey,
 };
 
 export function registerCommands(ctx: FlightdeckContext): vscode.Disposable[] {

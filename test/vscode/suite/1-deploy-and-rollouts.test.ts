@@ -57,6 +57,9 @@ suite('Deploy and rollouts', () => {
     assert.equal(served.status, 200, served.body);
     assert.equal(served.version, '1');
     assert.match(served.body, /hello from v1/);
+    // Which provider the views are on: the Environments view's description and the status bar tooltip.
+    await waitFor('the Environments view to name its provider', () => /^Local platform \(127\.0\.0\.1:\d+\)$/.test(api.environmentsDescription() ?? ''));
+    await waitFor(`the status bar tooltip to name the provider (it says "${api.statusBarTooltip()}")`, () => /On Local platform \(127\.0\.0\.1:\d+\)$/.test(api.statusBarTooltip()));
   });
 
   test('a changed function file deploys as version 2 and live moves to it', async function () {

@@ -5,7 +5,7 @@
 // The CLI is split: every `await import('./…')` of our own code in it becomes a file of its own
 // (dist/cli-<path>.js) that Node loads only when a command gets there, so `flightdeck --help` and
 // `flightdeck envs` do not load the YAML parser, the rollout engine or the platform.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -91,5 +91,7 @@ if (watch) {
   }
   await buildCli(); // not watched: run `npm run build` after changing the CLI
 } else {
+  // From an empty dist/: a chunk no import names any more must not linger and ship in a package.
+  rmSync('dist', { recursive: true, force: true });
   await Promise.all([...entries.map((entry) => esbuild.build({ ...common, ...entry })), buildCli()]);
 }

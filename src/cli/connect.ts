@@ -3,9 +3,9 @@
 // the cloud providers' bundles (dist/provider-<kind>.js) sit next to dist/cli.js. Loaded only by
 // commands that talk to a provider; the YAML parser only when there is a project file to read.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { locateProjectFile } from '../config/names';
+import { locateProjectFile, PROJECT_FILE_NAME } from '../config/names';
 import { readDiscovery } from '../platform/discovery';
 import { processAlive } from '../platform/lock';
 import { defaultHome, homeLayout } from '../platform/paths';
@@ -35,9 +35,12 @@ export async function connect(request: ConnectRequest): Promise<Provider> {
 async function chooseProvider({ kind, projectFile, cwd }: ConnectRequest): Promise<ProviderSelection> {
   // The local platform takes no options, so an explicit --provider local reads no block.
   if (kind === 'local') return selectProvider(kind, undefined);
-  const file = projectFile ?? locateProjectFile(cwd);
+  let file = projectFile ?? locateProjectFile(cwd);
   // A --config that does not exist is the command's to report (NO_PROJECT) when it needs the project.
   if (file === undefined || !existsSync(file)) return selectProvider(kind, undefined);
+  // --config may name the project's folder, as everywhere else.
+  if (statSync(file).isDirectory()) file = join(file, PROJECT_FILE_NAME);
+  if (!existsSync(file)) return selectProvider(kind, undefined);
   const { loadProviderBlock } = await import('../config/providerBlock');
   return selectProvider(kind, loadProviderBlock(file));
 }

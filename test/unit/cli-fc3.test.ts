@@ -83,9 +83,12 @@ describe('flightdeck CLI on FC 3.0 (stand-in)', () => {
     assert.match(await ok('deploy', '--env', ENV), /api\s+v2\s/);
     // Deploying moved live to v2: put it back to roll v2 out.
     await ok('canary', '--env', ENV, '--function', 'api', '--version', '1', '--weight', '100');
-    const rollout = await ok('rollout', 'start', '--env', ENV, '--function', 'api', '--version', '2', '--steps', '50,100', '--interval', '200ms');
-    assert.match(rollout, /v2 now serves 100% of live/);
-    assert.match(await ok('rollout', 'status', '--env', ENV, '--function', 'api'), /succeeded · ungated: CloudMonitor metrics are not read/);
+    // FC's gates read no metrics in this build: the rollout reaches 100% ungated, which is
+    // completed-unverified (exit 3), never a pass a CI gate could take for a tested release.
+    const rollout = await run(KEY, 'rollout', 'start', '--env', ENV, '--function', 'api', '--version', '2', '--steps', '50,100', '--interval', '200ms');
+    assert.equal(rollout.code, 3, rollout.stderr);
+    assert.match(rollout.stderr, /v2 reached 100% of live unverified/);
+    assert.match(await ok('rollout', 'status', '--env', ENV, '--function', 'api'), /completed-unverified · ungated: CloudMonitor metrics are not read/);
     const batch = await run(KEY, 'rollout', 'start', '--env', ENV, '--function', 'api', '--version', '1', '--strategy', 'batch', '--batches', '2');
     assert.equal(batch.code, 1);
     assert.match(batch.stderr, /FC has no batch release: .*provisioned instances scale per alias instead/);

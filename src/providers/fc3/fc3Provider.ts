@@ -577,7 +577,10 @@ function refuseBatch(spec: RolloutSpec): void {
 
 /** Without CloudMonitor figures a step ends by time: the note says so plainly. */
 function ungatedNote(rollout: Rollout): Rollout {
-  return rollout.note?.startsWith('advanced without a verdict') ? { ...rollout, note: UNGATED } : rollout;
+  if (rollout.note?.startsWith('advanced without a verdict')) return { ...rollout, note: UNGATED };
+  // Ungated, it can only end completed-unverified: say why first.
+  if (rollout.status === 'completedUnverified' && !rollout.note?.startsWith(UNGATED)) return { ...rollout, note: `${UNGATED}; ${rollout.note ?? 'completed unverified'}` };
+  return rollout;
 }
 
 async function zipTree(root: string, entries: readonly ManifestEntry[]): Promise<Buffer> {

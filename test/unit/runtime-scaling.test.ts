@@ -109,7 +109,7 @@ describe('runtime scaling', { timeout: 120_000 }, () => {
     await deployDir(platform, ENV, 'sluggish', fixture('slow'), nodeConfig({ timeoutMs: 200 }));
     const answer = await call(platform, `/fn/${ENV}/sluggish/?ms=2000`);
     assert.equal(answer.status, 504);
-    assert.match(answer.text, /did not answer within its timeoutMs \(200 ms\)/);
+    assert.match(answer.text, /did not answer within its timeout of 200 ms; raise `timeout` for it in flightdeck.yaml/);
   });
 
   test('an instance that dies mid-request answers 502; the slot restarts and serves again', async () => {

@@ -130,7 +130,7 @@ export async function clickThroughInstalled(
             await ui.contextMenu(ui.row('Environments', FIXTURE_FUNCTION), 'Set Canary Weight…');
             await ui.answerQuickPick(/^Canary version for live \(now v1\)/, 'v2');
             await ui.answerQuickPick(/^Share of traffic for v2/, '25%');
-            await ui.notification(`${environment}/${FIXTURE_FUNCTION}: live → v1 75% · v2 25%`).waitFor();
+            await ui.notification(`${environment}/${FIXTURE_FUNCTION} live: v2 gets 25% · live → v1 75% · v2 25%`).waitFor();
             await ui.rowWith('Environments', FIXTURE_FUNCTION, /^v1 75% · v2 25%/);
             await page.locator('.statusbar-item').filter({ hasText: `${environment} v1 · v2 25%` }).first().waitFor();
             await ui.shot('04-canary');

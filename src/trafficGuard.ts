@@ -4,7 +4,7 @@
 import { FlightdeckError } from './errors';
 import type { Rollout, Version } from './model';
 import type { Provider } from './provider';
-import { isActive } from './rollout/plan';
+import { activeRolloutOn } from './rollout/activeRollout';
 
 /** The version when it is marked unhealthy (it did not start, or crash-loops), else undefined. */
 export async function unhealthyVersion(provider: Pick<Provider, 'getVersion'>, environment: string, fn: string, id: number): Promise<Version | undefined> {
@@ -52,6 +52,6 @@ export async function refuseWhileRolloutMoves(
   doing: string,
 ): Promise<void> {
   if (provider.capabilities.serverRollouts) return;
-  const rollout = await provider.getRollout(environment, fn);
-  if (rollout && isActive(rollout) && rollout.spec.alias === alias) throw rolloutActiveError(rollout, environment, fn, doing);
+  const rollout = activeRolloutOn(await provider.getRollout(environment, fn), alias);
+  if (rollout) throw rolloutActiveError(rollout, environment, fn, doing);
 }

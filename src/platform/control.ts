@@ -15,6 +15,7 @@ import {
   type VersionHealth,
 } from '../model';
 import type { VersionPage } from '../provider';
+import { activeRolloutOn } from '../rollout/activeRollout';
 import { isActive } from '../rollout/plan';
 import type { FunctionRuntime, StateView } from './contracts';
 import type { EventHub } from './events';
@@ -98,8 +99,7 @@ function setHealth(version: Version, health: VersionHealth, reason?: string): vo
 
 /** The active rollout moving `alias` of the function, if any. */
 export function rolloutMoving(record: FunctionRecord | undefined, alias: string): Rollout | undefined {
-  const rollout = record?.rollouts.at(-1);
-  return rollout && isActive(rollout) && rollout.spec.alias === alias ? rollout : undefined;
+  return activeRolloutOn(record?.rollouts.at(-1), alias);
 }
 
 

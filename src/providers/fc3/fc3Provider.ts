@@ -42,6 +42,7 @@ import type {
   VersionPage,
 } from '../../provider';
 import { DrivenRollouts } from '../../rollout/driven';
+import { plannedLiveChange } from '../../rollout/activeRollout';
 import { isActive } from '../../rollout/plan';
 import type { RolloutStore } from '../../rollout/driver';
 import {
@@ -265,14 +266,12 @@ export class Fc3Provider implements Provider {
       this.emit('alias.updated', environment, fn);
       return { outcome: 'moved' };
     }
-    const previousVersion = Number(live.versionId);
-    if (production) return { outcome: 'held', previousVersion, reason: 'production' };
-    const rollout = await this.getRollout(environment, fn);
-    if (rollout && isActive(rollout) && rollout.spec.alias === DEFAULT_ALIAS) return { outcome: 'held', previousVersion, reason: 'rollout', rollout: rollout.id };
-    if (previousVersion === versionId && Object.keys(live.additionalVersionWeight ?? {}).length === 0) return { outcome: 'kept', previousVersion };
+    const current = { versionId: Number(live.versionId), additionalVersionWeight: live.additionalVersionWeight ?? {} };
+    const change = await plannedLiveChange(current, versionId, production, () => this.getRollout(environment, fn));
+    if (change.outcome !== 'moved') return change;
     await this.call('UpdateAlias', () => this.client.updateAlias(fcName, DEFAULT_ALIAS, new fc.UpdateAliasRequest({ body: new fc.UpdateAliasInput({ versionId: String(versionId), additionalVersionWeight: {}, description: live.description ?? '' }) })));
     this.emit('alias.updated', environment, fn);
-    return { outcome: 'moved', previousVersion };
+    return change;
   }
 
   // ---- Versions -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { canonicalManifest } from '../../codeTree';
 import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, type Alias, type AliasUpdate, type Environment, type FunctionSummary, type Instance, type LiveChange, type ManifestEntry, type PlatformEvent, type Rollout, type RolloutSpec, type StartCheck, type Version, type VersionMetrics } from '../../model';
-import { isActive } from '../../rollout/plan';
+import { plannedLiveChange } from '../../rollout/activeRollout';
 import type {
   DeployOptions,
   DeployRequest,
@@ -258,14 +258,8 @@ export class KnativeProvider implements Provider {
   }
 
   /** What a deploy of version `id` does to live: held in production or while a rollout moves it. */
-  private async liveChange(environment: string, fn: string, id: number, production: boolean, current: Alias | undefined): Promise<LiveChange> {
-    if (!current) return { outcome: 'moved' };
-    const previousVersion = current.versionId;
-    if (production) return { outcome: 'held', previousVersion, reason: 'production' };
-    const rollout = await this.getRollout(environment, fn);
-    if (rollout && isActive(rollout) && rollout.spec.alias === DEFAULT_ALIAS) return { outcome: 'held', previousVersion, reason: 'rollout', rollout: rollout.id };
-    if (previousVersion === id && Object.keys(current.additionalVersionWeight).length === 0) return { outcome: 'kept', previousVersion };
-    return { outcome: 'moved', previousVersion };
+  private liveChange(environment: string, fn: string, id: number, production: boolean, current: Alias | undefined): Promise<LiveChange> {
+    return plannedLiveChange(current, id, production, () => this.getRollout(environment, fn));
   }
 
   /** Waits on a watch of the function's revisions until `name` is Ready (or failed). */

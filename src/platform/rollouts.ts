@@ -207,7 +207,8 @@ export class RolloutEngine {
     const recent = now - (this.savedAt.get(rollout.id) ?? -Infinity) < READING_SAVE_MS;
     if (recent && saved?.id === rollout.id && sameBesidesReading(saved, rollout)) return;
     await this.store.saveRollout(rollout);
-    if (isActive(rollout)) this.savedAt.set(rollout.id, now);
+    // Stamped once saved, as the announcement is: a slow save must not bring the next one closer than READING_SAVE_MS.
+    if (isActive(rollout)) this.savedAt.set(rollout.id, this.now());
     else this.savedAt.delete(rollout.id);
     this.emit({ type: 'rollout.updated', environment: rollout.environment, function: rollout.function, rollout });
   }

@@ -3,9 +3,9 @@
 // the cloud providers' bundles (dist/provider-<kind>.js) sit next to dist/cli.js. Loaded only by
 // commands that talk to a provider; the YAML parser only when there is a project file to read.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { locateProjectFile, PROJECT_FILE_NAME } from '../config/names';
+import { locateProjectFile, mayNameProvider, PROJECT_FILE_NAME } from '../config/names';
 import { readDiscovery } from '../platform/discovery';
 import { processAlive } from '../platform/lock';
 import { defaultHome, homeLayout } from '../platform/paths';
@@ -40,7 +40,7 @@ async function chooseProvider({ kind, projectFile, cwd }: ConnectRequest): Promi
   if (file === undefined || !existsSync(file)) return selectProvider(kind, undefined);
   // --config may name the project's folder, as everywhere else.
   if (statSync(file).isDirectory()) file = join(file, PROJECT_FILE_NAME);
-  if (!existsSync(file)) return selectProvider(kind, undefined);
+  if (!existsSync(file) || !mayNameProvider(readFileSync(file, 'utf8'))) return selectProvider(kind, undefined);
   const { loadProviderBlock } = await import('../config/providerBlock');
   return selectProvider(kind, loadProviderBlock(file));
 }

@@ -40,6 +40,17 @@ function editDistance(a: string, b: string): number {
 
 /** The project file's name, looked for in the working folder and its parents. */
 export const PROJECT_FILE_NAME = 'flightdeck.yaml';
+/** The project files of Serverless Devs, which `flightdeck import` reads. */
+export const S_YAML_NAMES = ['s.yaml', 's.yml'];
+
+/**
+ * False when `text` cannot hold a `provider:` block: a key is spelled out in the file (a YAML
+ * escape in a quoted key aside), so a project without the word keeps the local platform and the
+ * CLI need not load the YAML parser to learn that.
+ */
+export function mayNameProvider(text: string): boolean {
+  return text.includes('provider');
+}
 
 /** The flightdeck.yaml in `cwd` or the nearest parent folder that has one (no YAML parser loaded). */
 export function locateProjectFile(cwd: string): string | undefined {

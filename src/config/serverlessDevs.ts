@@ -14,11 +14,8 @@ import { basename, dirname, join } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type Node, type Pair } from 'yaml';
 import { MAX_TIMEOUT_MS, MEMORY_MB_RANGE } from '../model';
 import { FlightdeckError } from '../errors';
-import { isDnsLabel } from './names';
-import { PROJECT_FILE_NAME } from './projectFile';
+import { isDnsLabel, PROJECT_FILE_NAME, S_YAML_NAMES } from './names';
 import { YamlReader, type Problem } from './yamlReader';
-
-export const S_YAML_NAMES = ['s.yaml', 's.yml'];
 
 export interface ImportedFunction {
   /** The Flightdeck function name (a DNS label made from FC's functionName). */

@@ -2,7 +2,7 @@
 // environment. Watches the project file and the branch so the views follow along.
 import * as vscode from 'vscode';
 import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig, type RolloutDefaults } from '../config/projectFile';
-import { S_YAML_NAMES } from '../config/serverlessDevs';
+import { S_YAML_NAMES } from '../config/names';
 import { deployingUser, type GitInfo } from '../deploy/git';
 import { branchEnvironmentIn, personalEnvironmentName } from '../deploy/personalEnvironment';
 import { FlightdeckError } from '../errors';

@@ -2,8 +2,8 @@
 // (src/config/serverlessDevs.ts) and lists what did not map, at its line.
 
 import { resolve } from 'node:path';
-import { PROJECT_FILE_NAME } from '../../config/projectFile';
-import { findSYaml, readSYamlFile, S_YAML_NAMES, writeSYamlImport, type WrittenImport } from '../../config/serverlessDevs';
+import { PROJECT_FILE_NAME, S_YAML_NAMES } from '../../config/names';
+import type { WrittenImport } from '../../config/serverlessDevs';
 import { FlightdeckError } from '../../errors';
 import { type Command } from '../command';
 
@@ -15,6 +15,8 @@ export const importCommand: Command = {
     force: { type: 'boolean', description: `Overwrite an existing ${PROJECT_FILE_NAME}` },
   },
   async run(context) {
+    // The importer brings the YAML parser: loaded here, so other commands start without it.
+    const { findSYaml, readSYamlFile, writeSYamlImport } = await import('../../config/serverlessDevs');
     const source = context.argument ? resolve(context.cwd, context.argument) : findSYaml(context.cwd);
     if (!source) throw new FlightdeckError('NOT_FOUND', `No ${S_YAML_NAMES.join(' or ')} in ${context.cwd}. Run this in your Serverless Devs project, or pass the path of its s.yaml.`);
     const result = writeSYamlImport(readSYamlFile(source, context.env), source, context.values.force === true);

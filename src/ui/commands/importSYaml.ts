@@ -3,7 +3,8 @@
 // shows what did not map as warnings at their lines of s.yaml.
 import * as vscode from 'vscode';
 import { PROJECT_FILE_NAME } from '../../config/projectFile';
-import { readSYamlFile, S_YAML_NAMES, writeSYamlImport, type WrittenImport } from '../../config/serverlessDevs';
+import { S_YAML_NAMES } from '../../config/names';
+import { readSYamlFile, writeSYamlImport, type WrittenImport } from '../../config/serverlessDevs';
 import { FlightdeckError } from '../../errors';
 import type { FlightdeckContext } from '../context';
 import { fileExists } from '../workspace';

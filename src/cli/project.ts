@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { locateProjectFile, PROJECT_FILE_NAME } from '../config/names';
 import { loadProjectFile, type ProjectConfig } from '../config/projectFile';
-import { deployingOwner, deployingUser, readGitInfo, runGit, type GitInfo } from '../deploy/git';
+import { deployingOwner, deployingUser, readGitHead, readGitIdentity, readGitInfo, type GitHead, type GitInfo } from '../deploy/git';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
 import type { Provider } from '../provider';
 import { FlightdeckError, isFlightdeckError } from '../errors';
@@ -27,12 +27,12 @@ export function loadProjectIfAny(context: Pick<CommandContext, 'values' | 'cwd'>
   }
 }
 
-/** Git is required for a personal environment (the branch names it); otherwise it only adds metadata. */
-export async function gitInfo(folder: string, required: boolean): Promise<GitInfo | undefined> {
+/** Outside a personal environment git only adds the branch and commit to a version: none is fine. */
+export async function gitHead(folder: string): Promise<GitHead | undefined> {
   try {
-    return await readGitInfo(folder);
+    return await readGitHead(folder);
   } catch (error) {
-    if (required || !isFlightdeckError(error, 'GIT')) throw error;
+    if (!isFlightdeckError(error, 'GIT')) throw error;
     return undefined;
   }
 }
@@ -87,22 +87,25 @@ export async function branchIdentity(context: Pick<CommandContext, 'values'>, pr
   const folder = dirname(project.file);
   const branch = stringOption(context.values, 'branch');
   const user = stringOption(context.values, 'user');
-  const git = branch === undefined ? (await gitInfo(folder, true))! : await gitInfo(folder, false);
-  const commit = git?.commit ?? (branch !== undefined ? await headCommit(folder) : undefined);
-  const identity = git ?? {};
-  return {
-    branch: branch ?? git!.branch,
-    commit,
-    user: user ?? deployingUser(identity),
-    owner: user ?? deployingOwner(identity),
-  };
+  // --branch (CI, often on a detached HEAD) needs from git only the commit; else git names the branch and who deploys.
+  if (branch !== undefined) {
+    const [head, identity] = await Promise.all([gitHead(folder), user === undefined ? gitIdentity(folder) : {}]);
+    return { branch, commit: head?.commit, user: user ?? deployingUser(identity), owner: user ?? deployingOwner(identity) };
+  }
+  const git = await readGitInfo(folder);
+  return { branch: git.branch, commit: git.commit, user: user ?? deployingUser(git), owner: user ?? deployingOwner(git) };
+}
+
+/** Who deploys by git's settings, when there is a repository. */
+async function gitIdentity(folder: string): Promise<Pick<GitInfo, 'userName' | 'userEmail'>> {
+  try {
+    return await readGitIdentity(folder);
+  } catch (error) {
+    if (!isFlightdeckError(error, 'GIT')) throw error;
+    return {};
+  }
 }
 
 export function personalName(project: ProjectConfig, identity: Pick<BranchIdentity, 'branch' | 'user'>): string {
   return personalEnvironmentName(project.personal.name, { user: identity.user, branch: identity.branch, project: project.project });
-}
-
-async function headCommit(folder: string): Promise<string | undefined> {
-  const result = await runGit(folder, ['rev-parse', '--verify', '-q', 'HEAD']).catch(() => undefined);
-  return result?.code === 0 && result.stdout ? result.stdout : undefined;
 }

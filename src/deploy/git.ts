@@ -14,23 +14,43 @@ export interface GitInfo {
   userEmail?: string;
 }
 
-/** Branch, commit and identity of the repository holding `cwd`. */
-export async function readGitInfo(cwd: string): Promise<GitInfo> {
-  const branch = await gitBranch(cwd);
-  const [commit, userName, userEmail] = await Promise.all([
-    gitOptional(cwd, ['rev-parse', '--verify', '-q', 'HEAD']),
-    gitOptional(cwd, ['config', 'user.name']),
-    gitOptional(cwd, ['config', 'user.email']),
-  ]);
-  return { branch, commit, userName, userEmail };
+/** What HEAD is: the branch (absent when detached) and the commit (absent before the first one). */
+export interface GitHead {
+  branch?: string;
+  commit?: string;
 }
 
-/** The checked-out branch; GIT when HEAD is detached or there is no repository. */
-export async function gitBranch(cwd: string): Promise<string> {
-  const result = await runGit(cwd, ['symbolic-ref', '--short', '-q', 'HEAD']);
-  if (result.code === 0 && result.stdout) return result.stdout;
-  throw new FlightdeckError('GIT',
-    `HEAD is detached in ${cwd}: check out a branch (git switch <branch>) to deploy to its personal environment, or pass an environment name.`);
+/**
+ * HEAD of the repository holding `cwd`, from one git process: every process start costs the CLI a
+ * fork of itself, on every deploy.
+ */
+export async function readGitHead(cwd: string): Promise<GitHead> {
+  const result = await runGit(cwd, ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']);
+  if (result.code === 0) {
+    const [commit, ref] = result.stdout.split('\n');
+    return { commit, branch: ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined };
+  }
+  // No commit yet: HEAD still names the branch the first commit will make.
+  const unborn = await runGit(cwd, ['symbolic-ref', '--short', '-q', 'HEAD']);
+  return { branch: unborn.code === 0 && unborn.stdout ? unborn.stdout : undefined };
+}
+
+/** Branch, commit and identity of the repository holding `cwd`; GIT when HEAD is detached. */
+export async function readGitInfo(cwd: string): Promise<GitInfo> {
+  const [head, identity] = await Promise.all([readGitHead(cwd), readGitIdentity(cwd)]);
+  if (head.branch === undefined) {
+    throw new FlightdeckError('GIT',
+      `HEAD is detached in ${cwd}: check out a branch (git switch <branch>) to deploy to its personal environment, or pass an environment name.`);
+  }
+  return { branch: head.branch, commit: head.commit, ...identity };
+}
+
+/** user.name and user.email as git resolves them for `cwd`, from one git process. */
+export async function readGitIdentity(cwd: string): Promise<Pick<GitInfo, 'userName' | 'userEmail'>> {
+  const listed = await gitOptional(cwd, ['config', '--get-regexp', '^user\\.(name|email)$']);
+  // Every scope's value is listed, global first: the last one is the one git uses.
+  const setting = (key: string) => listed?.split('\n').filter((line) => line.startsWith(`${key} `)).pop()?.slice(key.length + 1).trim() || undefined;
+  return { userName: setting('user.name'), userEmail: setting('user.email') };
 }
 
 /**

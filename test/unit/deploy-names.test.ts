@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDnsLabel } from '../../src/config/names';
-import { deployingUser, gitBranch, readGitInfo } from '../../src/deploy/git';
+import { deployingUser, readGitHead, readGitInfo } from '../../src/deploy/git';
 import { branchDistinctName, branchEnvironmentIn, personalEnvironmentName } from '../../src/deploy/personalEnvironment';
 import { isFlightdeckError } from '../../src/errors';
 
@@ -42,7 +42,7 @@ describe('git helpers', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('says when the folder is not in a repository', async () => {
-    await assert.rejects(gitBranch(dir), (e: unknown) => isFlightdeckError(e, 'GIT') && /not in a git repository/.test(e.message));
+    await assert.rejects(readGitHead(dir), (e: unknown) => isFlightdeckError(e, 'GIT') && /not in a git repository/.test(e.message));
   });
 
   it('reads branch, commit and identity, and refuses a detached HEAD', async () => {
@@ -56,8 +56,11 @@ describe('git helpers', () => {
     const info = await readGitInfo(dir);
     assert.equal(info.commit, git('rev-parse', 'HEAD'));
     assert.equal(deployingUser(info), 'jane');
+    assert.deepEqual(await readGitHead(dir), { branch: 'feature/login', commit: info.commit });
     git('checkout', '-q', '--detach');
-    await assert.rejects(gitBranch(dir), (e: unknown) => isFlightdeckError(e, 'GIT') && /detached/.test(e.message));
+    // A detached HEAD (a CI job's) still gives its commit; only a personal environment needs the branch.
+    assert.deepEqual(await readGitHead(dir), { branch: undefined, commit: info.commit });
+    await assert.rejects(readGitInfo(dir), (e: unknown) => isFlightdeckError(e, 'GIT') && /detached/.test(e.message));
   });
 });
 

@@ -4,6 +4,7 @@
 
 import { dirname } from 'node:path';
 import type { describeLiveChange as DescribeLiveChange, ProjectDeployResult } from '../../deploy/deployProject';
+import type { BranchIdentity } from '../project';
 import { formatBytes } from '../../providers/formatBytes';
 import { stringOption, UsageError, type Command } from '../command';
 import { BRANCH_OPTIONS, CONFIG_OPTION } from '../commonOptions';
@@ -20,21 +21,24 @@ export const deployCommand: Command = {
     ...CONFIG_OPTION,
   },
   async run(context) {
-    const [{ loadProject, gitInfo, branchIdentity }, { deployProject, deployFailure, describeLiveChange, notStarted }] = await Promise.all([import('../project'), import('../../deploy/deployProject')]);
+    const [{ loadProject, gitHead, branchIdentity }, { deployProject, deployFailure, describeLiveChange, notStarted }] = await Promise.all([import('../project'), import('../../deploy/deployProject')]);
     const project = loadProject(context);
     const environment = stringOption(context.values, 'env');
     if (environment !== undefined && (context.values.branch !== undefined || context.values.user !== undefined)) {
       throw new UsageError('--branch and --user name a branch environment: give them or --env, not both.');
     }
-    const git = environment === undefined ? await branchIdentity(context, project) : await gitInfo(dirname(project.file), false);
-    const result = await deployProject(await context.provider(), project, {
+    // A personal environment needs git's branch and identity; another only the branch and commit it records.
+    const gitLookup: Promise<Partial<BranchIdentity> | undefined> = environment === undefined ? branchIdentity(context, project) : gitHead(dirname(project.file));
+    // Git and the provider connection each wait on another process: ask both at once.
+    const [git, provider] = await Promise.all([gitLookup, context.provider()]);
+    const result = await deployProject(provider, project, {
       environment,
       function: stringOption(context.values, 'function'),
       description: stringOption(context.values, 'message'),
       branch: git?.branch,
       commit: git?.commit,
-      user: git && ('user' in git ? git.user : undefined),
-      owner: git && ('owner' in git ? git.owner : undefined),
+      user: git?.user,
+      owner: git?.owner,
       signal: context.signal,
       onProgress: (message) => context.note(message),
     });

@@ -49,10 +49,11 @@ export interface FunctionRuntime {
    */
   upgrade(environment: string, fn: string, toVersion: number, options?: UpgradeOptions): Promise<number>;
   /**
-   * Starts one instance of the version and stops it again: proof it loads (nodejs) or listens and
-   * answers its healthPath (custom) within its start timeout, before any alias moves to it.
+   * Starts one instance of the version: proof it loads (nodejs) or listens and answers its
+   * healthPath (custom) within its start timeout, before any alias moves to it. With `keep` (traffic
+   * is about to move there) the instance stays as one of the version's, else it stops again.
    */
-  proveStart(environment: string, fn: string, versionId: number): Promise<StartCheck>;
+  proveStart(environment: string, fn: string, versionId: number, keep: boolean): Promise<StartCheck>;
   /** Restarts the function's instances in place, `batches` at a time, without failing a request. */
   restart(environment: string, fn: string, batches: number): Promise<void>;
   /**

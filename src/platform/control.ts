@@ -216,7 +216,9 @@ export class ControlPlane {
         return published;
       });
       this.announce(env, fn, outcome);
-      const start = await this.proveStart(env, fn, outcome.version);
+      // The proof's instance is kept when live is to move to the version (checked again as it moves).
+      const liveMayMove = environment.kind !== 'production' && !rolloutMoving(this.deps.state.fn(env, fn), DEFAULT_ALIAS);
+      const start = await this.proveStart(env, fn, outcome.version, liveMayMove);
       const live: LiveChange = outcome.created
         ? { outcome: 'moved' }
         : await this.moveLive(env, fn, outcome.version.id, environment.kind === 'production' ? 'production' : start.started ? undefined : 'notStarted');
@@ -231,9 +233,9 @@ export class ControlPlane {
   }
 
   /** Proves the version starts (a healthy one has proved it by serving) and records the verdict. */
-  async proveStart(env: string, fn: string, version: Version): Promise<StartCheck> {
+  async proveStart(env: string, fn: string, version: Version, keep: boolean): Promise<StartCheck> {
     if (version.health === 'healthy') return { started: true, how: 'it has served requests' };
-    const start = await this.deps.runtime.proveStart(env, fn, version.id);
+    const start = await this.deps.runtime.proveStart(env, fn, version.id, keep);
     const health: VersionHealth = start.started ? (version.health === 'unhealthy' ? 'unknown' : version.health) : 'unhealthy';
     if (health !== version.health || !start.started) {
       await this.deps.state.mutateFunction(env, fn, (current) => {

@@ -130,7 +130,8 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, instance
       rollouts: (env, fn) => state.rollouts(env, fn),
       latestRollouts: () => state.latestRollouts(),
       saveRollout: (rollout) => state.saveRollout(rollout),
-      proveStart: (env, fn, id) => control.proveStart(env, fn, control.version(env, fn, id)),
+      // A rollout is about to send the version traffic: its proof's instance is kept.
+      proveStart: (env, fn, id) => control.proveStart(env, fn, control.version(env, fn, id), true),
     },
     runtime,
     emit: events.emit,

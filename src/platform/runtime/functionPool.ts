@@ -7,7 +7,7 @@ import { DEFAULT_ALIAS, provisionedSplit, type Alias, type InstanceLimits, type 
 import type { EmitEvent, StateView, UpgradeOptions } from '../contracts';
 import { CrashTracker } from './crashes';
 import { FrameClient } from './frameClient';
-import type { Launcher } from './launcher';
+import type { Launched, Launcher } from './launcher';
 import { FunctionLogs } from './logs';
 import { FunctionMetrics } from './metrics';
 import type { RuntimeProcess } from './processes';
@@ -54,6 +54,8 @@ export interface Slot {
   /** Everyone waiting for the slot's requests to finish (an upgrade, a restart, a retire). */
   drainWaiters: (() => void)[];
   restartTimer?: NodeJS.Timeout;
+  /** Started as a deploy's start proof and kept: the next upgrade to its version counts it as moved. */
+  proven?: boolean;
 }
 
 /**
@@ -152,20 +154,25 @@ export class FunctionPool {
   /**
    * Proves the version starts before traffic moves to it: one instance is started the way the
    * gateway would start it (handler loaded, or command listening and answering healthPath
-   * within the start timeout), then stopped. A failure is noted in the version's logs.
+   * within the start timeout). With `keep` (traffic moves there next) it stays as an instance of
+   * the version when instances.max leaves room: a process start is the dearest part of a deploy,
+   * and the first request or the upgrade that follows need not pay it again. Else it stops. A
+   * failure is noted in the version's logs.
    */
-  async proveStart(versionId: number): Promise<StartCheck> {
+  async proveStart(versionId: number, keep: boolean): Promise<StartCheck> {
     const version = this.version(versionId);
     if (!version) throw new FlightdeckError('NOT_FOUND', `${this.fn} in ${this.environment} has no version ${versionId}`, { field: 'version' });
     const { config } = version;
     const how = config.runtime === 'custom'
       ? config.healthPath ? `command answered ${config.healthPath}` : 'command listened on $PORT'
       : `handler ${config.handler} loaded`;
-    const instance = `${this.fn}-start-check-${++this.instanceCount}`;
+    let instance = `${this.fn}-start-check-${++this.instanceCount}`;
     const sink = (stream: 'stdout' | 'stderr', text: string) => this.logs.add({ time: new Date().toISOString(), versionId, instance, stream, text });
     try {
       const launched = await this.ctx.launcher.launch({ environment: this.environment, fn: this.fn, version, fresh: false, sink });
-      await launched.process.stop();
+      const kept = keep ? this.keepProven(versionId, launched) : undefined;
+      if (kept) instance = kept.instanceId;
+      else await launched.process.stop();
       return { started: true, how };
     } catch (error) {
       const reason = (error as Error).message;
@@ -175,6 +182,7 @@ export class FunctionPool {
   }
 
   release(slot: Slot): void {
+    slot.proven = false;
     slot.inFlight--;
     slot.lastUsed = Date.now();
     if (this.waiting > 0) this.reassign(slot);
@@ -342,6 +350,11 @@ export class FunctionPool {
   // ---- slot lifecycle -------------------------------------------------------------------------
 
   private startSlot(versionId: number, fresh: boolean): Promise<boolean> {
+    return this.launch(this.newSlot(versionId), fresh);
+  }
+
+  /** A starting slot under the lowest free number. */
+  private newSlot(versionId: number): Slot {
     let number = 0;
     while (this.slots.some((s) => s.number === number)) number++;
     const slot: Slot = {
@@ -356,7 +369,7 @@ export class FunctionPool {
       drainWaiters: [],
     };
     this.slots.push(slot);
-    return this.launch(slot, fresh);
+    return slot;
   }
 
   /** Starts a process for the slot's version; on failure the slot crashes (and may be retried). */
@@ -387,26 +400,41 @@ export class FunctionPool {
         await launched.process.stop();
         return false;
       }
-      slot.process = launched.process;
-      slot.port = launched.port;
-      slot.codeDir = launched.codeDir;
-      const { framePort } = launched.process;
-      slot.upstream =
-        framePort !== undefined
-          ? new FrameClient(framePort)
-          : new Pool(`http://127.0.0.1:${launched.port}`, { pipelining: 1, keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS });
-      slot.state = 'ready';
-      slot.started = new Date().toISOString();
-      slot.lastUsed = Date.now();
-      void launched.process.exited.then(() => this.onExit(slot, launched.process));
-      this.emitInstance('instance.up', slot);
-      this.ensureIdleSweep();
-      if (this.waiting > 0) this.reassign(slot);
+      this.attach(slot, launched);
       return true;
     } catch (error) {
       if (current()) this.onCrash(slot, error instanceof Error ? error.message : String(error));
       return false;
     }
+  }
+
+  /** The slot serves through the launched process from now on. */
+  private attach(slot: Slot, launched: Launched): void {
+    slot.process = launched.process;
+    slot.port = launched.port;
+    slot.codeDir = launched.codeDir;
+    const { framePort } = launched.process;
+    slot.upstream =
+      framePort !== undefined
+        ? new FrameClient(framePort)
+        : new Pool(`http://127.0.0.1:${launched.port}`, { pipelining: 1, keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS });
+    slot.state = 'ready';
+    slot.started = new Date().toISOString();
+    slot.lastUsed = Date.now();
+    void launched.process.exited.then(() => this.onExit(slot, launched.process));
+    this.emitInstance('instance.up', slot);
+    this.ensureIdleSweep();
+    if (this.waiting > 0) this.reassign(slot);
+  }
+
+  /** A new slot for a start proof's instance, when instances.max leaves room for one. */
+  private keepProven(versionId: number, launched: Launched): Slot | undefined {
+    if (this.stopped || this.slots.length >= this.limits().max) return undefined;
+    const slot = this.newSlot(versionId);
+    slot.instanceId = `${this.fn}-${slot.number}-${++this.instanceCount}`;
+    slot.proven = true;
+    this.attach(slot, launched);
+    return slot;
   }
 
   private onExit(slot: Slot, process: RuntimeProcess): void {
@@ -459,6 +487,7 @@ export class FunctionPool {
   private async relocate(slot: Slot, toVersion: number, fresh: boolean): Promise<boolean> {
     const fromVersion = slot.versionId;
     slot.next = toVersion;
+    slot.proven = false;
     if (slot.state === 'ready') slot.state = 'draining';
     await this.drained(slot);
     for (let round = 0; round < STRANDED_ROUNDS && fromVersion !== toVersion && this.isStranded(fromVersion, slot); round++) {
@@ -569,11 +598,20 @@ export class FunctionPool {
       .filter((s) => (options.fromVersion !== undefined ? s.versionId === options.fromVersion : s.versionId !== toVersion))
       .sort((a, b) => a.number - b.number)
       .slice(0, options.slots ?? Infinity);
-    this.placement = { aliasEtag: this.liveAlias()?.etag, versionId: toVersion, slots: this.countOn(toVersion) + candidates.length };
+    // A start proof's instance that has served nothing is no capacity to keep: it retires rather
+    // than moves. Each one kept on toVersion stands in for one slot to move: that slot retires
+    // instead of starting the version a second time.
+    const unused = candidates.filter((s) => s.proven);
+    const moving = candidates.filter((s) => !s.proven);
+    const standIns = options.mode === 'recreate' ? [] : this.slots.filter((s) => s.proven && s.versionId === toVersion && s.state === 'ready').slice(0, moving.length);
+    standIns.forEach((s) => (s.proven = false));
+    const replaced = moving.splice(moving.length - standIns.length, standIns.length);
+    const retiring = [...unused, ...replaced];
+    this.placement = { aliasEtag: this.liveAlias()?.etag, versionId: toVersion, slots: this.countOn(toVersion) + moving.length };
     const underway = [...this.moves.values()].filter((m) => m.toVersion === toVersion).map((m) => m.done);
-    const upgraded = options.mode === 'recreate' ? this.recreate(candidates, toVersion) : this.moveAll(candidates, toVersion);
-    const [count] = await Promise.all([upgraded, Promise.all(underway)]);
-    return count;
+    const upgraded = options.mode === 'recreate' ? this.recreate(moving, toVersion) : this.moveAll(moving, toVersion);
+    const [count] = await Promise.all([upgraded, Promise.all(underway), Promise.all(retiring.map((s) => this.retire(s)))]);
+    return count + replaced.length;
   }
 
   private async moveAll(slots: Slot[], toVersion: number): Promise<number> {

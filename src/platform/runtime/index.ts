@@ -84,7 +84,7 @@ export function createRuntime(state: StateView, emit: EmitEvent, options: Runtim
     logs: (env, fn, logOptions) => pools.get(env, fn)?.logs.tail(logOptions) ?? [],
     followLogs: (env, fn, version, onLine) => pools.getOrCreate(env, fn).logs.follow(version, onLine),
     upgrade: (env, fn, toVersion, upgradeOptions = {}) => pools.getOrCreate(env, fn).upgrade(toVersion, upgradeOptions),
-    proveStart: (env, fn, versionId) => pools.getOrCreate(env, fn).proveStart(versionId),
+    proveStart: (env, fn, versionId, keep) => pools.getOrCreate(env, fn).proveStart(versionId, keep),
     restart: async (env, fn, batches) => pools.get(env, fn)?.restart(batches),
     ensureMinimum: (env, fn) => pools.getOrCreate(env, fn).ensureMinimum(),
     stopFunction: (env, fn) => pools.stop(env, fn),

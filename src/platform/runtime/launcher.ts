@@ -71,7 +71,7 @@ export class Launcher {
       await child.stop();
       throw error;
     } finally {
-      this.warmPool.refill();
+      this.warmPool.refillSoon();
     }
   }
 

@@ -177,9 +177,13 @@ export class RuntimeProcess {
   }
 }
 
+/** How long after a spare is taken the pool forks its replacement. */
+const REFILL_DELAY_MS = 50;
+
 /** Keeps `size` Node.js hosts forked and listening, so a cold start skips node's own boot. */
 export class WarmPool {
   private readonly spares: { process: RuntimeProcess; port: Promise<number> }[] = [];
+  private refillTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -205,10 +209,25 @@ export class WarmPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.refillTimer);
     await Promise.all(this.spares.splice(0).map((s) => s.process.stop()));
   }
 
-  /** Forks spares up to the pool size; done after a cold start so the fork does not slow it down. */
+  /**
+   * Refills a moment after the operation that took a spare has answered: forking stalls this
+   * process's event loop for tens of milliseconds (the kernel copies its page tables), which the
+   * deploy or the cold request that took the spare should not wait for.
+   */
+  refillSoon(): void {
+    if (this.refillTimer || this.closed) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = undefined;
+      this.refill();
+    }, REFILL_DELAY_MS);
+    this.refillTimer.unref();
+  }
+
+  /** Forks spares up to the pool size. */
   refill(): void {
     if (this.closed) return;
     for (let i = this.spares.filter((s) => s.process.alive).length; i < this.size; i++) {

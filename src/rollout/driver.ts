@@ -165,8 +165,18 @@ function providerEffects(provider: DriverProvider, record: (rollout: Rollout) =>
   };
 }
 
+/**
+ * The new version's figures over the step. An engine that refuses its metrics (getMetrics throws
+ * UNAVAILABLE with field `metrics`: no permission, throttled, not reachable) makes the reading
+ * ungated, saying why, so the step advances by time; any other failure is retried on the next look.
+ */
 async function readGates(provider: DriverProvider, rollout: Rollout, now: number): Promise<GateReading> {
-  return gateReadingOf(rollout, await provider.getMetrics(rollout.environment, rollout.function, stepWindowMs(rollout, now)));
+  try {
+    return gateReadingOf(rollout, await provider.getMetrics(rollout.environment, rollout.function, stepWindowMs(rollout, now)));
+  } catch (error) {
+    if (!isFlightdeckError(error, 'UNAVAILABLE') || error.details.field !== 'metrics') throw error;
+    return { requests: 0, errorRate: 0, p95Ms: 0, ungated: error.message };
+  }
 }
 
 async function aliasOrUndefined(provider: DriverProvider, env: string, fn: string, name: string) {

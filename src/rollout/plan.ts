@@ -198,8 +198,8 @@ export function createRollout(input: NewRollout, now: number): Rollout {
 }
 
 /** The decision that applies step 0 of a rollout just created. */
-export function firstStep(rollout: Rollout): Decision {
-  return stepTo(rollout, 0);
+export function firstStep(rollout: Rollout, note?: string): Decision {
+  return stepTo(rollout, 0, note);
 }
 
 /** The rollout after `decision` took effect at `now` (the caller has moved traffic already). */

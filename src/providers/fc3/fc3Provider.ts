@@ -64,7 +64,7 @@ import {
   versionDescription,
   type FcAlias,
 } from './mapping';
-import { CloudMonitorMetrics } from './cloudMonitor';
+import { CloudMonitorMetrics, FC_METRICS_PERIOD_MS } from './cloudMonitor';
 import { SlsLogs, type LogStore } from './slsLogs';
 import { readZip, writeZip, type ZipEntry } from './zip';
 
@@ -113,6 +113,7 @@ export class Fc3Provider implements Provider {
       onUpdate: (rollout) => this.emit('rollout.updated', rollout.environment, rollout.function, { rollout }),
       checkEveryMs: options.checkEveryMs,
       check: refuseBatch,
+      firstNote: shortStepWarning,
     });
   }
 
@@ -587,6 +588,12 @@ export class Fc3Provider implements Provider {
     const event: PlatformEvent = { seq: ++this.seq, type, time: new Date().toISOString(), environment, ...(fn ? { function: fn } : {}), ...extra };
     this.events.emit('event', event);
   }
+}
+
+/** CloudMonitor's period and lag (cloudMonitor.ts): steps under three periods may end before their traffic is published. */
+function shortStepWarning(spec: RolloutSpec): string | undefined {
+  if (spec.intervalMs >= 3 * FC_METRICS_PERIOD_MS) return undefined;
+  return 'steps under 3 min may end unjudged: CloudMonitor has FC figures per minute, a minute late';
 }
 
 function refuseBatch(spec: RolloutSpec): void {

@@ -213,7 +213,10 @@ export function transition(rollout: Rollout, decision: Decision, now: number): R
     case 'advance':
     case 'succeed': {
       const verifiedSteps = (rollout.verifiedSteps ?? 0) + (decision.verified ? 1 : 0);
-      const next: Rollout = { ...rollout, step: decision.step, percent: decision.percent, stepStarted: at, reading: undefined, note: decision.note, verifiedSteps, ungated: decision.ungated };
+      const next: Rollout = { ...rollout, step: decision.step, percent: decision.percent, stepStarted: at, reading: undefined, note: decision.note, verifiedSteps };
+      // Ungated is said of the latest step only.
+      if (decision.ungated) next.ungated = decision.ungated;
+      else delete next.ungated;
       if (decision.kind === 'succeed') {
         // 100% without one judged step: nothing proved the version, so it must not read as success.
         if (verifiedSteps === 0) {

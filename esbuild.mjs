@@ -38,7 +38,8 @@ const entries = [
   // npm tarball ship dist/ and no node_modules. The extension itself talks to the platform without undici.
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [providerChunks] },
   { entryPoints: ['src/platform/main.ts'], outfile: 'dist/platform.js' },
-  ...Object.entries(PROVIDER_CHUNKS).map(([kind, entry]) => ({ entryPoints: [entry], outfile: `dist/provider-${kind}.js` })),
+  // lz4-napi: a native addon the SLS SDK loads but Flightdeck's GetLogs never uses (src/providers/fc3/lz4Absent.ts).
+  ...Object.entries(PROVIDER_CHUNKS).map(([kind, entry]) => ({ entryPoints: [entry], outfile: `dist/provider-${kind}.js`, alias: { 'lz4-napi': './src/providers/fc3/lz4Absent.ts' } })),
   { entryPoints: ['src/platform/runtime/nodeBootstrap.ts'], outfile: 'dist/runtime-node.js' },
 ];
 

@@ -245,6 +245,8 @@ export interface GateReading {
   requests: number;
   errorRate: number;
   p95Ms: number;
+  /** Why the engine's metrics could not be read (refused, throttled, unreachable): the step is ungated. */
+  ungated?: string;
 }
 
 export interface Rollout {
@@ -273,6 +275,8 @@ export interface Rollout {
   instances?: number;
   /** Steps the gates judged with at least minRequests requests; none at the end means completedUnverified. */
   verifiedSteps?: number;
+  /** Why the gates of the latest step could not be read: it advanced by time, ungated. */
+  ungated?: string;
 }
 
 // ---- Events ---------------------------------------------------------------------------------

@@ -162,6 +162,11 @@ export interface Provider {
   updateAlias(environment: string, fn: string, name: string, update: AliasUpdate, etag?: string): Promise<Alias>;
 
   listInstances(environment: string, fn: string): Promise<Instance[]>;
+  /**
+   * Per-version figures over the last `windowMs`. UNAVAILABLE with `field: 'metrics'` when the
+   * engine refuses them (no permission, throttled, not reachable): client-driven rollouts then
+   * advance by time and say they are ungated, with this error's message as the reason.
+   */
   getMetrics(environment: string, fn: string, windowMs?: number): Promise<VersionMetrics[]>;
   readLogs(environment: string, fn: string, options?: { version?: number; tail?: number }): Promise<LogLine[]>;
   followLogs(

@@ -16,6 +16,14 @@ import { YamlReader, type Located, type Problem } from './yamlReader';
 
 const ALL_KEYS = ['kind', ...new Set(Object.values(PROVIDER_OPTION_KEYS).flat())];
 
+/** Options that are URLs, each with an example for the message when it is not one. */
+const URL_EXAMPLES: Record<string, string> = {
+  endpoint: 'https://1234.cn-hangzhou.fc.aliyuncs.com',
+  cloudMonitorEndpoint: 'https://metrics.cn-hangzhou.aliyuncs.com',
+  slsEndpoint: 'https://cn-hangzhou.log.aliyuncs.com',
+  prometheus: 'http://prometheus.monitoring:9090',
+};
+
 /** Reads the block at `at`; problems go to the reader. */
 export function readProviderBlock(reader: YamlReader, at: Located): ProviderSelection | undefined {
   const entries = reader.map(at, ALL_KEYS);
@@ -46,13 +54,11 @@ export function readProviderBlock(reader: YamlReader, at: Located): ProviderSele
       valid = false;
     }
   }
-  if (options.endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(options.endpoint)) {
-    reader.report(entries.get('endpoint')!, '`provider.endpoint` must be an http(s) URL, e.g. https://1234.cn-hangzhou.fc.aliyuncs.com.');
-    valid = false;
-  }
-  if (options.prometheus !== undefined && !/^https?:\/\/[^\s/]+/.test(options.prometheus)) {
-    reader.report(entries.get('prometheus')!, '`provider.prometheus` must be an http(s) URL, e.g. http://prometheus.monitoring:9090.');
-    valid = false;
+  for (const [key, example] of Object.entries(URL_EXAMPLES)) {
+    if (options[key] !== undefined && !/^https?:\/\/[^\s/]+/.test(options[key])) {
+      reader.report(entries.get(key)!, `\`provider.${key}\` must be an http(s) URL, e.g. ${example}.`);
+      valid = false;
+    }
   }
   return valid ? { kind, options } : undefined;
 }

@@ -17,8 +17,10 @@ export const PROVIDER_TITLES: Record<ProviderKind, string> = {
 export const PROVIDER_OPTION_KEYS: Record<ProviderKind, readonly string[]> = {
   local: [],
   // region: e.g. cn-hangzhou; accountId: the Alibaba Cloud account (the endpoint's host);
-  // endpoint: another FC endpoint (a VPC endpoint, or a stand-in in tests).
-  fc3: ['region', 'accountId', 'endpoint'],
+  // endpoint: another FC endpoint (a VPC endpoint, or a stand-in in tests); cloudMonitorEndpoint,
+  // slsEndpoint: the same for CloudMonitor (gates) and SLS (logs); logProject + logstore: the SLS
+  // log store deployed functions log to.
+  fc3: ['region', 'accountId', 'endpoint', 'cloudMonitorEndpoint', 'slsEndpoint', 'logProject', 'logstore'],
   // context: a kubeconfig context other than the current one; kubeconfig: a file other than
   // $KUBECONFIG / ~/.kube/config; prometheus: where gate metrics (queue-proxy's) are read.
   knative: ['context', 'kubeconfig', 'prometheus'],

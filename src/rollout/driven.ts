@@ -18,6 +18,8 @@ export interface DrivenRolloutsOptions {
   checkEveryMs?: number;
   /** Refuses specs the engine cannot do (e.g. batch-in-place), with a message saying why. */
   check?(spec: RolloutSpec): void;
+  /** Said with step 0 of a rollout started here (DriverOptions.firstNote). */
+  firstNote?(spec: RolloutSpec): string | undefined;
 }
 
 export class DrivenRollouts {
@@ -34,7 +36,7 @@ export class DrivenRollouts {
     if (current && isActive(current)) {
       throw new FlightdeckError('CONFLICT', `${environment}/${fn} already has an active rollout of v${current.spec.toVersion} (${current.status}); abort or promote it first.`);
     }
-    const driver = await ClientRollout.start(this.provider, environment, fn, spec, this.driverOptions());
+    const driver = await ClientRollout.start(this.provider, environment, fn, spec, { ...this.driverOptions(), firstNote: (s) => this.options.firstNote?.(s) });
     this.track(driver);
     return driver.current;
   }

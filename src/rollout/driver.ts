@@ -8,7 +8,7 @@
 // before each turn, so another client can see, pause, resume or abort it, and this one follows.
 
 import { FlightdeckError, isFlightdeckError } from '../errors';
-import type { GateReading, Rollout } from '../model';
+import type { GateReading, Rollout, RolloutSpec } from '../model';
 import type { Provider, RolloutAction } from '../provider';
 import { createRollout, decideAction, firstStep, gateReadingOf, isActive, planOf, stepWindowMs } from './plan';
 import { check, execute, nextCheckIn, type RolloutEffects } from './runner';
@@ -37,6 +37,8 @@ export interface DriverOptions {
   /** Names the rollout; default a time-based id. */
   id?: string;
   store?: RolloutStore;
+  /** Said with step 0 (its note), e.g. why the engine's gates may not judge steps this short. */
+  firstNote?: (spec: RolloutSpec) => string | undefined;
 }
 
 export class ClientRollout {
@@ -84,7 +86,7 @@ export class ClientRollout {
     const now = options.now ?? Date.now;
     const id = options.id ?? `c-${now().toString(36)}`;
     const driver = new ClientRollout(provider, createRollout({ id, environment, function: fn, spec, fromVersion }, now()), options);
-    await driver.run((r) => execute(driver.effects, r, firstStep(r), driver.now));
+    await driver.run((r) => execute(driver.effects, r, firstStep(r, options.firstNote?.(spec)), driver.now));
     return driver;
   }
 
@@ -165,8 +167,18 @@ function providerEffects(provider: DriverProvider, record: (rollout: Rollout) =>
   };
 }
 
+/**
+ * The new version's figures over the step. An engine that refuses its metrics (getMetrics throws
+ * UNAVAILABLE with field `metrics`: no permission, throttled, not reachable) makes the reading
+ * ungated, saying why, so the step advances by time; any other failure is retried on the next look.
+ */
 async function readGates(provider: DriverProvider, rollout: Rollout, now: number): Promise<GateReading> {
-  return gateReadingOf(rollout, await provider.getMetrics(rollout.environment, rollout.function, stepWindowMs(rollout, now)));
+  try {
+    return gateReadingOf(rollout, await provider.getMetrics(rollout.environment, rollout.function, stepWindowMs(rollout, now)));
+  } catch (error) {
+    if (!isFlightdeckError(error, 'UNAVAILABLE') || error.details.field !== 'metrics') throw error;
+    return { requests: 0, errorRate: 0, p95Ms: 0, ungated: error.message };
+  }
 }
 
 async function aliasOrUndefined(provider: DriverProvider, env: string, fn: string, name: string) {

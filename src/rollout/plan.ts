@@ -66,8 +66,9 @@ export type Decision =
   | { kind: 'wait'; reading?: GateReading; until?: number }
   | { kind: 'waitForContinue'; reading?: GateReading }
   /** `verified`: the step being left had enough requests (minRequests) for the gates to judge it. */
-  | { kind: 'advance'; step: number; percent: number; note?: string; verified?: boolean }
-  | { kind: 'succeed'; step: number; percent: number; note?: string; verified?: boolean }
+  /** `ungated`: why the step being left could not be judged (the engine's metrics were not readable). */
+  | { kind: 'advance'; step: number; percent: number; note?: string; verified?: boolean; ungated?: string }
+  | { kind: 'succeed'; step: number; percent: number; note?: string; verified?: boolean; ungated?: string }
   | { kind: 'rollBack'; status: 'rolledBack' | 'aborted'; reason: string; reading?: GateReading }
   | { kind: 'pause' }
   | { kind: 'resume' };
@@ -88,7 +89,8 @@ export function decide(rollout: Rollout, reading: GateReading | undefined, now: 
   }
   // A passing reading earlier in the step (kept in `rollout.reading`) is a verdict too: metrics
   // windows are whole seconds, so the last look may see fewer requests than the step had.
-  return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading), judged(rollout.spec, reading) || judged(rollout.spec, rollout.reading));
+  const verified = judged(rollout.spec, reading) || judged(rollout.spec, rollout.reading);
+  return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading), verified, reading?.ungated);
 }
 
 /** True when the reading had enough requests for a verdict (a failing one has rolled back already). */
@@ -109,6 +111,7 @@ export function gateFailure(spec: RolloutSpec, reading: GateReading, minRequests
 }
 
 function quietNote(spec: RolloutSpec, reading: GateReading | undefined): string | undefined {
+  if (reading?.ungated) return `ungated: ${reading.ungated}; the step advanced by time`;
   const requests = reading?.requests ?? 0;
   if (requests >= spec.gates.minRequests) return undefined;
   return `advanced without a verdict: ${requests} of ${spec.gates.minRequests} requests in the interval`;
@@ -118,12 +121,12 @@ function isManualBatch(rollout: Rollout): boolean {
   return rollout.spec.strategy === 'batch' && rollout.spec.manual === true;
 }
 
-function stepTo(rollout: Rollout, step: number, note?: string, verified = false): Decision {
+function stepTo(rollout: Rollout, step: number, note?: string, verified = false, ungated?: string): Decision {
   const plan = planOf(rollout);
   const last = plan.length - 1;
   const target = Math.min(step, last);
   const percent = plan[target].percent;
-  return { kind: target === last ? 'succeed' : 'advance', step: target, percent, note, verified };
+  return { kind: target === last ? 'succeed' : 'advance', step: target, percent, note, verified, ...(ungated ? { ungated } : {}) };
 }
 
 /**
@@ -195,8 +198,8 @@ export function createRollout(input: NewRollout, now: number): Rollout {
 }
 
 /** The decision that applies step 0 of a rollout just created. */
-export function firstStep(rollout: Rollout): Decision {
-  return stepTo(rollout, 0);
+export function firstStep(rollout: Rollout, note?: string): Decision {
+  return stepTo(rollout, 0, note);
 }
 
 /** The rollout after `decision` took effect at `now` (the caller has moved traffic already). */
@@ -211,10 +214,15 @@ export function transition(rollout: Rollout, decision: Decision, now: number): R
     case 'succeed': {
       const verifiedSteps = (rollout.verifiedSteps ?? 0) + (decision.verified ? 1 : 0);
       const next: Rollout = { ...rollout, step: decision.step, percent: decision.percent, stepStarted: at, reading: undefined, note: decision.note, verifiedSteps };
+      // Ungated is said of the latest step only.
+      if (decision.ungated) next.ungated = decision.ungated;
+      else delete next.ungated;
       if (decision.kind === 'succeed') {
         // 100% without one judged step: nothing proved the version, so it must not read as success.
         if (verifiedSteps === 0) {
-          const note = `completed unverified: no step had the ${rollout.spec.gates.minRequests} requests the gates need to judge v${rollout.spec.toVersion}`;
+          const note = decision.ungated
+            ? `completed unverified, ungated: ${decision.ungated}; steps advanced by time`
+            : `completed unverified: no step had the ${rollout.spec.gates.minRequests} requests the gates need to judge v${rollout.spec.toVersion}`;
           return { ...next, status: 'completedUnverified', ended: at, note };
         }
         return { ...next, status: 'succeeded', ended: at };

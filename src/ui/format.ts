@@ -41,7 +41,7 @@ export function rolloutSummary(rollout: Rollout): string {
       return `v${spec.toVersion} aborted, back on v${fromVersion}`;
     case 'succeeded':
     case 'completedUnverified':
-      return `v${spec.toVersion} 100% · ${rolloutStatusWord(rollout.status)}`;
+      return `v${spec.toVersion} 100% · ${rolloutStatusWord(rollout.status)}${rollout.ungated ? ' (ungated)' : ''}`;
     default:
       return `${rolloutProgress(rollout)} ${rolloutStatusWord(rollout.status)}`;
   }
@@ -52,6 +52,7 @@ export function gateFigures(rollout: Rollout): string[] {
   const { gates } = rollout.spec;
   const reading: GateReading | undefined = rollout.reading;
   if (!reading) return [`Gates: error rate ≤ ${formatPercent(gates.maxErrorRate)}, p95 ≤ ${gates.maxP95Ms} ms, ≥ ${gates.minRequests} requests (no reading yet)`];
+  if (reading.ungated) return [`Ungated: ${reading.ungated}; steps advance by time`];
   return [
     `Error rate ${formatPercent(reading.errorRate)} (max ${formatPercent(gates.maxErrorRate)})`,
     `p95 ${Math.round(reading.p95Ms)} ms (max ${gates.maxP95Ms} ms)`,

@@ -31,7 +31,7 @@ export interface ConformanceTarget {
   image?: ImageSource;
   /** False where versions are images, not files (Knative): listing a version's files is then refused clearly. */
   keepsCode?: boolean;
-  /** Whether rollout gates read real metrics of that traffic; default `serves`. FC in this build: no (ungated). */
+  /** Whether rollout gates can judge the suite's failing version (it answers 500) on that traffic; default `serves`. */
   gated?: boolean;
   teardown(): Promise<void>;
 }

@@ -1,8 +1,12 @@
 // FcApiStandIn: a TEST DOUBLE of the Function Compute 3.0 control API (version 2023-03-30), for
 // the provider's tests on machines that cannot reach FC. Built from the API reference, one page per
 // operation under https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/
-// (named next to each route below as api-fc-2023-03-30-<operation>). It is not FC: it runs no code
-// (InvokeFunction answers an empty 200, trigger URLs are not served) and keeps state in memory.
+// (named next to each route below as api-fc-2023-03-30-<operation>). It is not FC: it keeps state
+// in memory, InvokeFunction answers an empty 200 without running code, and the HTTP trigger URLs
+// it hands out (http://<name>.<region>.fcapp.run.localhost:<port>, test/helpers/localhostDns.ts)
+// run the version's Node.js handler in this process, with the product's own FC event mapping
+// (src/platform/runtime/fc3Host.ts). Each such request is recorded as an Invocation, from which
+// the CloudMonitor and SLS stand-ins (cmsStandIn.ts, slsStandIn.ts) derive metrics and log lines.
 //
 // What it holds the client to:
 // - every request carries a valid ACS3-HMAC-SHA256 signature (acs3.ts), else 403 like FC;
@@ -12,10 +16,34 @@
 // - errors are FC's: HTTP status + {"Code","Message","RequestId"} (api-fc-2023-03-30-errorcodes).
 
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as fcModels from '@alicloud/fc20230330';
+import { fc3Answer, fc3ErrorAnswer, fc3Event, invokeFc3, type Fc3Context, type Fc3Handler } from '../../src/platform/runtime/fc3Host';
+import { readZip } from '../../src/providers/fc3/zip';
 import { verify } from './acs3';
+
+/** One request a trigger URL served: what FC's metrics and logs would say of it. */
+export interface Invocation {
+  functionName: string;
+  /** The version that ran it (an alias routes by its weights). */
+  versionId: string;
+  /** The trigger's qualifier the request came through (alias or version). */
+  qualifier: string;
+  requestId: string;
+  instanceId: string;
+  /** Milliseconds since the epoch, when it started. */
+  time: number;
+  status: number;
+  /** FC's x-fc-error-type when the handler failed (a function error), e.g. UnhandledInvocationError. */
+  errorType?: string;
+  latencyMs: number;
+  /** The lines FC writes to the function's log store for it, in order. */
+  logs: string[];
+}
 
 type Json = Record<string, any>;
 
@@ -54,12 +82,17 @@ export interface StandInOptions {
 export class FcApiStandIn {
   /** Every API action the stand-in answered, in order (x-acs-action). */
   readonly actions: string[] = [];
+  /** Every request its trigger URLs served, in order. */
+  readonly invocations: Invocation[] = [];
   private readonly functions = new Map<string, StoredFunction>();
   private readonly nonces = new Set<string>();
   private readonly secrets: Map<string, string>;
   private readonly server: Server;
   private codeLinks = new Map<string, Buffer>();
-
+  /** Trigger host → the function and qualifier it serves. */
+  private readonly triggerHosts = new Map<string, { fnName: string; qualifier: string }>();
+  /** Where each published version's code is unpacked to run (one folder per function version). */
+  private readonly codeRoot = mkdtempSync(join(tmpdir(), 'fc-stand-in-code-'));
   private constructor(private readonly options: StandInOptions) {
     this.secrets = new Map([[options.accessKeyId, options.accessKeySecret]]);
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -80,9 +113,15 @@ export class FcApiStandIn {
     return [...this.functions.keys()];
   }
 
+  /** The log store (logConfig) of a function, as the FC console sets it. */
+  logConfigOf(functionName: string): { project?: string; logstore?: string } | undefined {
+    return this.functions.get(functionName)?.fn.logConfig;
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    rmSync(this.codeRoot, { recursive: true, force: true });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -92,6 +131,11 @@ export class FcApiStandIn {
     const body = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', this.endpoint);
     try {
+      const trigger = this.triggerHosts.get(String(req.headers.host).replace(/:\d+$/, ''));
+      if (trigger) {
+        await this.serveTrigger(trigger.fnName, trigger.qualifier, req, body, res);
+        return;
+      }
       // GetFunctionCode answers a pre-signed download URL (like OSS's): not an API call, no signature.
       if (req.method === 'GET' && url.pathname.startsWith('/code-download/')) {
         const zip = this.codeLinks.get(url.pathname.slice('/code-download/'.length));
@@ -325,8 +369,10 @@ export class FcApiStandIn {
       createdTime: now,
       lastModifiedTime: now,
       status: 'Ready',
-      ...(input.triggerType === 'http' ? { httpTrigger: { urlInternet: `https://${host}`, urlIntranet: `https://${host.replace('.fcapp.run', '-vpc.fcapp.run')}` } } : {}),
+      // FC's https://<host>; here a name under localhost that reaches this server.
+      ...(input.triggerType === 'http' ? { httpTrigger: { urlInternet: `http://${host}.localhost:${this.port}`, urlIntranet: `http://${host.replace('.fcapp.run', '-vpc.fcapp.run')}.localhost:${this.port}` } } : {}),
     };
+    if (input.triggerType === 'http') this.triggerHosts.set(`${host}.localhost`, { fnName, qualifier: input.qualifier ?? 'LATEST' });
     stored.triggers.set(input.triggerName, trigger);
     return trigger;
   }
@@ -335,6 +381,92 @@ export class FcApiStandIn {
     if (!stored.triggers.delete(name)) throw new FcError(404, 'TriggerNotFound', `trigger '${name}' does not exist`);
     return { status: 204 };
   }
+
+  private get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * An HTTP trigger request: the alias picks a version by its weights (additionalVersionWeight,
+   * the rest to versionId), the version's handler runs as FC's Node.js runtime calls it, and FC's
+   * log lines around it are recorded ("FC Invoke Start/End RequestId", the logger's lines).
+   */
+  private async serveTrigger(fnName: string, qualifier: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    const stored = this.function(fnName);
+    const alias = stored.aliases.get(qualifier);
+    let versionId = alias ? alias.versionId as string : qualifier;
+    if (alias) {
+      let draw = Math.random();
+      for (const [id, weight] of Object.entries<number>(alias.additionalVersionWeight ?? {})) {
+        if ((draw -= weight) < 0) {
+          versionId = id;
+          break;
+        }
+      }
+    }
+    const version = stored.versions.find((v) => v.versionId === versionId);
+    if (!version) throw new FcError(404, 'VersionNotFound', `version '${versionId}' does not exist`);
+    const requestId = randomUUID();
+    const started = Date.now();
+    const logs = [`FC Invoke Start RequestId: ${requestId}`];
+    const log = (level: string) => (...items: unknown[]) => logs.push(`${new Date().toISOString()} ${requestId} [${level}] ${items.map(String).join(' ')}`);
+    const fn = { name: fnName, handler: String(version.snapshot.handler), memoryMb: version.snapshot.memorySize ?? 512, timeoutSeconds: version.snapshot.timeout ?? 3, region: this.options.region ?? 'cn-hangzhou', accountId: this.options.accountId ?? '0', version: Number(versionId) };
+    const context: Fc3Context = {
+      requestId,
+      credentials: { accessKeyId: '', accessKeySecret: '', securityToken: '' },
+      function: { name: fn.name, handler: fn.handler, memory: fn.memoryMb, timeout: fn.timeoutSeconds },
+      service: { logProject: stored.fn.logConfig?.project ?? '', logStore: stored.fn.logConfig?.logstore ?? '', qualifier, versionId },
+      region: fn.region,
+      accountId: fn.accountId,
+      logger: { debug: log('debug'), info: log('info'), log: log('info'), warn: log('warn'), error: log('error') },
+    };
+    const event = Buffer.from(JSON.stringify(fc3Event({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body }, fn, requestId, started)));
+    let answer;
+    try {
+      answer = fc3Answer(await this.runHandler(fnName, version, event, context));
+    } catch (error) {
+      logs.push(`${new Date().toISOString()} ${requestId} [error] ${(error as Error).message}`);
+      answer = fc3ErrorAnswer(error);
+    }
+    logs.push(`FC Invoke End RequestId: ${requestId}`);
+    const errorType = answer.headers['x-fc-error-type'] as string | undefined;
+    this.invocations.push({ functionName: fnName, versionId, qualifier, requestId, instanceId: `c-${createHash('sha1').update(fnName + versionId).digest('hex').slice(0, 16)}`, time: started, status: answer.status, ...(errorType ? { errorType } : {}), latencyMs: Date.now() - started, logs });
+    res.writeHead(answer.status, { ...answer.headers, 'x-fc-request-id': requestId }).end(answer.body);
+  }
+
+  /**
+   * Runs the version's handler in this process. Its environmentVariables are the process's own
+   * only while the handler's synchronous part runs (where the test handlers read them): a test
+   * double, not an isolated runtime.
+   */
+  private async runHandler(fnName: string, version: StoredVersion, event: Buffer, context: Fc3Context): Promise<unknown> {
+    const folder = join(this.codeRoot, `${fnName}-${version.versionId}`);
+    const [file, exported] = String(version.snapshot.handler).split('.');
+    const modulePath = join(folder, `${file}.js`);
+    if (!this.unpacked.has(folder)) {
+      for (const entry of readZip(version.code)) {
+        mkdirSync(dirname(join(folder, entry.path)), { recursive: true });
+        writeFileSync(join(folder, entry.path), entry.data);
+      }
+      this.unpacked.add(folder);
+    }
+    const handler = (require(modulePath) as Record<string, Fc3Handler>)[exported];
+    const env = (version.snapshot.environmentVariables ?? {}) as Record<string, string>;
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    let running: Promise<unknown>;
+    try {
+      running = invokeFc3(handler, event, context);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    return running;
+  }
+
+  private readonly unpacked = new Set<string>();
 }
 
 /** Checks a body against the SDK's generated model (FC's published schema): names, types, validate(). */

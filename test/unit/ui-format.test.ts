@@ -39,6 +39,8 @@ describe('rollout wording', () => {
     const figures = gateFigures(rollout({ reading: { requests: 40, errorRate: 0.031, p95Ms: 612.4 } }));
     assert.deepEqual(figures, ['Error rate 3.1% (max 1%)', 'p95 612 ms (max 500 ms)', 'Requests 40 (min 20)']);
     assert.match(gateFigures(rollout())[0], /no reading yet/);
+    const ungated = { requests: 0, errorRate: 0, p95Ms: 0, ungated: 'CloudMonitor refused the metrics read (Forbidden.RAM, HTTP 403)' };
+    assert.deepEqual(gateFigures(rollout({ reading: ungated })), ['Ungated: CloudMonitor refused the metrics read (Forbidden.RAM, HTTP 403); steps advance by time']);
   });
 
   it('says why a rollout rolled back in its tooltip', () => {

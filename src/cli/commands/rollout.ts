@@ -136,9 +136,11 @@ function target(values: OptionValues): { env: string; fn: string } {
  */
 function outcome(rollout: Rollout): CommandResult {
   if (rollout.status === 'completedUnverified') {
-    const message =
-      `v${rollout.spec.toVersion} reached 100% of ${rollout.spec.alias} unverified: no step had the ${rollout.spec.gates.minRequests} requests the gates need to judge it ` +
-      '(exit code 3). Send traffic during the steps, or lower --min-requests, to get a verdict.';
+    const message = rollout.ungated
+      ? `v${rollout.spec.toVersion} reached 100% of ${rollout.spec.alias} unverified: it was ungated, its steps advanced by time because ${rollout.ungated} (exit code 3). ` +
+        'Let this client read the metrics to get a verdict.'
+      : `v${rollout.spec.toVersion} reached 100% of ${rollout.spec.alias} unverified: no step had the ${rollout.spec.gates.minRequests} requests the gates need to judge it ` +
+        '(exit code 3). Send traffic during the steps, or lower --min-requests, to get a verdict.';
     return { data: rollout, text: describeRollout(rollout), failure: { exitCode: 3, message } };
   }
   if (rollout.status !== 'succeeded') {

@@ -1,5 +1,6 @@
 // The Provider over Alibaba Cloud Function Compute 3.0, through the official SDK
-// (@alicloud/fc20230330). The mapping is in mapping.ts; this file makes the calls.
+// (@alicloud/fc20230330). The mapping is in mapping.ts; this file makes the calls. Rollout gates
+// read CloudMonitor (cloudMonitor.ts), logs come from the function's SLS log store (slsLogs.ts).
 //
 // What FC does not have is refused with a message rather than faked: in-place batch releases and
 // restarts (FC owns its instances), and the event stream carries only what this client does
@@ -9,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Client, * as fc from '@alicloud/fc20230330';
+import type OpenApiClient from '@alicloud/openapi-core';
 import { FlightdeckError, isFlightdeckError, type ErrorCode } from '../../errors';
 import type {
   Alias,
@@ -62,6 +64,8 @@ import {
   versionDescription,
   type FcAlias,
 } from './mapping';
+import { CloudMonitorMetrics, FC_METRICS_PERIOD_MS } from './cloudMonitor';
+import { SlsLogs, type LogStore } from './slsLogs';
 import { readZip, writeZip, type ZipEntry } from './zip';
 
 export interface Fc3ProviderOptions {
@@ -72,10 +76,13 @@ export interface Fc3ProviderOptions {
   credentialSource: string;
   /** How often client-driven rollouts look at their gates; default 1 s. */
   checkEveryMs?: number;
+  /** CloudMonitor, where the rollout gates' figures come from. */
+  cloudMonitor: OpenApiClient;
+  /** Simple Log Service, where the functions' logs are (each function's logConfig names its store). */
+  sls: OpenApiClient;
+  /** The log store every deployed function logs to (its logConfig); none leaves logConfig as it is. */
+  logStore?: LogStore;
 }
-
-/** Why rollouts on FC are ungated in this build: what the rollout's note says. */
-const UNGATED = 'ungated: CloudMonitor metrics are not read by this build, so steps advance by time';
 
 export class Fc3Provider implements Provider {
   readonly kind = 'fc3';
@@ -90,17 +97,23 @@ export class Fc3Provider implements Provider {
   /** Environments created here that have no function on FC yet (FC has nothing to hold them). */
   private readonly pending = new Map<string, Environment>();
   private readonly codeCache = new Map<string, Promise<ZipEntry[]>>();
+  private readonly metrics: CloudMonitorMetrics;
+  private readonly logs: SlsLogs;
   private seq = 0;
 
   constructor(private readonly options: Fc3ProviderOptions) {
     this.client = options.client;
     this.account = options.accountId;
     this.label = `Function Compute 3.0 (${options.region})`;
+    const count = (action: string) => this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
+    this.metrics = new CloudMonitorMetrics(options.cloudMonitor, options.region, count);
+    this.logs = new SlsLogs(options.sls, count);
     this.rollouts = new DrivenRollouts(this, {
       store: this.rolloutStore(),
       onUpdate: (rollout) => this.emit('rollout.updated', rollout.environment, rollout.function, { rollout }),
       checkEveryMs: options.checkEveryMs,
       check: refuseBatch,
+      firstNote: shortStepWarning,
     });
   }
 
@@ -212,7 +225,8 @@ export class Fc3Provider implements Provider {
     options.signal?.throwIfAborted();
     progress(`Zipping ${request.code.entries.length} file(s)…`, 0.1);
     const zip = await zipTree(request.code.root, request.code.entries);
-    const input = { ...fcFunctionInput(request.config), code: new fc.InputCodeLocation({ zipFile: zip.toString('base64') }) };
+    const logConfig = this.options.logStore ? { logConfig: new fc.LogConfig({ ...this.options.logStore, logBeginRule: 'DefaultRegex' }) } : {};
+    const input = { ...fcFunctionInput(request.config), ...logConfig, code: new fc.InputCodeLocation({ zipFile: zip.toString('base64') }) };
     progress(`Uploading ${zip.length} bytes to FC…`, 0.3);
     if (existing) {
       await this.call('UpdateFunction', () => this.client.updateFunction(fcName, new fc.UpdateFunctionRequest({ body: new fc.UpdateFunctionInput(input) })));
@@ -396,26 +410,36 @@ export class Fc3Provider implements Provider {
     }));
   }
 
-  /** CloudMonitor is not read by this build: no figures, so rollouts say they are ungated. */
-  async getMetrics(): Promise<VersionMetrics[]> {
-    return [];
+  /** Per-version figures from CloudMonitor (cloudMonitor.ts says how periods and lag are handled). */
+  getMetrics(environment: string, fn: string, windowMs = 60_000): Promise<VersionMetrics[]> {
+    return this.metrics.read(fcFunctionName(environment, fn), windowMs);
   }
 
-  async readLogs(environment: string, fn: string): Promise<LogLine[]> {
-    throw await this.noLogs(environment, fn);
+  async readLogs(environment: string, fn: string, options: { version?: number; tail?: number } = {}): Promise<LogLine[]> {
+    return this.logs.recent(await this.logStoreOf(environment, fn), fcFunctionName(environment, fn), { version: options.version, tail: options.tail ?? 200 });
   }
 
-  followLogs(environment: string, fn: string, options: FollowLogsOptions): Subscription {
-    void this.noLogs(environment, fn).then((error) => options.onGone?.(error), (error) => options.onGone?.(error));
-    return { close: () => undefined };
+  followLogs(environment: string, fn: string, options: FollowLogsOptions, onLine: (line: LogLine) => void): Subscription {
+    const gone = (error: unknown) => options.onGone?.(isFlightdeckError(error) ? error : new FlightdeckError('UNAVAILABLE', String(error)));
+    let inner: Subscription | undefined;
+    let closed = false;
+    this.logStoreOf(environment, fn).then((store) => {
+      if (!closed) inner = this.logs.follow(store, fcFunctionName(environment, fn), options.version, onLine, gone);
+    }, gone);
+    return {
+      close: () => {
+        closed = true;
+        inner?.close();
+      },
+    };
   }
 
-  private async noLogs(environment: string, fn: string): Promise<FlightdeckError> {
+  private async logStoreOf(environment: string, fn: string): Promise<LogStore> {
     const { logConfig } = await this.fcFunction(environment, fn);
     if (!logConfig?.project || !logConfig.logstore) {
-      return new FlightdeckError('NOT_FOUND', `${environment}/${fn} has no log store configured on FC (logConfig); set one to keep its logs.`, { field: 'logConfig' });
+      throw new FlightdeckError('NOT_FOUND', `${environment}/${fn} has no log store configured on FC (logConfig); set one to keep its logs (provider.logProject and provider.logstore in flightdeck.yaml).`, { field: 'logConfig' });
     }
-    return new FlightdeckError('UNAVAILABLE', `${environment}/${fn} logs to SLS ${logConfig.project}/${logConfig.logstore}; this build does not read SLS yet: open that log store in the SLS console.`);
+    return { project: logConfig.project, logstore: logConfig.logstore };
   }
 
   // ---- Events, URLs ---------------------------------------------------------------------------
@@ -474,7 +498,7 @@ export class Fc3Provider implements Provider {
         const stored = this.latestRollout(rollout.environment, rollout.function, aliases);
         const changed = stored && (stored.id === previous.id ? encodeRollout(stored) !== encodeRollout(previous) : isActive(stored));
         if (changed) throw new FlightdeckError('PRECONDITION_FAILED', `The rollout of ${rollout.environment}/${rollout.function} was changed by another client (now ${stored.status}); read it again.`);
-        const description = joinAliasDescription(splitAliasDescription(alias.description).text, encodeRollout(ungatedNote(rollout)));
+        const description = joinAliasDescription(splitAliasDescription(alias.description).text, encodeRollout(rollout));
         const body = new fc.UpdateAliasInput({ versionId: alias.versionId, additionalVersionWeight: alias.additionalVersionWeight ?? {}, description });
         await this.call('UpdateAlias', () => this.client.updateAlias(fcName, rollout.spec.alias, new fc.UpdateAliasRequest({ body })));
       },
@@ -566,20 +590,18 @@ export class Fc3Provider implements Provider {
   }
 }
 
+/** CloudMonitor's period and lag (cloudMonitor.ts): steps under three periods may end before their traffic is published. */
+function shortStepWarning(spec: RolloutSpec): string | undefined {
+  if (spec.intervalMs >= 3 * FC_METRICS_PERIOD_MS) return undefined;
+  return 'steps under 3 min may end unjudged: CloudMonitor has FC figures per minute, a minute late';
+}
+
 function refuseBatch(spec: RolloutSpec): void {
   if (spec.strategy === 'batch') {
     throw new FlightdeckError('BAD_REQUEST',
       'FC has no batch release: its instances belong to FC, not to Flightdeck, so they cannot be upgraded in place (provisioned instances scale per alias instead). Use strategy canary.',
       { field: 'strategy' });
   }
-}
-
-/** Without CloudMonitor figures a step ends by time: the note says so plainly. */
-function ungatedNote(rollout: Rollout): Rollout {
-  if (rollout.note?.startsWith('advanced without a verdict')) return { ...rollout, note: UNGATED };
-  // Ungated, it can only end completed-unverified: say why first.
-  if (rollout.status === 'completedUnverified' && !rollout.note?.startsWith(UNGATED)) return { ...rollout, note: `${UNGATED}; ${rollout.note ?? 'completed unverified'}` };
-  return rollout;
 }
 
 async function zipTree(root: string, entries: readonly ManifestEntry[]): Promise<Buffer> {

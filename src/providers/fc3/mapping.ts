@@ -221,6 +221,10 @@ export function encodeRollout(rollout: Rollout): string {
     e: seconds(rollout.ended),
     r: rollout.reason?.slice(0, MAX_TEXT),
     n: rollout.note?.slice(0, MAX_TEXT),
+    // What the gates saw: another client (or this one's next turn) must judge with the same figures.
+    vs: rollout.verifiedSteps,
+    rd: rollout.reading && [rollout.reading.requests, Math.round(rollout.reading.errorRate * 1e4) / 1e4, Math.round(rollout.reading.p95Ms)],
+    u: rollout.ungated?.slice(0, MAX_TEXT),
   });
 }
 
@@ -259,5 +263,8 @@ export function decodeRollout(text: string, environment: string, fn: string, ali
     ...(c.e !== undefined ? { ended: iso(c.e) } : {}),
     ...(c.r ? { reason: c.r } : {}),
     ...(c.n ? { note: c.n } : {}),
+    ...(typeof c.vs === 'number' ? { verifiedSteps: c.vs } : {}),
+    ...(Array.isArray(c.rd) ? { reading: { requests: c.rd[0], errorRate: c.rd[1], p95Ms: c.rd[2] } } : {}),
+    ...(c.u ? { ungated: c.u } : {}),
   };
 }

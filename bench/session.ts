@@ -20,9 +20,9 @@ export interface BenchPlatform {
   gateway: Pool;
 }
 
-/** Runs `body` against a fresh platform started with `args`, and always cleans up. */
-export async function withPlatform<T>(args: string[], body: (bench: BenchPlatform) => Promise<T>): Promise<T> {
-  const platform = await startPlatform({ args });
+/** Runs `body` against a fresh platform started with `args` (and `env` added to its environment), and always cleans up. */
+export async function withPlatform<T>(args: string[], body: (bench: BenchPlatform) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+  const platform = await startPlatform({ args, env });
   const provider = new LocalProvider({ home: platform.home, connection: { url: platform.url, token: platform.token } });
   const gateway = new Pool(platform.url, { connections: 16, keepAliveTimeout: 30_000 });
   try {

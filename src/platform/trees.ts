@@ -7,8 +7,10 @@
 // root it ignores permission bits, so no environment or version shares a folder with another —
 // the same code in dev-alice and production, or an older version brought back, starts from its
 // pristine tree. To keep a redeploy off the O(files) copy, the store keeps a pristine spare copy of
-// each recently materialised tree in tmp, built in the background; the next tree close to it takes
-// the spare (a rename) and copies in only the files that differ.
+// the tree each function materialised last in tmp, built in the background; the next tree close to
+// it takes the spare (a rename) and copies in only the files that differ. One spare per function:
+// a newer one supersedes it, so two starts at once or a wholesale code change cannot leave a
+// function holding several copies of its code (each as large as a 200 MB node_modules).
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -24,11 +26,13 @@ import { checkManifestList, checkManifestPath, checkSha256, checkTreeShape } fro
 const COPY_PARALLEL = 16;
 /** Files copied at once for a spare nobody waits for yet: few, so the requests meanwhile find the thread pool free. */
 const SPARE_COPY_PARALLEL = 2;
-/** Spare copies kept at most (each as large as its tree on disk). */
+/** Spare copies kept at most, of as many functions (each as large as its tree on disk). */
 const MAX_SPARES = 4;
 
 /** A pristine copy of a tree in tmp, which no function runs from; `dir` is undefined when building it failed. */
 interface Spare {
+  /** The function (`<environment>/<function>`) whose start built it. */
+  owner: string;
   entries: ManifestEntry[];
   dir: Promise<string | undefined>;
   /** Someone waits for it: copy at full width. */
@@ -140,7 +144,8 @@ export class TreeStore {
     const pending = this.materialising.get(target);
     if (pending) return pending;
     const removal = this.removing.get(target) ?? Promise.resolve();
-    const work = removal.then(() => this.materialise(version.tree, target)).finally(() => this.materialising.delete(target));
+    const owner = `${version.environment}/${version.function}`;
+    const work = removal.then(() => this.materialise(version.tree, target, owner)).finally(() => this.materialising.delete(target));
     this.materialising.set(target, work);
     return work;
   }
@@ -165,7 +170,7 @@ export class TreeStore {
     return true;
   }
 
-  private async materialise(hash: string, target: string): Promise<string> {
+  private async materialise(hash: string, target: string, owner: string): Promise<string> {
     if (await exists(target)) return target;
     const entries = await this.get(hash);
     if (!entries) throw new FlightdeckError('NOT_FOUND', `Code tree ${hash} is not in the platform's store.`);
@@ -180,7 +185,7 @@ export class TreeStore {
       if (await exists(target)) return target;
       throw error;
     }
-    this.buildSpare(hash, entries);
+    this.buildSpare(hash, entries, owner);
     return target;
   }
 
@@ -242,8 +247,12 @@ export class TreeStore {
     return spare;
   }
 
-  /** Starts copying a spare of the tree in the background, dropping the oldest spare past MAX_SPARES. */
-  private buildSpare(hash: string, entries: ManifestEntry[]): void {
+  /**
+   * Starts copying a spare of the tree in the background for `owner`, dropping the owner's older
+   * spare and the oldest spare past MAX_SPARES.
+   */
+  private buildSpare(hash: string, entries: ManifestEntry[], owner: string): void {
+    for (const [oldHash, old] of this.spares) if (old.owner === owner && oldHash !== hash) this.dropSpare(oldHash);
     if (this.spares.has(hash)) return;
     const dir = tempPath(this.tmpDir, `spare-${hash}`);
     const copying = this.copyFiles(entries, dir, [dir]);
@@ -254,12 +263,18 @@ export class TreeStore {
     );
     // A failure also rejects `built`'s wait, which handles it.
     const hurry = () => void copying.widen(COPY_PARALLEL).catch(() => undefined);
-    this.spares.set(hash, { entries, dir: built, hurry });
-    for (const [oldHash, old] of this.spares) {
+    this.spares.set(hash, { owner, entries, dir: built, hurry });
+    for (const oldHash of this.spares.keys()) {
       if (this.spares.size <= MAX_SPARES) break;
-      this.spares.delete(oldHash);
-      void old.dir.then((oldDir) => (oldDir === undefined ? undefined : rm(oldDir, { recursive: true, force: true }))).catch(() => undefined);
+      this.dropSpare(oldHash);
     }
+  }
+
+  /** Forgets the spare and deletes its folder once it is built. */
+  private dropSpare(hash: string): void {
+    const spare = this.spares.get(hash);
+    this.spares.delete(hash);
+    void spare?.dir.then((dir) => (dir === undefined ? undefined : rm(dir, { recursive: true, force: true }))).catch(() => undefined);
   }
 }
 

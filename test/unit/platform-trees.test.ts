@@ -1,7 +1,8 @@
 // Materialised code folders through the real platform: a redeploy builds the new folder from the
 // previous tree's spare copy (only differing files copied), the result is exactly the new tree
-// (files, modes even under a strict umask, no leftovers, file/folder swaps), and what a function writes into its own folder
-// reaches neither the next version nor the blob store.
+// (files, modes even under a strict umask, no leftovers, file/folder swaps), a function keeps one
+// spare copy, and what a function writes into its own folder reaches neither the next version nor
+// the blob store.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -139,6 +140,25 @@ describe('materialised code trees', () => {
     const V3: Tree = { ...V2, 'lib/new.js': 'newer\n' };
     const third = await deployAndList(V3);
     assert.deepEqual(third.listing, expectedListing(V3));
+  });
+
+  it('keeps one spare copy per function: a redeploy that shares no file with the last one supersedes its spare', async () => {
+    const handler = (body: string) => `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(body)} });\n`;
+    const deploy = async (tree: Tree) => {
+      const dir = writeTree(tree);
+      dirs.push(dir);
+      return (await deployDir(platform, 'trees', 'rewritten', dir, NODE)).version.tree as string;
+    };
+    const first = await deploy({ 'index.js': handler('first') });
+    await spareFolder(first);
+    // No file in common, so the first spare is no base for it: the store copies afresh and builds a second spare.
+    const second = await deploy({ 'index.js': handler('second'), 'lib/extra.js': 'extra\n' });
+    await spareFolder(second);
+    const tmp = join(platform.home, 'tmp');
+    for (let i = 0; readdirSync(tmp).some((n) => n.startsWith(`spare-${first}.`)); i++) {
+      assert.ok(i < 100, `the spare of the function's earlier tree ${first} is still in ${tmp}: ${readdirSync(tmp).join(', ')}`);
+      await sleep(50);
+    }
   });
 
   it('checks only the blobs a delta adds: a base blob under a new path needs no upload, a wrong size or a new blob is refused', async () => {

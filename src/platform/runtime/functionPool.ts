@@ -236,6 +236,7 @@ export class FunctionPool {
     const index = queue ? queue.indexOf(waiter) : -1;
     if (!queue || index < 0) return false;
     queue.splice(index, 1);
+    if (queue.length === 0) this.waiters.delete(versionId);
     this.waiting--;
     clearTimeout(waiter.timer);
     return true;
@@ -254,11 +255,14 @@ export class FunctionPool {
       slot.inFlight++;
       waiter.resolve(slot);
     }
+    // Every deploy is a new version: an emptied queue must not stay behind for each.
+    this.waiters.delete(versionId);
   }
 
   private rejectWaiters(versionId: number | undefined, error: FlightdeckError): void {
     for (const [id, queue] of this.waiters) {
       if (versionId !== undefined && id !== versionId) continue;
+      this.waiters.delete(id);
       for (const waiter of queue.splice(0)) {
         this.waiting--;
         clearTimeout(waiter.timer);
@@ -574,13 +578,15 @@ export class FunctionPool {
 
   /**
    * Drops what the pool keeps per version for versions no alias or rollout serves any more (and
-   * no slot runs): their metrics windows and cached records. Runs on every alias change and deploy.
+   * no slot runs): their metrics windows, cached records and health marks (one served again is
+   * marked healthy again, an unchanged write). Runs on every alias change and deploy.
    */
   private forgetUnserved(): void {
     const kept = this.ctx.state.servedVersions(this.environment, this.fn);
     for (const slot of this.slots) kept.add(slot.versionId);
     this.metrics.retain(kept);
     for (const versionId of this.versions.keys()) if (!kept.has(versionId)) this.versions.delete(versionId);
+    for (const versionId of this.healthy) if (!kept.has(versionId)) this.healthy.delete(versionId);
   }
 
   /** A ready slot of a version the alias no longer serves and no upgrade just placed. */

@@ -108,7 +108,7 @@ function lazilyLoaded(dir: string, entries: string[]): string[] {
     if (found.has(file)) continue;
     found.add(file);
     assert.ok(existsSync(join(dir, file)), `${file} is loaded but not shipped`);
-    for (const [, next] of readFileSync(join(dir, file), 'utf8').matchAll(/import\("\.\/([\w-]+\.js)"\)/g)) pending.push(next);
+    for (const [, next] of readFileSync(join(dir, file), 'utf8').matchAll(/(?:import|require)\("\.\/([\w-]+\.js)"\)/g)) pending.push(next);
   }
   return [...found].sort();
 }

@@ -2,7 +2,6 @@
 // blobs, trees and working folders nothing references; --dry-run only shows what it would free.
 
 import { FlightdeckError } from '../../errors';
-import { describeReport } from '../../platform/gc';
 import type { Command } from '../command';
 
 export const gcCommand: Command = {
@@ -15,6 +14,8 @@ export const gcCommand: Command = {
     const provider = await context.provider();
     if (!provider.collectGarbage) throw new FlightdeckError('BAD_REQUEST', 'This provider keeps code itself; there is nothing to collect here.');
     const report = await provider.collectGarbage({ dryRun: context.values['dry-run'] === true });
+    // The platform's collector module comes with its file system work: loaded only here.
+    const { describeReport } = await import('../../platform/gc');
     const pruned = report.pruned.map((p) => `  ${p.environment}/${p.function}: v${p.versions.join(', v')}`);
     return { data: report, text: [`${report.dryRun ? 'Dry run: ' : ''}${describeReport(report)}.`, ...pruned].join('\n') };
   },

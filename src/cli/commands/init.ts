@@ -2,7 +2,7 @@
 // (src/cli/pipelines.ts) at the root of its git repository.
 
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FlightdeckError } from '../../errors';
 import { stringOption, UsageError, type Command } from '../command';
@@ -31,8 +31,8 @@ export const initCommand: Command = {
       throw new FlightdeckError('CONFLICT', `${file} exists; pass --force to replace it (your changes to it would be lost).`, { file });
     }
     const text = pipelines.pipelineFor(ci, project, top.stdout);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, text);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
     const where = ci === 'github' ? 'Settings → Secrets and variables → Actions' : 'Settings → CI/CD → Variables';
     return {
       data: { file, ci },

@@ -2,7 +2,7 @@
 // [--path /p] [--method M]`: one request through the gateway, as a client would send it. Prints
 // the status, the version that served it and the body; exits 1 when the answer is a 5xx.
 
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FlightdeckError } from '../../errors';
 import { stringOption, UsageError, type Command } from '../command';
@@ -27,7 +27,7 @@ export const invokeCommand: Command = {
     if (alias !== undefined && versionOption(context.values) !== undefined) throw new UsageError('Give --alias or --version, not both.');
     const path = stringOption(context.values, 'path') ?? '/';
     if (!path.startsWith('/')) throw new UsageError(`--path must start with /, not ${JSON.stringify(path)}.`);
-    const body = await requestBody(context.cwd, stringOption(context.values, 'data'));
+    const body = requestBody(context.cwd, stringOption(context.values, 'data'));
     const method = (stringOption(context.values, 'method') ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
     const provider = await context.provider();
     const { resolveTarget } = await import('../project');
@@ -50,10 +50,12 @@ export const invokeCommand: Command = {
   },
 };
 
-async function requestBody(cwd: string, data: string | undefined): Promise<Buffer | string | undefined> {
+function requestBody(cwd: string, data: string | undefined): Buffer | string | undefined {
   if (data === undefined || !data.startsWith('@')) return data;
   const file = resolve(cwd, data.slice(1));
-  return readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`--data ${data}: cannot read ${file} (${error.code ?? error.message}).`);
-  });
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`--data ${data}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
 }

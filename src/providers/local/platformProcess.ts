@@ -2,10 +2,8 @@
 // file ($FLIGHTDECK_HOME or ~/.flightdeck /platform.json: url, pid, token) once it listens; a file
 // whose pid is gone or that does not answer GET /v1/health is stale and means no platform.
 
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FlightdeckError } from '../../errors';
 import { discoveryIsLive, readDiscovery, type DiscoveryInfo } from '../../platform/discovery';
 import { defaultHome, homeLayout } from '../../platform/paths';
@@ -48,7 +46,7 @@ export async function ensurePlatform(options: EnsurePlatformOptions): Promise<Ru
   const home = options.home ?? defaultHome(env);
   const running = await findPlatform(home);
   if (running) return runningInfo(running, home, false);
-  const pid = spawnPlatform(home, options.platformScript, options.execPath ?? process.execPath, env);
+  const pid = await spawnPlatform(home, options.platformScript, options.execPath ?? process.execPath, env);
   const info = await waitForPlatform(home, pid, options.timeoutMs ?? 15_000);
   return runningInfo(info, home, info.pid === pid);
 }
@@ -57,7 +55,9 @@ function runningInfo({ url, pid, token }: DiscoveryInfo, home: string, started: 
   return { url, pid, token, home, started };
 }
 
-function spawnPlatform(home: string, script: string, execPath: string, env: NodeJS.ProcessEnv): number {
+/** Loads child_process only here: most CLI calls find a platform running and never start one. */
+async function spawnPlatform(home: string, script: string, execPath: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const { spawn } = await import('node:child_process');
   // Private from the start: the platform tightens an existing folder too, but only once it runs.
   mkdirSync(home, { recursive: true, mode: PRIVATE_DIR_MODE });
   const log = openSync(join(home, PLATFORM_LOG_NAME), 'a', PRIVATE_FILE_MODE);
@@ -85,7 +85,7 @@ async function waitForPlatform(home: string, pid: number, timeoutMs: number): Pr
     const live = await findPlatform(home);
     if (live) return live;
     starting = await platformStarting(home, pid);
-    await sleep(50);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const why = starting ? `did not come up within ${timeoutMs / 1000} s` : 'exited';
   throw new FlightdeckError('PLATFORM_UNREACHABLE',

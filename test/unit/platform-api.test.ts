@@ -115,12 +115,11 @@ describe('platform control API', () => {
 
     const second = await deployDir(platform, 'stage', 'hello', dir({ 'index.js': handlerSaying('two') }), NODE);
     assert.equal(second.version.id, 2);
-    // Answered once the warm slot was upgraded in place: same slot, new version, ready.
+    // Answered once the new version serves: the start proof's instance stays as v2's, and the warm
+    // v1 instance retires instead of being restarted on v2. One instance, as before the deploy.
     const upgraded = (await platform.api('GET', `${fnPath('stage', 'hello')}/instances`)).json.instances;
-    assert.deepEqual(
-      upgraded.map((i: { slot: number; versionId: number; state: string }) => [i.slot, i.versionId, i.state]),
-      [[warm[0].slot, 2, 'ready']],
-    );
+    assert.deepEqual(upgraded.map((i: { versionId: number; state: string }) => [i.versionId, i.state]), [[2, 'ready']]);
+    assert.notEqual(upgraded[0].id, warm[0].id);
     const live2 = await platform.api('GET', `${fnPath('stage', 'hello')}/aliases/live`);
     assert.equal(live2.json.versionId, 2);
     assert.notEqual(live2.json.etag, live1.json.etag);

@@ -1,6 +1,7 @@
 // platform.json: how clients find the running platform (URL, pid, token, instance). Mode 0600,
 // because the token is the key to the control API.
-import { rm } from 'node:fs/promises';
+// fs.promises (loaded on first use) rather than node:fs/promises: see store.ts.
+import { promises as fs } from 'node:fs';
 import { get } from 'node:http';
 import { readJsonIfExists, writeJsonAtomic } from './store';
 
@@ -37,7 +38,7 @@ export async function writeDiscovery(file: string, info: DiscoveryInfo, tmpDir: 
 /** Removes the file only while it still names this process, never a successor's. */
 export async function removeDiscovery(file: string, pid: number): Promise<void> {
   const current = await readDiscovery(file);
-  if (current?.pid === pid) await rm(file, { force: true });
+  if (current?.pid === pid) await fs.rm(file, { force: true });
 }
 
 /** True when the file names a live process that answers the health check on its URL, as the instance the file names. */

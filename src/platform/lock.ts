@@ -6,8 +6,8 @@
 // line in /proc must still match; anywhere (macOS and Windows have no /proc) a holder counts as
 // alive only while the platform answering on the folder's discovery URL reports that instance id,
 // or while it may still be starting.
-import { readFileSync } from 'node:fs';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+// fs.promises (loaded on first use) rather than node:fs/promises: see store.ts.
+import { promises as fs, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { discoveryIsLive, processAlive, readDiscovery } from './discovery';
 import { homeLayout } from './paths';
@@ -48,7 +48,7 @@ async function holderAlive(file: string, holder: LockHolder): Promise<boolean> {
     const discovery = await readDiscovery(homeLayout(dirname(file)).discovery);
     if (discovery?.instance === holder.instance && discovery.pid === holder.pid && (await discoveryIsLive(discovery))) return true;
   }
-  const since = holder.since ?? (await stat(file).then((s) => s.mtimeMs, () => 0));
+  const since = holder.since ?? (await fs.stat(file).then((s) => s.mtimeMs, () => 0));
   return Date.now() - since < STARTING_MS;
 }
 
@@ -57,7 +57,7 @@ const BEING_WRITTEN_MS = 5000;
 
 async function readHolder(file: string): Promise<LockHolder | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LockHolder;
+    return JSON.parse(await fs.readFile(file, 'utf8')) as LockHolder;
   } catch {
     return undefined;
   }
@@ -66,7 +66,7 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
 async function isHeld(file: string, holder: LockHolder | undefined): Promise<boolean> {
   if (holder) return holderAlive(file, holder);
   try {
-    return Date.now() - (await stat(file)).mtimeMs < BEING_WRITTEN_MS;
+    return Date.now() - (await fs.stat(file)).mtimeMs < BEING_WRITTEN_MS;
   } catch {
     return false; // gone meanwhile
   }
@@ -79,7 +79,7 @@ export async function folderLockHeld(file: string): Promise<boolean> {
 
 async function tryCreate(file: string, instance: string): Promise<boolean> {
   try {
-    const handle = await open(file, 'wx', 0o600);
+    const handle = await fs.open(file, 'wx', 0o600);
     try {
       const holder: LockHolder = { pid: process.pid, instance, since: Date.now(), cmdline: cmdlineOf('self') };
       await handle.writeFile(JSON.stringify(holder));
@@ -105,12 +105,12 @@ export async function acquireFolderLock(file: string, instance: string): Promise
     }
     const holder = await readHolder(file);
     if (await isHeld(file, holder)) return { heldBy: holder?.pid ?? -1 };
-    await rm(file, { force: true });
+    await fs.rm(file, { force: true });
   }
   const holder = await readHolder(file);
   return { heldBy: holder?.pid ?? -1 };
 }
 
 async function releaseIfOurs(file: string, instance: string): Promise<void> {
-  if ((await readHolder(file))?.instance === instance) await rm(file, { force: true });
+  if ((await readHolder(file))?.instance === instance) await fs.rm(file, { force: true });
 }

@@ -3,7 +3,8 @@
 // folder the platform makes is 0700 and every file 0600, whoever created the state folder first
 // (the CLI and the extension create it before the platform starts), and a folder found with wider
 // modes is tightened at start.
-import { chmod, lstat, readdir } from 'node:fs/promises';
+// fs.promises (loaded on first use) rather than node:fs/promises: see store.ts.
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
 export const PRIVATE_DIR_MODE = 0o700;
@@ -19,17 +20,17 @@ export async function tightenTree(root: string, shallow: ReadonlySet<string> = n
   const visit = async (path: string): Promise<void> => {
     let stat;
     try {
-      stat = await lstat(path);
+      stat = await fs.lstat(path);
     } catch {
       return; // gone meanwhile
     }
     if (stat.isSymbolicLink()) return;
     if ((stat.mode & 0o077) !== 0) {
-      await chmod(path, stat.mode & 0o700);
+      await fs.chmod(path, stat.mode & 0o700);
       changed++;
     }
     if (!stat.isDirectory() || shallow.has(path)) return;
-    for (const name of await readdir(path)) await visit(join(path, name));
+    for (const name of await fs.readdir(path)) await visit(join(path, name));
   };
   await visit(root);
   return changed;

@@ -2,8 +2,9 @@
 // one, never a torn one. Temp file in the same file system, fsync, rename, fsync the folder so
 // the rename itself is durable.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+// fs.promises, not node:fs/promises: it loads on first use, and a CLI call that only reads
+// the discovery file does not pay for it.
+import { constants, promises as fs, readFile } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './privacy';
 
@@ -12,7 +13,7 @@ export function tempPath(tmpDir: string, label: string): string {
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY);
+  const handle = await fs.open(dir, constants.O_RDONLY);
   try {
     await handle.sync();
   } finally {
@@ -27,7 +28,7 @@ export async function writeFileAtomic(
   mode = PRIVATE_FILE_MODE,
 ): Promise<void> {
   const temp = tempPath(tmpDir, file);
-  const handle = await open(temp, 'w', mode);
+  const handle = await fs.open(temp, 'w', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -39,7 +40,7 @@ export async function writeFileAtomic(
 
 /** mkdir -p that also makes each new folder's entry in its parent durable. */
 export async function makeDirDurable(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const first = await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   if (first === undefined) return;
   for (let parent = dirname(dir); ; parent = dirname(parent)) {
     await fsyncDir(parent);
@@ -51,9 +52,9 @@ export async function makeDirDurable(dir: string): Promise<void> {
 export async function moveIntoPlace(temp: string, target: string): Promise<void> {
   await makeDirDurable(dirname(target));
   try {
-    await rename(temp, target);
+    await fs.rename(temp, target);
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
+    await fs.rm(temp, { recursive: true, force: true });
     throw error;
   }
   await fsyncDir(dirname(target));
@@ -67,7 +68,7 @@ export async function writeJsonAtomic(file: string, value: unknown, tmpDir: stri
 export async function readJsonIfExists<T>(file: string): Promise<T | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await new Promise<string>((resolve, reject) => readFile(file, 'utf8', (error, data) => (error ? reject(error) : resolve(data))));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

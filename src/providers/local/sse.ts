@@ -1,7 +1,6 @@
 // A Server-Sent Events subscription that survives the platform going away: it reconnects with
 // backoff, resumes with Last-Event-ID, and reports the connection going down and coming back.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isFlightdeckError, type FlightdeckError } from '../../errors';
 import type { Subscription } from '../../provider';
 import type { ApiClient } from './apiClient';
@@ -60,6 +59,8 @@ async function run(client: ApiClient, path: string, handlers: SseHandlers, signa
     }
     if (signal.aborted) return;
     report(false);
+    // Loaded here, on a retry: a CLI call whose stream never drops does not load it.
+    const { setTimeout: sleep } = await import('node:timers/promises');
     await sleep(delay, undefined, { signal }).catch(() => undefined);
     delay = Math.min(delay * 2, MAX_RETRY_MS);
   }

@@ -90,7 +90,7 @@ export async function clickThroughInstalled(
           },
         },
         {
-          title: 'the rocket deploys the branch: the personal environment and its function show, scaled to zero; two walkthrough steps done',
+          title: 'the rocket deploys the branch: the personal environment and its function show, its start proof serving warm; two walkthrough steps done',
           run: async () => {
             const started = Date.now();
             await ui.clickTitleAction('Environments', 'Deploy Current Branch');
@@ -98,7 +98,8 @@ export async function clickThroughInstalled(
             await ui.row('Environments', FIXTURE_FUNCTION).waitFor();
             result.rocketToRowMs = Date.now() - started;
             await ui.notification(`Deployed to ${environment}: ${FIXTURE_FUNCTION}: v1 published; live → v1`).waitFor();
-            await ui.rowWith('Environments', FIXTURE_FUNCTION, /v1 · scaled to zero/);
+            // The deploy's start proof stays as v1's first instance (it scales to zero once idle).
+            await ui.rowWith('Environments', FIXTURE_FUNCTION, /v1 · 1\/1 ready/);
             await ui.walkthroughStepDone('Create flightdeck.yaml').waitFor();
             await ui.walkthroughStepDone('Deploy Current Branch').waitFor();
             await ui.shot('03-deployed');

@@ -51,7 +51,7 @@ import {
   type KubeObject,
 } from './mapping';
 import { PrometheusMetrics } from './metrics';
-import { KnativeRollouts } from './rollouts';
+import { KnativeRollouts, storedRollout } from './rollouts';
 
 export interface KnativeProviderOptions extends ClusterOptions {
   /** Prometheus scraping Knative's queue-proxy; without it rollouts advance by time, ungated. */
@@ -223,7 +223,7 @@ export class KnativeProvider implements Provider {
     if (latest && sameRevision(latest.r, template)) {
       // Unchanged, but outside production live still ends on the deployed code (it may have been moved elsewhere).
       const current = aliasesOf(fn, service!).find((a) => a.name === DEFAULT_ALIAS);
-      const change = await this.liveChange(environment, fn, latest.id, env.kind === 'production', current);
+      const change = await liveChange(service!, latest.id, env.kind === 'production', current);
       const live = change.outcome === 'moved' ? (await this.route(environment, fn, latest.id, env.kind === 'production', true)).live : change;
       const start: StartCheck = { started: true, how: `revision ${latest.r.metadata?.name} was published before` };
       return { version: versionOf(environment, fn, latest.r), unchanged: true, url: await url(), bytesSent: 0, filesSent: 0, start, live };
@@ -258,10 +258,6 @@ export class KnativeProvider implements Provider {
   }
 
   /** What a deploy of version `id` does to live: held in production or while a rollout moves it. */
-  private liveChange(environment: string, fn: string, id: number, production: boolean, current: Alias | undefined): Promise<LiveChange> {
-    return plannedLiveChange(current, id, production, () => this.getRollout(environment, fn));
-  }
-
   /** Waits on a watch of the function's revisions until `name` is Ready (or failed). */
   private async waitForRevision(environment: string, fn: string, name: string, resourceVersion: string | undefined, signal?: AbortSignal): Promise<{ revision: KubeObject; start: StartCheck }> {
     const timeoutMs = this.options.readyTimeoutMs ?? 5 * 60_000;
@@ -310,7 +306,7 @@ export class KnativeProvider implements Provider {
       const service = await this.readService(environment, fn);
       const current = aliasesOf(fn, service).find((a) => a.name === DEFAULT_ALIAS);
       // A Service this deploy created already sends live to the revision: that is the move.
-      const live = await this.liveChange(environment, fn, id, production, existed ? current : undefined);
+      const live = await liveChange(service, id, production, existed ? current : undefined);
       const base = trafficWith(fn, service, DEFAULT_ALIAS, live.outcome === 'moved' || !current ? { versionId: id, additionalVersionWeight: {} } : current);
       try {
         const routed = await this.cluster.mergePatchKnative('services', environment, fn, {
@@ -584,4 +580,9 @@ function logLine(fn: string, pod: KubeObject, raw: string): LogLine {
     stream: 'stdout',
     text: m ? m[2] : raw,
   };
+}
+
+/** What a deploy does to live, judged on the Service just read: its rollout annotation is there, no second read. */
+function liveChange(service: KubeObject, id: number, production: boolean, current: Alias | undefined): Promise<LiveChange> {
+  return plannedLiveChange(current, id, production, async () => storedRollout(service)?.rollout);
 }

@@ -115,7 +115,12 @@ export async function clickThroughInstalled(
             await ui.until('the edit saved', () => /hello from v2';\nconst STATUS = 500;/.test(readFileSync(join(dirs.workspace, FIXTURE_FUNCTION, 'index.js'), 'utf8')));
             await ui.clickTitleAction('Environments', 'Deploy Current Branch');
             await ui.notification(`Deployed to ${environment}: ${FIXTURE_FUNCTION}: v2 published; live moved to v2`).waitFor();
-            await ui.rowWith('Environments', FIXTURE_FUNCTION, /^v2 · /);
+            // The deploy's final state: v2's instance (its start proof) serves, v1's has retired.
+            await ui.rowWith('Environments', FIXTURE_FUNCTION, /^v2 · 1\/1 ready/);
+            // A full tree refresh drops VS Code's handles of the rows it replaces, so a context-menu
+            // command run during one gets no row (and asks which environment): the next step
+            // right-clicks once the refresh the deploy's events scheduled (150 ms debounce) has run.
+            await page.waitForTimeout(500);
           },
         },
         {

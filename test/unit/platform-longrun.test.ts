@@ -129,6 +129,16 @@ function widerThanOwner(root: string): string[] {
   return open;
 }
 
+/** The file's bytes, or undefined when the running platform renamed it away since its stat. */
+function readIfStill(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** Files under `root` containing `text`. */
 function filesContaining(root: string, text: string): string[] {
   const found: string[] = [];
@@ -136,7 +146,7 @@ function filesContaining(root: string, text: string): string[] {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat) return;
     if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
-    else if (stat.isFile() && readFileSync(path).includes(text)) found.push(path);
+    else if (stat.isFile() && readIfStill(path)?.includes(text)) found.push(path);
   };
   visit(root);
   return found;

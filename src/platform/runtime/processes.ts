@@ -228,7 +228,7 @@ export class WarmPool {
   }
 
   /** Forks spares up to the pool size. */
-  refill(): void {
+  private refill(): void {
     if (this.closed) return;
     for (let i = this.spares.filter((s) => s.process.alive).length; i < this.size; i++) {
       const spare = this.fork();

@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { locateProjectFile, PROJECT_FILE_NAME } from '../config/names';
 import { loadProjectFile, type ProjectConfig } from '../config/projectFile';
-import { deployingOwner, deployingUser, readGitHead, readGitIdentity, readGitInfo, type GitHead, type GitInfo } from '../deploy/git';
+import { deployingOwner, deployingUser, readGitHead, readGitIdentity, readGitInfo, type GitHead } from '../deploy/git';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
 import type { Provider } from '../provider';
 import { FlightdeckError, isFlightdeckError } from '../errors';
@@ -28,12 +28,17 @@ export function loadProjectIfAny(context: Pick<CommandContext, 'values' | 'cwd'>
 }
 
 /** Outside a personal environment git only adds the branch and commit to a version: none is fine. */
-export async function gitHead(folder: string): Promise<GitHead | undefined> {
+export function gitHead(folder: string): Promise<GitHead | undefined> {
+  return withoutGit(readGitHead(folder), undefined);
+}
+
+/** What git answers, or `fallback` when there is no git or no repository (GIT). */
+async function withoutGit<T>(reading: Promise<T>, fallback: T): Promise<T> {
   try {
-    return await readGitHead(folder);
+    return await reading;
   } catch (error) {
     if (!isFlightdeckError(error, 'GIT')) throw error;
-    return undefined;
+    return fallback;
   }
 }
 
@@ -89,21 +94,11 @@ export async function branchIdentity(context: Pick<CommandContext, 'values'>, pr
   const user = stringOption(context.values, 'user');
   // --branch (CI, often on a detached HEAD) needs from git only the commit; else git names the branch and who deploys.
   if (branch !== undefined) {
-    const [head, identity] = await Promise.all([gitHead(folder), user === undefined ? gitIdentity(folder) : {}]);
+    const [head, identity] = await Promise.all([gitHead(folder), user === undefined ? withoutGit(readGitIdentity(folder), {}) : {}]);
     return { branch, commit: head?.commit, user: user ?? deployingUser(identity), owner: user ?? deployingOwner(identity) };
   }
   const git = await readGitInfo(folder);
   return { branch: git.branch, commit: git.commit, user: user ?? deployingUser(git), owner: user ?? deployingOwner(git) };
-}
-
-/** Who deploys by git's settings, when there is a repository. */
-async function gitIdentity(folder: string): Promise<Pick<GitInfo, 'userName' | 'userEmail'>> {
-  try {
-    return await readGitIdentity(folder);
-  } catch (error) {
-    if (!isFlightdeckError(error, 'GIT')) throw error;
-    return {};
-  }
 }
 
 export function personalName(project: ProjectConfig, identity: Pick<BranchIdentity, 'branch' | 'user'>): string {

@@ -85,3 +85,27 @@ export function verify(request: ReceivedRequest, secrets: ReadonlyMap<string, st
   }
   return undefined;
 }
+
+/**
+ * What a stand-in of an ACS3-signed API checks before anything else, answered as those APIs
+ * answer (status, Code, Message): the signature, a nonce used only once, the API version (the
+ * Code of a wrong version differs by product).
+ */
+export class Acs3Checks {
+  private readonly nonces = new Set<string>();
+
+  constructor(
+    private readonly secrets: ReadonlyMap<string, string>,
+    private readonly api: { version: string; wrongVersionCode: string },
+  ) {}
+
+  refusal(request: ReceivedRequest): { status: number; code: string; message: string } | undefined {
+    const refused = verify(request, this.secrets);
+    if (refused) return { status: refused.code === 'MissingRequiredHeader' || refused.code === 'InvalidArgument' ? 400 : 403, ...refused };
+    const nonce = String(request.headers['x-acs-signature-nonce']);
+    if (this.nonces.has(nonce)) return { status: 403, code: 'SignatureNonceUsed', message: `the nonce ${nonce} was used already` };
+    this.nonces.add(nonce);
+    if (request.headers['x-acs-version'] !== this.api.version) return { status: 400, code: this.api.wrongVersionCode, message: `x-acs-version must be ${this.api.version}` };
+    return undefined;
+  }
+}

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeMetricListRequest } from '@alicloud/cms20190101/dist/models/DescribeMetricListRequest';
-import { verify } from './acs3';
+import { Acs3Checks } from './acs3';
 import type { FcApiStandIn, Invocation } from './fcStandIn';
 
 const PERIOD_MS = 60_000;
@@ -45,11 +45,10 @@ export class CmsStandIn {
   /** When set, every request is refused with it (a key without CloudMonitor permission, throttling). */
   refuse: { status: number; code: string; message: string } | undefined;
   private readonly server: Server;
-  private readonly secrets: Map<string, string>;
-  private readonly nonces = new Set<string>();
+  private readonly checks: Acs3Checks;
 
   private constructor(private readonly fc: FcApiStandIn, options: { accessKeyId: string; accessKeySecret: string; region?: string; accountId?: string }) {
-    this.secrets = new Map([[options.accessKeyId, options.accessKeySecret]]);
+    this.checks = new Acs3Checks(new Map([[options.accessKeyId, options.accessKeySecret]]), { version: '2019-01-01', wrongVersionCode: 'InvalidVersion' });
     this.region = options.region ?? 'cn-hangzhou';
     this.accountId = options.accountId ?? '0';
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -79,12 +78,8 @@ export class CmsStandIn {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     try {
-      const refused = verify({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, this.secrets);
-      if (refused) throw new CmsError(refused.code === 'MissingRequiredHeader' || refused.code === 'InvalidArgument' ? 400 : 403, refused.code, refused.message);
-      const nonce = String(req.headers['x-acs-signature-nonce']);
-      if (this.nonces.has(nonce)) throw new CmsError(403, 'SignatureNonceUsed', `the nonce ${nonce} was used already`);
-      this.nonces.add(nonce);
-      if (req.headers['x-acs-version'] !== '2019-01-01') throw new CmsError(400, 'InvalidVersion', 'x-acs-version must be 2019-01-01');
+      const refused = this.checks.refusal({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body });
+      if (refused) throw new CmsError(refused.status, refused.code, refused.message);
       const action = String(req.headers['x-acs-action']);
       const url = new URL(req.url ?? '/', 'http://stand-in');
       if (req.method !== 'POST' || url.pathname !== '/' || action !== 'DescribeMetricList') throw new CmsError(400, 'InvalidAction.NotFound', `${req.method} ${url.pathname} ${action} is not served here`);

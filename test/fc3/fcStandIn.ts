@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import * as fcModels from '@alicloud/fc20230330';
 import { fc3Answer, fc3ErrorAnswer, fc3Event, invokeFc3, type Fc3Context, type Fc3Handler } from '../../src/platform/runtime/fc3Host';
 import { readZip } from '../../src/providers/fc3/zip';
-import { verify } from './acs3';
+import { Acs3Checks } from './acs3';
 
 /** One request a trigger URL served: what FC's metrics and logs would say of it. */
 export interface Invocation {
@@ -85,8 +85,7 @@ export class FcApiStandIn {
   /** Every request its trigger URLs served, in order. */
   readonly invocations: Invocation[] = [];
   private readonly functions = new Map<string, StoredFunction>();
-  private readonly nonces = new Set<string>();
-  private readonly secrets: Map<string, string>;
+  private readonly checks: Acs3Checks;
   private readonly server: Server;
   private codeLinks = new Map<string, Buffer>();
   /** Trigger host → the function and qualifier it serves. */
@@ -94,7 +93,7 @@ export class FcApiStandIn {
   /** Where each published version's code is unpacked to run (one folder per function version). */
   private readonly codeRoot = mkdtempSync(join(tmpdir(), 'fc-stand-in-code-'));
   private constructor(private readonly options: StandInOptions) {
-    this.secrets = new Map([[options.accessKeyId, options.accessKeySecret]]);
+    this.checks = new Acs3Checks(new Map([[options.accessKeyId, options.accessKeySecret]]), { version: '2023-03-30', wrongVersionCode: 'InvalidArgument' });
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -143,12 +142,8 @@ export class FcApiStandIn {
         res.writeHead(200, { 'content-type': 'application/zip' }).end(zip);
         return;
       }
-      const refused = verify({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, this.secrets);
-      if (refused) throw new FcError(refused.code === 'InvalidArgument' || refused.code === 'MissingRequiredHeader' ? 400 : 403, refused.code, refused.message);
-      const nonce = String(req.headers['x-acs-signature-nonce']);
-      if (this.nonces.has(nonce)) throw new FcError(403, 'SignatureNonceUsed', `the nonce ${nonce} was used already`);
-      this.nonces.add(nonce);
-      if (req.headers['x-acs-version'] !== '2023-03-30') throw new FcError(400, 'InvalidArgument', 'x-acs-version must be 2023-03-30');
+      const refused = this.checks.refusal({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body });
+      if (refused) throw new FcError(refused.status, refused.code, refused.message);
       const action = String(req.headers['x-acs-action']);
       this.actions.push(action);
       const json = body.length > 0 && req.headers['content-type']?.includes('json') ? (JSON.parse(body.toString('utf8')) as Json) : undefined;

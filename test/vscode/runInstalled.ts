@@ -85,7 +85,8 @@ export async function clickThroughInstalled(
           title: 'clicking the Flightdeck icon shows the Environments view with its welcome',
           run: async () => {
             await page.locator('.activitybar [aria-label^="Flightdeck"]').first().click();
-            await ui.pane('Environments').getByRole('button', { name: 'Deploy Current Branch' }).waitFor();
+            // The welcome's button, not the title bar's rocket of the same name (there once the view's actions render).
+            await ui.pane('Environments').locator('.monaco-button', { hasText: 'Deploy Current Branch' }).waitFor();
             await ui.shot('02-flightdeck-view');
           },
         },

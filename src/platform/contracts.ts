@@ -34,9 +34,18 @@ export interface UpgradeOptions {
 }
 
 /** Implemented by src/platform/runtime; used by the control API and the rollout engine. */
+/** The warm pool of spare Node.js hosts, in `GET /v1/health`. */
+export interface WarmPoolStatus {
+  /** Spares forked and listening now. */
+  ready: number;
+  /** How many the pool keeps: its size, or a recent burst's size up to its maximum. */
+  target: number;
+}
+
 export interface FunctionRuntime {
   /** Serves a gateway request (`/fn/...`). */
   handleGateway(req: IncomingMessage, res: ServerResponse): void;
+  warmPool(): WarmPoolStatus;
   instances(environment: string, fn: string): Instance[];
   /** Per-version figures over the window, for `versions` only when given (a gate check reads one version, not all). */
   metrics(environment: string, fn: string, windowMs: number, versions?: readonly number[]): VersionMetrics[];

@@ -4,9 +4,9 @@ import { isFlightdeckError } from '../errors';
 import { parseRetention } from './gc';
 import { DEFAULT_PORT, startPlatform, type PlatformOptions } from './server';
 
-const USAGE = `Usage: platform [--port N] [--home DIR] [--idle-timeout-ms N] [--queue-timeout-ms N] [--warm-pool N] [--max-blob-bytes N] [--max-code-bytes N] [--heartbeat-ms N] [--keep-versions KIND=N|all,...] [--gc-interval-ms N]`;
+const USAGE = `Usage: platform [--port N] [--home DIR] [--idle-timeout-ms N] [--queue-timeout-ms N] [--warm-pool N] [--warm-pool-max N] [--warm-pool-hold-ms N] [--max-blob-bytes N] [--max-code-bytes N] [--heartbeat-ms N] [--keep-versions KIND=N|all,...] [--gc-interval-ms N]`;
 
-type NumericOption = 'port' | 'idleTimeoutMs' | 'queueTimeoutMs' | 'warmPool' | 'maxBlobBytes' | 'maxCodeBytes' | 'heartbeatMs' | 'gcIntervalMs';
+type NumericOption = 'port' | 'idleTimeoutMs' | 'queueTimeoutMs' | 'warmPool' | 'warmPoolMax' | 'warmPoolHoldMs' | 'maxBlobBytes' | 'maxCodeBytes' | 'heartbeatMs' | 'gcIntervalMs';
 
 /** setTimeout's longest delay; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -16,6 +16,8 @@ const NUMERIC_FLAGS: Record<string, { key: NumericOption; min: number; max: numb
   '--idle-timeout-ms': { key: 'idleTimeoutMs', min: 0, max: MAX_TIMER_MS },
   '--queue-timeout-ms': { key: 'queueTimeoutMs', min: 0, max: MAX_TIMER_MS },
   '--warm-pool': { key: 'warmPool', min: 0, max: Number.MAX_SAFE_INTEGER },
+  '--warm-pool-max': { key: 'warmPoolMax', min: 0, max: Number.MAX_SAFE_INTEGER },
+  '--warm-pool-hold-ms': { key: 'warmPoolHoldMs', min: 0, max: MAX_TIMER_MS },
   '--max-blob-bytes': { key: 'maxBlobBytes', min: 0, max: Number.MAX_SAFE_INTEGER },
   '--max-code-bytes': { key: 'maxCodeBytes', min: 0, max: Number.MAX_SAFE_INTEGER },
   '--heartbeat-ms': { key: 'heartbeatMs', min: 1, max: MAX_TIMER_MS },

@@ -6,7 +6,7 @@ import { FlightdeckError } from '../errors';
 import type { PlatformEvent } from '../model';
 import type { RolloutAction } from '../provider';
 import type { BlobStore } from './blobs';
-import type { FunctionRuntime } from './contracts';
+import type { FunctionRuntime, WarmPoolStatus } from './contracts';
 import type { ControlPlane, Log } from './control';
 import type { EventHub } from './events';
 import type { GarbageCollector } from './gc';
@@ -25,7 +25,7 @@ export interface RouteDeps {
   rollouts?: Pick<RolloutEngine, 'get' | 'start' | 'act' | 'restart'>;
   heartbeatMs: number;
   log: Log;
-  health: () => { ok: true; pid: number; version: string; started: string; instance: string };
+  health: () => { ok: true; pid: number; version: string; started: string; instance: string; warmPool: WarmPoolStatus };
 }
 
 const ROLLOUT_ACTIONS: readonly RolloutAction[] = ['pause', 'resume', 'continue', 'promote', 'abort'];

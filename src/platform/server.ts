@@ -37,6 +37,8 @@ export interface PlatformOptions {
   idleTimeoutMs?: number;
   queueTimeoutMs?: number;
   warmPool?: number;
+  warmPoolMax?: number;
+  warmPoolHoldMs?: number;
   /** Default 64 MiB. */
   maxBlobBytes?: number;
   /** Total size of one function's code; default 512 MiB. */
@@ -98,6 +100,8 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, instance
     idleTimeoutMs: options.idleTimeoutMs,
     queueTimeoutMs: options.queueTimeoutMs,
     warmPool: options.warmPool,
+    warmPoolMax: options.warmPoolMax,
+    warmPoolHoldMs: options.warmPoolHoldMs,
     runtimeScript: options.runtimeScript,
   });
   const collector = new GarbageCollector({
@@ -178,7 +182,7 @@ async function run(layout: HomeLayout, lock: FolderLock, instance: string, optio
         ...services,
         log,
         heartbeatMs: options.heartbeatMs ?? 15_000,
-        health: () => ({ ok: true, pid: process.pid, version: PLATFORM_VERSION, started, instance }),
+        health: () => ({ ok: true, pid: process.pid, version: PLATFORM_VERSION, started, instance, warmPool: services.runtime.warmPool() }),
       }),
     );
     server.on('request', requestHandler(services, router, token, layout.discovery));

@@ -7,7 +7,7 @@ import { FunctionPool, type PoolContext } from './functionPool';
 import { Gateway } from './gateway';
 import { Launcher } from './launcher';
 import { PidRegistry } from './pids';
-import { WarmPool } from './processes';
+import { WarmPool } from './warmPool';
 
 export interface RuntimeOptions {
   /** The platform's state folder; function pids are recorded there. */
@@ -16,14 +16,20 @@ export interface RuntimeOptions {
   idleTimeoutMs?: number;
   /** How long a request may wait for an instance before a 503 (default 10 s). */
   queueTimeoutMs?: number;
-  /** Node.js runtime processes kept forked and listening for cold starts (default 1). */
+  /** Node.js runtime processes always kept forked and listening for cold starts (default 1). */
   warmPool?: number;
+  /** Most spares kept after a burst of cold starts (default 16; 0 when warmPool is 0). */
+  warmPoolMax?: number;
+  /** How long the pool stays grown after a burst (default 10 minutes). */
+  warmPoolHoldMs?: number;
   /** Path of runtime-node.js (default: next to this bundle, in dist/). */
   runtimeScript?: string;
 }
 
 const DEFAULT_QUEUE_TIMEOUT_MS = 10_000;
 const DEFAULT_WARM_POOL = 1;
+const DEFAULT_WARM_POOL_MAX = 16;
+const DEFAULT_WARM_POOL_HOLD_MS = 10 * 60_000;
 
 /** The pools of every function that has seen traffic or instances, by environment then name. */
 class PoolDirectory {
@@ -67,7 +73,13 @@ class PoolDirectory {
 export function createRuntime(state: StateView, emit: EmitEvent, options: RuntimeOptions): FunctionRuntime {
   const scriptPath = options.runtimeScript ?? join(__dirname, 'runtime-node.js');
   const pids = new PidRegistry(options.home);
-  const warmPool = new WarmPool(scriptPath, options.warmPool ?? DEFAULT_WARM_POOL, pids);
+  const size = options.warmPool ?? DEFAULT_WARM_POOL;
+  const warmPool = new WarmPool(scriptPath, {
+    size,
+    // No spares asked for means none, also after a burst.
+    max: Math.max(size, options.warmPoolMax ?? (size === 0 ? 0 : DEFAULT_WARM_POOL_MAX)),
+    holdMs: options.warmPoolHoldMs ?? DEFAULT_WARM_POOL_HOLD_MS,
+  }, pids);
   const pools = new PoolDirectory({
     state,
     emit,
@@ -79,6 +91,7 @@ export function createRuntime(state: StateView, emit: EmitEvent, options: Runtim
 
   return {
     handleGateway: (req, res) => gateway.handle(req, res),
+    warmPool: () => warmPool.status(),
     instances: (env, fn) => pools.get(env, fn)?.instances() ?? [],
     metrics: (env, fn, windowMs, versions) => pools.get(env, fn)?.metrics.summaries(windowMs, Date.now(), versions) ?? [],
     logs: (env, fn, logOptions) => pools.get(env, fn)?.logs.tail(logOptions) ?? [],

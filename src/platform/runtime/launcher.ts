@@ -8,7 +8,8 @@ import type { StateView } from '../contracts';
 import type { PidRegistry } from './pids';
 import { fc3Environment, fc3Function, fc3PortEnvironment } from './fc3';
 import { signalGroup } from './groups';
-import { baseEnv, forkSupervisor, freePort, waitForPort, type LogSink, type RuntimeProcess, type WarmPool } from './processes';
+import { baseEnv, forkSupervisor, freePort, waitForPort, type LogSink, type RuntimeProcess } from './processes';
+import type { WarmPool } from './warmPool';
 import { describeUserOutput, stripCodeDir } from './userError';
 
 /** How often a custom command's healthPath is asked while it starts. */

@@ -1,0 +1,98 @@
+// The warm pool of spare Node.js hosts, with the real dist/runtime-node.js: a burst of takes grows
+// it to the burst's size (up to its maximum) once the burst is over, it shrinks back to its size
+// after the hold time and stops the extra spares, and a pool of size 0 never forks a spare.
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PidRegistry } from '../../src/platform/runtime/pids';
+import type { RuntimeProcess } from '../../src/platform/runtime/processes';
+import { WarmPool, type WarmPoolOptions } from '../../src/platform/runtime/warmPool';
+import { DIST, startPlatform, tempHome } from '../helpers/platform';
+import { waitFor } from '../helpers/gateway';
+
+const SCRIPT = join(DIST, 'runtime-node.js');
+
+/** Live runtime-node.js processes this test process forked (Linux /proc). */
+function runtimeChildren(): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return state !== 'Z' && Number(ppid) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(SCRIPT) ? [Number(pid)] : [];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
+}
+
+describe('warm pool', { timeout: 60_000 }, () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  function pool(options: WarmPoolOptions): WarmPool {
+    const home = tempHome();
+    const pids = new PidRegistry(home);
+    const warm = new WarmPool(SCRIPT, options, pids);
+    cleanups.push(async () => {
+      await warm.close();
+      await pids.flushed();
+      rmSync(home, { recursive: true, force: true });
+    });
+    return warm;
+  }
+
+  /** Takes `count` hosts at once, as a deploy of `count` functions does, and gives each back to stop. */
+  async function burst(warm: WarmPool, count: number): Promise<RuntimeProcess[]> {
+    const taken = await Promise.all(Array.from({ length: count }, () => warm.take()));
+    warm.refillSoon();
+    cleanups.push(async () => {
+      await Promise.all(taken.map((t) => t.process.stop()));
+    });
+    return taken.map((t) => t.process);
+  }
+
+  const settled = (warm: WarmPool, ready: number, target: number) =>
+    waitFor(`${ready} spares ready of a target of ${target}`, async () => {
+      const status = warm.status();
+      return status.ready === ready && status.target === target ? true : undefined;
+    }, 20_000);
+
+  test('grows to the size of a burst of takes, then shrinks back after the hold time and stops the extra spares', async () => {
+    const warm = pool({ size: 1, max: 16, holdMs: 1500 });
+    await settled(warm, 1, 1);
+    const taken = (await burst(warm, 4)).map((p) => p.pid);
+    await settled(warm, 4, 4);
+    await settled(warm, 1, 1);
+    // The three spares beyond the size are stopped; the hosts taken are their instances' to stop.
+    await waitFor('the extra spares to exit', async () => (runtimeChildren().filter((pid) => !taken.includes(pid)).length === 1 ? true : undefined));
+    assert.ok(taken.every((pid) => runtimeChildren().includes(pid)));
+  });
+
+  test('never grows past its maximum', async () => {
+    const warm = pool({ size: 1, max: 2, holdMs: 60_000 });
+    await burst(warm, 5);
+    await settled(warm, 2, 2);
+  });
+
+  test('a pool of size 0 with a maximum of 0 forks no spare, even after a burst', async () => {
+    const warm = pool({ size: 0, max: 0, holdMs: 60_000 });
+    await burst(warm, 3);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepEqual(warm.status(), { ready: 0, target: 0 });
+  });
+
+  test("the platform reports its pool in /v1/health and takes --warm-pool-max and --warm-pool-hold-ms", async () => {
+    const platform = await startPlatform({ args: ['--warm-pool', '2', '--warm-pool-max', '3', '--warm-pool-hold-ms', '1000'] });
+    cleanups.push(async () => {
+      await platform.stop();
+      rmSync(platform.home, { recursive: true, force: true });
+    });
+    await waitFor('two spares ready', async () => {
+      const health = await platform.api('GET', '/v1/health');
+      return health.json.warmPool.ready === 2 && health.json.warmPool.target === 2 ? true : undefined;
+    });
+  });
+});

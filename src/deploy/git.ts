@@ -2,7 +2,7 @@
 // environment's name), the commit, and who is deploying. Problems are FlightdeckError GIT with
 // what to do about them.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { FlightdeckError } from '../errors';
 
@@ -92,4 +92,29 @@ export function runGit(cwd: string, args: string[], timeoutMs = 10_000): Promise
       }
     });
   });
+}
+
+/**
+ * `git <from> | git <to>`, the first process's output streamed into the second's input (a whole
+ * branch's diff never sits in memory here). The result is the second's; the first failing is GIT.
+ */
+export async function pipeGit(cwd: string, from: string[], to: string[], timeoutMs = 30_000): Promise<GitResult> {
+  const options = { cwd, timeout: timeoutMs, windowsHide: true };
+  const producer = spawn('git', from, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let producerError = '';
+  producer.stderr.on('data', (chunk: Buffer) => (producerError += chunk.toString()));
+  const produced = new Promise<number>((resolve) => {
+    producer.on('error', () => resolve(-1));
+    producer.on('close', (code) => resolve(code ?? -1));
+  });
+  const consumed = new Promise<GitResult>((resolve) => {
+    const consumer = execFile('git', to, options, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout: stdout.trim(), stderr });
+    });
+    consumer.stdin?.on('error', () => undefined); // a consumer that stops early says so in its own result
+    if (consumer.stdin) producer.stdout.pipe(consumer.stdin);
+  });
+  const [code, result] = await Promise.all([produced, consumed]);
+  if (code !== 0) throw new FlightdeckError('GIT', `git ${from.join(' ')} failed: ${producerError.trim() || `exit ${code}`}`);
+  return result;
 }

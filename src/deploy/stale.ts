@@ -1,14 +1,19 @@
-// Which personal environments have outlived their branch: merged into the default branch, deleted
-// from the remote, or idle (no deploy, no request) longer than a TTL. `readBranchFacts` asks the
-// git CLI once; `findStale` is pure, so the CLI's `env prune` and the editor's tree share it.
+// Which personal environments have outlived their branch: merged into the default branch (by a
+// merge, or as GitHub's and GitLab's squash and rebase merges land it: as new commits with the same
+// changes), deleted from the remote, or idle (no deploy, no request) longer than a TTL.
+// `readBranchFacts` asks the git CLI; `findStale` is pure, so the CLI's `env prune` and the
+// editor's tree share it.
 // Production, staging and protected environments are never stale.
 
 import { FlightdeckError } from '../errors';
 import { lastActivity, type Environment } from '../model';
-import { runGit } from './git';
+import { pipeGit, runGit } from './git';
+
+/** How a branch reached the default branch: its own commits, one squashed commit, or rebased copies. */
+export type MergeKind = 'merge' | 'squash' | 'rebase';
 
 export type StaleReason =
-  | { kind: 'merged'; branch: string; into: string }
+  | { kind: 'merged'; branch: string; into: string; how: MergeKind }
   | { kind: 'gone'; branch: string; remote: string }
   | { kind: 'idle'; idleMs: number; ttlMs: number };
 
@@ -29,8 +34,11 @@ export interface StaleCriteria {
 /** What git knows about branches, read once. */
 export interface BranchFacts {
   defaultBranch: string;
-  /** Branches whose tip is in the default branch but is not its tip (a fresh branch is not "merged"). */
-  merged: Set<string>;
+  /**
+   * Merged branches and how: a tip in the default branch that is not its tip (a fresh branch is not
+   * "merged"), or, for the branches asked about, changes that landed as other commits.
+   */
+  merged: Map<string, MergeKind>;
   /** Branches on the remote; undefined when there is no remote to ask. */
   remoteBranches?: Set<string>;
   remote?: string;
@@ -46,9 +54,8 @@ export function findStale(environments: readonly Environment[], facts: BranchFac
     if (environment.kind !== 'personal' || environment.protected) return [];
     const reasons: StaleReason[] = [];
     const branch = environment.branch;
-    if (criteria.merged && facts && branch && facts.merged.has(branch)) {
-      reasons.push({ kind: 'merged', branch, into: facts.defaultBranch });
-    }
+    const how = branch ? facts?.merged.get(branch) : undefined;
+    if (criteria.merged && facts && branch && how) reasons.push({ kind: 'merged', branch, into: facts.defaultBranch, how });
     if (criteria.gone && facts?.remoteBranches && facts.remote && branch && !facts.remoteBranches.has(branch) && !facts.unpushed.has(branch) && branch !== facts.defaultBranch) {
       reasons.push({ kind: 'gone', branch, remote: facts.remote });
     }
@@ -60,10 +67,15 @@ export function findStale(environments: readonly Environment[], facts: BranchFac
   });
 }
 
-/** `merged into main`, `branch gone from origin`, `idle 9 d`. */
+/** The branches of the personal environments that may go stale. */
+export function personalBranches(environments: readonly Environment[]): string[] {
+  return environments.flatMap((e) => (e.kind === 'personal' && !e.protected && e.branch ? [e.branch] : []));
+}
+
+/** `merged into main`, `squash-merged into main`, `branch gone from origin`, `idle 9 d`. */
 export function describeReason(reason: StaleReason): string {
   switch (reason.kind) {
-    case 'merged': return `merged into ${reason.into}`;
+    case 'merged': return `${reason.how === 'merge' ? 'merged' : `${reason.how}-merged`} into ${reason.into}`;
     case 'gone': return `branch gone from ${reason.remote}`;
     case 'idle': return `idle ${formatIdle(reason.idleMs)}`;
   }
@@ -85,22 +97,29 @@ export function formatIdle(ms: number): string {
  * Reads the default branch (the remote's HEAD, else init.defaultBranch, else main or master),
  * the branches merged into it and the remote's branches: `ls-remote` asks the server (a branch
  * deleted there counts without a fetch; the CLI's prune), `tracking` reads the remote-tracking
- * refs as of the last fetch (no network; the editor's tree).
+ * refs as of the last fetch (no network; the editor's tree). Squash and rebase merges are looked
+ * for only among `branches` (those with environments): each costs a few git processes.
  */
-export async function readBranchFacts(cwd: string, options: { remote?: 'ls-remote' | 'tracking' } = {}): Promise<BranchFacts> {
+export async function readBranchFacts(cwd: string, options: { remote?: 'ls-remote' | 'tracking'; branches?: Iterable<string> } = {}): Promise<BranchFacts> {
   const remotes = (await gitLines(cwd, ['remote'])).filter(Boolean);
   const remote = remotes.includes('origin') ? 'origin' : remotes[0];
   const defaultBranch = await findDefaultBranch(cwd, remote);
   const base = remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${defaultBranch}`])) ? `${remote}/${defaultBranch}` : defaultBranch;
   const baseTip = await gitText(cwd, ['rev-parse', '--verify', '-q', base]);
   if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
-  const merged = new Set<string>();
+  const merged = new Map<string, MergeKind>();
   const refs = await gitLines(cwd, ['for-each-ref', '--merged', base, '--format=%(objectname) %(refname)', 'refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])]);
   for (const line of refs) {
     const [tip, ref] = line.split(' ');
     const name = ref.replace(/^refs\/heads\//, '').replace(remote ? new RegExp(`^refs/remotes/${remote}/`) : /^$/, '');
-    if (tip !== baseTip && name !== defaultBranch && name !== 'HEAD') merged.add(name);
+    if (tip !== baseTip && name !== defaultBranch && name !== 'HEAD') merged.set(name, 'merge');
   }
+  const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && !merged.has(b));
+  const landed = await Promise.all(asked.map((branch) => landedAs(cwd, base, branch, remote)));
+  asked.forEach((branch, i) => {
+    const how = landed[i];
+    if (how) merged.set(branch, how);
+  });
   const unpushed = new Set(
     (await gitLines(cwd, ['for-each-ref', '--format=%(refname:short)|%(upstream)', 'refs/heads'])).filter((l) => l.endsWith('|')).map((l) => l.slice(0, -1)),
   );
@@ -116,6 +135,33 @@ export async function readBranchFacts(cwd: string, options: { remote?: 'ls-remot
   }
   const remoteBranches = new Set(listing.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1].replace(/^refs\/heads\//, '')));
   return { defaultBranch, merged, remoteBranches, remote, unpushed };
+}
+
+/**
+ * Whether a branch's changes reached `base` as other commits: every commit of it has a copy there
+ * with the same patch (a rebase merge, `git cherry`), or the branch's whole change is one commit
+ * there (a squash merge: the patch ids of its diff from the merge base and of that commit agree).
+ */
+async function landedAs(cwd: string, base: string, branch: string, remote: string | undefined): Promise<MergeKind | undefined> {
+  const candidates = [`refs/heads/${branch}`, ...(remote ? [`refs/remotes/${remote}/${branch}`] : [])];
+  let ref: string | undefined;
+  for (const candidate of candidates) {
+    if (await gitOk(cwd, ['rev-parse', '--verify', '-q', candidate])) {
+      ref = candidate;
+      break;
+    }
+  }
+  if (!ref) return undefined; // deleted everywhere: `gone` says so when a remote is asked
+  const cherry = await gitLines(cwd, ['cherry', base, ref]);
+  if (cherry.length === 0) return undefined; // no commit of its own
+  if (cherry.every((line) => line.startsWith('-'))) return 'rebase';
+  const mergeBase = await gitText(cwd, ['merge-base', base, ref]);
+  if (!mergeBase) return undefined;
+  const diff = ['--no-color', '--no-ext-diff'];
+  const [branchPatch] = (await pipeGit(cwd, ['diff', ...diff, mergeBase, ref], ['patch-id', '--stable'])).stdout.split(' ');
+  if (!branchPatch) return undefined; // its commits cancel out
+  const commits = await pipeGit(cwd, ['log', '--no-merges', '-p', ...diff, `${mergeBase}..${base}`], ['patch-id', '--stable']);
+  return commits.stdout.split('\n').some((line) => line.startsWith(`${branchPatch} `)) ? 'squash' : undefined;
 }
 
 async function findDefaultBranch(cwd: string, remote: string | undefined): Promise<string> {

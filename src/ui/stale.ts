@@ -2,7 +2,7 @@
 // default branch or gone from the remote (as of the last fetch: no network on a refresh), or idle
 // past flightdeck.yaml's personal.ttl. Read with the git CLI on the workspace folder; without a
 // project or a repository nothing is stale.
-import { findStale, readBranchFacts, type StaleEnvironment } from '../deploy/stale';
+import { findStale, personalBranches, readBranchFacts, type StaleEnvironment } from '../deploy/stale';
 import type { Environment } from '../model';
 import type { ProjectWorkspace } from './workspace';
 
@@ -10,7 +10,7 @@ export async function staleEnvironments(workspace: ProjectWorkspace, environment
   if (!environments.some((e) => e.kind === 'personal' && !e.protected)) return [];
   try {
     const [project, folder] = await Promise.all([workspace.load(), workspace.folder()]);
-    const facts = await readBranchFacts(folder.fsPath, { remote: 'tracking' }).catch(() => undefined);
+    const facts = await readBranchFacts(folder.fsPath, { remote: 'tracking', branches: personalBranches(environments) }).catch(() => undefined);
     return findStale(environments, facts, { merged: true, gone: true, idleMs: project.personal.ttlMs });
   } catch {
     return []; // no project: nothing to judge by

@@ -139,6 +139,52 @@ describe('branch environments from the CLI', () => {
     assert.match(bad.stderr, /--idle must be a duration like 7d/);
   });
 
+  it('env prune --merged finds branches landed by squash and by rebase merges, as the merge buttons of GitHub and GitLab land them', async () => {
+    const work = (branch: string, file: string, texts: string[]) => {
+      box.git('switch', '-q', '-c', branch, 'main');
+      for (const text of texts) {
+        box.write({ [file]: handler(text) });
+        box.commit(text);
+      }
+    };
+    // squashed: two commits landed as one new commit on main, then main moved on
+    work('feature/squashed', 'api/index.js', ['squash one', 'squash two']);
+    await box.ok('deploy', '--function', 'api');
+    box.git('push', '-q', '-u', 'origin', 'feature/squashed');
+    box.git('switch', '-q', 'main');
+    box.git('merge', '-q', '--squash', 'feature/squashed');
+    box.commit('Squashed feature (#12)');
+    box.write({ 'README.md': 'main moved on\n' });
+    box.commit('main moved on');
+    // rebased: its commits copied onto a main that had moved on, as new commits
+    work('feature/rebased', 'web/index.js', ['rebase one', 'rebase two']);
+    await box.ok('deploy', '--function', 'web');
+    box.git('switch', '-q', 'main');
+    box.write({ 'NOTES.md': 'main moved again\n' });
+    box.commit('main moved again');
+    box.git('switch', '-q', '-c', 'landing', 'feature/rebased');
+    box.git('rebase', '-q', 'main');
+    box.git('switch', '-q', 'main');
+    box.git('merge', '-q', '--ff-only', 'landing');
+    box.git('branch', '-q', '-D', 'landing');
+    // open: one of its two commits cherry-picked to main, the other not: not merged
+    work('feature/open', 'web/index.js', ['open one', 'open two']);
+    await box.ok('deploy', '--function', 'web');
+    const firstOpen = box.git('rev-parse', 'HEAD~1').trim();
+    box.git('switch', '-q', 'main');
+    box.git('cherry-pick', firstOpen);
+    box.git('push', '-q', 'origin', 'main');
+
+    const dry = await box.ok('env', 'prune', '--merged', '--dry-run');
+    assert.match(dry, /jane-feature-squashed\s+feature\/squashed\s+squash-merged into main/);
+    assert.match(dry, /jane-feature-rebased\s+feature\/rebased\s+rebase-merged into main/);
+    assert.doesNotMatch(dry, /jane-feature-open/);
+    const pruned = JSON.parse(await box.ok('env', 'prune', '--merged', '--yes', '--json'));
+    assert.deepEqual(pruned.stale.map((s: { environment: string; reasons: { how: string }[] }) => [s.environment, s.reasons[0].how]).sort(),
+      [['jane-feature-rebased', 'rebase'], ['jane-feature-squashed', 'squash']]);
+    assert.ok(await envNamed('jane-feature-open'), 'the unfinished branch keeps its environment');
+  });
+
   it('bash completes commands, flags, environment and function names', async () => {
     const complete = async (...words: string[]) => {
       const script = `source <(flightdeck completion bash)

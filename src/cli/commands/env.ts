@@ -66,7 +66,7 @@ export const envPruneCommand: Command = {
   name: 'env prune',
   summary: 'Delete personal environments whose branch is merged, gone from the remote, or idle past the TTL',
   options: {
-    merged: { type: 'boolean', description: 'Branch merged into the default branch' },
+    merged: { type: 'boolean', description: 'Branch merged into the default branch (by a merge, squash or rebase)' },
     gone: { type: 'boolean', description: 'Branch deleted from the remote (asks it with git ls-remote)' },
     idle: { type: 'string', valueName: 'DURATION', description: 'No deploy and no request for this long, e.g. 7d (default: personal.ttl)' },
     'dry-run': { type: 'boolean', description: 'Only list what would be deleted, and why' },
@@ -91,9 +91,12 @@ export const envPruneCommand: Command = {
       idleMs: idleFlag ?? (all ? project?.personal.ttlMs : undefined),
     };
     const folder = project ? dirname(project.file) : context.cwd;
-    const facts = criteria.merged || criteria.gone ? await stale.readBranchFacts(folder, { remote: criteria.gone ? 'ls-remote' : undefined }) : undefined;
     const provider = await context.provider();
-    const found = stale.findStale(await provider.listEnvironments(), facts, criteria);
+    const environments = await provider.listEnvironments();
+    const facts = criteria.merged || criteria.gone
+      ? await stale.readBranchFacts(folder, { remote: criteria.gone ? 'ls-remote' : undefined, branches: stale.personalBranches(environments) })
+      : undefined;
+    const found = stale.findStale(environments, facts, criteria);
     const rows = found.map((s) => [s.environment.name, s.environment.branch ?? '', s.reasons.map(stale.describeReason).join(', ')]);
     const listing = table(['ENVIRONMENT', 'BRANCH', 'WHY'], rows);
     const data = (deleted: boolean) => ({ dryRun, stale: found.map((s) => ({ environment: s.environment.name, branch: s.environment.branch, reasons: s.reasons, deleted })) });

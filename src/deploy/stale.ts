@@ -31,6 +31,15 @@ export interface StaleCriteria {
   now?: number;
 }
 
+/**
+ * Squash and rebase verdicts by `<default branch tip> <branch tip>`: neither can change while both
+ * tips stay, so an owner that reads facts often (the editor's tree) keeps one and asks git less.
+ */
+export type MergeVerdicts = Map<string, MergeKind | null>;
+
+/** Verdicts kept before an owner's map is cleared; each new commit on the default branch adds a set. */
+const MAX_VERDICTS = 512;
+
 /** What git knows about branches, read once. */
 export interface BranchFacts {
   defaultBranch: string;
@@ -98,9 +107,13 @@ export function formatIdle(ms: number): string {
  * the branches merged into it and the remote's branches: `ls-remote` asks the server (a branch
  * deleted there counts without a fetch; the CLI's prune), `tracking` reads the remote-tracking
  * refs as of the last fetch (no network; the editor's tree). Squash and rebase merges are looked
- * for only among `branches` (those with environments): each costs a few git processes.
+ * for only among `branches` (those with environments): each costs a few git processes, unless
+ * `verdicts` already holds the answer for the same two tips.
  */
-export async function readBranchFacts(cwd: string, options: { remote?: 'ls-remote' | 'tracking'; branches?: Iterable<string> } = {}): Promise<BranchFacts> {
+export async function readBranchFacts(
+  cwd: string,
+  options: { remote?: 'ls-remote' | 'tracking'; branches?: Iterable<string>; verdicts?: MergeVerdicts } = {},
+): Promise<BranchFacts> {
   const remotes = (await gitLines(cwd, ['remote'])).filter(Boolean);
   const remote = remotes.includes('origin') ? 'origin' : remotes[0];
   const defaultBranch = await findDefaultBranch(cwd, remote);
@@ -108,18 +121,28 @@ export async function readBranchFacts(cwd: string, options: { remote?: 'ls-remot
   const baseTip = await gitText(cwd, ['rev-parse', '--verify', '-q', base]);
   if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
   const merged = new Map<string, MergeKind>();
-  const refs = await gitLines(cwd, ['for-each-ref', '--merged', base, '--format=%(objectname) %(refname)', 'refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])]);
+  const branchRefs = ['refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])];
+  const refs = await gitLines(cwd, ['for-each-ref', '--merged', base, '--format=%(objectname) %(refname)', ...branchRefs]);
   for (const line of refs) {
     const [tip, ref] = line.split(' ');
     const name = ref.replace(/^refs\/heads\//, '').replace(remote ? new RegExp(`^refs/remotes/${remote}/`) : /^$/, '');
     if (tip !== baseTip && name !== defaultBranch && name !== 'HEAD') merged.set(name, 'merge');
   }
   const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && !merged.has(b));
-  const landed = await Promise.all(asked.map((branch) => landedAs(cwd, base, branch, remote)));
-  asked.forEach((branch, i) => {
-    const how = landed[i];
-    if (how) merged.set(branch, how);
-  });
+  if (asked.length > 0) {
+    const tips = new Map((await gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname)', ...branchRefs])).map((line) => line.split(' ') as [string, string]));
+    const verdicts = options.verdicts ?? new Map();
+    if (verdicts.size > MAX_VERDICTS) verdicts.clear();
+    await Promise.all(asked.map(async (branch) => {
+      // The local branch, else the remote's copy of it; deleted everywhere, `gone` says so.
+      const ref = [`refs/heads/${branch}`, ...(remote ? [`refs/remotes/${remote}/${branch}`] : [])].find((r) => tips.has(r));
+      if (!ref) return;
+      const key = `${baseTip} ${tips.get(ref)}`;
+      if (!verdicts.has(key)) verdicts.set(key, (await landedAs(cwd, base, ref)) ?? null);
+      const how = verdicts.get(key);
+      if (how) merged.set(branch, how);
+    }));
+  }
   const unpushed = new Set(
     (await gitLines(cwd, ['for-each-ref', '--format=%(refname:short)|%(upstream)', 'refs/heads'])).filter((l) => l.endsWith('|')).map((l) => l.slice(0, -1)),
   );
@@ -142,16 +165,7 @@ export async function readBranchFacts(cwd: string, options: { remote?: 'ls-remot
  * with the same patch (a rebase merge, `git cherry`), or the branch's whole change is one commit
  * there (a squash merge: the patch ids of its diff from the merge base and of that commit agree).
  */
-async function landedAs(cwd: string, base: string, branch: string, remote: string | undefined): Promise<MergeKind | undefined> {
-  const candidates = [`refs/heads/${branch}`, ...(remote ? [`refs/remotes/${remote}/${branch}`] : [])];
-  let ref: string | undefined;
-  for (const candidate of candidates) {
-    if (await gitOk(cwd, ['rev-parse', '--verify', '-q', candidate])) {
-      ref = candidate;
-      break;
-    }
-  }
-  if (!ref) return undefined; // deleted everywhere: `gone` says so when a remote is asked
+async function landedAs(cwd: string, base: string, ref: string): Promise<MergeKind | undefined> {
   const cherry = await gitLines(cwd, ['cherry', base, ref]);
   if (cherry.length === 0) return undefined; // no commit of its own
   if (cherry.every((line) => line.startsWith('-'))) return 'rebase';

@@ -10,7 +10,7 @@ export async function staleEnvironments(workspace: ProjectWorkspace, environment
   if (!environments.some((e) => e.kind === 'personal' && !e.protected)) return [];
   try {
     const [project, folder] = await Promise.all([workspace.load(), workspace.folder()]);
-    const facts = await readBranchFacts(folder.fsPath, { remote: 'tracking', branches: personalBranches(environments) }).catch(() => undefined);
+    const facts = await readBranchFacts(folder.fsPath, { remote: 'tracking', branches: personalBranches(environments), verdicts: workspace.mergeVerdicts }).catch(() => undefined);
     return findStale(environments, facts, { merged: true, gone: true, idleMs: project.personal.ttlMs });
   } catch {
     return []; // no project: nothing to judge by

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig, type RolloutDefaults } from '../config/projectFile';
 import { S_YAML_NAMES } from '../config/names';
 import { deployingUser, type GitInfo } from '../deploy/git';
+import type { MergeVerdicts } from '../deploy/stale';
 import { branchEnvironmentIn, personalEnvironmentName } from '../deploy/personalEnvironment';
 import { FlightdeckError } from '../errors';
 import type { Environment } from '../model';
@@ -19,6 +20,8 @@ export class ProjectWorkspace implements vscode.Disposable {
   private headListener: vscode.Disposable | undefined;
   /** Bumped when the personal environment is invalidated (or on dispose): a computation older than that is stale. */
   private personalGeneration = 0;
+  /** What git said about squash and rebase merges, so a tree refresh does not ask again for the same tips. */
+  readonly mergeVerdicts: MergeVerdicts = new Map();
 
   /**
    * `environments` lists the provider's environments when it is reachable: a branch whose plain

@@ -1,13 +1,15 @@
 // The pure parts of the branch-environment lifecycle: personal.ttl in flightdeck.yaml (with
 // line/column problems and the JSON schema agreeing), how a version is named, and which
-// environments are stale for which reason.
+// environments are stale for which reason; and the squash-merge verdicts a caller keeps, read
+// from a real git repository.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseProjectFile } from '../../src/config/projectFile';
-import { findStale, describeReason, type BranchFacts } from '../../src/deploy/stale';
+import { findStale, describeReason, readBranchFacts, type BranchFacts, type MergeVerdicts } from '../../src/deploy/stale';
 import type { Environment } from '../../src/model';
 import { parseVersionRef } from '../../src/versionRef';
 import { REPO_ROOT } from '../helpers/platform';
@@ -80,5 +82,47 @@ describe('stale environments', () => {
       ['a-wip', ['idle 10 d']],
     ]);
     assert.deepEqual(findStale(environments, facts, { merged: true, now }).map((s) => s.environment.name), ['a-done']);
+  });
+});
+
+describe('squash-merge verdicts', () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+  const commit = (file: string, text: string) => {
+    writeFileSync(join(repo, file), text);
+    git('add', '-A');
+    git('commit', '-q', '-m', text);
+  };
+  before(() => {
+    repo = mkdtempSync(join(tmpdir(), 'flightdeck-verdicts-'));
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'jane@example.com');
+    git('config', 'user.name', 'Jane Doe');
+    commit('a.txt', 'first\n');
+    git('switch', '-q', '-c', 'feature/done');
+    commit('b.txt', 'one\n');
+    commit('b.txt', 'two\n');
+    git('switch', '-q', '-c', 'feature/open', 'main');
+    commit('c.txt', 'open\n');
+    git('switch', '-q', 'main');
+    git('merge', '-q', '--squash', 'feature/done');
+    git('commit', '-q', '-m', 'Squashed');
+  });
+  after(() => rmSync(repo, { recursive: true, force: true }));
+
+  it('keeps what git said by the two tips, and answers from it while they stay', async () => {
+    const verdicts: MergeVerdicts = new Map();
+    const facts = await readBranchFacts(repo, { branches: ['feature/done', 'feature/open'], verdicts });
+    assert.deepEqual([...facts.merged], [['feature/done', 'squash']]);
+    const main = git('rev-parse', 'main');
+    const key = (branch: string) => `${main} ${git('rev-parse', branch)}`;
+    assert.deepEqual(new Map(verdicts), new Map([[key('feature/done'), 'squash'], [key('feature/open'), null]]));
+    // The same tips: the kept verdict is the answer (here one planted to tell it from git's own).
+    verdicts.set(key('feature/open'), 'rebase');
+    assert.equal((await readBranchFacts(repo, { branches: ['feature/open'], verdicts })).merged.get('feature/open'), 'rebase');
+    // The branch moves on: git is asked again.
+    git('switch', '-q', 'feature/open');
+    commit('c.txt', 'more\n');
+    assert.equal((await readBranchFacts(repo, { branches: ['feature/open'], verdicts })).merged.get('feature/open'), undefined);
   });
 });

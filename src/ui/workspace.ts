@@ -20,6 +20,7 @@ export class ProjectWorkspace implements vscode.Disposable {
   private headListener: vscode.Disposable | undefined;
   /** Bumped when the personal environment is invalidated (or on dispose): a computation older than that is stale. */
   private personalGeneration = 0;
+  private disposed = false;
   /** What git said about squash and rebase merges, so a tree refresh does not ask again for the same tips. */
   readonly mergeVerdicts: MergeVerdicts = new Map();
 
@@ -99,7 +100,11 @@ export class ProjectWorkspace implements vscode.Disposable {
 
   private async computePersonal(generation: number): Promise<string | undefined> {
     const name = await this.readPersonal();
-    if (generation !== this.personalGeneration) return undefined; // invalidated meanwhile: keep nothing of it
+    if (generation !== this.personalGeneration) {
+      // Invalidated meanwhile (an environment came, the branch or the project changed): keep nothing
+      // of this reading, and answer the caller from the reading that replaces it.
+      return this.disposed ? undefined : this.personalEnvironment();
+    }
     this.personalKnown = name;
     return name;
   }
@@ -142,6 +147,7 @@ export class ProjectWorkspace implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.personalGeneration++;
     this.headListener?.dispose();
     this.disposables.forEach((d) => d.dispose());

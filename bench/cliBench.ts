@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProjectFile } from '../src/config/projectFile';
 import { deployProject } from '../src/deploy/deployProject';
+import type { WarmPoolStatus } from '../src/platform/contracts';
 import { DIST } from '../test/helpers/platform';
 import { getOnce } from './load';
 import { ms, type Report } from './report';
@@ -64,7 +65,7 @@ async function startup(report: Report, bench: BenchPlatform, dir: string): Promi
     envs: () => run([cli, 'envs'], env, cwd),
   }, RUNS);
   report.add({ section: SECTION, name: `  floor: node -e 0 (n=${RUNS}, interleaved)`, value: ms(p50.node), figures: { p50Ms: p50.node }, target: '' });
-  const ratio = (x: number) => Math.round((x / p50.node) * 100) / 100;
+  const ratio = (x: number) => ratioOf(x, p50.node);
   report.add({ section: SECTION, name: 'flightdeck --help vs node -e 0', value: `${ms(p50.help)} = ${ratio(p50.help)}×`, figures: { p50Ms: p50.help, ratio: ratio(p50.help) }, target: '' });
   report.add({
     section: SECTION, name: 'flightdeck envs (platform running, in a project folder) vs node -e 0', value: `${ms(p50.envs)} = ${ratio(p50.envs)}×`,
@@ -108,7 +109,7 @@ async function redeploy(report: Report, bench: BenchPlatform, dir: string): Prom
   }, RUNS);
   const answer = await getOnce(bench.gateway, '/fn/cli/app/');
   if (answer.version !== String(marker + 1)) throw new Error(`the last CLI redeploy should serve v${marker + 1}, not v${answer.version}`);
-  const ratio = Math.round((p50.deploy / p50.floor) * 100) / 100;
+  const ratio = ratioOf(p50.deploy, p50.floor);
   report.add({ section: SECTION, name: `  floor: spawn node + one request answered (n=${RUNS})`, value: ms(p50.floor), figures: { p50Ms: p50.floor }, target: '' });
   report.add({
     section: SECTION, name: 'CLI one-file redeploy vs the spawn floor', value: `${ms(p50.deploy)} = ${ratio}×`,
@@ -116,12 +117,21 @@ async function redeploy(report: Report, bench: BenchPlatform, dir: string): Prom
   });
 }
 
+/** `a / b` to two decimals, as the ratio rows show it. */
+function ratioOf(a: number, b: number): number {
+  return Math.round((a / b) * 100) / 100;
+}
+
+async function warmPoolOf(bench: BenchPlatform): Promise<WarmPoolStatus> {
+  return ((await bench.platform.api('GET', '/v1/health')).json as { warmPool: WarmPoolStatus }).warmPool;
+}
+
 /** Waits until each platform's warm pool holds every spare it keeps: platforms at rest, as a person finds them. */
-function atRest(platforms: BenchPlatform[]): Promise<true> {
+function atRest(platforms: readonly BenchPlatform[]): Promise<true> {
   return waitFor('the warm pools to refill', async () => {
-    for (const { platform } of platforms) {
-      const { warmPool } = (await platform.api('GET', '/v1/health')).json as { warmPool: { ready: number; target: number } };
-      if (warmPool.ready < warmPool.target) return undefined;
+    for (const bench of platforms) {
+      const { ready, target } = await warmPoolOf(bench);
+      if (ready < target) return undefined;
     }
     return true;
   }, 30_000, 20);
@@ -131,8 +141,7 @@ async function branchEnvironments(report: Report, bench: BenchPlatform, dir: str
   const ten = Array.from({ length: 10 }, (_, i) => `fn${i}`);
   const projects = { one: loadProjectFile(writeProject(join(dir, 'p1'), ['fn0'])), ten: loadProjectFile(writeProject(join(dir, 'p10'), ten)) };
   let branch = 0;
-  const platforms: BenchPlatform[] = [bench];
-  const newEnvironment = (key: 'one' | 'ten', on: BenchPlatform) => async () => {
+  const newEnvironment = (key: 'one' | 'ten', on: BenchPlatform, platforms: readonly BenchPlatform[]) => async () => {
     await atRest(platforms);
     const start = performance.now();
     const result = await deployProject(on.provider, projects[key], { branch: `bench/${key}-${++branch}`, user: 'bench', scanCacheDir: join(dir, 'scan-cache') });
@@ -152,25 +161,28 @@ async function branchEnvironments(report: Report, bench: BenchPlatform, dir: str
   };
   // A second platform whose pool never grows past its one spare: what the first branch
   // environment after a quiet spell costs, when nine functions wait for node to boot.
-  const p50 = await withPlatform(['--warm-pool-max', '1'], (small) => (platforms.push(small), interleaved({
-    one: newEnvironment('one', bench),
-    ten: newEnvironment('ten', bench),
-    tenUngrown: newEnvironment('ten', small),
-    node1: nodes(1),
-    node10: nodes(10),
-  }, ENV_RUNS)));
-  const health = (await bench.platform.api('GET', '/v1/health')).json as { warmPool: { ready: number; target: number } };
+  const p50 = await withPlatform(['--warm-pool-max', '1'], (small) => {
+    const both = [bench, small];
+    return interleaved({
+      one: newEnvironment('one', bench, both),
+      ten: newEnvironment('ten', bench, both),
+      tenUngrown: newEnvironment('ten', small, both),
+      node1: nodes(1),
+      node10: nodes(10),
+    }, ENV_RUNS);
+  });
+  const spares = (await warmPoolOf(bench)).target;
   // Every function runs in its own process, and a deploy proves the version starts (issue 8):
   // ten Node.js processes booted at once against one is what the ratio costs without spares.
-  const floor = Math.round((p50.node10 / p50.node1) * 100) / 100;
+  const floor = ratioOf(p50.node10, p50.node1);
   report.add({ section: SECTION, name: `  floor: 10 node processes started at once vs 1 (n=${ENV_RUNS})`, value: `${ms(p50.node10)} = ${floor}×`, figures: { p50Ms: p50.node10, ratio: floor }, target: '' });
-  const ratio = Math.round((p50.ten / p50.one) * 100) / 100;
+  const ratio = ratioOf(p50.ten, p50.one);
   report.add({ section: SECTION, name: `  new branch environment, 1 function, to serving (n=${ENV_RUNS})`, value: ms(p50.one), figures: { p50Ms: p50.one }, target: '' });
   report.add({
-    section: SECTION, name: `  the same 10 functions with the warm pool held at 1 spare (--warm-pool-max 1)`, value: `${ms(p50.tenUngrown)} = ${Math.round((p50.tenUngrown / p50.one) * 100) / 100}×`,
+    section: SECTION, name: `  the same 10 functions with the warm pool held at 1 spare (--warm-pool-max 1)`, value: `${ms(p50.tenUngrown)} = ${ratioOf(p50.tenUngrown, p50.one)}×`,
     figures: { p50Ms: p50.tenUngrown }, target: '',
   });
-  report.add({ section: SECTION, name: '  warm pool after the 10-function environments (spares kept for 10 min)', value: `${health.warmPool.target} spares`, figures: { spares: health.warmPool.target }, target: '' });
+  report.add({ section: SECTION, name: '  warm pool after the 10-function environments (spares kept for 10 min)', value: `${spares} spares`, figures: { spares }, target: '' });
   report.add({
     section: SECTION, name: 'new branch environment, 10 functions vs 1, to serving', value: `${ms(p50.ten)} = ${ratio}×`,
     figures: { p50Ms: p50.ten, ratio }, target: '≤ 2×', pass: ratio <= 2,

@@ -82,7 +82,7 @@ export interface GitResult {
 export function runGit(cwd: string, args: string[], timeoutMs = 10_000): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
     execFile('git', args, { cwd, timeout: timeoutMs, windowsHide: true }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      const code = exitCodeOf(error);
       if (error?.code === 'ENOENT') {
         reject(new FlightdeckError('GIT', 'git is not installed or not on PATH: install git, or pass an environment name to deploy without it.'));
       } else if (/not a git repository/i.test(stderr)) {
@@ -109,7 +109,7 @@ export async function pipeGit(cwd: string, from: string[], to: string[], timeout
   });
   const consumed = new Promise<GitResult>((resolve) => {
     const consumer = execFile('git', to, options, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout: stdout.trim(), stderr });
+      resolve({ code: exitCodeOf(error), stdout: stdout.trim(), stderr });
     });
     consumer.stdin?.on('error', () => undefined); // a consumer that stops early says so in its own result
     if (consumer.stdin) producer.stdout.pipe(consumer.stdin);
@@ -117,4 +117,9 @@ export async function pipeGit(cwd: string, from: string[], to: string[], timeout
   const [code, result] = await Promise.all([produced, consumed]);
   if (code !== 0) throw new FlightdeckError('GIT', `git ${from.join(' ')} failed: ${producerError.trim() || `exit ${code}`}`);
   return result;
+}
+
+/** execFile's error as an exit code: 0 without one, -1 when git did not run or was killed. */
+function exitCodeOf(error: { code?: unknown } | null): number {
+  return error ? (typeof error.code === 'number' ? error.code : -1) : 0;
 }

@@ -60,7 +60,7 @@ const DAY_MS = 86_400_000;
 export function findStale(environments: readonly Environment[], facts: BranchFacts | undefined, criteria: StaleCriteria): StaleEnvironment[] {
   const now = criteria.now ?? Date.now();
   return environments.flatMap((environment) => {
-    if (environment.kind !== 'personal' || environment.protected) return [];
+    if (!mayGoStale(environment)) return [];
     const reasons: StaleReason[] = [];
     const branch = environment.branch;
     const how = branch ? facts?.merged.get(branch) : undefined;
@@ -76,9 +76,14 @@ export function findStale(environments: readonly Environment[], facts: BranchFac
   });
 }
 
-/** The branches of the personal environments that may go stale. */
+/** Personal environments that are not protected: the only ones that may go stale. */
+export function mayGoStale(environment: Environment): boolean {
+  return environment.kind === 'personal' && !environment.protected;
+}
+
+/** The branches of the environments that may go stale. */
 export function personalBranches(environments: readonly Environment[]): string[] {
-  return environments.flatMap((e) => (e.kind === 'personal' && !e.protected && e.branch ? [e.branch] : []));
+  return environments.flatMap((e) => (mayGoStale(e) && e.branch ? [e.branch] : []));
 }
 
 /** `merged into main`, `squash-merged into main`, `branch gone from origin`, `idle 9 d`. */

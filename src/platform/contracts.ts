@@ -33,7 +33,6 @@ export interface UpgradeOptions {
   fromVersion?: number;
 }
 
-/** Implemented by src/platform/runtime; used by the control API and the rollout engine. */
 /** The warm pool of spare Node.js hosts, in `GET /v1/health`. */
 export interface WarmPoolStatus {
   /** Spares forked and listening now. */
@@ -42,6 +41,7 @@ export interface WarmPoolStatus {
   target: number;
 }
 
+/** Implemented by src/platform/runtime; used by the control API and the rollout engine. */
 export interface FunctionRuntime {
   /** Serves a gateway request (`/fn/...`). */
   handleGateway(req: IncomingMessage, res: ServerResponse): void;

@@ -2,12 +2,12 @@
 // default branch or gone from the remote (as of the last fetch: no network on a refresh), or idle
 // past flightdeck.yaml's personal.ttl. Read with the git CLI on the workspace folder; without a
 // project or a repository nothing is stale.
-import { findStale, personalBranches, readBranchFacts, type StaleEnvironment } from '../deploy/stale';
+import { findStale, mayGoStale, personalBranches, readBranchFacts, type StaleEnvironment } from '../deploy/stale';
 import type { Environment } from '../model';
 import type { ProjectWorkspace } from './workspace';
 
 export async function staleEnvironments(workspace: ProjectWorkspace, environments: readonly Environment[]): Promise<StaleEnvironment[]> {
-  if (!environments.some((e) => e.kind === 'personal' && !e.protected)) return [];
+  if (!environments.some(mayGoStale)) return [];
   try {
     const [project, folder] = await Promise.all([workspace.load(), workspace.folder()]);
     const facts = await readBranchFacts(folder.fsPath, { remote: 'tracking', branches: personalBranches(environments), verdicts: workspace.mergeVerdicts }).catch(() => undefined);

@@ -30,9 +30,8 @@ const REFILL_DELAY_MS = 100;
 export class WarmPool {
   private readonly spares: Spare[] = [];
   private target: number;
-  /** When the takes of the last BURST_WINDOW_MS happened. */
+  /** When the takes of the last BURST_WINDOW_MS happened; the last is the latest take. */
   private readonly recentTakes: number[] = [];
-  private lastTakeAt = 0;
   private grownAt = 0;
   private refillTimer: NodeJS.Timeout | undefined;
   private shrinkTimer: NodeJS.Timeout | undefined;
@@ -88,7 +87,6 @@ export class WarmPool {
 
   private noteDemand(): void {
     const now = Date.now();
-    this.lastTakeAt = now;
     this.recentTakes.push(now);
     while (this.recentTakes[0] <= now - BURST_WINDOW_MS) this.recentTakes.shift();
     const wanted = Math.min(this.options.max, this.recentTakes.length);
@@ -118,7 +116,7 @@ export class WarmPool {
     this.refilling = true;
     try {
       for (;;) {
-        if (this.closed || Date.now() - this.lastTakeAt < REFILL_DELAY_MS) return;
+        if (this.closed || Date.now() - (this.recentTakes.at(-1) ?? 0) < REFILL_DELAY_MS) return;
         const alive = this.spares.filter((s) => s.process.alive);
         this.spares.splice(0, this.spares.length, ...alive);
         if (alive.length >= this.target) return;

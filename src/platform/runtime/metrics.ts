@@ -30,7 +30,9 @@ export class VersionWindow {
   private readonly seconds = new Float64Array(WINDOW_SECONDS).fill(-1);
   private readonly requests = new Uint32Array(WINDOW_SECONDS);
   private readonly errors = new Uint32Array(WINDOW_SECONDS);
-  private readonly histogram = new Uint32Array(WINDOW_SECONDS * HISTOGRAM_SIZE);
+  // A second's latency row (about 1 KB) is made when that second sees its first request: a new
+  // version's window starts small, and one that serves a request now and then stays small.
+  private readonly histograms: (Uint32Array | undefined)[] = new Array(WINDOW_SECONDS);
 
   constructor(readonly versionId: number) {}
 
@@ -41,11 +43,12 @@ export class VersionWindow {
       this.seconds[slot] = second;
       this.requests[slot] = 0;
       this.errors[slot] = 0;
-      this.histogram.fill(0, slot * HISTOGRAM_SIZE, (slot + 1) * HISTOGRAM_SIZE);
+      this.histograms[slot]?.fill(0);
     }
     this.requests[slot]++;
     if (status >= 500) this.errors[slot]++;
-    this.histogram[slot * HISTOGRAM_SIZE + bucketOf(Math.max(0, Math.round(latencyMs * 1000)))]++;
+    const row = (this.histograms[slot] ??= new Uint32Array(HISTOGRAM_SIZE));
+    row[bucketOf(Math.max(0, Math.round(latencyMs * 1000)))]++;
   }
 
   summary(windowMs: number, nowMs: number): VersionMetrics {
@@ -59,8 +62,8 @@ export class VersionWindow {
       if (this.seconds[slot] !== second) continue;
       requests += this.requests[slot];
       errors += this.errors[slot];
-      const base = slot * HISTOGRAM_SIZE;
-      for (let i = 0; i < HISTOGRAM_SIZE; i++) merged[i] += this.histogram[base + i];
+      const row = this.histograms[slot]!;
+      for (let i = 0; i < HISTOGRAM_SIZE; i++) merged[i] += row[i];
     }
     return {
       versionId: this.versionId,
@@ -105,7 +108,7 @@ export class FunctionMetrics {
     return windows.sort((a, b) => a.versionId - b.versionId).map((w) => w.summary(windowMs, nowMs));
   }
 
-  /** Frees the windows (about 280 KB each) of versions not in `served`. */
+  /** Frees the windows (up to about 280 KB each) of versions not in `served`. */
   retain(served: ReadonlySet<number>): void {
     for (const versionId of this.windows.keys()) if (!served.has(versionId)) this.windows.delete(versionId);
   }

@@ -1,13 +1,19 @@
 // The gateway's frame socket to Node.js hosts: the frame reader on its own (frames cut at every
 // byte, many in one chunk), then through the real platform and a real function process: 8 MiB
 // bodies both ways, many calls multiplexed at once, header shapes, answers HTTP cannot carry, and
-// clients that leave before the answer.
+// clients that leave before the answer; last a spare host on its own, before and after it loads.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
-import { FrameReader } from '../../src/platform/runtime/frames';
-import { startPlatform, type TestPlatform } from '../helpers/platform';
+import { FrameClient } from '../../src/platform/runtime/frameClient';
+import { FrameReader, type FramedResponse } from '../../src/platform/runtime/frames';
+import type { FromChildMessage, LoadMessage } from '../../src/platform/runtime/protocol';
+import { DIST, startPlatform, type TestPlatform } from '../helpers/platform';
 import { createEnv, deployDir } from '../helpers/deploy';
 import { call, discard, fixture, fnPath, nodeConfig, waitFor } from '../helpers/gateway';
 
@@ -140,5 +146,41 @@ describe('runtime frames: gateway to a Node.js host', { timeout: 120_000 }, () =
     const next = await call(platform, `/fn/${ENV}/frames/wait?ms=1`);
     assert.equal(next.status, 200);
     assert.equal(next.text, 'waited');
+  });
+});
+
+describe('a spare Node.js host on its own (dist/runtime-node.js)', { timeout: 60_000 }, () => {
+  test('its own priming request never answers a real one: 503 before load both ways in, the handler itself after', async () => {
+    const code = mkdtempSync(join(tmpdir(), 'flightdeck-host-'));
+    writeFileSync(join(code, 'index.js'), "exports.handler = async (event) => ({ statusCode: 201, body: `real ${event.query.q}` });\n");
+    const host = fork(join(DIST, 'runtime-node.js'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    try {
+      const next = () => new Promise<FromChildMessage>((resolve) => host.once('message', resolve));
+      const listening = await next();
+      assert.equal(listening.type, 'listening');
+      const { port, framePort } = listening as Extract<FromChildMessage, { type: 'listening' }>;
+      const byFrame = async (): Promise<FramedResponse> => {
+        const client = new FrameClient(framePort!);
+        try {
+          return await new Promise((answered, failed) => client.open({ answered, failed }, 'GET\0/?q=1', true));
+        } finally {
+          await client.destroy();
+        }
+      };
+      // Not loaded yet: both ways in say so, and nothing of the primer's answer shows.
+      const early = await byFrame();
+      assert.equal(early.status, 503);
+      assert.match(early.body.toString(), /has not loaded a function/);
+      assert.equal((await request(`http://127.0.0.1:${port}/?q=1`)).statusCode, 503);
+      host.send({ type: 'load', codeDir: code, handler: 'index.handler', env: {}, functionName: 'f', environment: ENV, version: 1 } satisfies LoadMessage);
+      assert.equal((await next()).type, 'loaded');
+      const answer = await byFrame();
+      assert.equal(answer.status, 201);
+      assert.equal(answer.body.toString(), 'real 1');
+      assert.ok(!answer.headers.some((h) => h.toLowerCase() === 'x-primed'), `the primer's header leaked: ${answer.headers.join(' ')}`);
+    } finally {
+      host.kill('SIGKILL');
+      rmSync(code, { recursive: true, force: true });
+    }
   });
 });

@@ -8,11 +8,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUtf8 } from 'node:buffer';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { FromChildMessage, LoadMessage } from './protocol';
 import { signalGroup } from './groups';
 import { frameServer, type HostReply, type HostRequest } from './frameHost';
-import { HOP_BY_HOP } from './frames';
+import { FrameReader, FrameType, FrameWriter, HOP_BY_HOP, SEPARATOR } from './frames';
 import { fc3Answer, fc3Context, fc3ErrorAnswer, fc3Event, invokeFc3, type Fc3Handler } from './fc3Host';
 import { describeUserError } from './userError';
 
@@ -53,17 +53,26 @@ const importModule = new Function('specifier', 'return import(specifier)') as (s
 
 export function runFunctionHost(): void {
   let loaded: LoadedFunction | undefined;
+  // Answers the host's own priming request; gone before the platform hears the host listens.
+  let primer: LoadedFunction | undefined = PRIMER;
   const server = createServer((req, res) => {
     if (loaded) serve(loaded, req, res);
     else sendReply(res, notLoaded());
   });
   server.keepAliveTimeout = 65_000;
   // The gateway's lean path: frames over a persistent socket, no HTTP parsing on either side.
-  const frames = frameServer((request) => (loaded ? call(loaded, request) : Promise.resolve(notLoaded())).then(toHostReply));
+  const frames = frameServer((request) => {
+    const fn = loaded ?? primer;
+    return (fn ? call(fn, request) : Promise.resolve(notLoaded())).then(toHostReply);
+  });
   const port = (s: { address(): unknown }): number => (s.address() as AddressInfo).port;
   let listening = 0;
   const announce = (): void => {
-    if (++listening === 2) send({ type: 'listening', port: port(server), framePort: port(frames) });
+    if (++listening < 2) return;
+    void prime(port(frames)).finally(() => {
+      primer = undefined;
+      send({ type: 'listening', port: port(server), framePort: port(frames) });
+    });
   };
   server.listen(0, '127.0.0.1', announce);
   frames.listen(0, '127.0.0.1', announce);
@@ -82,6 +91,39 @@ export function runFunctionHost(): void {
       },
       (error: unknown) => send({ type: 'failed', message: describeUserError(error, message.codeDir) }),
     );
+  });
+}
+
+const PRIMER: LoadedFunction = {
+  handler: (event) => ({ statusCode: 200, headers: { 'x-primed': event.query.q ?? '' }, body: event.body }),
+  message: { type: 'load', codeDir: '', handler: 'primer.handler', env: {}, functionName: 'primer', environment: 'primer', version: 0 },
+};
+
+/**
+ * Sends one request through this host's own frame socket and waits for its answer. V8 compiles a
+ * function on its first call: done here, while the host is a spare, a deployed function's first
+ * request no longer pays about 6 ms of CPU for the compiling of the request path it walks.
+ */
+function prime(framePort: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(framePort, '127.0.0.1');
+    const done = (): void => {
+      socket.destroy();
+      resolve();
+    };
+    socket.setNoDelay(true);
+    socket.on('error', done); // priming is an optimisation: a host that cannot prime still serves
+    const reader = new FrameReader((_id, type) => {
+      if (type === FrameType.response) done();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch {
+        done();
+      }
+    });
+    new FrameWriter(socket).requestHead(1, ['POST', '/?q=1', 'content-type', 'text/plain'].join(SEPARATOR), true);
   });
 }
 

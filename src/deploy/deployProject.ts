@@ -30,7 +30,11 @@ export interface DeployProjectOptions {
   signal?: AbortSignal;
   /** Overall progress of the whole deploy, `fraction` in 0–1; messages start with the function's name. */
   onProgress?: DeployProgress;
-  /** Functions deployed at once (default: the CPU count, 2 to 4, so a laptop is not swamped). */
+  /**
+   * Functions deployed at once (default 8: a deploy mostly waits on uploads, API calls and the
+   * engine's starts, and the local platform bounds its own boots). Functions that build an image
+   * here (`build:`) build at most one per CPU at once, so a laptop is not swamped.
+   */
   concurrency?: number;
   /** Where file hashes are remembered between deploys; default the scan cache of $FLIGHTDECK_HOME (else ~/.flightdeck). */
   scanCacheDir?: string;
@@ -82,10 +86,15 @@ export async function deployProject(
     if (fraction !== undefined) fractions[index] = fraction;
     progress(`${functions[index].name}: ${message}`, fractions.reduce((sum, f) => sum + f, 0) / functions.length);
   };
-  const settled = await mapBounded(functions, options.concurrency ?? defaultConcurrency(), async (fn, index) => {
+  const builds = new Slots(availableParallelism());
+  const settled = await mapBounded(functions, options.concurrency ?? DEFAULT_CONCURRENCY, async (fn, index) => {
     throwIfCancelled(options.signal);
-    report(index, `scanning ${fn.code}`, 0);
-    const outcome = await deployFunction(provider, target.name, fn, options, (message, fraction) => report(index, message, fraction));
+    const deploy = () => {
+      throwIfCancelled(options.signal);
+      report(index, `scanning ${fn.code}`, 0);
+      return deployFunction(provider, target.name, fn, options, (message, fraction) => report(index, message, fraction));
+    };
+    const outcome = fn.image?.build ? await builds.run(deploy) : await deploy();
     report(index, outcome.unchanged ? `v${outcome.version} unchanged` : `v${outcome.version} deployed`, 1);
     return outcome;
   });
@@ -100,8 +109,26 @@ export async function deployProject(
   return { environment: target.name, createdEnvironment: target.created, ...(target.note ? { environmentNote: target.note } : {}), functions: outcomes, failures };
 }
 
-function defaultConcurrency(): number {
-  return Math.min(4, Math.max(2, availableParallelism()));
+const DEFAULT_CONCURRENCY = 8;
+
+/** At most `size` tasks at once; the others wait in order. */
+class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((go) => this.waiting.push(go));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
 }
 
 /** Runs `work` on every item, at most `limit` at once; one failing does not stop the others. */

@@ -1,7 +1,7 @@
 // deployProject through LocalProvider against the real bundled platform.
 import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadProjectFile, type ProjectConfig } from '../../src/config/projectFile';
@@ -124,5 +124,33 @@ describe('deployProject', () => {
     writeFileSync(join(dir, 'api', 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "api" });');
     const back = await deploy({ ...personal, function: 'api' });
     assert.match(describeLiveChange(back.environment, back.functions[0]), /^v3 published; live moved to v3 \(it was on v1\)$/);
+  });
+
+  it('deploys up to 8 functions at once, and builds at most one image per CPU at once', async () => {
+    // Twelve functions, the last six building an image here; the real provider, watched from outside.
+    const names = Array.from({ length: 12 }, (_, i) => `f${i}`);
+    const api = project.functions.find((f) => f.name === 'api')!;
+    const many: ProjectConfig = {
+      ...project,
+      functions: names.map((name, i) => ({ ...api, name, ...(i >= 6 ? { image: { build: 'make-image' } } : {}) })),
+    };
+    const inFlight = { all: 0, builds: 0, mostAll: 0, mostBuilds: 0 };
+    const watched = Object.create(provider) as LocalProvider;
+    watched.deploy = async (environment, fn, request, options) => {
+      const building = request.image?.build !== undefined;
+      inFlight.mostAll = Math.max(inFlight.mostAll, ++inFlight.all);
+      if (building) inFlight.mostBuilds = Math.max(inFlight.mostBuilds, ++inFlight.builds);
+      try {
+        return await provider.deploy(environment, fn, request, options);
+      } finally {
+        inFlight.all--;
+        if (building) inFlight.builds--;
+      }
+    };
+    const result = await deployProject(watched, many, { environment: 'staging', scanCacheDir: join(dir, 'scan-cache') });
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual(result.functions.map((f) => f.function), names);
+    assert.equal(inFlight.mostAll, 8);
+    assert.ok(inFlight.mostBuilds >= 1 && inFlight.mostBuilds <= availableParallelism(), `${inFlight.mostBuilds} builds at once on ${availableParallelism()} CPUs`);
   });
 });

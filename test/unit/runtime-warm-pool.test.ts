@@ -1,6 +1,7 @@
 // The warm pool of spare Node.js hosts, with the real dist/runtime-node.js: a burst of takes grows
 // it to the burst's size (up to its maximum) once the burst is over, it shrinks back to its size
-// after the hold time and stops the extra spares, and a pool of size 0 never forks a spare.
+// after the hold time and stops the extra spares, a pool of size 0 never forks a spare, and with
+// no spare to hand no more hosts boot at once than the pool's boot limit.
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -61,7 +62,7 @@ describe('warm pool', { timeout: 60_000 }, () => {
     }, 20_000);
 
   test('grows to the size of a burst of takes, then shrinks back after the hold time and stops the extra spares', async () => {
-    const warm = pool({ size: 1, max: 16, holdMs: 1500 });
+    const warm = pool({ size: 1, max: 16, holdMs: 1500, bootLimit: 4 });
     await settled(warm, 1, 1);
     const taken = (await burst(warm, 4)).map((p) => p.pid);
     await settled(warm, 4, 4);
@@ -72,16 +73,39 @@ describe('warm pool', { timeout: 60_000 }, () => {
   });
 
   test('never grows past its maximum', async () => {
-    const warm = pool({ size: 1, max: 2, holdMs: 60_000 });
+    const warm = pool({ size: 1, max: 2, holdMs: 60_000, bootLimit: 4 });
     await burst(warm, 5);
     await settled(warm, 2, 2);
   });
 
   test('a pool of size 0 with a maximum of 0 forks no spare, even after a burst', async () => {
-    const warm = pool({ size: 0, max: 0, holdMs: 60_000 });
+    const warm = pool({ size: 0, max: 0, holdMs: 60_000, bootLimit: 4 });
     await burst(warm, 3);
     await new Promise((resolve) => setTimeout(resolve, 600));
     assert.deepEqual(warm.status(), { ready: 0, target: 0 });
+  });
+
+  test('with no spare to hand, at most bootLimit hosts boot at once; the other takes wait their turn', async () => {
+    const warm = pool({ size: 0, max: 0, holdMs: 60_000, bootLimit: 2 });
+    const before = runtimeChildren().length;
+    let listening = 0;
+    let mostBooting = 0;
+    const takes = Promise.all(Array.from({ length: 5 }, () => warm.take().then((t) => {
+      listening++;
+      return t;
+    })));
+    const done = takes.then(() => true);
+    // Booting = runtime processes alive that have not answered their take yet (they stay alive).
+    while (!(await Promise.race([done, new Promise<false>((resolve) => setTimeout(() => resolve(false), 3))]))) {
+      mostBooting = Math.max(mostBooting, runtimeChildren().length - before - listening);
+    }
+    const taken = await takes;
+    cleanups.push(async () => {
+      await Promise.all(taken.map((t) => t.process.stop()));
+    });
+    assert.equal(new Set(taken.map((t) => t.process.pid)).size, 5, 'five hosts, one per take');
+    assert.ok(mostBooting <= 2, `${mostBooting} hosts booted at once`);
+    assert.ok(mostBooting >= 1, 'the sampling saw the boots');
   });
 
   test("the platform reports its pool in /v1/health and takes --warm-pool-max and --warm-pool-hold-ms", async () => {

@@ -1,6 +1,7 @@
 // The platform's function runtime: real function processes in numbered slots per function, the
 // /fn gateway in front of them, metrics and logs. createRuntime wires the parts; nothing here is
 // module-level state, so a test can run several runtimes side by side.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { EmitEvent, FunctionRuntime, StateView } from '../contracts';
 import { FunctionPool, type PoolContext } from './functionPool';
@@ -79,6 +80,7 @@ export function createRuntime(state: StateView, emit: EmitEvent, options: Runtim
     // No spares asked for means none, also after a burst.
     max: Math.max(size, options.warmPoolMax ?? (size === 0 ? 0 : DEFAULT_WARM_POOL_MAX)),
     holdMs: options.warmPoolHoldMs ?? DEFAULT_WARM_POOL_HOLD_MS,
+    bootLimit: availableParallelism(),
   }, pids);
   const pools = new PoolDirectory({
     state,

@@ -2,7 +2,9 @@
 // start proof skips node's own boot (about 100 ms of CPU each here). The pool follows demand: a
 // burst of takes (a branch environment of ten functions, traffic scaling out) grows it to the
 // burst's size, up to `max`, for `holdMs`; then it shrinks back to `size`. Refills come one fork at
-// a time once the burst is over, so they never compete with the work they are refilling for.
+// a time once the burst is over, so they never compete with the work they are refilling for. When
+// the pool is empty, at most `bootLimit` hosts boot at once (one per core): the others wait their
+// turn, since more only share the same cores and every one of them comes up later.
 import type { WarmPoolStatus } from '../contracts';
 import { RuntimeProcess } from './processes';
 import type { PidRegistry } from './pids';
@@ -14,6 +16,8 @@ export interface WarmPoolOptions {
   max: number;
   /** How long the pool stays grown after the last burst that needed it. */
   holdMs: number;
+  /** Hosts booting at once at most. */
+  bootLimit: number;
 }
 
 interface Spare {
@@ -37,6 +41,9 @@ export class WarmPool {
   private shrinkTimer: NodeJS.Timeout | undefined;
   private refilling = false;
   private closed = false;
+  private booting = 0;
+  /** Takes (and the refill) waiting for a boot slot, in order. */
+  private readonly bootQueue: (() => void)[] = [];
 
   constructor(
     private readonly scriptPath: string,
@@ -54,11 +61,19 @@ export class WarmPool {
   /** A listening host: a spare when one is alive, else a fresh fork. Call refillSoon() once it has loaded. */
   async take(fresh = false): Promise<{ process: RuntimeProcess; port: number }> {
     this.noteDemand();
-    let spare = fresh ? undefined : this.spares.shift();
-    while (spare && !spare.process.alive) spare = this.spares.shift();
-    // Demand has outrun the pool: boot the next one now, alongside this one, rather than after the burst.
-    if (!spare && !fresh && this.spares.length < this.target) this.spares.push(this.fork());
-    const chosen = spare ?? this.fork();
+    let chosen = fresh ? undefined : this.nextSpare();
+    if (!chosen) {
+      await this.bootSlot();
+      // A spare may have come while this take waited its turn: then the slot goes to the next in line.
+      const came = fresh ? undefined : this.nextSpare();
+      if (came) this.releaseBootSlot();
+      chosen = came ?? this.fork();
+      // Demand has outrun the pool: boot the next one now, alongside this one, rather than after the burst.
+      if (!fresh && this.spares.length < this.target && this.booting < this.options.bootLimit) {
+        this.booting++;
+        this.spares.push(this.fork());
+      }
+    }
     try {
       return { process: chosen.process, port: await chosen.port };
     } catch (error) {
@@ -80,6 +95,11 @@ export class WarmPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    // The takes in line boot their hosts now: the platform is stopping and stops them too.
+    for (const go of this.bootQueue.splice(0)) {
+      this.booting++;
+      go();
+    }
     clearTimeout(this.refillTimer);
     clearTimeout(this.shrinkTimer);
     await Promise.all(this.spares.splice(0).map((s) => s.process.stop()));
@@ -116,10 +136,13 @@ export class WarmPool {
     this.refilling = true;
     try {
       for (;;) {
-        if (this.closed || Date.now() - (this.recentTakes.at(-1) ?? 0) < REFILL_DELAY_MS) return;
+        await this.bootSlot();
         const alive = this.spares.filter((s) => s.process.alive);
         this.spares.splice(0, this.spares.length, ...alive);
-        if (alive.length >= this.target) return;
+        if (this.closed || Date.now() - (this.recentTakes.at(-1) ?? 0) < REFILL_DELAY_MS || alive.length >= this.target) {
+          this.releaseBootSlot();
+          return;
+        }
         const spare = this.fork();
         this.spares.push(spare);
         // A spare that dies before listening is dropped above; the next take forks afresh.
@@ -130,6 +153,29 @@ export class WarmPool {
     }
   }
 
+  private nextSpare(): Spare | undefined {
+    let spare = this.spares.shift();
+    while (spare && !spare.process.alive) spare = this.spares.shift();
+    return spare;
+  }
+
+  /** Resolves once the caller holds one of the bootLimit boot slots; fork() gives it back when the host listens or dies. */
+  private bootSlot(): Promise<void> {
+    if (this.booting < this.options.bootLimit || this.closed) {
+      this.booting++;
+      return Promise.resolve();
+    }
+    return new Promise((go) => this.bootQueue.push(go));
+  }
+
+  /** Hands the slot to the next take in line, else frees it. */
+  private releaseBootSlot(): void {
+    const next = this.bootQueue.shift();
+    if (next) next();
+    else this.booting--;
+  }
+
+  /** Boots a host; the caller holds a boot slot. */
   private fork(): Spare {
     const process = new RuntimeProcess(this.scriptPath, [], this.pids);
     const spare: Spare = { process, port: Promise.resolve(0), listening: false };
@@ -138,7 +184,9 @@ export class WarmPool {
       spare.listening = true;
       return m.port;
     });
-    spare.port.catch(() => undefined); // a spare that dies before listening is skipped by take()
+    spare.port
+      .catch(() => undefined) // a spare that dies before listening is skipped by take()
+      .finally(() => this.releaseBootSlot());
     return spare;
   }
 }

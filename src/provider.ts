@@ -69,7 +69,7 @@ export interface DeployResult {
   /** True when code and config matched the latest version, so no new version was published. */
   unchanged: boolean;
   url: string;
-  /** File bytes uploaded (0 when the platform had every blob). */
+  /** File bytes uploaded (0 when the platform had every blob; a small new function's files travel with the deploy). */
   bytesSent: number;
   filesSent: number;
   /**
@@ -94,6 +94,11 @@ export interface DeployProgress {
 export interface DeployOptions {
   signal?: AbortSignal;
   onProgress?: DeployProgress;
+  /**
+   * The function is new in the environment (this deploy just created the environment): a
+   * provider may skip looking for its current code. A hint only; a deploy is right either way.
+   */
+  newFunction?: boolean;
 }
 
 export interface VersionPage {

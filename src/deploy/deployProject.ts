@@ -92,7 +92,7 @@ export async function deployProject(
     const deploy = () => {
       throwIfCancelled(options.signal);
       report(index, `scanning ${fn.code}`, 0);
-      return deployFunction(provider, target.name, fn, options, (message, fraction) => report(index, message, fraction));
+      return deployFunction(provider, target, fn, options, (message, fraction) => report(index, message, fraction));
     };
     const outcome = fn.image?.build ? await builds.run(deploy) : await deploy();
     report(index, outcome.unchanged ? `v${outcome.version} unchanged` : `v${outcome.version} deployed`, 1);
@@ -164,21 +164,21 @@ export function deployFailure(result: ProjectDeployResult): FlightdeckError | un
 
 async function deployFunction(
   provider: Provider,
-  environment: string,
+  target: ResolvedEnvironment,
   fn: ProjectFunction,
   options: DeployProjectOptions,
   onProgress: DeployProgress,
 ): Promise<FunctionDeployOutcome> {
   const code = await scanCode(fn.code, fn.ignore, { cacheDir: options.scanCacheDir ?? homeLayout(defaultHome()).scanCache });
   throwIfCancelled(options.signal);
-  const result = await provider.deploy(environment, fn.name, {
+  const result = await provider.deploy(target.name, fn.name, {
     config: fn.config,
     code,
     ...(fn.image ? { image: fn.image } : {}),
     description: options.description,
     branch: options.branch,
     commit: options.commit,
-  }, { signal: options.signal, onProgress });
+  }, { signal: options.signal, onProgress, newFunction: target.created });
   return {
     function: fn.name,
     version: result.version.id,

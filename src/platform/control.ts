@@ -17,6 +17,8 @@ import {
 import type { VersionPage } from '../provider';
 import { activeRolloutOn } from '../rollout/activeRollout';
 import { isActive } from '../rollout/plan';
+import { Readable } from 'node:stream';
+import type { BlobStore } from './blobs';
 import type { FunctionRuntime, StateView } from './contracts';
 import type { EventHub } from './events';
 import type { FunctionOperations } from './functionOps';
@@ -25,7 +27,7 @@ import { findVersion, newEtag, publishVersion, updateAliasRecord, type PublishOu
 import { rolloutActiveError } from '../trafficGuard';
 import type { DurableState, FunctionRecord } from './state';
 import type { TreeStore } from './trees';
-import { checkAliasName, checkDnsName, checkNewEnvironment, normaliseConfig, optionalString, requireObject } from './validate';
+import { checkAliasName, checkDnsName, checkInlineBlobs, checkNewEnvironment, normaliseConfig, optionalString, requireObject } from './validate';
 
 export type Log = (message: string) => void;
 
@@ -42,6 +44,8 @@ const DEFAULT_PAGE = 50;
 export interface ControlOptions {
   state: DurableState;
   trees: TreeStore;
+  /** Where a deploy's inline `blobs` are stored. */
+  blobs: BlobStore;
   events: EventHub;
   runtime: FunctionRuntime;
   /** Orders every change to one function with every other. */
@@ -188,6 +192,7 @@ export class ControlPlane {
     const environment = this.deps.state.requireEnvironment(env);
     const body = requireObject(raw, 'body');
     const config = normaliseConfig(body.config);
+    const inline = checkInlineBlobs(body.blobs);
     const meta = {
       description: optionalString(body, 'description'),
       branch: optionalString(body, 'branch'),
@@ -203,6 +208,7 @@ export class ControlPlane {
           });
         }
         use([tree.hash, ...tree.entries.map((e) => e.sha256)]);
+        await this.storeInline(tree.entries, inline);
         const missing = await this.deps.trees.missingBlobs(tree);
         if (missing.length > 0) {
           throw new FlightdeckError('BLOBS_MISSING', `${missing.length} file(s) of this deploy are not uploaded; PUT /v1/blobs/<sha256> each one in \`missing\`, then deploy again.`, {
@@ -225,6 +231,18 @@ export class ControlPlane {
       if (start.started) await this.serveNewVersion(env, fn, outcome.version.id, live.outcome === 'moved' ? live.previousVersion : undefined);
       return { version: this.version(env, fn, outcome.version.id), unchanged: outcome.unchanged, url: this.functionUrl(env, fn), start, live };
     });
+  }
+
+  /** Stores the files a deploy carried in `blobs`; each must be a file of the deploy's tree. */
+  private async storeInline(entries: readonly ManifestEntry[], inline: ReadonlyMap<string, Buffer>): Promise<void> {
+    if (inline.size === 0) return;
+    const inTree = new Set(entries.map((e) => e.sha256));
+    for (const sha256 of inline.keys()) {
+      if (!inTree.has(sha256)) {
+        throw new FlightdeckError('BAD_REQUEST', `blobs.${sha256.slice(0, 12)}: no file of this deploy has sha256 ${sha256}; send only the deploy's own files in blobs.`, { field: 'blobs' });
+      }
+    }
+    await Promise.all([...inline].map(([sha256, bytes]) => this.deps.blobs.put(sha256, Readable.from([bytes]), bytes.length)));
   }
 
   /** Runs a deploy from reading its code to its publish so that garbage collection deletes nothing it `use`s. */

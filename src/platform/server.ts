@@ -116,6 +116,7 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, instance
   const control = new ControlPlane({
     state,
     trees,
+    blobs,
     events,
     runtime,
     operations,

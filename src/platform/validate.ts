@@ -1,5 +1,6 @@
 // Input checks for the control API. Each failure is a BAD_REQUEST naming the field and saying
 // what a good value looks like; nothing here touches state.
+import { createHash } from 'node:crypto';
 import { FlightdeckError } from '../errors';
 import {
   ENVIRONMENT_KINDS,
@@ -59,6 +60,33 @@ export function checkSha256(value: unknown, field: string): string {
     throw bad(field, `${field} must be a sha256 digest: 64 lowercase hex characters.`);
   }
   return value;
+}
+
+/** Most bytes a deploy may carry inline in `blobs` (decoded); larger code is uploaded blob by blob first. */
+export const MAX_INLINE_BLOB_BYTES = 1024 * 1024;
+
+/** A deploy's `blobs`: sha256 → the file's bytes in base64, each checked against its digest. */
+export function checkInlineBlobs(value: unknown): Map<string, Buffer> {
+  const blobs = new Map<string, Buffer>();
+  if (value === undefined || value === null) return blobs;
+  if (!isRecord(value)) throw bad('blobs', 'blobs must be a JSON object of sha256 → the file\'s bytes in base64.');
+  let total = 0;
+  for (const [sha256, encoded] of Object.entries(value)) {
+    const field = `blobs.${sha256.slice(0, 12)}`;
+    checkSha256(sha256, field);
+    if (typeof encoded !== 'string') throw bad(field, `${field} must be the file's bytes in base64.`);
+    const bytes = Buffer.from(encoded, 'base64');
+    total += bytes.length;
+    if (total > MAX_INLINE_BLOB_BYTES) {
+      throw new FlightdeckError('PAYLOAD_TOO_LARGE', `The blobs sent inline come to over ${MAX_INLINE_BLOB_BYTES} bytes; upload larger files with PUT /v1/blobs/<sha256> and leave them out of blobs.`, { field: 'blobs' });
+    }
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (digest !== sha256) {
+      throw bad(field, `${field}: the bytes sent hash to ${digest}, not ${sha256}; send each file under its own sha256 (did it change during the deploy? deploy again).`);
+    }
+    blobs.set(sha256, bytes);
+  }
+  return blobs;
 }
 
 export function optionalString(body: Record<string, unknown>, key: string, field = key): string | undefined {

@@ -264,6 +264,35 @@ describe('platform control API', () => {
     assert.equal(tooMuch.status, 413);
   });
 
+  it('takes small files inside a deploy (blobs): each must hash to its key and be a file of the deploy, 1 MiB at most', async () => {
+    await createEnv(platform, 'inline', 'personal');
+    const deploy = `${fnPath('inline', 'fn')}/deploy`;
+    const text = handlerSaying('inline');
+    const entry = { path: 'index.js', sha256: sha(text), size: Buffer.byteLength(text), mode: 0o644 };
+    const base64 = (bytes: string | Buffer) => Buffer.from(bytes).toString('base64');
+    const field = `blobs.${entry.sha256.slice(0, 12)}`;
+
+    const wrong = await platform.api('POST', deploy, { config: NODE, files: [entry], blobs: { [entry.sha256]: base64('something else') } });
+    assert.equal(wrong.status, 400);
+    assert.equal(wrong.json.error.field, field);
+    assert.match(wrong.json.error.message, /hash to [0-9a-f]{64}, not /);
+    const stray = sha('stray');
+    const extra = await platform.api('POST', deploy, { config: NODE, files: [entry], blobs: { [entry.sha256]: base64(text), [stray]: base64('stray') } });
+    assert.equal(extra.status, 400);
+    assert.match(extra.json.error.message, /no file of this deploy has sha256/);
+    const huge = Buffer.alloc(1024 * 1024 + 1, 1);
+    const tooMuch = await platform.api('POST', deploy, { config: NODE, files: [entry], blobs: { [sha(huge)]: base64(huge) } });
+    assert.equal(tooMuch.status, 413);
+    assert.equal(tooMuch.json.error.field, 'blobs');
+    assert.equal((await platform.api('GET', fnPath('inline', 'fn'))).status, 404, 'nothing was published');
+    assert.deepEqual((await platform.api('POST', '/v1/blobs/missing', { hashes: [stray] })).json.missing, [stray], 'the stray blob was not stored');
+
+    const ok = await platform.api('POST', deploy, { config: NODE, files: [entry], blobs: { [entry.sha256]: base64(text) } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((await platform.api('GET', `${fnPath('inline', 'fn')}/versions/1/files/index.js`)).text, text);
+    assert.equal(await (await fetch(ok.json.url)).text(), 'inline');
+  });
+
   it('names the config field that is wrong', async () => {
     await createEnv(platform, 'cfg', 'personal');
     const code = dir({ 'index.js': handlerSaying('c') });

@@ -10,6 +10,7 @@ import { ControlPlane } from '../../src/platform/control';
 import { FunctionOperations } from '../../src/platform/functionOps';
 import { EventHub } from '../../src/platform/events';
 import { DurableState, type FunctionRecord } from '../../src/platform/state';
+import type { BlobStore } from '../../src/platform/blobs';
 import type { TreeStore } from '../../src/platform/trees';
 
 const dirs: string[] = [];
@@ -52,6 +53,7 @@ test('warmAll skips an environment deleted while an earlier one was warming', as
   const control = new ControlPlane({
     state,
     trees: {} as TreeStore,
+    blobs: {} as BlobStore,
     events: new EventHub(),
     runtime,
     operations: new FunctionOperations(),

@@ -14,6 +14,7 @@ import type { LogLine } from '../../src/provider';
 import { LocalProvider } from '../../src/providers/local/localProvider';
 import { ensurePlatform, findPlatform } from '../../src/providers/local/platformProcess';
 import { createEnv } from '../helpers/deploy';
+import { startRecordingProxy } from '../helpers/recordingProxy';
 import { DIST, startPlatform, tempHome, type TestPlatform } from '../helpers/platform';
 
 const CONFIG: FunctionConfig = {
@@ -128,6 +129,11 @@ describe('LocalProvider against the real platform', () => {
     writeFileSync(join(shared, 'index.js'), body);
     const tree = await scanCode(shared);
     await provider.deploy('dev', 'first', { config: CONFIG, code: tree });
+    // A redeploy (a new function's small files would travel inside the deploy request).
+    const other = join(work, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "other" });');
+    await provider.deploy('dev', 'second', { config: CONFIG, code: await scanCode(other) });
     const blob = join(platform.home, 'blobs', tree.entries[0].sha256.slice(0, 2), tree.entries[0].sha256);
     // The platform holds the blob when asked, and loses it just before the deploy call.
     const result = await provider.deploy('dev', 'second', { config: CONFIG, code: tree }, {
@@ -135,8 +141,50 @@ describe('LocalProvider against the real platform', () => {
         if (message.startsWith('publishing')) rmSync(blob);
       },
     });
-    assert.deepEqual([result.version.id, result.filesSent, result.bytesSent], [1, 1, Buffer.byteLength(body)]);
+    assert.deepEqual([result.version.id, result.filesSent, result.bytesSent], [2, 1, Buffer.byteLength(body)]);
     assert.equal(await (await fetch(result.url)).text(), 'shared');
+  });
+
+  it('sends a small new function in one request with its files inside, and a large one blob by blob', async () => {
+    const proxy = await startRecordingProxy(platform.url);
+    const viaProxy = new LocalProvider({ home: platform.home, connection: { url: proxy.url, token: platform.token } });
+    try {
+      const small = join(work, 'small');
+      mkdirSync(small);
+      writeFileSync(join(small, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: require("./lib").text });');
+      writeFileSync(join(small, 'lib.js'), 'exports.text = "small";');
+      // New in a new environment: no lookup of its code, no blob check, no uploads.
+      const fresh = await viaProxy.deploy('dev', 'small', { config: CONFIG, code: await scanCode(small) }, { newFunction: true });
+      assert.deepEqual(proxy.requests(), ['POST /v1/environments/dev/functions/small/deploy']);
+      assert.deepEqual([fresh.version.id, fresh.filesSent, fresh.start.started], [1, 2, true]);
+      assert.equal(await (await fetch(fresh.url)).text(), 'small');
+      // Without the hint the client looks first (404), then sends the same one request.
+      proxy.reset();
+      await viaProxy.deploy('dev', 'small-two', { config: CONFIG, code: await scanCode(small) });
+      assert.deepEqual(proxy.requests(), ['GET /v1/environments/dev/functions/small-two/code', 'POST /v1/environments/dev/functions/small-two/deploy']);
+
+      // Over 256 KiB: asked for and uploaded blob by blob, only the one the platform lacks.
+      const large = join(work, 'large');
+      mkdirSync(large);
+      writeFileSync(join(large, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: String(require("./data.json").length) });');
+      writeFileSync(join(large, 'data.json'), JSON.stringify('x'.repeat(300 * 1024)));
+      const tree = await scanCode(large);
+      proxy.reset();
+      const big = await viaProxy.deploy('dev', 'large', { config: CONFIG, code: tree }, { newFunction: true });
+      const data = tree.entries.find((e) => e.path === 'data.json')!;
+      const handler = tree.entries.find((e) => e.path === 'index.js')!;
+      assert.deepEqual(proxy.requests().sort(), [
+        'POST /v1/blobs/missing',
+        `PUT /v1/blobs/${data.sha256}`,
+        `PUT /v1/blobs/${handler.sha256}`,
+        'POST /v1/environments/dev/functions/large/deploy',
+      ].sort());
+      assert.deepEqual([big.filesSent, big.bytesSent], [2, data.size + handler.size]);
+      assert.equal(await (await fetch(big.url)).text(), String(300 * 1024));
+    } finally {
+      viaProxy.dispose();
+      await proxy.close();
+    }
   });
 
   it('maps platform errors to FlightdeckError with the platform code and message', async () => {

@@ -1,8 +1,9 @@
 // Incremental deploy against the local platform: compare the local tree with the function's
 // latest code manifest, upload only blobs the platform lacks (streamed from disk), then publish
-// with a delta (`base` + `changed` + `removed`), or the whole manifest for a new function.
+// with a delta (`base` + `changed` + `removed`), or the whole manifest for a new function. A
+// small new function's files travel inside the deploy request: one request instead of three.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { isFlightdeckError } from '../../errors';
@@ -12,6 +13,12 @@ import { formatBytes } from '../formatBytes';
 import type { ApiClient } from './apiClient';
 
 const PARALLEL_UPLOADS = 4;
+/**
+ * A new function whose files come to at most this sends them in the deploy's `blobs` (the
+ * platform takes up to 1 MiB): asking which blobs it lacks and uploading them costs two round
+ * trips and a request per file, more than sending a few kilobytes it may already hold.
+ */
+const INLINE_MAX_BYTES = 256 * 1024;
 
 interface RemoteCode {
   tree: string;
@@ -34,18 +41,24 @@ export async function deployIncrementally(
 ): Promise<DeployResult> {
   const progress = options.onProgress ?? (() => undefined);
   progress('comparing with the platform', 0);
-  const remote = await latestCode(client, functionPath, options.signal);
+  const remote = options.newFunction ? undefined : await latestCode(client, functionPath, options.signal);
   const delta = remote ? diffTrees(remote.files, request.code.entries) : undefined;
-  const candidates = delta ? delta.changed : request.code.entries;
-  const { missing } = (await client.call<{ missing: string[] }>('POST', '/v1/blobs/missing', {
-    json: { hashes: unique(candidates.map((e) => e.sha256)) },
-    signal: options.signal,
-  })).body;
-  const sent = await uploadBlobs(client, request.code, missing, options);
+  const inline = delta ? undefined : await inlineBlobs(request.code);
+  let sent: Upload;
+  if (inline) sent = inline.sent;
+  else {
+    const candidates = delta ? delta.changed : request.code.entries;
+    const { missing } = (await client.call<{ missing: string[] }>('POST', '/v1/blobs/missing', {
+      json: { hashes: unique(candidates.map((e) => e.sha256)) },
+      signal: options.signal,
+    })).body;
+    sent = await uploadBlobs(client, request.code, missing, options);
+  }
 
   const body = {
     config: request.config,
     ...(remote && delta ? { base: remote.tree, changed: delta.changed, removed: delta.removed } : { files: request.code.entries }),
+    ...(inline ? { blobs: inline.blobs } : {}),
     description: request.description,
     branch: request.branch,
     commit: request.commit,
@@ -90,6 +103,18 @@ async function publish(
   signal?: AbortSignal,
 ): Promise<PublishAnswer> {
   return (await client.call<PublishAnswer>('POST', `${functionPath}/deploy`, { json: body, signal })).body;
+}
+
+/** The tree's files in base64 by sha256, when they come to at most INLINE_MAX_BYTES. */
+async function inlineBlobs(code: LocalCodeTree): Promise<{ blobs: Record<string, string>; sent: Upload } | undefined> {
+  const bySha = new Map(code.entries.map((e) => [e.sha256, e]));
+  const bytes = [...bySha.values()].reduce((sum, e) => sum + e.size, 0);
+  if (bytes > INLINE_MAX_BYTES) return undefined;
+  const blobs: Record<string, string> = {};
+  await Promise.all([...bySha].map(async ([sha256, entry]) => {
+    blobs[sha256] = (await fs.readFile(join(code.root, entry.path))).toString('base64');
+  }));
+  return { blobs, sent: { bytes, files: bySha.size } };
 }
 
 /** PUTs each missing blob from the first local file holding it, a few at a time. */

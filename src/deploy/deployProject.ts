@@ -11,7 +11,7 @@ import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
 import { FlightdeckError, isFlightdeckError, type ErrorCode } from '../errors';
 import type { Environment, LiveChange, StartCheck, VersionHealth } from '../model';
 import { defaultHome, homeLayout } from '../platform/paths';
-import type { DeployProgress, NewEnvironment, Provider } from '../provider';
+import type { DeployProgress, LocalCodeTree, NewEnvironment, Provider } from '../provider';
 import { branchDistinctName, branchEnvironmentIn, personalEnvironmentName } from './personalEnvironment';
 import { scanCode } from './scan';
 
@@ -79,7 +79,10 @@ export async function deployProject(
   const functions = selectFunctions(project, options.function);
   const progress = options.onProgress ?? (() => undefined);
   throwIfCancelled(options.signal);
-  const target = await resolveEnvironment(provider, project, options);
+  // The functions' code is scanned while the environment is found or created.
+  const resolving = resolveEnvironment(provider, project, options);
+  let unresolved = false;
+  resolving.catch(() => (unresolved = true)); // the rejection is thrown below, once
   // Each function's own fraction; the overall one is their mean.
   const fractions = functions.map(() => 0);
   const report = (index: number, message: string, fraction?: number) => {
@@ -88,16 +91,20 @@ export async function deployProject(
   };
   const builds = new Slots(availableParallelism());
   const settled = await mapBounded(functions, options.concurrency ?? DEFAULT_CONCURRENCY, async (fn, index) => {
-    throwIfCancelled(options.signal);
-    const deploy = () => {
+    const deploy = async () => {
       throwIfCancelled(options.signal);
+      if (unresolved) await resolving; // throws: no more scanning once the environment failed
       report(index, `scanning ${fn.code}`, 0);
-      return deployFunction(provider, target, fn, options, (message, fraction) => report(index, message, fraction));
+      const code = await scanCode(fn.code, fn.ignore, { cacheDir: options.scanCacheDir ?? homeLayout(defaultHome()).scanCache });
+      const target = await resolving;
+      throwIfCancelled(options.signal);
+      return deployFunction(provider, target, fn, code, options, (message, fraction) => report(index, message, fraction));
     };
     const outcome = fn.image?.build ? await builds.run(deploy) : await deploy();
     report(index, outcome.unchanged ? `v${outcome.version} unchanged` : `v${outcome.version} deployed`, 1);
     return outcome;
   });
+  const target = await resolving;
   if (options.signal?.aborted) throwIfCancelled(options.signal);
   const outcomes: FunctionDeployOutcome[] = [];
   const failures: FunctionDeployFailure[] = [];
@@ -166,11 +173,10 @@ async function deployFunction(
   provider: Provider,
   target: ResolvedEnvironment,
   fn: ProjectFunction,
+  code: LocalCodeTree,
   options: DeployProjectOptions,
   onProgress: DeployProgress,
 ): Promise<FunctionDeployOutcome> {
-  const code = await scanCode(fn.code, fn.ignore, { cacheDir: options.scanCacheDir ?? homeLayout(defaultHome()).scanCache });
-  throwIfCancelled(options.signal);
   const result = await provider.deploy(target.name, fn.name, {
     config: fn.config,
     code,

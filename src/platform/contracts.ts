@@ -47,6 +47,8 @@ export interface FunctionRuntime {
   handleGateway(req: IncomingMessage, res: ServerResponse): void;
   warmPool(): WarmPoolStatus;
   instances(environment: string, fn: string): Instance[];
+  /** Versions with a process now or one starting (an instance, a start proof): their working folders must stay. */
+  versionsInUse(environment: string, fn: string): Set<number>;
   /** Per-version figures over the window, for `versions` only when given (a gate check reads one version, not all). */
   metrics(environment: string, fn: string, windowMs: number, versions?: readonly number[]): VersionMetrics[];
   logs(environment: string, fn: string, options: { version?: number; tail?: number }): LogLine[];

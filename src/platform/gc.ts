@@ -52,7 +52,7 @@ export interface CollectorOptions {
   state: DurableState;
   trees: TreeStore;
   blobs: BlobStore;
-  /** Versions of the function with a process now (their working folders stay). */
+  /** Versions of the function with a process now or one starting (their working folders stay). */
   runningVersions(environment: string, fn: string): Set<number>;
   retention: Retention;
   log: Log;
@@ -282,31 +282,49 @@ export class GarbageCollector {
    */
   private async sweepCode(records: { environment: string; record: FunctionRecord }[], dryRun: boolean, report: GarbageReport): Promise<void> {
     const { trees, layout } = this.options;
-    const kept = new Set<string>();
-    for (const { environment, record } of records) {
-      const used = servedVersions(record);
-      for (const id of this.options.runningVersions(environment, record.name)) used.add(id);
-      for (const version of record.versions) if (used.has(version.id)) kept.add(trees.workDirPath(version));
-    }
+    const kept = this.keptWorkDirs(records);
     const doomed: string[] = [];
     const visit = async (dir: string, depth: number): Promise<void> => {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         const path = join(dir, name);
         if (kept.has(path)) continue;
         // code/<env>/<fn>/<id>: descend while something below may be kept.
-        const prefix = `${path}/`;
-        if (depth < 2 && [...kept].some((k) => k.startsWith(prefix))) await visit(path, depth + 1);
+        if (depth < 2 && holds(kept, path)) await visit(path, depth + 1);
         else doomed.push(path);
       }
     };
     await visit(layout.code, 0);
+    // Asked again as each folder goes: a version may have started, or begun proving it starts, since.
+    const stillDoomed = (path: string) => () => !holds(this.keptWorkDirs(this.liveRecords()), path);
     for (const path of doomed) {
       const size = await treeSize(path);
-      if (!dryRun && !(await trees.removeWorkDir(path))) continue;
+      if (!dryRun && !(await trees.removeWorkDir(path, stillDoomed(path)))) continue;
       report.codeFolders.count++;
       report.codeFolders.bytes += size;
     }
   }
+
+  /** Working folders of the versions something serves or runs, or is starting. */
+  private keptWorkDirs(records: readonly { environment: string; record: FunctionRecord }[]): Set<string> {
+    const kept = new Set<string>();
+    for (const { environment, record } of records) {
+      const used = servedVersions(record);
+      for (const id of this.options.runningVersions(environment, record.name)) used.add(id);
+      for (const version of record.versions) if (used.has(version.id)) kept.add(this.options.trees.workDirPath(version));
+    }
+    return kept;
+  }
+
+  private liveRecords(): { environment: string; record: FunctionRecord }[] {
+    const { state } = this.options;
+    return state.environments().flatMap((e) => state.functions(e.name).map((record) => ({ environment: e.name, record })));
+  }
+}
+
+/** Whether `path` is one of `kept` or holds one. */
+function holds(kept: ReadonlySet<string>, path: string): boolean {
+  const prefix = `${path}/`;
+  return kept.has(path) || [...kept].some((k) => k.startsWith(prefix));
 }
 
 /** Bytes of the files under `path`. */

@@ -109,7 +109,7 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, instance
     state,
     trees,
     blobs,
-    runningVersions: (env, fn) => new Set(runtime.instances(env, fn).map((i) => i.versionId)),
+    runningVersions: (env, fn) => runtime.versionsInUse(env, fn),
     retention: options.retention ?? DEFAULT_RETENTION,
     log,
   });

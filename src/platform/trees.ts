@@ -151,11 +151,13 @@ export class TreeStore {
   }
 
   /**
-   * Deletes a working folder (or anything else under code/) unless it is being built right now:
-   * renamed out of the way first, so a kill -9 midway leaves no half-deleted folder in place.
+   * Deletes a working folder (or anything else under code/) unless a folder in it is being built
+   * right now or `stillDoomed` says no (asked in the same step as the rename, so nothing starts
+   * in between): renamed out of the way first, so a kill -9 midway leaves no half-deleted folder.
    */
-  async removeWorkDir(dir: string): Promise<boolean> {
-    if (this.materialising.has(dir) || this.removing.has(dir)) return false;
+  async removeWorkDir(dir: string, stillDoomed: () => boolean = () => true): Promise<boolean> {
+    const inside = (path: string) => path === dir || path.startsWith(`${dir}/`);
+    if ([...this.materialising.keys()].some(inside) || this.removing.has(dir) || !stillDoomed()) return false;
     const removal = (async () => {
       const trash = tempPath(this.tmpDir, 'collected');
       try {

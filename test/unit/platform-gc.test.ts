@@ -85,6 +85,37 @@ describe('garbage collection', { timeout: 120_000 }, () => {
     assert.equal((await deployDir(platform, 'dev', 'api', again, nodeConfig())).version.id, 7);
   });
 
+  test('leaves the working folder of a version proving it starts, and takes it once nothing uses it', async () => {
+    await createEnv(platform, 'slow', 'production');
+    // The server reads a file of its working folder `delayMs` after it starts, then listens.
+    const server = (delayMs: number, text: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'flightdeck-gc-'));
+      dirs.push(dir);
+      writeFileSync(join(dir, 'data.txt'), text);
+      writeFileSync(join(dir, 'server.js'), `setTimeout(() => {
+  const text = require("fs").readFileSync("data.txt", "utf8");
+  require("http").createServer((q, s) => s.end(text)).listen(Number(process.env.PORT), "127.0.0.1");
+}, ${delayMs});\n`);
+      return dir;
+    };
+    const custom = { runtime: 'custom' as const, command: ['node', 'server.js'] };
+    await deployDir(platform, 'slow', 'web', server(0, 'one'), custom);
+    // A production deploy moves no traffic: once v2 has proved it starts, nothing serves or runs it.
+    await deployDir(platform, 'slow', 'web', server(1500, 'two'), custom);
+    const v2 = join(platform.home, 'code', 'slow', 'web', '2');
+    assert.equal((await platform.api('POST', '/v1/gc')).status, 200);
+    assert.ok(!existsSync(v2), 'a collection takes the folder of a version nothing uses');
+
+    // A rollout proves v2 starts again (from a fresh copy); a collection during the proof leaves its folder.
+    const rollout = platform.api('POST', fnPath('slow', 'web', '/rollout'), { toVersion: 2, steps: [10, 100], intervalMs: 3_600_000 });
+    await waitFor('v2 to be copied for its start proof', async () => (existsSync(v2) ? true : undefined));
+    assert.equal((await platform.api('POST', '/v1/gc')).status, 200);
+    const started = await rollout;
+    assert.equal(started.status, 201, started.text);
+    assert.ok(existsSync(v2));
+    assert.equal((await platform.api('POST', fnPath('slow', 'web', '/rollout/abort'))).status, 200);
+  });
+
   test('deleting an environment frees its blobs, trees and working folders', async () => {
     await createEnv(platform, 'scratch');
     const text = `scratch ${randomBytes(16).toString('hex')}\n`.repeat(1000);

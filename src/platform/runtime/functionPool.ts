@@ -87,6 +87,8 @@ export class FunctionPool {
   private readonly pickers = new Map<string, WeightedPicker>();
   /** Process starts under way; upgrades and restarts wait for them so no starting slot is skipped. */
   private readonly launches = new Set<Promise<boolean>>();
+  /** Start proofs under way, by version: no slot shows them, yet their working folders are in use. */
+  private readonly proving = new Map<number, number>();
   private placement: Placement | undefined;
   /** Slot moves under way: an upgrade also waits for those already heading to its version. */
   private readonly moves = new Map<Slot, { toVersion: number; done: Promise<boolean> }>();
@@ -168,6 +170,7 @@ export class FunctionPool {
       : `handler ${config.handler} loaded`;
     let instance = `${this.fn}-start-check-${++this.instanceCount}`;
     const sink = (stream: 'stdout' | 'stderr', text: string) => this.logs.add({ time: new Date().toISOString(), versionId, instance, stream, text });
+    this.proving.set(versionId, (this.proving.get(versionId) ?? 0) + 1);
     try {
       const launched = await this.ctx.launcher.launch({ environment: this.environment, fn: this.fn, version, fresh: false, sink });
       const kept = keep ? this.keepProven(versionId, launched) : undefined;
@@ -178,6 +181,10 @@ export class FunctionPool {
       const reason = (error as Error).message;
       sink('stderr', `[flightdeck] v${versionId} did not start: ${reason}`);
       return { started: false, how, reason };
+    } finally {
+      const left = this.proving.get(versionId)! - 1;
+      if (left === 0) this.proving.delete(versionId);
+      else this.proving.set(versionId, left);
     }
   }
 
@@ -662,6 +669,10 @@ export class FunctionPool {
     this.idleTimer = undefined;
     this.rejectWaiters(undefined, this.stoppedError());
     await Promise.all([...this.slots].map((s) => this.removeSlot(s)));
+  }
+
+  versionsInUse(): Set<number> {
+    return new Set([...this.slots.map((s) => s.versionId), ...this.proving.keys()]);
   }
 
   instances(): Instance[] {

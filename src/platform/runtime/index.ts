@@ -95,6 +95,7 @@ export function createRuntime(state: StateView, emit: EmitEvent, options: Runtim
     handleGateway: (req, res) => gateway.handle(req, res),
     warmPool: () => warmPool.status(),
     instances: (env, fn) => pools.get(env, fn)?.instances() ?? [],
+    versionsInUse: (env, fn) => pools.get(env, fn)?.versionsInUse() ?? new Set(),
     metrics: (env, fn, windowMs, versions) => pools.get(env, fn)?.metrics.summaries(windowMs, Date.now(), versions) ?? [],
     logs: (env, fn, logOptions) => pools.get(env, fn)?.logs.tail(logOptions) ?? [],
     followLogs: (env, fn, version, onLine) => pools.getOrCreate(env, fn).logs.follow(version, onLine),

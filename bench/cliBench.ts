@@ -17,7 +17,7 @@ import { median, since } from './stats';
 
 const SECTION = 'cli';
 const RUNS = 15;
-const ENV_RUNS = 4;
+const ENV_RUNS = 8;
 
 export async function benchCli(report: Report): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-cli-'));

@@ -4,7 +4,8 @@
 //
 // The CLI is split: every `await import('./…')` of our own code in it becomes a file of its own
 // (dist/cli-<path>.js) that Node loads only when a command gets there, so `flightdeck --help` and
-// `flightdeck envs` do not load the YAML parser, the rollout engine or the platform.
+// `flightdeck envs` do not load the rollout engine or the platform. The YAML parser is a file of
+// its own for every bundle (dist/vendor-yaml.js), required on first use (src/config/yaml.ts).
 import { existsSync, rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -33,14 +34,29 @@ const providerChunks = {
   },
 };
 
+// The YAML parser is close to half of the extension's code and a third of the CLI's, and several
+// bundles need it (the project file, the provider block, s.yaml, FC credentials): one file of its
+// own, which src/config/yaml.ts requires the first time a YAML file is read.
+const YAML_CHUNK = 'vendor-yaml.js';
+const sharedYaml = {
+  name: 'shared-yaml',
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: `./${YAML_CHUNK}`, external: true }));
+  },
+};
+
 const entries = [
-  // Every bundle carries its dependencies (undici, yaml, the cloud SDKs): the VSIX and the CLI's
-  // npm tarball ship dist/ and no node_modules. The extension itself talks to the platform without undici.
-  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [providerChunks] },
+  // Every bundle carries its dependencies (undici, the cloud SDKs) or has them next to it (yaml):
+  // the VSIX and the CLI's npm tarball ship dist/ and no node_modules. The extension itself talks
+  // to the platform without undici.
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [providerChunks, sharedYaml] },
   { entryPoints: ['src/platform/main.ts'], outfile: 'dist/platform.js' },
   // lz4-napi: a native addon the SLS SDK loads but Flightdeck's GetLogs never uses (src/providers/fc3/lz4Absent.ts).
-  ...Object.entries(PROVIDER_CHUNKS).map(([kind, entry]) => ({ entryPoints: [entry], outfile: `dist/provider-${kind}.js`, alias: { 'lz4-napi': './src/providers/fc3/lz4Absent.ts' } })),
+  ...Object.entries(PROVIDER_CHUNKS).map(([kind, entry]) => ({
+    entryPoints: [entry], outfile: `dist/provider-${kind}.js`, alias: { 'lz4-napi': './src/providers/fc3/lz4Absent.ts' }, plugins: [sharedYaml],
+  })),
   { entryPoints: ['src/platform/runtime/nodeBootstrap.ts'], outfile: 'dist/runtime-node.js' },
+  { stdin: { contents: "module.exports = require('yaml');", resolveDir: '.', loader: 'js' }, outfile: `dist/${YAML_CHUNK}` },
 ];
 
 /**
@@ -48,7 +64,6 @@ const entries = [
  * provider's connect is not a CLI chunk: providerChunks (first) points it at dist/provider-<kind>.js.
  */
 async function buildCli() {
-  await esbuild.build({ ...common, stdin: { contents: "export * from 'yaml';", resolveDir: '.', loader: 'js' }, outfile: `dist/${YAML_CHUNK}` });
   const pending = [{ entry: resolve('src/cli/main.ts'), outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }];
   const built = new Set();
   while (pending.length > 0) {
@@ -62,16 +77,6 @@ async function buildCli() {
     for (const module of found) pending.push({ entry: module, outfile: `dist/${chunkName(module)}` });
   }
 }
-
-// The YAML parser is a third of the CLI's code and several chunks need it (the project file, the
-// provider block, s.yaml): one file of its own, loaded once, instead of a copy in each chunk.
-const YAML_CHUNK = 'cli-vendor-yaml.js';
-const sharedYaml = {
-  name: 'shared-yaml',
-  setup(build) {
-    build.onResolve({ filter: /^yaml$/ }, () => ({ path: `./${YAML_CHUNK}`, external: true }));
-  },
-};
 
 function lazyChunks(found) {
   return {

@@ -9,7 +9,7 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { newLineCounter, parseDocument } from './yaml';
 import { FlightdeckError } from '../errors';
 import { ENVIRONMENT_KINDS, EVENT_STYLES, FUNCTION_DEFAULTS, MAX_TIMEOUT_MS, MEMORY_MB_RANGE, type EnvironmentKind, type EventStyle, type FunctionConfig, type InstanceLimits, type RuntimeKind } from '../model';
 import type { ImageSource } from '../provider';
@@ -97,7 +97,7 @@ const IMAGE_PROVIDERS = new Set(['knative']);
 const IMAGE_REFERENCE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
 
 export function parseProjectFile(text: string, filePath: string, options: ParseOptions = {}): ParsedProjectFile {
-  const lines = new LineCounter();
+  const lines = newLineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const reader = new YamlReader(doc, lines);
   for (const error of doc.errors) {

@@ -10,7 +10,8 @@
 
 import { readFileSync } from 'node:fs';
 import { FlightdeckError } from '../errors';
-import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { isMap, isScalar, newLineCounter, parseDocument } from './yaml';
 import { PROVIDER_KINDS, PROVIDER_OPTION_KEYS, isProviderKind, type ProviderSelection } from '../providers/kinds';
 import { YamlReader, type Located, type Problem } from './yamlReader';
 
@@ -71,7 +72,7 @@ export interface ParsedProviderBlock {
 
 /** Only the `provider:` block of a flightdeck.yaml's text, ignoring the rest of the file. */
 export function parseProviderBlock(text: string): ParsedProviderBlock {
-  const lines = new LineCounter();
+  const lines = newLineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const reader = new YamlReader(doc, lines);
   const root = doc.contents;

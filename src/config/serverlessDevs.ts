@@ -11,7 +11,8 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type Node, type Pair } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, newLineCounter, parseDocument, stringify } from './yaml';
 import { MAX_TIMEOUT_MS, MEMORY_MB_RANGE } from '../model';
 import { FlightdeckError } from '../errors';
 import { isDnsLabel, PROJECT_FILE_NAME, S_YAML_NAMES } from './names';
@@ -53,7 +54,7 @@ const MAPPED_OLD_FUNCTION = new Set(['name', 'runtime', 'handler', 'codeUri', 'e
 const MAPPED_OLD_PROPS = new Set(['region', 'service', 'function', 'triggers']);
 
 export function importSYaml(text: string, file: string, env: Env): SYamlImport {
-  const lines = new LineCounter();
+  const lines = newLineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const reader = new YamlReader(doc, lines);
   const empty = (project: string): SYamlImport => ({ project, functions: [], problems: sorted(reader.problems), text: '' });

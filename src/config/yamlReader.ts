@@ -2,7 +2,8 @@
 // the node's own line and column (for the editor's Problems panel), and the read returns
 // undefined so validation goes on and every problem is collected in one pass.
 
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type Scalar } from 'yaml';
+import type { Document, LineCounter, Node, Pair, Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from './yaml';
 import { closestKey } from './names';
 
 export interface Problem {

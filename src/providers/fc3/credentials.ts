@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml } from '../../config/yaml';
 import { FlightdeckError } from '../../errors';
 import type { SecretStore } from '../registry';
 

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
 import { FlightdeckError, isFlightdeckError, type ErrorCode } from '../errors';
+import { mapInPool } from '../inPool';
 import type { Environment, LiveChange, StartCheck, VersionHealth } from '../model';
 import { defaultHome, homeLayout } from '../platform/paths';
 import type { DeployProgress, LocalCodeTree, NewEnvironment, Provider } from '../provider';
@@ -139,21 +140,11 @@ class Slots {
 }
 
 /** Runs `work` on every item, at most `limit` at once; one failing does not stop the others. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      try {
-        results[index] = { status: 'fulfilled', value: await work(items[index], index) };
-      } catch (reason) {
-        results[index] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
+function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  return mapInPool(items, limit, (item, index) => work(item, index).then(
+    (value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }),
+    (reason: unknown): PromiseSettledResult<R> => ({ status: 'rejected', reason }),
+  ));
 }
 
 function errorSummary(error: unknown): FunctionDeployFailure['error'] {

@@ -10,6 +10,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { FlightdeckError } from '../errors';
 import type { ManifestEntry } from '../model';
 import type { LocalCodeTree } from '../provider';
+import { mapInPool } from '../inPool';
 import { compileIgnore, type IgnoreMatcher } from './ignore';
 import { ScanCache } from './scanCache';
 
@@ -134,16 +135,3 @@ async function hashContent(absolute: string, info: Stats): Promise<{ sha256: str
   return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
 }
 
-/** `task` over every item, at most `width` running at once; results in the items' order. */
-async function mapInPool<T, R>(items: readonly T[], width: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return results;
-}

@@ -2,6 +2,7 @@
 // hub and the runtime. Routes translate HTTP to these calls; the rollout engine uses them too
 // (alias updates go through the same ETag-checked path).
 import { FlightdeckError } from '../errors';
+import { mapInPool } from '../inPool';
 import {
   DEFAULT_ALIAS,
   type Alias,
@@ -40,6 +41,8 @@ export interface DeployAnswer {
 }
 
 const DEFAULT_PAGE = 50;
+/** Inline blobs written at once: a small function may still have hundreds of files. */
+const INLINE_WRITES = 16;
 
 export interface ControlOptions {
   state: DurableState;
@@ -242,7 +245,7 @@ export class ControlPlane {
         throw new FlightdeckError('BAD_REQUEST', `blobs.${sha256.slice(0, 12)}: no file of this deploy has sha256 ${sha256}; send only the deploy's own files in blobs.`, { field: 'blobs' });
       }
     }
-    await Promise.all([...inline].map(([sha256, bytes]) => this.deps.blobs.put(sha256, Readable.from([bytes]), bytes.length)));
+    await mapInPool([...inline], INLINE_WRITES, ([sha256, bytes]) => this.deps.blobs.put(sha256, Readable.from([bytes]), bytes.length));
   }
 
   /** Runs a deploy from reading its code to its publish so that garbage collection deletes nothing it `use`s. */

@@ -145,7 +145,7 @@ describe('LocalProvider against the real platform', () => {
     assert.equal(await (await fetch(result.url)).text(), 'shared');
   });
 
-  it('sends a small new function in one request with its files inside, and a large one blob by blob', async () => {
+  it('sends a small new function in one request with its files inside (also 501 of them), and a large one blob by blob', async () => {
     const proxy = await startRecordingProxy(platform.url);
     const viaProxy = new LocalProvider({ home: platform.home, connection: { url: proxy.url, token: platform.token } });
     try {
@@ -162,6 +162,17 @@ describe('LocalProvider against the real platform', () => {
       proxy.reset();
       await viaProxy.deploy('dev', 'small-two', { config: CONFIG, code: await scanCode(small) });
       assert.deepEqual(proxy.requests(), ['GET /v1/environments/dev/functions/small-two/code', 'POST /v1/environments/dev/functions/small-two/deploy']);
+
+      // Many small files still go in the one request.
+      const many = join(work, 'many');
+      mkdirSync(join(many, 'lib'), { recursive: true });
+      writeFileSync(join(many, 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: String(require("./lib/f499").n) });');
+      for (let i = 0; i < 500; i++) writeFileSync(join(many, 'lib', `f${i}.js`), `exports.n = ${i};`);
+      proxy.reset();
+      const lots = await viaProxy.deploy('dev', 'many', { config: CONFIG, code: await scanCode(many) }, { newFunction: true });
+      assert.deepEqual(proxy.requests(), ['POST /v1/environments/dev/functions/many/deploy']);
+      assert.equal(lots.filesSent, 501);
+      assert.equal(await (await fetch(lots.url)).text(), '499');
 
       // Over 256 KiB: asked for and uploaded blob by blob, only the one the platform lacks.
       const large = join(work, 'large');

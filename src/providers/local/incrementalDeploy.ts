@@ -7,12 +7,15 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { isFlightdeckError } from '../../errors';
+import { mapInPool } from '../../inPool';
 import type { ManifestEntry } from '../../model';
 import type { DeployOptions, DeployRequest, DeployResult, LocalCodeTree } from '../../provider';
 import { formatBytes } from '../formatBytes';
 import type { ApiClient } from './apiClient';
 
 const PARALLEL_UPLOADS = 4;
+/** Files read at once for an inline deploy (a small function may still have many files). */
+const PARALLEL_READS = 16;
 /**
  * A new function whose files come to at most this sends them in the deploy's `blobs` (the
  * platform takes up to 1 MiB): asking which blobs it lacks and uploading them costs two round
@@ -110,10 +113,8 @@ async function inlineBlobs(code: LocalCodeTree): Promise<{ blobs: Record<string,
   const bySha = new Map(code.entries.map((e) => [e.sha256, e]));
   const bytes = [...bySha.values()].reduce((sum, e) => sum + e.size, 0);
   if (bytes > INLINE_MAX_BYTES) return undefined;
-  const blobs: Record<string, string> = {};
-  await Promise.all([...bySha].map(async ([sha256, entry]) => {
-    blobs[sha256] = (await fs.readFile(join(code.root, entry.path))).toString('base64');
-  }));
+  const contents = await mapInPool([...bySha.values()], PARALLEL_READS, async (entry) => (await fs.readFile(join(code.root, entry.path))).toString('base64'));
+  const blobs = Object.fromEntries([...bySha.keys()].map((sha256, i) => [sha256, contents[i]]));
   return { blobs, sent: { bytes, files: bySha.size } };
 }
 

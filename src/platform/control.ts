@@ -1,6 +1,7 @@
 // The control plane: what the /v1 API does, over the durable state, the code store, the event
 // hub and the runtime. Routes translate HTTP to these calls; the rollout engine uses them too
 // (alias updates go through the same ETag-checked path).
+import { Readable } from 'node:stream';
 import { FlightdeckError } from '../errors';
 import { mapInPool } from '../inPool';
 import {
@@ -18,7 +19,6 @@ import {
 import type { VersionPage } from '../provider';
 import { activeRolloutOn } from '../rollout/activeRollout';
 import { isActive } from '../rollout/plan';
-import { Readable } from 'node:stream';
 import type { BlobStore } from './blobs';
 import type { FunctionRuntime, StateView } from './contracts';
 import type { EventHub } from './events';

@@ -209,7 +209,8 @@ export class Fc3Provider implements Provider {
     const progress = options.onProgress ?? (() => undefined);
     const fcName = fcFunctionName(environment, fn);
     const fingerprint = fingerprintOf(request.code.entries, request.config);
-    const existing = await this.fcFunctionOrUndefined(fcName);
+    // A function new to a just-created environment skips the lookup (one round trip to FC fewer).
+    const existing = options.newFunction ? undefined : await this.fcFunctionOrUndefined(fcName);
     const env = existing ? environmentOfTags(existing.tags) : await this.environment(environment);
     if (!env) throw new FlightdeckError('CONFLICT', `FC function ${fcName} exists but was not made by Flightdeck (no ${environment} tags); rename or delete it.`);
     if (existing) {
@@ -232,7 +233,13 @@ export class Fc3Provider implements Provider {
       await this.call('UpdateFunction', () => this.client.updateFunction(fcName, new fc.UpdateFunctionRequest({ body: new fc.UpdateFunctionInput(input) })));
     } else {
       const tags = environmentTags(env).map((t) => new fc.Tag(t));
-      await this.call('CreateFunction', () => this.client.createFunction(new fc.CreateFunctionRequest({ body: new fc.CreateFunctionInput({ ...input, functionName: fcName, tags }) })));
+      try {
+        await this.call('CreateFunction', () => this.client.createFunction(new fc.CreateFunctionRequest({ body: new fc.CreateFunctionInput({ ...input, functionName: fcName, tags }) })));
+      } catch (error) {
+        // The hint was wrong (the function was made meanwhile): deploy as to an existing one.
+        if (options.newFunction && isFlightdeckError(error, 'CONFLICT')) return this.deploy(environment, fn, request, { ...options, newFunction: false });
+        throw error;
+      }
       this.pending.delete(environment);
     }
     progress('Publishing a version…', 0.6);

@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
 import { FlightdeckError, isFlightdeckError, type ErrorCode } from '../errors';
-import { mapInPool } from '../inPool';
+import { mapInPool, Slots } from '../concurrency';
 import type { Environment, LiveChange, StartCheck, VersionHealth } from '../model';
 import { defaultHome, homeLayout } from '../platform/paths';
 import type { DeployProgress, LocalCodeTree, NewEnvironment, Provider } from '../provider';
@@ -119,25 +119,6 @@ export async function deployProject(
 
 const DEFAULT_CONCURRENCY = 8;
 
-/** At most `size` tasks at once; the others wait in order. */
-class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.size) await new Promise<void>((go) => this.waiting.push(go));
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
-  }
-}
 
 /** Runs `work` on every item, at most `limit` at once; one failing does not stop the others. */
 function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {

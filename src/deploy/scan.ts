@@ -10,7 +10,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { FlightdeckError } from '../errors';
 import type { ManifestEntry } from '../model';
 import type { LocalCodeTree } from '../provider';
-import { mapInPool } from '../inPool';
+import { mapInPool } from '../concurrency';
 import { compileIgnore, type IgnoreMatcher } from './ignore';
 import { ScanCache } from './scanCache';
 

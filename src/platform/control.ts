@@ -3,7 +3,7 @@
 // (alias updates go through the same ETag-checked path).
 import { Readable } from 'node:stream';
 import { FlightdeckError } from '../errors';
-import { mapInPool } from '../inPool';
+import { mapInPool } from '../concurrency';
 import {
   DEFAULT_ALIAS,
   type Alias,

@@ -5,6 +5,7 @@
 // a time once the burst is over, so they never compete with the work they are refilling for. When
 // the pool is empty, at most `bootLimit` hosts boot at once (one per core): the others wait their
 // turn, since more only share the same cores and every one of them comes up later.
+import { Slots } from '../../concurrency';
 import type { WarmPoolStatus } from '../contracts';
 import { RuntimeProcess } from './processes';
 import type { PidRegistry } from './pids';
@@ -41,9 +42,8 @@ export class WarmPool {
   private shrinkTimer: NodeJS.Timeout | undefined;
   private refilling = false;
   private closed = false;
-  private booting = 0;
-  /** Takes (and the refill) waiting for a boot slot, in order. */
-  private readonly bootQueue: (() => void)[] = [];
+  /** Hosts booting; a take (and the refill) waits for a slot, and fork() gives it back once the host listens or dies. */
+  private readonly boots: Slots;
 
   constructor(
     private readonly scriptPath: string,
@@ -51,6 +51,7 @@ export class WarmPool {
     private readonly pids: PidRegistry,
   ) {
     this.target = options.size;
+    this.boots = new Slots(options.bootLimit);
     void this.refill();
   }
 
@@ -63,16 +64,13 @@ export class WarmPool {
     this.noteDemand();
     let chosen = fresh ? undefined : this.nextSpare();
     if (!chosen) {
-      await this.bootSlot();
+      await this.boots.take();
       // A spare may have come while this take waited its turn: then the slot goes to the next in line.
       const came = fresh ? undefined : this.nextSpare();
-      if (came) this.releaseBootSlot();
+      if (came) this.boots.give();
       chosen = came ?? this.fork();
       // Demand has outrun the pool: boot the next one now, alongside this one, rather than after the burst.
-      if (!fresh && this.spares.length < this.target && this.booting < this.options.bootLimit) {
-        this.booting++;
-        this.spares.push(this.fork());
-      }
+      if (!fresh && this.spares.length < this.target && this.boots.tryTake()) this.spares.push(this.fork());
     }
     try {
       return { process: chosen.process, port: await chosen.port };
@@ -96,10 +94,7 @@ export class WarmPool {
   async close(): Promise<void> {
     this.closed = true;
     // The takes in line boot their hosts now: the platform is stopping and stops them too.
-    for (const go of this.bootQueue.splice(0)) {
-      this.booting++;
-      go();
-    }
+    this.boots.lift();
     clearTimeout(this.refillTimer);
     clearTimeout(this.shrinkTimer);
     await Promise.all(this.spares.splice(0).map((s) => s.process.stop()));
@@ -136,11 +131,11 @@ export class WarmPool {
     this.refilling = true;
     try {
       for (;;) {
-        await this.bootSlot();
+        await this.boots.take();
         const alive = this.spares.filter((s) => s.process.alive);
         this.spares.splice(0, this.spares.length, ...alive);
         if (this.closed || Date.now() - (this.recentTakes.at(-1) ?? 0) < REFILL_DELAY_MS || alive.length >= this.target) {
-          this.releaseBootSlot();
+          this.boots.give();
           return;
         }
         const spare = this.fork();
@@ -159,22 +154,6 @@ export class WarmPool {
     return spare;
   }
 
-  /** Resolves once the caller holds one of the bootLimit boot slots; fork() gives it back when the host listens or dies. */
-  private bootSlot(): Promise<void> {
-    if (this.booting < this.options.bootLimit || this.closed) {
-      this.booting++;
-      return Promise.resolve();
-    }
-    return new Promise((go) => this.bootQueue.push(go));
-  }
-
-  /** Hands the slot to the next take in line, else frees it. */
-  private releaseBootSlot(): void {
-    const next = this.bootQueue.shift();
-    if (next) next();
-    else this.booting--;
-  }
-
   /** Boots a host; the caller holds a boot slot. */
   private fork(): Spare {
     const process = new RuntimeProcess(this.scriptPath, [], this.pids);
@@ -186,7 +165,7 @@ export class WarmPool {
     });
     spare.port
       .catch(() => undefined) // a spare that dies before listening is skipped by take()
-      .finally(() => this.releaseBootSlot());
+      .finally(() => this.boots.give());
     return spare;
   }
 }

@@ -7,7 +7,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { isFlightdeckError } from '../../errors';
-import { mapInPool } from '../../inPool';
+import { mapInPool } from '../../concurrency';
 import type { ManifestEntry } from '../../model';
 import type { DeployOptions, DeployRequest, DeployResult, LocalCodeTree } from '../../provider';
 import { formatBytes } from '../formatBytes';

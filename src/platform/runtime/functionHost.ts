@@ -8,11 +8,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUtf8 } from 'node:buffer';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { FromChildMessage, LoadMessage } from './protocol';
 import { signalGroup } from './groups';
 import { frameServer, type HostReply, type HostRequest } from './frameHost';
-import { FrameReader, FrameType, FrameWriter, HOP_BY_HOP, SEPARATOR } from './frames';
+import { FrameClient } from './frameClient';
+import { HOP_BY_HOP, SEPARATOR } from './frames';
 import { fc3Answer, fc3Context, fc3ErrorAnswer, fc3Event, invokeFc3, type Fc3Handler } from './fc3Host';
 import { describeUserError } from './userError';
 
@@ -104,27 +105,11 @@ const PRIMER: LoadedFunction = {
  * function on its first call: done here, while the host is a spare, a deployed function's first
  * request no longer pays about 6 ms of CPU for the compiling of the request path it walks.
  */
-function prime(framePort: number): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect(framePort, '127.0.0.1');
-    const done = (): void => {
-      socket.destroy();
-      resolve();
-    };
-    socket.setNoDelay(true);
-    socket.on('error', done); // priming is an optimisation: a host that cannot prime still serves
-    const reader = new FrameReader((_id, type) => {
-      if (type === FrameType.response) done();
-    });
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        reader.push(chunk);
-      } catch {
-        done();
-      }
-    });
-    new FrameWriter(socket).requestHead(1, ['POST', '/?q=1', 'content-type', 'text/plain'].join(SEPARATOR), true);
-  });
+async function prime(framePort: number): Promise<void> {
+  const client = new FrameClient(framePort);
+  // Priming is an optimisation: a host that cannot prime still serves, so a failure just ends it.
+  await new Promise<void>((resolve) => client.open({ answered: () => resolve(), failed: () => resolve() }, ['POST', '/?q=1', 'content-type', 'text/plain'].join(SEPARATOR), true));
+  await client.destroy();
 }
 
 async function loadFunction(message: LoadMessage): Promise<Handler> {

@@ -53,7 +53,7 @@ export interface CollectorOptions {
   trees: TreeStore;
   blobs: BlobStore;
   /** Versions of the function with a process now or one starting (their working folders stay). */
-  runningVersions(environment: string, fn: string): Set<number>;
+  versionsInUse(environment: string, fn: string): Set<number>;
   retention: Retention;
   log: Log;
 }
@@ -233,10 +233,16 @@ export class GarbageCollector {
     return records;
   }
 
+  /** Versions an alias or an active rollout serves, or a process runs or is starting. */
+  private usedVersions(environment: string, record: FunctionRecord): Set<number> {
+    const used = servedVersions(record);
+    for (const id of this.options.versionsInUse(environment, record.name)) used.add(id);
+    return used;
+  }
+
   /** Ids of versions past the newest `keep` that nothing uses. */
   private prunable(environment: string, record: FunctionRecord, keep: number): number[] {
-    const used = servedVersions(record);
-    for (const id of this.options.runningVersions(environment, record.name)) used.add(id);
+    const used = this.usedVersions(environment, record);
     return record.versions.slice(0, Math.max(0, record.versions.length - keep)).filter((v) => !used.has(v.id)).map((v) => v.id);
   }
 
@@ -308,8 +314,7 @@ export class GarbageCollector {
   private keptWorkDirs(records: readonly { environment: string; record: FunctionRecord }[]): Set<string> {
     const kept = new Set<string>();
     for (const { environment, record } of records) {
-      const used = servedVersions(record);
-      for (const id of this.options.runningVersions(environment, record.name)) used.add(id);
+      const used = this.usedVersions(environment, record);
       for (const version of record.versions) if (used.has(version.id)) kept.add(this.options.trees.workDirPath(version));
     }
     return kept;

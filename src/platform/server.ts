@@ -109,7 +109,7 @@ function assemble(layout: HomeLayout, state: DurableState, url: string, instance
     state,
     trees,
     blobs,
-    runningVersions: (env, fn) => runtime.versionsInUse(env, fn),
+    versionsInUse: (env, fn) => runtime.versionsInUse(env, fn),
     retention: options.retention ?? DEFAULT_RETENTION,
     log,
   });

@@ -155,7 +155,7 @@ export class TreeStore {
    * right now or `stillDoomed` says no (asked in the same step as the rename, so nothing starts
    * in between): renamed out of the way first, so a kill -9 midway leaves no half-deleted folder.
    */
-  async removeWorkDir(dir: string, stillDoomed: () => boolean = () => true): Promise<boolean> {
+  async removeWorkDir(dir: string, stillDoomed: () => boolean): Promise<boolean> {
     const inside = (path: string) => path === dir || path.startsWith(`${dir}/`);
     if ([...this.materialising.keys()].some(inside) || this.removing.has(dir) || !stillDoomed()) return false;
     const removal = (async () => {

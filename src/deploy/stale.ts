@@ -133,9 +133,12 @@ export async function readBranchFacts(
     const name = ref.replace(/^refs\/heads\//, '').replace(remote ? new RegExp(`^refs/remotes/${remote}/`) : /^$/, '');
     if (tip !== baseTip && name !== defaultBranch && name !== 'HEAD') merged.set(name, 'merge');
   }
+  // Every branch ref once: its tip (for the squash and rebase checks), its upstream (unpushed), and
+  // the remote's copies (gone, as of the last fetch).
+  const listed = (await gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname) %(upstream)', ...branchRefs])).map((line) => line.split(' '));
   const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && !merged.has(b));
   if (asked.length > 0) {
-    const tips = new Map((await gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname)', ...branchRefs])).map((line) => line.split(' ') as [string, string]));
+    const tips = new Map(listed.map(([ref, tip]) => [ref, tip]));
     const verdicts = options.verdicts ?? new Map();
     if (verdicts.size > MAX_VERDICTS) verdicts.clear();
     await Promise.all(asked.map(async (branch) => {
@@ -148,13 +151,11 @@ export async function readBranchFacts(
       if (how) merged.set(branch, how);
     }));
   }
-  const unpushed = new Set(
-    (await gitLines(cwd, ['for-each-ref', '--format=%(refname:short)|%(upstream)', 'refs/heads'])).filter((l) => l.endsWith('|')).map((l) => l.slice(0, -1)),
-  );
+  const branchesUnder = (prefix: string) => listed.filter(([ref]) => ref.startsWith(prefix)).map(([ref, , upstream]) => ({ name: ref.slice(prefix.length), upstream }));
+  const unpushed = new Set(branchesUnder('refs/heads/').filter((b) => !b.upstream).map((b) => b.name));
   if (!options.remote || !remote) return { defaultBranch, merged, unpushed, remote };
   if (options.remote === 'tracking') {
-    const tracking = await gitLines(cwd, ['for-each-ref', '--format=%(refname)', `refs/remotes/${remote}`]);
-    const remoteBranches = new Set(tracking.map((ref) => ref.slice(`refs/remotes/${remote}/`.length)).filter((b) => b !== 'HEAD'));
+    const remoteBranches = new Set(branchesUnder(`refs/remotes/${remote}/`).map((b) => b.name).filter((b) => b !== 'HEAD'));
     return { defaultBranch, merged, remoteBranches, remote, unpushed };
   }
   const listing = await runGit(cwd, ['ls-remote', '--heads', remote], 30_000);

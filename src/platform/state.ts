@@ -1,14 +1,15 @@
 // The durable state: environments and, per function, one record holding its versions, aliases
 // and rollouts. Each function record is one file rewritten atomically, so a deploy (new version
 // + `live` moved) or an alias update lands wholly or not at all, whenever the process dies.
-// Reads come from memory; every mutation goes through one queue, so read-modify-write cycles
-// never interleave.
+// Reads come from memory; every mutation goes through one queue, so read-modify-write cycles of
+// a record never interleave: a function's mutations run one after another (other functions' beside
+// them), and creating or deleting an environment runs alone.
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlightdeckError } from '../errors';
 import type { Alias, Environment, Rollout, Version } from '../model';
 import { PRIVATE_DIR_MODE } from './privacy';
-import { fsyncDir, makeDirDurable, readJsonIfExists, SerialQueue, tempPath, writeJsonAtomic } from './store';
+import { fsyncDir, makeDirDurable, readJsonIfExists, LaneQueue, tempPath, writeJsonAtomic } from './store';
 
 export interface FunctionRecord {
   name: string;
@@ -34,7 +35,7 @@ const ACTIVITY_SAVE_MS = 2000;
 export type ActivityField = 'lastDeploy' | 'lastRequest';
 
 export class DurableState {
-  private readonly queue = new SerialQueue();
+  private readonly queue = new LaneQueue();
   /** Environments whose activity stamps changed since they were last written. */
   private readonly unsavedActivity = new Set<string>();
   private activityTimer: NodeJS.Timeout | undefined;
@@ -92,7 +93,7 @@ export class DurableState {
   // ---- mutations (queued) ----
 
   createEnvironment(environment: Environment): Promise<Environment> {
-    return this.queue.run(async () => {
+    return this.queue.exclusive(async () => {
       if (this.envs.has(environment.name)) {
         throw new FlightdeckError('CONFLICT', `Environment ${JSON.stringify(environment.name)} already exists.`, { field: 'name' });
       }
@@ -106,7 +107,7 @@ export class DurableState {
 
   /** Renames the folder out of the state first (one atomic step), then deletes it at leisure. */
   deleteEnvironment(name: string, check: (environment: Environment) => void): Promise<void> {
-    return this.queue.run(async () => {
+    return this.queue.exclusive(async () => {
       check(this.requireEnvironment(name));
       const trash = tempPath(this.tmpDir, `deleted-${name}`);
       await rename(join(this.root, name), trash);
@@ -126,7 +127,7 @@ export class DurableState {
     fn: string,
     change: (current: FunctionRecord | undefined) => { next: FunctionRecord; result: T },
   ): Promise<T> {
-    return this.queue.run(async () => {
+    return this.queue.run(this.functionFile(env, fn), async () => {
       this.requireEnvironment(env);
       const current = this.fn(env, fn);
       const copy = current && structuredClone(current);
@@ -172,12 +173,13 @@ export class DurableState {
     this.activityTimer = undefined;
     const names = [...this.unsavedActivity];
     this.unsavedActivity.clear();
-    return this.queue.run(async () => {
-      for (const name of names) {
+    return Promise.all(names.map((name) => {
+      const file = join(this.root, name, 'environment.json');
+      return this.queue.run(file, async () => {
         const entry = this.envs.get(name);
-        if (entry) await writeJsonAtomic(join(this.root, name, 'environment.json'), entry.environment, this.tmpDir);
-      }
-    });
+        if (entry) await writeJsonAtomic(file, entry.environment, this.tmpDir);
+      });
+    })).then(() => undefined);
   }
 
   /** Resolves when every mutation queued so far is on disk. */

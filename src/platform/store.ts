@@ -76,18 +76,37 @@ export async function readJsonIfExists<T>(file: string): Promise<T | undefined> 
   return JSON.parse(text) as T;
 }
 
-/** Runs tasks one after another, so no two read-modify-write cycles ever interleave. */
-export class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
+/**
+ * Orders read-modify-write cycles: tasks of one lane run one after another, tasks of different
+ * lanes run side by side, and an exclusive task runs alone (after everything queued before it,
+ * before everything queued after it). Ten functions deployed at once then write their ten records
+ * together instead of waiting for each other's fsyncs.
+ */
+export class LaneQueue {
+  /** The last exclusive task, settled or not; every later task waits for it. */
+  private barrier: Promise<unknown> = Promise.resolve();
+  /** Each lane's last task since the barrier. */
+  private readonly lanes = new Map<string, Promise<unknown>>();
 
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
+  run<T>(lane: string, task: () => Promise<T>): Promise<T> {
+    const result = Promise.all([this.barrier, this.lanes.get(lane)]).then(task);
+    const tail = result.catch(() => undefined);
+    this.lanes.set(lane, tail);
+    void tail.then(() => {
+      if (this.lanes.get(lane) === tail) this.lanes.delete(lane);
+    });
+    return result;
+  }
+
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = Promise.all([this.barrier, ...this.lanes.values()]).then(task);
+    this.barrier = result.catch(() => undefined);
+    this.lanes.clear();
     return result;
   }
 
   /** Resolves once everything queued so far has finished. */
-  idle(): Promise<void> {
-    return this.tail.then(() => undefined);
+  async idle(): Promise<void> {
+    await Promise.all([this.barrier, ...this.lanes.values()]);
   }
 }

@@ -64,3 +64,31 @@ test('warmAll skips an environment deleted while an earlier one was warming', as
   await control.warmAll();
   assert.deepEqual(warmed, ['a']);
 });
+
+test("two functions' records are written side by side; one function's mutations, and an environment's deletion, wait their turn", async () => {
+  const { state, root } = await openState();
+  await state.createEnvironment({ name: 'dev', created: new Date().toISOString() } as never);
+  const settled = new Set<string>();
+  const seen: Record<string, string[]> = {};
+  const mutate = (fn: string, label: string) => {
+    const done = state.mutateFunction('dev', fn, () => {
+      seen[label] = [...settled];
+      return { next: warmRecord(fn), result: undefined };
+    });
+    void done.then(() => settled.add(label));
+    return done;
+  };
+  const deleted = state.deleteEnvironment('dev', () => undefined).then(() => settled.add('delete'));
+  const recreated = state.createEnvironment({ name: 'dev', created: new Date().toISOString() } as never);
+  await Promise.all([deleted, recreated]);
+  await Promise.all([mutate('a', 'a1'), mutate('b', 'b1'), mutate('a', 'a2')]);
+  // b's change ran while a's first record was still being written; a's second waited for it.
+  assert.deepEqual(seen.b1, ['delete']);
+  assert.ok(seen.a2.includes('a1'), `a's second change ran after: ${seen.a2.join(', ')}`);
+  const after = state.deleteEnvironment('dev', () => undefined);
+  const late = state.mutateFunction('dev', 'a', () => ({ next: warmRecord('a'), result: undefined }));
+  await after;
+  await assert.rejects(late, /Environment "dev" does not exist/);
+  const reopened = await DurableState.open(root, join(root, '..'));
+  assert.deepEqual(reopened.environments(), []);
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FlightdeckError } from '../errors';
 import { PRIVATE_FILE_MODE } from './privacy';
-import { moveIntoPlace, tempPath } from './store';
+import type { DurableFiles } from './store';
 import { checkSha256 } from './validate';
 
 /**
@@ -23,7 +23,7 @@ export interface StoredBlob {
 export class BlobStore {
   constructor(
     private readonly root: string,
-    private readonly tmpDir: string,
+    private readonly files: DurableFiles,
     readonly maxBlobBytes: number,
   ) {}
 
@@ -62,7 +62,7 @@ export class BlobStore {
       body.resume();
       return { sha256, size: existing };
     }
-    const temp = tempPath(this.tmpDir, sha256);
+    const temp = this.files.tempPath(sha256);
     try {
       const { digest, size } = await this.writeHashed(temp, body);
       if (size > this.maxBlobBytes) throw this.tooLarge(size);
@@ -71,10 +71,11 @@ export class BlobStore {
           field: 'sha256',
         });
       }
-      await moveIntoPlace(temp, this.path(sha256));
+      await this.files.moveIntoPlace(temp, this.path(sha256));
       return { sha256, size };
-    } finally {
+    } catch (error) {
       await rm(temp, { force: true });
+      throw error;
     }
   }
 

@@ -3,7 +3,7 @@
 // fs.promises (loaded on first use) rather than node:fs/promises: see store.ts.
 import { promises as fs } from 'node:fs';
 import { get } from 'node:http';
-import { readJsonIfExists, writeJsonAtomic } from './store';
+import { type DurableFiles, readJsonIfExists } from './store';
 
 export interface DiscoveryInfo {
   url: string;
@@ -31,8 +31,8 @@ export async function readDiscovery(file: string): Promise<DiscoveryInfo | undef
   }
 }
 
-export async function writeDiscovery(file: string, info: DiscoveryInfo, tmpDir: string): Promise<void> {
-  await writeJsonAtomic(file, info, tmpDir, 0o600);
+export async function writeDiscovery(file: string, info: DiscoveryInfo, files: DurableFiles): Promise<void> {
+  await files.writeJsonAtomic(file, info, 0o600);
 }
 
 /** Removes the file only while it still names this process, never a successor's. */

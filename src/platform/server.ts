@@ -11,6 +11,7 @@ import { BlobStore } from './blobs';
 import type { FunctionRuntime } from './contracts';
 import { ControlPlane, createStateView, type Log } from './control';
 import { discoveryIsLive, readDiscovery, removeDiscovery, writeDiscovery } from './discovery';
+import { DurableFiles } from './store';
 import { EventHub } from './events';
 import { FunctionOperations } from './functionOps';
 import { DEFAULT_RETENTION, GarbageCollector, type Retention } from './gc';
@@ -89,9 +90,9 @@ interface Services {
 const DEFAULT_GC_INTERVAL_MS = 3_600_000;
 
 /** Builds the platform's parts around the loaded state; `url` is where the server listens. */
-function assemble(layout: HomeLayout, state: DurableState, url: string, instance: string, options: PlatformOptions, log: Log): Services {
-  const blobs = new BlobStore(layout.blobs, layout.tmp, options.maxBlobBytes ?? 64 * MIB);
-  const trees = new TreeStore(layout.trees, layout.code, layout.tmp, blobs);
+function assemble(layout: HomeLayout, files: DurableFiles, state: DurableState, url: string, instance: string, options: PlatformOptions, log: Log): Services {
+  const blobs = new BlobStore(layout.blobs, files, options.maxBlobBytes ?? 64 * MIB);
+  const trees = new TreeStore(layout.trees, layout.code, files, blobs);
   const events = new EventHub(instance);
   const operations = new FunctionOperations();
   const view = createStateView(state, trees, log);
@@ -160,10 +161,11 @@ function requestHandler(services: Services, router: Router, token: string, disco
 }
 
 async function run(layout: HomeLayout, lock: FolderLock, instance: string, options: PlatformOptions, log: Log): Promise<RunningPlatform> {
-  const state = await DurableState.open(layout.state, layout.tmp);
+  const files = new DurableFiles(layout.tmp);
+  const state = await DurableState.open(layout.state, files);
   const server = createServer();
   const url = `http://${HOST}:${await listen(server, options.port ?? DEFAULT_PORT, log)}`;
-  const services = assemble(layout, state, url, instance, options, log);
+  const services = assemble(layout, files, state, url, instance, options, log);
   const close = async () => {
     services.rollouts.close();
     services.collector.close();
@@ -187,7 +189,7 @@ async function run(layout: HomeLayout, lock: FolderLock, instance: string, optio
       }),
     );
     server.on('request', requestHandler(services, router, token, layout.discovery));
-    await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started, instance }, layout.tmp);
+    await writeDiscovery(layout.discovery, { url, pid: process.pid, token, started, instance }, files);
     services.events.emit({ type: 'platform.started' });
     services.control.warmAll().catch((error: Error) => log(`could not start warm instances: ${error.message}`));
     void services.rollouts.resume(log);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FlightdeckError } from '../errors';
 import type { Alias, Environment, Rollout, Version } from '../model';
 import { PRIVATE_DIR_MODE } from './privacy';
-import { fsyncDir, makeDirDurable, readJsonIfExists, LaneQueue, tempPath, writeJsonAtomic } from './store';
+import { type DurableFiles, LaneQueue, readJsonIfExists } from './store';
 
 export interface FunctionRecord {
   name: string;
@@ -42,11 +42,11 @@ export class DurableState {
 
   private constructor(
     private readonly root: string,
-    private readonly tmpDir: string,
+    private readonly files: DurableFiles,
     private readonly envs: Map<string, EnvironmentEntry>,
   ) {}
 
-  static async open(root: string, tmpDir: string): Promise<DurableState> {
+  static async open(root: string, files: DurableFiles): Promise<DurableState> {
     await mkdir(root, { recursive: true, mode: PRIVATE_DIR_MODE });
     const envs = new Map<string, EnvironmentEntry>();
     // Only folders are environments; stray files (an editor's, the OS's) are not ours to judge.
@@ -55,7 +55,7 @@ export class DurableState {
       const entry = await loadEnvironment(join(root, name));
       if (entry) envs.set(name, entry);
     }
-    return new DurableState(root, tmpDir, envs);
+    return new DurableState(root, files, envs);
   }
 
   // ---- reads ----
@@ -98,8 +98,8 @@ export class DurableState {
         throw new FlightdeckError('CONFLICT', `Environment ${JSON.stringify(environment.name)} already exists.`, { field: 'name' });
       }
       const dir = join(this.root, environment.name);
-      await makeDirDurable(join(dir, 'functions'));
-      await writeJsonAtomic(join(dir, 'environment.json'), environment, this.tmpDir);
+      await this.files.makeDirDurable(join(dir, 'functions'));
+      await this.files.writeJsonAtomic(join(dir, 'environment.json'), environment);
       this.envs.set(environment.name, { environment, functions: new Map() });
       return environment;
     });
@@ -109,9 +109,9 @@ export class DurableState {
   deleteEnvironment(name: string, check: (environment: Environment) => void): Promise<void> {
     return this.queue.exclusive(async () => {
       check(this.requireEnvironment(name));
-      const trash = tempPath(this.tmpDir, `deleted-${name}`);
+      const trash = this.files.tempPath(`deleted-${name}`);
       await rename(join(this.root, name), trash);
-      await fsyncDir(this.root);
+      await this.files.fsyncDir(this.root);
       this.envs.delete(name);
       await rm(trash, { recursive: true, force: true });
     });
@@ -133,7 +133,7 @@ export class DurableState {
       const copy = current && structuredClone(current);
       const { next, result } = change(copy);
       if (JSON.stringify(next) !== JSON.stringify(current)) {
-        await writeJsonAtomic(this.functionFile(env, fn), next, this.tmpDir);
+        await this.files.writeJsonAtomic(this.functionFile(env, fn), next);
         this.envs.get(env)!.functions.set(fn, next);
       }
       return result;
@@ -177,7 +177,7 @@ export class DurableState {
       const file = join(this.root, name, 'environment.json');
       return this.queue.run(file, async () => {
         const entry = this.envs.get(name);
-        if (entry) await writeJsonAtomic(file, entry.environment, this.tmpDir);
+        if (entry) await this.files.writeJsonAtomic(file, entry.environment);
       });
     })).then(() => undefined);
   }

@@ -19,7 +19,7 @@ import { FlightdeckError } from '../errors';
 import type { ManifestEntry, Version } from '../model';
 import { BLOB_MODE, type BlobStore } from './blobs';
 import { PRIVATE_DIR_MODE } from './privacy';
-import { moveIntoPlace, readJsonIfExists, tempPath, writeJsonAtomic } from './store';
+import { type DurableFiles, readJsonIfExists } from './store';
 import { checkManifestList, checkManifestPath, checkSha256, checkTreeShape } from './validate';
 
 /** Files copied at once when a deploy waits for them. */
@@ -69,7 +69,7 @@ export class TreeStore {
   constructor(
     private readonly root: string,
     private readonly codeRoot: string,
-    private readonly tmpDir: string,
+    private readonly files: DurableFiles,
     private readonly blobs: BlobStore,
   ) {}
 
@@ -130,7 +130,7 @@ export class TreeStore {
   async put(tree: CanonicalTree): Promise<void> {
     const file = join(this.root, `${tree.hash}.json`);
     if (await exists(file)) return;
-    await writeJsonAtomic(file, tree.entries, this.tmpDir);
+    await this.files.writeJsonAtomic(file, tree.entries);
   }
 
   /** The version's working folder, `code/<environment>/<function>/<id>`. */
@@ -159,7 +159,7 @@ export class TreeStore {
     const inside = (path: string) => path === dir || path.startsWith(`${dir}/`);
     if ([...this.materialising.keys()].some(inside) || this.removing.has(dir) || !stillDoomed()) return false;
     const removal = (async () => {
-      const trash = tempPath(this.tmpDir, 'collected');
+      const trash = this.files.tempPath('collected');
       try {
         await rename(dir, trash);
       } catch {
@@ -176,11 +176,14 @@ export class TreeStore {
     if (await exists(target)) return target;
     const entries = await this.get(hash);
     if (!entries) throw new FlightdeckError('NOT_FOUND', `Code tree ${hash} is not in the platform's store.`);
-    const temp = tempPath(this.tmpDir, `code-${hash}`);
+    const temp = this.files.tempPath(`code-${hash}`);
     try {
       const spare = this.takeClosestSpare(entries);
       if (!(spare && (await this.reshape(spare, entries, temp)))) await this.copyTree(entries, temp);
-      await moveIntoPlace(temp, target);
+      // No fsyncs: a working folder is derived from the blobs and the tree, and its copied files
+      // are not flushed either, so syncing its folders would buy a crash nothing.
+      await mkdir(dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
+      await rename(temp, target);
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       // Another process (or an earlier run) finished the same tree first: use it.
@@ -256,7 +259,7 @@ export class TreeStore {
   private buildSpare(hash: string, entries: ManifestEntry[], owner: string): void {
     for (const [oldHash, old] of this.spares) if (old.owner === owner && oldHash !== hash) this.dropSpare(oldHash);
     if (this.spares.has(hash)) return;
-    const dir = tempPath(this.tmpDir, `spare-${hash}`);
+    const dir = this.files.tempPath(`spare-${hash}`);
     const copying = this.copyFiles(entries, dir, [dir]);
     const built = copying.widen(SPARE_COPY_PARALLEL).then(
       () => dir,

@@ -10,6 +10,7 @@ import { ControlPlane } from '../../src/platform/control';
 import { FunctionOperations } from '../../src/platform/functionOps';
 import { EventHub } from '../../src/platform/events';
 import { DurableState, type FunctionRecord } from '../../src/platform/state';
+import { DurableFiles } from '../../src/platform/store';
 import type { BlobStore } from '../../src/platform/blobs';
 import type { TreeStore } from '../../src/platform/trees';
 
@@ -20,7 +21,7 @@ async function openState(): Promise<{ state: DurableState; root: string }> {
   const home = await mkdtemp(join(tmpdir(), 'fd-state-'));
   dirs.push(home);
   const root = join(home, 'state');
-  return { state: await DurableState.open(root, home), root };
+  return { state: await DurableState.open(root, new DurableFiles(home)), root };
 }
 
 function warmRecord(name: string): FunctionRecord {
@@ -32,7 +33,7 @@ test('a plain file in the state folder is skipped, not a start-up failure', asyn
   const { state, root } = await openState();
   await state.createEnvironment({ name: 'dev', created: new Date().toISOString() } as never);
   await writeFile(join(root, '.DS_Store'), 'junk');
-  const reopened = await DurableState.open(root, join(root, '..'));
+  const reopened = await DurableState.open(root, new DurableFiles(join(root, '..')));
   assert.deepEqual(reopened.environments().map((e) => e.name), ['dev']);
 });
 
@@ -89,6 +90,6 @@ test("two functions' records are written side by side; one function's mutations,
   const late = state.mutateFunction('dev', 'a', () => ({ next: warmRecord('a'), result: undefined }));
   await after;
   await assert.rejects(late, /Environment "dev" does not exist/);
-  const reopened = await DurableState.open(root, join(root, '..'));
+  const reopened = await DurableState.open(root, new DurableFiles(join(root, '..')));
   assert.deepEqual(reopened.environments(), []);
 });

@@ -1,0 +1,71 @@
+// DurableFiles: crash-safe writes whose directory fsyncs are shared between callers, and only
+// ever by an fsync that started after the caller asked.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { DurableFiles } from '../../src/platform/store';
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function home(): Promise<{ files: DurableFiles; root: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'fd-durable-'));
+  dirs.push(root);
+  await fs.mkdir(join(root, 'tmp'));
+  return { files: new DurableFiles(join(root, 'tmp')), root };
+}
+
+/** Counts the folders DurableFiles opens to fsync (it opens a folder for nothing else), passing each call through. */
+function countDirSyncs(): { count: (dir: string) => number; restore: () => void } {
+  const original = fs.open;
+  const opened = new Map<string, number>();
+  fs.open = (async (...args: Parameters<typeof original>) => {
+    const handle = await original(...args);
+    if ((await handle.stat()).isDirectory()) opened.set(String(args[0]), (opened.get(String(args[0])) ?? 0) + 1);
+    return handle;
+  }) as typeof original;
+  return { count: (dir) => opened.get(dir) ?? 0, restore: () => void (fs.open = original) };
+}
+
+test('ten records written into one folder at once share its fsyncs; each file lands whole', async () => {
+  const { files, root } = await home();
+  const folder = join(root, 'records');
+  await files.makeDirDurable(folder);
+  const spy = countDirSyncs();
+  try {
+    await Promise.all(Array.from({ length: 10 }, (_, i) => files.writeJsonAtomic(join(folder, `f${i}.json`), { i })));
+    // The first write's fsync runs alone; the nine that renamed meanwhile share the next one.
+    assert.ok(spy.count(folder) >= 1 && spy.count(folder) <= 2, `${spy.count(folder)} fsyncs of the folder`);
+  } finally {
+    spy.restore();
+  }
+  for (let i = 0; i < 10; i++) assert.deepEqual(JSON.parse(await readFile(join(folder, `f${i}.json`), 'utf8')), { i });
+  assert.deepEqual(await readdir(join(root, 'tmp')), [], 'no temp file is left behind');
+});
+
+test('an fsync asked for while one runs gets one of its own, started after it asked', async () => {
+  const { files, root } = await home();
+  const spy = countDirSyncs();
+  try {
+    const first = files.fsyncDir(root);
+    const second = files.fsyncDir(root); // the first may have started before this caller's rename
+    assert.notEqual(first, second);
+    await Promise.all([first, second]);
+    assert.equal(spy.count(root), 2);
+    await files.fsyncDir(root); // nothing runs now: a fresh fsync, not a settled one
+    assert.equal(spy.count(root), 3);
+  } finally {
+    spy.restore();
+  }
+});
+
+test('a folder that cannot be opened fails its callers, and the next caller tries afresh', async () => {
+  const { files, root } = await home();
+  const missing = join(root, 'missing');
+  await assert.rejects(Promise.all([files.fsyncDir(missing), files.fsyncDir(missing)]), /ENOENT/);
+  await fs.mkdir(missing);
+  await files.fsyncDir(missing);
+});

@@ -7,8 +7,10 @@
 // root it ignores permission bits, so no environment or version shares a folder with another —
 // the same code in dev-alice and production, or an older version brought back, starts from its
 // pristine tree. To keep a redeploy off the O(files) copy, the store keeps a pristine spare copy of
-// the tree each function materialised last in tmp, built in the background; the next tree close to
-// it takes the spare (a rename) and copies in only the files that differ. One spare per function:
+// the tree each function materialised last in tmp, built in the background once a burst of starts
+// has settled (a new environment of ten functions builds four spares, not ten, and not while its
+// functions start); the next tree close to it takes the spare (a rename) and copies in only the
+// files that differ. One spare per function:
 // a newer one supersedes it, so two starts at once or a wholesale code change cannot leave a
 // function holding several copies of its code (each as large as a 200 MB node_modules).
 import { constants } from 'node:fs';
@@ -28,6 +30,8 @@ const COPY_PARALLEL = 16;
 const SPARE_COPY_PARALLEL = 2;
 /** Spare copies kept at most, of as many functions (each as large as its tree on disk). */
 const MAX_SPARES = 4;
+/** Spares are built once no tree has been materialised for this long. */
+const SPARE_SETTLE_MS = 50;
 
 /** A pristine copy of a tree in tmp, which no function runs from; `dir` is undefined when building it failed. */
 interface Spare {
@@ -65,6 +69,9 @@ export class TreeStore {
   private readonly removing = new Map<string, Promise<void>>();
   /** Spare copies by tree hash, oldest first. */
   private readonly spares = new Map<string, Spare>();
+  /** Spares to build once starts settle, by owner, oldest first. */
+  private readonly wantedSpares = new Map<string, { hash: string; entries: ManifestEntry[] }>();
+  private spareTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly root: string,
@@ -190,8 +197,27 @@ export class TreeStore {
       if (await exists(target)) return target;
       throw error;
     }
-    this.buildSpare(hash, entries, owner);
+    this.wantSpare(hash, entries, owner);
     return target;
+  }
+
+  /** Asks for a spare of the tree `owner` just materialised, built when starts have settled. */
+  private wantSpare(hash: string, entries: ManifestEntry[], owner: string): void {
+    this.wantedSpares.delete(owner);
+    this.wantedSpares.set(owner, { hash, entries });
+    clearTimeout(this.spareTimer);
+    this.spareTimer = setTimeout(() => this.buildWantedSpares(), SPARE_SETTLE_MS).unref();
+  }
+
+  private buildWantedSpares(): void {
+    if (this.materialising.size > 0) {
+      this.spareTimer = setTimeout(() => this.buildWantedSpares(), SPARE_SETTLE_MS).unref();
+      return;
+    }
+    this.spareTimer = undefined;
+    const wanted = [...this.wantedSpares].slice(-MAX_SPARES);
+    this.wantedSpares.clear();
+    for (const [owner, { hash, entries }] of wanted) this.buildSpare(hash, entries, owner);
   }
 
   /** Writes every file of the tree into `dir`, which must not exist yet. */

@@ -71,11 +71,10 @@ export function createStateView(state: DurableState, trees: TreeStore, log: Log)
     noteRequest: (env) => state.noteActivity(env, 'lastRequest', new Date().toISOString()),
     setVersionHealth(env, fn, id, health, reason) {
       state
-        .mutateFunction(env, fn, (current) => {
+        .noteFunction(env, fn, (current) => {
           const version = findVersion(current, id);
-          if (!current || !version) throw new FlightdeckError('NOT_FOUND', 'the version no longer exists');
+          if (!version) throw new FlightdeckError('NOT_FOUND', 'the version no longer exists');
           setHealth(version, health, reason);
-          return { next: current, result: undefined };
         })
         .catch((error: Error) => log(`could not record health of ${env}/${fn} v${id}: ${error.message}`));
     },

@@ -172,7 +172,7 @@ async function run(layout: HomeLayout, lock: FolderLock, instance: string, optio
     server.close();
     server.closeAllConnections();
     await services.runtime.close();
-    await state.saveActivity();
+    await state.saveNotes();
     await state.idle();
     await removeDiscovery(layout.discovery, process.pid);
     await lock.release();

@@ -93,3 +93,23 @@ test("two functions' records are written side by side; one function's mutations,
   const reopened = await DurableState.open(root, new DurableFiles(join(root, '..')));
   assert.deepEqual(reopened.environments(), []);
 });
+
+test("a note about a function shows at once and reaches the disk within the note delay, or with the record's next write", async () => {
+  const { state, root } = await openState();
+  const files = new DurableFiles(join(root, '..'));
+  await state.createEnvironment({ name: 'dev', created: new Date().toISOString() } as never);
+  for (const fn of ['a', 'b']) await state.mutateFunction('dev', fn, () => ({ next: warmRecord(fn), result: undefined }));
+  const onDisk = async (fn: string) => (await DurableState.open(root, files)).fn('dev', fn)?.versions[0].health;
+  const served = (record: FunctionRecord) => void (record.versions[0].health = 'healthy');
+  await state.noteFunction('dev', 'a', served);
+  await state.noteFunction('dev', 'b', served);
+  assert.equal(state.fn('dev', 'a')?.versions[0].health, 'healthy', 'readers see the note at once');
+  assert.equal(await onDisk('a'), undefined, 'no fsync for the note yet');
+  // The record's next mutation carries the note with it.
+  await state.mutateFunction('dev', 'a', (current) => ({ next: { ...current!, rollouts: [], created: 'later' }, result: undefined }));
+  assert.equal(await onDisk('a'), 'healthy');
+  assert.equal(await onDisk('b'), undefined);
+  await state.saveNotes(); // what the timer and a graceful stop do
+  assert.equal(await onDisk('b'), 'healthy');
+  await assert.rejects(state.noteFunction('dev', 'gone', served), /Function "gone" does not exist/);
+});

@@ -211,7 +211,9 @@ export class ControlPlane {
         }
         use([tree.hash, ...tree.entries.map((e) => e.sha256)]);
         await this.storeInline(tree.entries, inline);
-        const missing = await this.deps.trees.missingBlobs(tree);
+        // The blobs just stored need no second look.
+        const known = new Map([...(tree.knownBlobs ?? []), ...[...inline].map(([sha256, bytes]) => [sha256, bytes.length] as const)]);
+        const missing = await this.deps.trees.missingBlobs({ ...tree, knownBlobs: known });
         if (missing.length > 0) {
           throw new FlightdeckError('BLOBS_MISSING', `${missing.length} file(s) of this deploy are not uploaded; PUT /v1/blobs/<sha256> each one in \`missing\`, then deploy again.`, {
             missing,

@@ -86,14 +86,25 @@ export class DurableFiles {
 
   /** Renames a finished temp file or folder into place and makes the rename durable. */
   async moveIntoPlace(temp: string, target: string): Promise<void> {
-    await this.makeDirDurable(dirname(target));
     try {
-      await fs.rename(temp, target);
+      // The folder is there nearly always: try first, create it (durably) only when missing.
+      await renameCreatingFolder(temp, target, (folder) => this.makeDirDurable(folder));
     } catch (error) {
       await fs.rm(temp, { recursive: true, force: true });
       throw error;
     }
     await this.fsyncDir(dirname(target));
+  }
+}
+
+/** rename(2), first creating the target's folder with `makeFolder` when the rename says it is missing. */
+export async function renameCreatingFolder(from: string, to: string, makeFolder: (folder: string) => Promise<unknown>): Promise<void> {
+  try {
+    await fs.rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await makeFolder(dirname(to));
+    await fs.rename(from, to);
   }
 }
 

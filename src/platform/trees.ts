@@ -21,7 +21,7 @@ import { FlightdeckError } from '../errors';
 import type { ManifestEntry, Version } from '../model';
 import { BLOB_MODE, type BlobStore } from './blobs';
 import { PRIVATE_DIR_MODE } from './privacy';
-import { type DurableFiles, readJsonIfExists } from './store';
+import { type DurableFiles, readJsonIfExists, renameCreatingFolder } from './store';
 import { checkManifestList, checkManifestPath, checkSha256, checkTreeShape } from './validate';
 
 /** Files copied at once when a deploy waits for them. */
@@ -189,8 +189,7 @@ export class TreeStore {
       if (!(spare && (await this.reshape(spare, entries, temp)))) await this.copyTree(entries, temp);
       // No fsyncs: a working folder is derived from the blobs and the tree, and its copied files
       // are not flushed either, so syncing its folders would buy a crash nothing.
-      await mkdir(dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
-      await rename(temp, target);
+      await renameCreatingFolder(temp, target, (folder) => mkdir(folder, { recursive: true, mode: PRIVATE_DIR_MODE }));
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       // Another process (or an earlier run) finished the same tree first: use it.

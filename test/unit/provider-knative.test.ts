@@ -123,6 +123,25 @@ describe('KnativeProvider against the stand-in API server', () => {
     assert.equal(again.version.id, 1);
   });
 
+  it('creates a function new to a just-created environment without looking its Service up; a wrong hint updates it', async () => {
+    await provider.createEnvironment({ name: 'jane-hint', kind: 'personal', owner: 'jane', branch: 'feature/hint' });
+    const hinted = async (image: string) =>
+      provider.deploy('jane-hint', 'api', { config: CONFIG, code: await scanCode(join(work, 'code')), image: { image } }, { newFunction: true });
+    const service = '/apis/serving.knative.dev/v1/namespaces/jane-hint/services';
+    const calls = () => server.takeRequests().filter((r) => !r.watch && r.path.startsWith(service)).map((r) => `${r.method} ${r.path.slice(service.length) || '/'}`);
+    calls();
+    const first = await hinted(digest(3));
+    assert.equal(first.version.id, 1);
+    const created = calls();
+    assert.equal(created[0], 'POST /', `the Service is created first, not looked up: ${created.join(', ')}`);
+    const second = await hinted(digest(4));
+    assert.deepEqual([second.version.id, second.unchanged], [2, false]);
+    const fallback = calls();
+    assert.deepEqual(fallback.slice(0, 2), ['POST /', 'GET /api'], `the 409 on create, then the lookup: ${fallback.join(', ')}`);
+    assert.ok(fallback.includes('PATCH /api'), fallback.join(', '));
+    await provider.deleteEnvironment('jane-hint');
+  });
+
   it('moves live to a new version only once Knative calls it Ready, and not in production', async () => {
     const second = await deployImage('jane-main', 'api', digest(2));
     assert.equal(second.version.id, 2);

@@ -207,10 +207,13 @@ export class KnativeProvider implements Provider {
     const image = await pinnedImage(fn, request.image, { cwd: request.code.root, signal: options.signal, scheme: this.options.imageScheme });
     const tree = canonicalManifest(request.code.entries);
     await this.cluster.ensureKnative();
-    const service = await this.cluster.getKnative('services', environment, fn).catch((error) => {
-      if (isFlightdeckError(error, 'NOT_FOUND')) return undefined;
-      throw error;
-    });
+    // A function new to a just-created environment has no Service yet: no lookup (a wrong hint gets 409 below).
+    const service = options.newFunction
+      ? undefined
+      : await this.cluster.getKnative('services', environment, fn).catch((error) => {
+          if (isFlightdeckError(error, 'NOT_FOUND')) return undefined;
+          throw error;
+        });
     const revisions = service ? await this.revisions(environment, fn) : [];
     const latest = revisions.map((r) => ({ r, id: versionIdOf(fn, r.metadata?.name) ?? 0 })).sort((a, b) => b.id - a.id)[0];
     const id = (latest?.id ?? 0) + 1;
@@ -231,12 +234,17 @@ export class KnativeProvider implements Provider {
     progress(`creating revision ${template.metadata!.name}`, 0.3);
     let written: KubeObject;
     if (!service) {
-      written = await this.cluster.createKnative('services', environment, {
-        apiVersion: 'serving.knative.dev/v1',
-        kind: 'Service',
-        metadata: { name: fn, namespace: environment, labels: { [LABEL.managedBy]: MANAGED_BY } },
-        spec: { template, traffic: [{ revisionName: template.metadata!.name, percent: 100 }] },
-      });
+      try {
+        written = await this.cluster.createKnative('services', environment, {
+          apiVersion: 'serving.knative.dev/v1',
+          kind: 'Service',
+          metadata: { name: fn, namespace: environment, labels: { [LABEL.managedBy]: MANAGED_BY } },
+          spec: { template, traffic: [{ revisionName: template.metadata!.name, percent: 100 }] },
+        });
+      } catch (error) {
+        if (options.newFunction && isFlightdeckError(error, 'CONFLICT')) return this.deploy(environment, fn, request, { ...options, newFunction: false });
+        throw error;
+      }
     } else {
       // Traffic is written explicitly (never latestRevision), so a new template moves none.
       const traffic = service.spec?.traffic?.some((t: { latestRevision?: boolean }) => t.latestRevision)

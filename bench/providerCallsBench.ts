@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanCode } from '../src/deploy/scan';
 import type { FunctionConfig } from '../src/model';
-import type { Provider } from '../src/provider';
+import type { DeployOptions, Provider } from '../src/provider';
 import { connect } from '../src/providers/fc3/connect';
 import { CmsStandIn } from '../test/fc3/cmsStandIn';
 import { FcApiStandIn } from '../test/fc3/fcStandIn';
@@ -27,9 +27,9 @@ export async function benchProviderCalls(report: Report): Promise<void> {
   const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret };
   const { provider } = await connect({ kind: 'fc3', options: { region: 'cn-hangzhou', accountId: '1234567890', endpoint: standIn.endpoint, cloudMonitorEndpoint: cms.endpoint } }, { env, local: { platformScript: '' } });
   try {
-    const deploy = async (body: string) => {
+    const deploy = async (body: string, options: DeployOptions = {}) => {
       writeFileSync(join(code, 'index.js'), `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(body)} });\n`);
-      return provider.deploy(ENV, FN, { config: CONFIG, code: await scanCode(code), branch: 'main', commit: 'abc1234' });
+      return provider.deploy(ENV, FN, { config: CONFIG, code: await scanCode(code), branch: 'main', commit: 'abc1234' }, options);
     };
     const counted = async (what: string, action: () => Promise<unknown>, actions = standIn.actions) => {
       const before = actions.length;
@@ -40,7 +40,8 @@ export async function benchProviderCalls(report: Report): Promise<void> {
       report.add({ section: SECTION, name: what, value: `${calls.length} calls (${byAction})`, figures: { calls: calls.length }, target: '' });
     };
     await provider.createEnvironment({ name: ENV, kind: 'personal', owner: 'bench' });
-    await counted('first deploy of a function (create + publish + live + trigger)', () => deploy('one'));
+    // As a branch deploy makes it (deployProject just created the environment): no lookup first.
+    await counted('first deploy of a function into a new environment (create + publish + live + trigger)', () => deploy('one', { newFunction: true }));
     await counted('redeploy with changed code (update + publish + live)', () => deploy('two'));
     await counted('redeploy unchanged (nothing published)', () => deploy('two'));
     await pointLiveAt(provider, 1);

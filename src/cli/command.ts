@@ -89,12 +89,6 @@ export function numberOption(values: OptionValues, name: string, min: number, ma
   return value;
 }
 
-/** --env and --function, which most commands need. */
-export const TARGET_OPTIONS: Record<string, OptionSpec> = {
-  env: { type: 'string', valueName: 'NAME', description: 'Environment', required: true },
-  function: { type: 'string', valueName: 'NAME', description: 'Function', required: true },
-};
-
 /** --force: send traffic to a version marked unhealthy. */
 export const FORCE_OPTION: Record<string, OptionSpec> = {
   force: { type: 'boolean', description: 'Send traffic to the version even when it is marked unhealthy' },

@@ -7,7 +7,6 @@ import { locateProjectFile, PROJECT_FILE_NAME } from '../config/names';
 import { loadProjectFile, type ProjectConfig } from '../config/projectFile';
 import { deployingOwner, deployingUser, readGitHead, readGitIdentity, readGitInfo, type GitHead } from '../deploy/git';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
-import type { Provider } from '../provider';
 import { FlightdeckError, isFlightdeckError } from '../errors';
 import { stringOption, type CommandContext } from './command';
 
@@ -57,7 +56,7 @@ export interface FunctionRef {
  * --env and --function, or what they default to: the personal environment of the checked-out
  * branch, and the project's one function (or the environment's, when there is no project).
  */
-export async function resolveTarget(context: Pick<CommandContext, 'values' | 'cwd'>, provider: Provider): Promise<FunctionRef> {
+export async function resolveTarget(context: Pick<CommandContext, 'values' | 'cwd' | 'provider'>): Promise<FunctionRef> {
   const explicitEnv = stringOption(context.values, 'env');
   const explicitFn = stringOption(context.values, 'function');
   const project = explicitEnv !== undefined && explicitFn !== undefined ? undefined : loadProjectIfAny(context);
@@ -67,7 +66,7 @@ export async function resolveTarget(context: Pick<CommandContext, 'values' | 'cw
     environment = personalName(project, await branchIdentity(context, project));
   }
   if (explicitFn !== undefined) return { environment, function: explicitFn };
-  const names = project ? project.functions.map((f) => f.name) : (await provider.listFunctions(environment)).map((f) => f.name);
+  const names = project ? project.functions.map((f) => f.name) : (await (await context.provider()).listFunctions(environment)).map((f) => f.name);
   if (names.length !== 1) {
     throw new FlightdeckError('BAD_REQUEST', `Pass --function NAME: ${names.length === 0 ? `${environment} has no functions` : `there are ${names.length} (${names.join(', ')})`}.`, { field: 'function' });
   }

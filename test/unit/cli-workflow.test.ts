@@ -1,6 +1,6 @@
 // Branch environments from the shell, in a real git repository with a real remote: env create,
 // delete (protected needs --confirm) and prune (merged / branch gone / idle), invoke, logs and
-// rollback with every way of naming a version, the platform's lastDeploy/lastRequest, and bash
+// rollback with every way of naming a version, the function commands' default environment, the platform's lastDeploy/lastRequest, and bash
 // completion through the script `flightdeck completion bash` prints.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -66,6 +66,18 @@ describe('branch environments from the CLI', () => {
     const lines = (await box.ok('logs', '--function', 'api', '--version', '1')).trim().split('\n');
     assert.ok(lines.length > 0 && lines.every((l) => / v1 .*served api one$/.test(l)), lines.join('\n'));
     assert.match(await box.ok('logs', '--function', 'api'), /served api two/);
+  });
+
+  it("every command that acts on a function finds the branch's environment without --env", async () => {
+    assert.match(await box.ok('versions', '--function', 'api'), /^VERSION[^\n]*\nv2 [^\n]*feature\/login/);
+    assert.match(await box.ok('url', '--function', 'api', '--version', 'previous'), /\/fn\/jane-feature-login\/api:1\/$/m);
+    assert.match(await box.ok('canary', '--function', 'api', '--version', '1', '--weight', '10'), /live → v2 90% · v1 10%/);
+    assert.match(await box.ok('promote', '--function', 'api', '--version', 'latest'), /live → v2 100%/);
+    const status = await box.run(['rollout', 'status', '--function', 'api']);
+    assert.equal(status.code, 1);
+    assert.match(status.stderr, /jane-feature-login\/api has never had a rollout/);
+    const elsewhere = await box.run(['versions', '--function', 'api', '--config', '/nowhere/flightdeck.yaml']);
+    assert.notEqual(elsewhere.code, 0);
   });
 
   it('env create and delete follow the editor\'s rules: a protected environment needs --confirm <name>', async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FlightdeckError } from '../../errors';
 import { stringOption, UsageError, type Command } from '../command';
-import { OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
+import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
 import { versionNumberOption, versionOption } from '../versionOption';
 
 const VERSION_HEADER = 'x-flightdeck-version';
@@ -30,8 +30,7 @@ export const invokeCommand: Command = {
     const body = requestBody(context.cwd, stringOption(context.values, 'data'));
     const method = (stringOption(context.values, 'method') ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
     const provider = await context.provider();
-    const { resolveTarget } = await import('../project');
-    const ref = await resolveTarget(context, provider);
+    const ref = await functionTarget(context);
     const version = await versionNumberOption(context.values, provider, ref.environment, ref.function);
     const base = await provider.functionUrl(ref.environment, ref.function, { alias, version });
     const url = base.replace(/\/$/, '') + path;

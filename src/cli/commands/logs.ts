@@ -4,7 +4,7 @@
 
 import type { LogLine } from '../../provider';
 import { numberOption, type Command } from '../command';
-import { OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
+import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
 import { versionNumberOption } from '../versionOption';
 
 export const logsCommand: Command = {
@@ -20,8 +20,7 @@ export const logsCommand: Command = {
     const tail = numberOption(context.values, 'tail', 0, 100_000) ?? 200;
     const json = context.values.json === true;
     const provider = await context.provider();
-    const { resolveTarget } = await import('../project');
-    const ref = await resolveTarget(context, provider);
+    const ref = await functionTarget(context);
     const version = await versionNumberOption(context.values, provider, ref.environment, ref.function);
     const recent = await provider.readLogs(ref.environment, ref.function, { version, tail });
     if (context.values.follow !== true) {

@@ -5,7 +5,7 @@
 import { DEFAULT_ALIAS, describeAlias } from '../../model';
 import { updateAliasWithRetry } from '../aliasUpdate';
 import { stringOption, type Command } from '../command';
-import { OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
+import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
 import { versionNumberOption } from '../versionOption';
 
 export const rollbackCommand: Command = {
@@ -18,8 +18,7 @@ export const rollbackCommand: Command = {
   },
   async run(context) {
     const provider = await context.provider();
-    const [{ resolveTarget }, { rollBackTo, rollbackVersion }] = await Promise.all([import('../project'), import('../../rollout/rollback')]);
-    const ref = await resolveTarget(context, provider);
+    const [ref, { rollBackTo, rollbackVersion }] = await Promise.all([functionTarget(context), import('../../rollout/rollback')]);
     const target = { ...ref, alias: stringOption(context.values, 'alias') ?? DEFAULT_ALIAS };
     const version = (await versionNumberOption(context.values, provider, ref.environment, ref.function)) ?? (await rollbackVersion(provider, target));
     const alias = await rollBackTo(provider, target, version, (change) => updateAliasWithRetry(provider, ref.environment, ref.function, target.alias, change));

@@ -1,4 +1,4 @@
-// `flightdeck rollout start|status|pause|resume|continue|promote|abort --env E --function F`.
+// `flightdeck rollout start|status|pause|resume|continue|promote|abort [--env E] [--function F]`.
 // `start` merges the function's `rollout:` defaults from flightdeck.yaml (here, or --config) with
 // the flags. With --wait it follows the rollout to its end, printing a line per change, and exits
 // 0 when it succeeded, 1 when it rolled back or was aborted (or the version does not start), and 3
@@ -22,20 +22,20 @@ import {
   guardUnhealthy,
   numberOption,
   stringOption,
-  TARGET_OPTIONS,
   UsageError,
   type Command,
   type CommandContext,
   type CommandResult,
   type OptionValues,
 } from '../command';
+import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
 import { versionNumberOption, versionOption } from '../versionOption';
 
 export const rolloutStartCommand: Command = {
   name: 'rollout start',
   summary: 'Roll a version out progressively (canary steps or in-place batches)',
   options: {
-    ...TARGET_OPTIONS,
+    ...OPTIONAL_TARGET_OPTIONS,
     version: { type: 'string', valueName: 'V', description: 'The version to roll out: N, vN, latest or previous', required: true },
     strategy: { type: 'string', valueName: 'canary|batch', description: 'Traffic steps (canary, default) or in-place instance batches' },
     steps: { type: 'string', valueName: 'P1,P2,…', description: 'canary: traffic percentages ending at 100 (default 10,25,50,100)' },
@@ -54,7 +54,7 @@ export const rolloutStartCommand: Command = {
     'skip-if-live': { type: 'boolean', description: 'Succeed doing nothing when the version already serves all of the alias (a pipeline with nothing new)' },
   },
   async run(context) {
-    const { env, fn } = target(context.values);
+    const { environment: env, function: fn } = await functionTarget(context);
     const flags = flagRequest(context.values);
     const { mergeRequest, normaliseSpec } = await import('../../rollout/spec');
     const defaults = await projectDefaults(context, fn);
@@ -89,9 +89,9 @@ export const rolloutStartCommand: Command = {
 export const rolloutStatusCommand: Command = {
   name: 'rollout status',
   summary: "Show a function's active (or last) rollout",
-  options: TARGET_OPTIONS,
+  options: OPTIONAL_TARGET_OPTIONS,
   async run(context) {
-    const { env, fn } = target(context.values);
+    const { environment: env, function: fn } = await functionTarget(context);
     const rollout = await (await context.provider()).getRollout(env, fn);
     if (!rollout) throw new FlightdeckError('NOT_FOUND', `${env}/${fn} has never had a rollout; start one with \`flightdeck rollout start\`.`);
     return { data: rollout, text: describeRollout(rollout) };
@@ -109,9 +109,9 @@ const ACTION_SUMMARIES: Record<RolloutAction, string> = {
 export const rolloutActionCommands: Command[] = (Object.keys(ACTION_SUMMARIES) as RolloutAction[]).map((action) => ({
   name: `rollout ${action}`,
   summary: ACTION_SUMMARIES[action],
-  options: TARGET_OPTIONS,
+  options: OPTIONAL_TARGET_OPTIONS,
   async run(context) {
-    const { env, fn } = target(context.values);
+    const { environment: env, function: fn } = await functionTarget(context);
     const provider = await context.provider();
     const rollout = await provider.rolloutAction(env, fn, action);
     // Resumed on a client-driven provider: this process drives it now, to its end.
@@ -125,10 +125,6 @@ export const rolloutActionCommands: Command[] = (Object.keys(ACTION_SUMMARIES) a
 }));
 
 export const ROLLOUT_COMMANDS: readonly Command[] = [rolloutStartCommand, rolloutStatusCommand, ...rolloutActionCommands];
-
-function target(values: OptionValues): { env: string; fn: string } {
-  return { env: values.env as string, fn: values.function as string };
-}
 
 /**
  * Succeeded: the rollout as the result. Completed unverified: the result with exit code 3 (no step

@@ -1,14 +1,15 @@
-// `flightdeck url --env E --function F [--alias A | --version V]`: where a function is served.
+// `flightdeck url [--env E] [--function F] [--alias A | --version V]`: where a function is served.
 
 import type { Provider, UrlTarget } from '../../provider';
-import { stringOption, TARGET_OPTIONS, UsageError, type Command } from '../command';
+import { stringOption, UsageError, type Command } from '../command';
+import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
 import { versionNumberOption, versionOption } from '../versionOption';
 
 export const urlCommand: Command = {
   name: 'url',
   summary: "Print a function's URL (the live alias, another alias, or one version)",
   options: {
-    ...TARGET_OPTIONS,
+    ...OPTIONAL_TARGET_OPTIONS,
     alias: { type: 'string', valueName: 'A', description: 'Serve through this alias' },
     version: { type: 'string', valueName: 'V', description: 'Serve exactly this version: N, vN, latest or previous' },
   },
@@ -16,8 +17,7 @@ export const urlCommand: Command = {
     const alias = stringOption(context.values, 'alias');
     if (alias !== undefined && versionOption(context.values) !== undefined) throw new UsageError('Give --alias or --version, not both.');
     const provider = await context.provider();
-    const environment = context.values.env as string;
-    const fn = context.values.function as string;
+    const { environment, function: fn } = await functionTarget(context);
     const version = await versionNumberOption(context.values, provider, environment, fn);
     await assertServable(provider, environment, fn, { alias, version });
     const url = await provider.functionUrl(environment, fn, { alias, version });

@@ -1,20 +1,20 @@
-// `flightdeck versions --env E --function F`: a function's versions, newest first.
+// `flightdeck versions [--env E] [--function F]`: a function's versions, newest first.
 
-import { numberOption, TARGET_OPTIONS, type Command } from '../command';
+import { numberOption, type Command } from '../command';
+import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
 import { table } from '../format';
 
 export const versionsCommand: Command = {
   name: 'versions',
   summary: "List a function's versions, newest first",
   options: {
-    ...TARGET_OPTIONS,
+    ...OPTIONAL_TARGET_OPTIONS,
     limit: { type: 'string', valueName: 'N', description: 'How many (default 20)' },
   },
   async run(context) {
-    const env = context.values.env as string;
-    const fn = context.values.function as string;
     const limit = numberOption(context.values, 'limit', 1, 1000) ?? 20;
-    const { versions } = await (await context.provider()).listVersions(env, fn, { limit });
+    const ref = await functionTarget(context);
+    const { versions } = await (await context.provider()).listVersions(ref.environment, ref.function, { limit });
     const rows = versions.map((v) => [
       `v${v.id}`, v.created, v.health, v.branch ?? '', v.commit?.slice(0, 8) ?? '', v.description ?? '',
     ]);

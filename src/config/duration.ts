@@ -11,3 +11,9 @@ export function parseDuration(value: unknown): number | undefined {
   if (!match) return undefined;
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
 }
+
+/** A duration as parseDuration reads it, in the largest unit that divides it: `7d`, `36h`, `90m`. */
+export function formatDuration(ms: number): string {
+  const [unit, size] = Object.entries(UNIT_MS).reverse().find(([, size]) => ms % size === 0 && ms >= size) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}

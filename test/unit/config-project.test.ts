@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseDuration } from '../../src/config/duration';
+import { formatDuration, parseDuration } from '../../src/config/duration';
 import { loadProjectFile, parseProjectFile, type Problem } from '../../src/config/projectFile';
 import { isFlightdeckError } from '../../src/errors';
 import { REPO_ROOT } from '../helpers/platform';
@@ -194,5 +194,8 @@ describe('flightdeck.yaml parser', () => {
     assert.equal(parseDuration(-1), undefined);
     assert.equal(parseDuration(1.5), undefined);
     assert.equal(parseDuration('0.0004s'), 0);
+    // Said back in the largest unit that divides it, as the user would have written it.
+    for (const text of ['7d', '36h', '90m', '45s', '1500ms']) assert.equal(formatDuration(parseDuration(text)!), text);
+    assert.equal(formatDuration(parseDuration('1.5h')!), '90m');
   });
 });

@@ -74,7 +74,7 @@ export const envPruneCommand: Command = {
     ...CONFIG_OPTION,
   },
   async run(context) {
-    const [{ parseDuration }, { loadProjectIfAny }, stale] = await Promise.all([
+    const [{ formatDuration, parseDuration }, { loadProjectIfAny }, stale] = await Promise.all([
       import('../../config/duration'), import('../project'), import('../../deploy/stale'),
     ]);
     const idleText = stringOption(context.values, 'idle');
@@ -100,7 +100,7 @@ export const envPruneCommand: Command = {
     const rows = found.map((s) => [s.environment.name, s.environment.branch ?? '', s.reasons.map(stale.describeReason).join(', ')]);
     const listing = table(['ENVIRONMENT', 'BRANCH', 'WHY'], rows);
     const data = (deleted: boolean) => ({ dryRun, stale: found.map((s) => ({ environment: s.environment.name, branch: s.environment.branch, reasons: s.reasons, deleted })) });
-    if (found.length === 0) return { data: data(false), text: `No stale personal environments (${describeCriteria(criteria)}).` };
+    if (found.length === 0) return { data: data(false), text: `No stale personal environments (${describeCriteria(criteria, formatDuration)}).` };
     if (dryRun) return { data: data(false), text: `Would delete ${found.length} environment(s):\n${listing}` };
     if (context.values.yes !== true) await confirmOnTerminal(context, `${listing}\nDelete these ${found.length} environment(s)?`);
     for (const { environment, reasons } of found) {
@@ -161,8 +161,8 @@ async function confirmOnTerminal(context: CommandContext, question: string): Pro
   }
 }
 
-function describeCriteria(criteria: { merged: boolean; gone: boolean; idleMs?: number }): string {
-  const parts = [criteria.merged ? 'merged' : '', criteria.gone ? 'branch gone' : '', criteria.idleMs !== undefined ? `idle over ${criteria.idleMs / 3_600_000} h` : ''];
+function describeCriteria(criteria: { merged: boolean; gone: boolean; idleMs?: number }, formatDuration: (ms: number) => string): string {
+  const parts = [criteria.merged ? 'merged' : '', criteria.gone ? 'branch gone' : '', criteria.idleMs !== undefined ? `idle over ${formatDuration(criteria.idleMs)}` : ''];
   return `checked: ${parts.filter(Boolean).join(', ') || 'nothing'}`;
 }
 

@@ -80,6 +80,8 @@ describe('flightdeck CLI traffic safety', () => {
     const quiet = await run(['rollout', 'start', ...T, '--version', '1', '--steps', '50,100', '--interval', '300ms', '--wait']);
     assert.equal(quiet.code, 3, quiet.stderr);
     assert.match(quiet.stdout, /completed-unverified/);
+    assert.equal(quiet.stdout.match(/completed-unverified/g)?.length, 1, `the final state is printed once: ${quiet.stdout}`);
+    assert.match(quiet.stdout, /^v1 serves 100% of live, unverified\.$/m);
     assert.match(quiet.stderr, /v1 reached 100% of live unverified: no step had the 20 requests the gates need to judge it \(exit code 3\)/);
   });
 

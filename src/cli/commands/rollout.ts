@@ -137,7 +137,8 @@ function outcome(rollout: Rollout): CommandResult {
         'Let this client read the metrics to get a verdict.'
       : `v${rollout.spec.toVersion} reached 100% of ${rollout.spec.alias} unverified: no step had the ${rollout.spec.gates.minRequests} requests the gates need to judge it ` +
         '(exit code 3). Send traffic during the steps, or lower --min-requests, to get a verdict.';
-    return { data: rollout, text: describeRollout(rollout), failure: { exitCode: 3, message } };
+    // The last progress line already described the rollout; the text only sums it up.
+    return { data: rollout, text: `v${rollout.spec.toVersion} serves 100% of ${rollout.spec.alias}, unverified.`, failure: { exitCode: 3, message } };
   }
   if (rollout.status !== 'succeeded') {
     const what = rollout.status === 'aborted' ? 'was aborted' : 'rolled back';

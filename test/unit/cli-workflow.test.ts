@@ -31,7 +31,9 @@ describe('branch environments from the CLI', () => {
 
   it('deploys a branch, stamps lastDeploy and lastRequest, and invoke prints status, version and body', async () => {
     box.git('switch', '-q', '-c', 'feature/login');
-    await box.ok('deploy');
+    const deployed = await box.ok('deploy');
+    // Proved to start, not yet asked for anything: the summary says started, not unknown.
+    assert.match(deployed, /^api +v1 +1 file\(s\), \d+ B sent +started +http:/m);
     const env = await envNamed('jane-feature-login');
     assert.equal(env?.branch, 'feature/login');
     assert.ok(env?.lastDeploy && Date.parse(env.lastDeploy) >= Date.parse(env.created), 'lastDeploy is stamped');

@@ -64,7 +64,8 @@ function describeDeploy(result: ProjectDeployResult, describeLiveChange: typeof 
     f.function,
     `v${f.version}`,
     f.unchanged ? 'unchanged' : `${f.filesSent} file(s), ${formatBytes(f.bytesSent)} sent`,
-    f.start.started ? f.health : 'did not start',
+    // Proved to start but not yet asked for anything: `started`, not the record's `unknown`.
+    f.start.started ? (f.health === 'unknown' ? 'started' : f.health) : 'did not start',
     f.url,
   ]);
   const live = result.functions.filter((f) => f.start.started).map((f) => `${f.function}: ${describeLiveChange(result.environment, f)}`);

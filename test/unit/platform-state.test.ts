@@ -105,10 +105,10 @@ test("a note about a function shows at once and reaches the disk within the note
   await state.noteFunction('dev', 'b', served);
   assert.equal(state.fn('dev', 'a')?.versions[0].health, 'healthy', 'readers see the note at once');
   assert.equal(await onDisk('a'), undefined, 'no fsync for the note yet');
+  assert.equal(await onDisk('b'), undefined);
   // The record's next mutation carries the note with it.
   await state.mutateFunction('dev', 'a', (current) => ({ next: { ...current!, rollouts: [], created: 'later' }, result: undefined }));
   assert.equal(await onDisk('a'), 'healthy');
-  assert.equal(await onDisk('b'), undefined);
   await state.saveNotes(); // what the timer and a graceful stop do
   assert.equal(await onDisk('b'), 'healthy');
   await assert.rejects(state.noteFunction('dev', 'gone', served), /Function "gone" does not exist/);

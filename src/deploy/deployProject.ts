@@ -119,7 +119,6 @@ export async function deployProject(
 
 const DEFAULT_CONCURRENCY = 8;
 
-
 /** Runs `work` on every item, at most `limit` at once; one failing does not stop the others. */
 function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
   return mapInPool(items, limit, (item, index) => work(item, index).then(

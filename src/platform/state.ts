@@ -133,15 +133,16 @@ export class DurableState {
     fn: string,
     change: (current: FunctionRecord | undefined) => { next: FunctionRecord; result: T },
   ): Promise<T> {
-    return this.queue.run(this.functionFile(env, fn), async () => {
+    const file = this.functionFile(env, fn);
+    return this.queue.run(file, async () => {
       this.requireEnvironment(env);
       const current = this.fn(env, fn);
       const copy = current && structuredClone(current);
       const { next, result } = change(copy);
       if (JSON.stringify(next) !== JSON.stringify(current)) {
-        await this.files.writeJsonAtomic(this.functionFile(env, fn), next);
+        await this.files.writeJsonAtomic(file, next);
         this.envs.get(env)!.functions.set(fn, next);
-        this.unsavedRecords.delete(this.functionFile(env, fn)); // the write carried its notes
+        this.unsavedRecords.delete(file); // the write carried its notes
       }
       return result;
     });

@@ -32,9 +32,11 @@ export interface DeployProjectOptions {
   /** Overall progress of the whole deploy, `fraction` in 0–1; messages start with the function's name. */
   onProgress?: DeployProgress;
   /**
-   * Functions deployed at once (default 8: a deploy mostly waits on uploads, API calls and the
-   * engine's starts, and the local platform bounds its own boots). Functions that build an image
-   * here (`build:`) build at most one per CPU at once, so a laptop is not swamped.
+   * Functions deployed at once (default 16: a deploy mostly waits on uploads, API calls and the
+   * engine's starts, and the local platform bounds its own boots, so a project of up to 16
+   * functions goes in one wave rather than leaving its last ones to start after the others).
+   * Functions that build an image here (`build:`) build at most one per CPU at once, so a laptop
+   * is not swamped.
    */
   concurrency?: number;
   /** Where file hashes are remembered between deploys; default the scan cache of $FLIGHTDECK_HOME (else ~/.flightdeck). */
@@ -117,7 +119,7 @@ export async function deployProject(
   return { environment: target.name, createdEnvironment: target.created, ...(target.note ? { environmentNote: target.note } : {}), functions: outcomes, failures };
 }
 
-const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CONCURRENCY = 16;
 
 /** Runs `work` on every item, at most `limit` at once; one failing does not stop the others. */
 function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {

@@ -1,5 +1,6 @@
 // The gateway's end of one warm Node.js host's frame socket (see frames.ts): one persistent
-// loopback connection, opened on first use and again after it drops, carrying many calls at once.
+// loopback connection, opened ahead (a spare's) or on first use, and again after it drops,
+// carrying many calls at once.
 import { connect, type Socket } from 'node:net';
 import { FrameReader, FrameType, FrameWriter, readResponse, type FramedResponse } from './frames';
 
@@ -37,6 +38,12 @@ export class FrameClient {
     this.calls.set(id, call);
     writer.requestHead(id, head, whole);
     return id;
+  }
+
+  /** Opens the connection now, so the first call does not pay for it (a spare's, while the pool is at rest). */
+  connect(): this {
+    if (!this.destroyed) this.connection();
+    return this;
   }
 
   /** false: pause the body and pass its resume to whenDrained(). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUtf8 } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
-import type { FromChildMessage, LoadMessage } from './protocol';
+import type { FromChildMessage, LoadMessage, PrimeMessage } from './protocol';
 import { signalGroup } from './groups';
 import { frameServer, type HostReply, type HostRequest } from './frameHost';
 import { FrameClient } from './frameClient';
@@ -83,7 +83,8 @@ export function runFunctionHost(): void {
     signalGroup(process.pid, 'SIGKILL');
     process.exit(0);
   });
-  process.on('message', (message: LoadMessage) => {
+  process.on('message', (message: LoadMessage | PrimeMessage) => {
+    // A prime has done its work by arriving (protocol.ts).
     if (message.type !== 'load' || loaded) return;
     loadFunction(message).then(
       (handler) => {

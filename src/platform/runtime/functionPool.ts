@@ -6,7 +6,7 @@ import { FlightdeckError } from '../../errors';
 import { DEFAULT_ALIAS, provisionedSplit, type Alias, type InstanceLimits, type Instance, type InstanceState, type StartCheck, type Version } from '../../model';
 import type { EmitEvent, StateView, UpgradeOptions } from '../contracts';
 import { CrashTracker } from './crashes';
-import { FrameClient } from './frameClient';
+import type { FrameClient } from './frameClient';
 import type { Launched, Launcher } from './launcher';
 import { FunctionLogs } from './logs';
 import { FunctionMetrics } from './metrics';
@@ -424,11 +424,9 @@ export class FunctionPool {
     slot.process = launched.process;
     slot.port = launched.port;
     slot.codeDir = launched.codeDir;
-    const { framePort } = launched.process;
     slot.upstream =
-      framePort !== undefined
-        ? new FrameClient(framePort)
-        : new Pool(`http://127.0.0.1:${launched.port}`, { pipelining: 1, keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS });
+      launched.process.frames ??
+      new Pool(`http://127.0.0.1:${launched.port}`, { pipelining: 1, keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS });
     slot.state = 'ready';
     slot.started = new Date().toISOString();
     slot.lastUsed = Date.now();

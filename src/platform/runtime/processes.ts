@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FlightdeckError } from '../../errors';
 import type { FromChildMessage, ToChildMessage } from './protocol';
 import { SUPERVISE_ARG } from './protocol';
+import type { FrameClient } from './frameClient';
 import { signalGroup } from './groups';
 import type { PidRegistry } from './pids';
 
@@ -46,8 +47,8 @@ export class RuntimeProcess {
   readonly stderrTail: string[] = [];
   /** Where output lines go; unset (dropped) while the process is a spare. */
   sink: LogSink | undefined;
-  /** A Node.js host's frame socket port, for the gateway (frames.ts); custom commands have none. */
-  framePort: number | undefined;
+  /** A Node.js host's frame socket, for the gateway (frames.ts); custom commands have none. */
+  frames: FrameClient | undefined;
   private readonly child: ChildProcess;
   private readonly messages: FromChildMessage[] = [];
   private readonly onMessage = new Set<() => void>();

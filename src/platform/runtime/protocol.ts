@@ -24,7 +24,15 @@ export interface ExecMessage {
   env: Record<string, string>;
 }
 
-export type ToChildMessage = LoadMessage | ExecMessage;
+/**
+ * Platform → function host, once, while it is a spare: nothing to do. Receiving a first message
+ * costs a host compiling its IPC path, which a deploy's `load` then does not pay.
+ */
+export interface PrimeMessage {
+  type: 'prime';
+}
+
+export type ToChildMessage = LoadMessage | ExecMessage | PrimeMessage;
 
 export type FromChildMessage =
   /** framePort: the Node.js host's frame socket for the gateway (frames.ts). */

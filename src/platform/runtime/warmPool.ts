@@ -7,6 +7,7 @@
 // turn, since more only share the same cores and every one of them comes up later.
 import { Slots } from '../../concurrency';
 import type { WarmPoolStatus } from '../contracts';
+import { FrameClient } from './frameClient';
 import { RuntimeProcess } from './processes';
 import type { PidRegistry } from './pids';
 
@@ -159,7 +160,10 @@ export class WarmPool {
     const process = new RuntimeProcess(this.scriptPath, [], this.pids);
     const spare: Spare = { process, port: Promise.resolve(0), listening: false };
     spare.port = process.expect('listening', 15_000, 'starting the Node.js runtime').then((m) => {
-      process.framePort = m.framePort;
+      // Connected and its message channel used once now, at rest: a deploy's start then pays for
+      // neither (the first call of each costs a host about 0.3 ms of CPU).
+      process.frames = m.framePort === undefined ? undefined : new FrameClient(m.framePort).connect();
+      process.send({ type: 'prime' });
       spare.listening = true;
       return m.port;
     });

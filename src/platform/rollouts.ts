@@ -207,10 +207,11 @@ export class RolloutEngine {
     const recent = now - (this.savedAt.get(rollout.id) ?? -Infinity) < READING_SAVE_MS;
     if (recent && saved?.id === rollout.id && sameBesidesReading(saved, rollout)) return;
     await this.store.saveRollout(rollout);
-    // Stamped once saved, as the announcement is: a slow save must not bring the next one closer than READING_SAVE_MS.
+    this.emit({ type: 'rollout.updated', environment: rollout.environment, function: rollout.function, rollout });
+    // Stamped once saved and announced (the announcement takes its own clock reading): a slow save
+    // must not bring the next one closer than READING_SAVE_MS, nor a millisecond ticking over in between.
     if (isActive(rollout)) this.savedAt.set(rollout.id, this.now());
     else this.savedAt.delete(rollout.id);
-    this.emit({ type: 'rollout.updated', environment: rollout.environment, function: rollout.function, rollout });
   }
 
   private requireFunction(environment: string, fn: string): FunctionConfig {

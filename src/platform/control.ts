@@ -1,7 +1,6 @@
 // The control plane: what the /v1 API does, over the durable state, the code store, the event
 // hub and the runtime. Routes translate HTTP to these calls; the rollout engine uses them too
 // (alias updates go through the same ETag-checked path).
-import { Readable } from 'node:stream';
 import { FlightdeckError } from '../errors';
 import { mapInPool } from '../concurrency';
 import {
@@ -246,7 +245,7 @@ export class ControlPlane {
         throw new FlightdeckError('BAD_REQUEST', `blobs.${sha256.slice(0, 12)}: no file of this deploy has sha256 ${sha256}; send only the deploy's own files in blobs.`, { field: 'blobs' });
       }
     }
-    await mapInPool([...inline], INLINE_WRITES, ([sha256, bytes]) => this.deps.blobs.put(sha256, Readable.from([bytes]), bytes.length));
+    await mapInPool([...inline], INLINE_WRITES, ([sha256, bytes]) => this.deps.blobs.putChecked(sha256, bytes));
   }
 
   /** Runs a deploy from reading its code to its publish so that garbage collection deletes nothing it `use`s. */

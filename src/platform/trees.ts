@@ -13,8 +13,8 @@
 // files that differ. One spare per function:
 // a newer one supersedes it, so two starts at once or a wholesale code change cannot leave a
 // function holding several copies of its code (each as large as a 200 MB node_modules).
-import { constants } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmodSync, constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { canonicalManifest } from '../codeTree';
 import { FlightdeckError } from '../errors';
@@ -32,6 +32,12 @@ const SPARE_COPY_PARALLEL = 2;
 const MAX_SPARES = 4;
 /** Spares are built once no tree has been materialised for this long. */
 const SPARE_SETTLE_MS = 50;
+/**
+ * A tree at most this large is copied synchronously: its few files take less time than libuv's
+ * thread-pool round trips would cost (store.ts), and the event loop stalls for well under a
+ * millisecond. Larger trees (a node_modules) copy through the pool, the loop serving meanwhile.
+ */
+const SYNC_COPY_MAX = { files: 16, bytes: 256 * 1024 };
 
 /** A pristine copy of a tree in tmp, which no function runs from; `dir` is undefined when building it failed. */
 interface Spare {
@@ -189,7 +195,7 @@ export class TreeStore {
       if (!(spare && (await this.reshape(spare, entries, temp)))) await this.copyTree(entries, temp);
       // No fsyncs: a working folder is derived from the blobs and the tree, and its copied files
       // are not flushed either, so syncing its folders would buy a crash nothing.
-      await renameCreatingFolder(temp, target, (folder) => mkdir(folder, { recursive: true, mode: PRIVATE_DIR_MODE }));
+      await renameCreatingFolder(temp, target, async (folder) => mkdirSync(folder, { recursive: true, mode: PRIVATE_DIR_MODE }));
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       // Another process (or an earlier run) finished the same tree first: use it.
@@ -221,6 +227,16 @@ export class TreeStore {
 
   /** Writes every file of the tree into `dir`, which must not exist yet. */
   private async copyTree(entries: readonly ManifestEntry[], dir: string): Promise<void> {
+    if (entries.length <= SYNC_COPY_MAX.files && entries.reduce((sum, e) => sum + e.size, 0) <= SYNC_COPY_MAX.bytes) {
+      for (const folder of new Set([dir, ...entries.map((entry) => dirname(join(dir, entry.path)))])) mkdirSync(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
+      for (const entry of entries) {
+        const dest = join(dir, entry.path);
+        copyFileSync(this.blobs.path(entry.sha256), dest, constants.COPYFILE_FICLONE);
+        const mode = privateMode(entry.mode);
+        if (mode !== BLOB_MODE) chmodSync(dest, mode);
+      }
+      return;
+    }
     await this.copyFiles(entries, dir, [dir]).widen(COPY_PARALLEL);
   }
 
@@ -370,11 +386,7 @@ class WorkQueue<T> {
   }
 }
 
+/** A stat takes microseconds; the thread pool's round trip would cost more (store.ts). */
 async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync(path);
 }

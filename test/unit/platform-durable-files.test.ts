@@ -1,6 +1,7 @@
 // DurableFiles: crash-safe writes whose directory fsyncs are shared between callers, and only
 // ever by an fsync that started after the caller asked.
 import assert from 'node:assert/strict';
+import nodeFs from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,14 +21,16 @@ async function home(): Promise<{ files: DurableFiles; root: string }> {
 
 /** Counts the folders DurableFiles opens to fsync (it opens a folder for nothing else), passing each call through. */
 function countDirSyncs(): { count: (dir: string) => number; restore: () => void } {
-  const original = fs.open;
+  const original = nodeFs.openSync;
   const opened = new Map<string, number>();
-  fs.open = (async (...args: Parameters<typeof original>) => {
-    const handle = await original(...args);
-    if ((await handle.stat()).isDirectory()) opened.set(String(args[0]), (opened.get(String(args[0])) ?? 0) + 1);
-    return handle;
+  const spy = ((...args: Parameters<typeof original>) => {
+    const fd = original(...args);
+    if (nodeFs.fstatSync(fd).isDirectory()) opened.set(String(args[0]), (opened.get(String(args[0])) ?? 0) + 1);
+    return fd;
   }) as typeof original;
-  return { count: (dir) => opened.get(dir) ?? 0, restore: () => void (fs.open = original) };
+  // store.ts reads openSync off the module at each call (CommonJS), so the spy sees its calls.
+  nodeFs.openSync = spy;
+  return { count: (dir) => opened.get(dir) ?? 0, restore: () => void (nodeFs.openSync = original) };
 }
 
 test('fsyncs of a folder asked for while one runs share the next one, started after they asked; one asked when none runs has its own', async () => {

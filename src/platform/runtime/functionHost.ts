@@ -70,6 +70,7 @@ export function runFunctionHost(): void {
   let listening = 0;
   const announce = (): void => {
     if (++listening < 2) return;
+    primeLoading();
     void prime(port(frames)).finally(() => {
       primer = undefined;
       send({ type: 'listening', port: port(server), framePort: port(frames) });
@@ -113,6 +114,20 @@ async function prime(framePort: number): Promise<void> {
   await client.destroy();
 }
 
+/**
+ * Walks the first steps of a load (a chdir, looking for a handler's file) once while the host is a
+ * spare: their first call compiles them, about 0.3 ms of CPU a deploy's start then skips.
+ */
+function primeLoading(): void {
+  process.chdir(process.cwd());
+  handlerFile(__dirname, 'flightdeck-primer');
+}
+
+/** The handler's module file: `base` with the first of MODULE_EXTENSIONS that exists. */
+function handlerFile(codeDir: string, base: string): string | undefined {
+  return MODULE_EXTENSIONS.map((ext) => join(codeDir, base + ext)).find((f) => existsSync(f));
+}
+
 async function loadFunction(message: LoadMessage): Promise<Handler> {
   process.chdir(message.codeDir);
   Object.assign(process.env, message.env);
@@ -120,7 +135,7 @@ async function loadFunction(message: LoadMessage): Promise<Handler> {
   if (dot <= 0) throw new Error(`handler "${message.handler}" must be <file>.<export>, e.g. index.handler`);
   const base = message.handler.slice(0, dot);
   const exportName = message.handler.slice(dot + 1);
-  const file = MODULE_EXTENSIONS.map((ext) => join(message.codeDir, base + ext)).find((f) => existsSync(f));
+  const file = handlerFile(message.codeDir, base);
   if (!file) throw new Error(`handler "${message.handler}": no ${base}.js, ${base}.cjs or ${base}.mjs in the code`);
   const mod = await loadModule(file);
   const handler = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName];

@@ -1,6 +1,6 @@
 // CPU time a process (and optionally its children) has used, from /proc: lets the gateway and
 // nginx be compared by CPU spent per request, which machine load does not skew the way req/s is.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** Linux USER_HZ: /proc times are in 1/100 s. */
 const TICKS_PER_SECOND = 100;
@@ -32,5 +32,22 @@ function childrenOf(pid: number): number[] {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
+  }
+}
+
+/**
+ * CPU milliseconds `pid`'s threads have used, to the nanosecond (the scheduler's own sums, kept at
+ * every switch), plus its direct children's when `withChildren`: fine enough for a run of 20 ms.
+ */
+export function threadCpuMs(pid: number, withChildren = false): number {
+  const pids = withChildren ? [pid, ...childrenOf(pid)] : [pid];
+  return pids.reduce((sum, one) => sum + schedulerNs(one), 0) / 1e6;
+}
+
+function schedulerNs(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]), 0);
+  } catch {
+    return 0; // gone
   }
 }

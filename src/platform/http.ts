@@ -96,22 +96,33 @@ export class Router {
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_JSON_BYTES) {
-      throw new FlightdeckError('PAYLOAD_TOO_LARGE', `The JSON body is over ${MAX_JSON_BYTES} bytes.`, { field: 'body' });
-    }
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readBody(req)).toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new FlightdeckError('BAD_REQUEST', `The body is not valid JSON: ${(error as Error).message}`, { field: 'body' });
   }
+}
+
+/**
+ * The request's body, up to MAX_JSON_BYTES; past that, the rest is read and dropped while the
+ * 413 is answered. Events rather than an async iterator, which cost a request about 0.1 ms more CPU.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const collect = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_JSON_BYTES) return void chunks.push(chunk);
+      req.off('data', collect).resume();
+      reject(new FlightdeckError('PAYLOAD_TOO_LARGE', `The JSON body is over ${MAX_JSON_BYTES} bytes.`, { field: 'body' }));
+    };
+    req.on('data', collect);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {

@@ -4,7 +4,8 @@
 // no spare to hand no more hosts boot at once than the pool's boot limit.
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PidRegistry } from '../../src/platform/runtime/pids';
 import type { RuntimeProcess } from '../../src/platform/runtime/processes';
@@ -70,6 +71,19 @@ describe('warm pool', { timeout: 60_000 }, () => {
     // The three spares beyond the size are stopped; the hosts taken are their instances' to stop.
     await waitFor('the extra spares to exit', async () => (runtimeChildren().filter((pid) => !taken.includes(pid)).length === 1 ? true : undefined));
     assert.ok(taken.every((pid) => runtimeChildren().includes(pid)));
+  });
+
+  test('a spare forked from a folder deleted since (the platform was started there) still comes up', async () => {
+    const gone = mkdtempSync(join(tmpdir(), 'flightdeck-gone-'));
+    const here = process.cwd();
+    process.chdir(gone);
+    rmSync(gone, { recursive: true });
+    try {
+      const warm = pool({ size: 1, max: 1, holdMs: 60_000, bootLimit: 1 });
+      await settled(warm, 1, 1);
+    } finally {
+      process.chdir(here);
+    }
   });
 
   test('never grows past its maximum', async () => {

@@ -116,10 +116,12 @@ async function prime(framePort: number): Promise<void> {
 
 /**
  * Walks the first steps of a load (a chdir, looking for a handler's file) once while the host is a
- * spare: their first call compiles them, about 0.3 ms of CPU a deploy's start then skips.
+ * spare: their first call compiles them, about 0.3 ms of CPU a deploy's start then skips. To `/`,
+ * which always exists (the folder the platform was started in may be gone); a load changes to the
+ * function's own folder anyway.
  */
 function primeLoading(): void {
-  process.chdir(process.cwd());
+  process.chdir('/');
   handlerFile(__dirname, 'flightdeck-primer');
 }
 

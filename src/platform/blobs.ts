@@ -59,8 +59,7 @@ export class BlobStore {
       body.resume();
       return { sha256, size: existing };
     }
-    const temp = this.files.tempPath(sha256);
-    try {
+    return this.storeThrough(sha256, async (temp) => {
       const { digest, size } = await this.writeHashed(temp, body);
       if (size > this.maxBlobBytes) throw this.tooLarge(size);
       if (digest !== sha256) {
@@ -68,27 +67,31 @@ export class BlobStore {
           field: 'sha256',
         });
       }
-      await this.files.moveIntoPlace(temp, this.path(sha256));
       return { sha256, size };
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    });
   }
 
   /** Stores bytes already in memory whose sha256 the caller has checked (a deploy's inline files, validate.ts). */
   async putChecked(sha256: string, bytes: Uint8Array): Promise<StoredBlob> {
     if (bytes.length > this.maxBlobBytes) throw this.tooLarge(bytes.length);
     if ((await this.size(sha256)) !== undefined) return { sha256, size: bytes.length };
+    return this.storeThrough(sha256, async (temp) => {
+      await writeSynced(temp, bytes, BLOB_MODE, true);
+      return { sha256, size: bytes.length };
+    });
+  }
+
+  /** Has `write` fill a temp file, then renames it into the store as `sha256`; a failure leaves no temp file. */
+  private async storeThrough(sha256: string, write: (temp: string) => Promise<StoredBlob>): Promise<StoredBlob> {
     const temp = this.files.tempPath(sha256);
     try {
-      await writeSynced(temp, bytes, BLOB_MODE, true);
+      const stored = await write(temp);
       await this.files.moveIntoPlace(temp, this.path(sha256));
+      return stored;
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
-    return { sha256, size: bytes.length };
   }
 
   /** Writes and hashes the body; past the size limit it keeps reading (so the client gets the 413) but stops writing. */

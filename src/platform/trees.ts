@@ -142,7 +142,7 @@ export class TreeStore {
 
   async put(tree: CanonicalTree): Promise<void> {
     const file = join(this.root, `${tree.hash}.json`);
-    if (await exists(file)) return;
+    if (existsSync(file)) return;
     await this.files.writeJsonAtomic(file, tree.entries);
   }
 
@@ -186,7 +186,7 @@ export class TreeStore {
   }
 
   private async materialise(hash: string, target: string, owner: string): Promise<string> {
-    if (await exists(target)) return target;
+    if (existsSync(target)) return target;
     const entries = await this.get(hash);
     if (!entries) throw new FlightdeckError('NOT_FOUND', `Code tree ${hash} is not in the platform's store.`);
     const temp = this.files.tempPath(`code-${hash}`);
@@ -199,7 +199,7 @@ export class TreeStore {
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       // Another process (or an earlier run) finished the same tree first: use it.
-      if (await exists(target)) return target;
+      if (existsSync(target)) return target;
       throw error;
     }
     this.wantSpare(hash, entries, owner);
@@ -228,7 +228,7 @@ export class TreeStore {
   /** Writes every file of the tree into `dir`, which must not exist yet. */
   private async copyTree(entries: readonly ManifestEntry[], dir: string): Promise<void> {
     if (entries.length <= SYNC_COPY_MAX.files && entries.reduce((sum, e) => sum + e.size, 0) <= SYNC_COPY_MAX.bytes) {
-      for (const folder of new Set([dir, ...entries.map((entry) => dirname(join(dir, entry.path)))])) mkdirSync(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
+      for (const folder of foldersFor(dir, entries, [dir])) mkdirSync(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
       for (const entry of entries) {
         const dest = join(dir, entry.path);
         copyFileSync(this.blobs.path(entry.sha256), dest, constants.COPYFILE_FICLONE);
@@ -243,7 +243,7 @@ export class TreeStore {
   /** Creates `folders` and the files' folders; the queue then copies `entries` from the blob store into `dir`. */
   private copyFiles(entries: readonly ManifestEntry[], dir: string, folders: readonly string[]): WorkQueue<ManifestEntry> {
     const ready = (async () => {
-      for (const folder of new Set([...folders, ...entries.map((entry) => dirname(join(dir, entry.path)))])) {
+      for (const folder of foldersFor(dir, entries, folders)) {
         await mkdir(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
       }
     })();
@@ -324,6 +324,11 @@ export class TreeStore {
   }
 }
 
+/** `folders` and the folders under `dir` that the files of `entries` go in. */
+function foldersFor(dir: string, entries: readonly ManifestEntry[], folders: readonly string[]): Set<string> {
+  return new Set([...folders, ...entries.map((entry) => dirname(join(dir, entry.path)))]);
+}
+
 /** A file's mode in a working folder: the manifest's owner bits only (the state folder is private). */
 function privateMode(mode: number): number {
   return mode & 0o700;
@@ -384,9 +389,4 @@ class WorkQueue<T> {
       }
     }
   }
-}
-
-/** A stat takes microseconds; the thread pool's round trip would cost more (store.ts). */
-async function exists(path: string): Promise<boolean> {
-  return existsSync(path);
 }

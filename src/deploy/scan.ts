@@ -2,9 +2,13 @@
 // normalised mode (0o755 when any execute bit is set, else 0o644, so the tree hash does not depend
 // on umask). Skips `.git` and ignored paths; refuses symlinks leading outside. With a scan cache,
 // files whose size, times and inode are unchanged since the last scan are not read again.
+//
+// A small folder is scanned in place: for a few small files, a synchronous stat or read takes a
+// few microseconds, less than a hand-off to libuv's thread pool and back. A folder of many files
+// (node_modules) still goes through the pool, so the editor's extension host keeps serving.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, type Dirent, type Stats } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { FlightdeckError } from '../errors';
@@ -19,6 +23,9 @@ const ALWAYS_SKIPPED = new Set(['.git']);
 const PARALLEL_FILES = 16;
 /** Files up to this size are read in one call; larger ones are streamed so memory stays bounded. */
 const READ_WHOLE_MAX_BYTES = 1024 * 1024;
+/** A folder of at most this many files is stat'ed in place, and its files up to IN_PLACE_MAX_BYTES read in place. */
+const IN_PLACE_MAX_FILES = 32;
+const IN_PLACE_MAX_BYTES = 64 * 1024;
 
 export interface ScanOptions {
   /** Folder holding the scan cache; without it every file is read and hashed. */
@@ -31,13 +38,18 @@ interface FoundFile {
 }
 
 export async function scanCode(folder: string, ignore: readonly string[] = [], options: ScanOptions = {}): Promise<LocalCodeTree> {
-  const root = await realpath(folder).catch(() => {
+  let root: string;
+  try {
+    root = realpathSync(folder);
+  } catch {
     throw new FlightdeckError('BAD_REQUEST', `Code folder ${folder} does not exist.`, { file: folder });
-  });
+  }
   const files: FoundFile[] = [];
   await walk({ root, isIgnored: compileIgnore(ignore), files }, { absolute: root, real: root, ancestors: [root] });
-  const cache = options.cacheDir === undefined ? undefined : await ScanCache.open(options.cacheDir, root);
-  const entries = await mapInPool(files, PARALLEL_FILES, (file) => describeFile(file, cache));
+  const cache = options.cacheDir === undefined ? undefined : ScanCache.open(options.cacheDir, root);
+  const entries = files.length <= IN_PLACE_MAX_FILES
+    ? await Promise.all(files.map((file) => describeFileInPlace(file, cache)))
+    : await mapInPool(files, PARALLEL_FILES, (file) => describeFile(file, cache));
   await cache?.save();
   return { root, entries: entries.sort((a, b) => byCodeUnits(a.path, b.path)) };
 }
@@ -76,7 +88,9 @@ interface Folder {
 }
 
 async function walk(state: Walk, folder: Folder, prefix = ''): Promise<void> {
-  const dirents = (await readdir(folder.absolute, { withFileTypes: true })).sort((a, b) => byCodeUnits(a.name, b.name));
+  // The code folder itself is listed in place; its subfolders, however many, through the pool.
+  const listed = prefix === '' ? readdirSync(folder.absolute, { withFileTypes: true }) : await readdir(folder.absolute, { withFileTypes: true });
+  const dirents = listed.sort((a, b) => byCodeUnits(a.name, b.name));
   for (const dirent of dirents) {
     if (ALWAYS_SKIPPED.has(dirent.name)) continue;
     const path = prefix + dirent.name;
@@ -120,18 +134,39 @@ async function resolveInside(root: string, absolute: string, path: string): Prom
 
 async function describeFile(file: FoundFile, cache: ScanCache | undefined): Promise<ManifestEntry> {
   const info = await stat(file.absolute);
-  const mode = info.mode & 0o111 ? 0o755 : 0o644;
-  const cached = cache?.lookup(file.path, info);
-  if (cached !== undefined) return { path: file.path, sha256: cached, size: info.size, mode };
-  // The manifest's size is the length of the bytes hashed, even if the file changes meanwhile.
-  const { sha256, size } = await hashContent(file.absolute, info);
+  return cachedEntry(file, info, cache) ?? newEntry(file, info, await hashContent(file.absolute, info), cache);
+}
+
+/** describeFile with synchronous steps; a file over IN_PLACE_MAX_BYTES is still read through the pool. */
+function describeFileInPlace(file: FoundFile, cache: ScanCache | undefined): ManifestEntry | Promise<ManifestEntry> {
+  const info = statSync(file.absolute);
+  const cached = cachedEntry(file, info, cache);
+  if (cached) return cached;
+  if (info.size > IN_PLACE_MAX_BYTES) return hashContent(file.absolute, info).then((hashed) => newEntry(file, info, hashed, cache));
+  return newEntry(file, info, hashOf(readFileSync(file.absolute)), cache);
+}
+
+function cachedEntry(file: FoundFile, info: Stats, cache: ScanCache | undefined): ManifestEntry | undefined {
+  const sha256 = cache?.lookup(file.path, info);
+  return sha256 === undefined ? undefined : { path: file.path, sha256, size: info.size, mode: modeOf(info) };
+}
+
+/** The manifest's size is the length of the bytes hashed, even if the file changed meanwhile. */
+function newEntry(file: FoundFile, info: Stats, { sha256, size }: { sha256: string; size: number }, cache: ScanCache | undefined): ManifestEntry {
   cache?.remember(file.path, info, sha256, size);
-  return { path: file.path, sha256, size, mode };
+  return { path: file.path, sha256, size, mode: modeOf(info) };
+}
+
+function modeOf(info: Stats): number {
+  return info.mode & 0o111 ? 0o755 : 0o644;
 }
 
 async function hashContent(absolute: string, info: Stats): Promise<{ sha256: string; size: number }> {
   if (info.size > READ_WHOLE_MAX_BYTES) return hashStream(absolute);
-  const bytes = await readFile(absolute);
+  return hashOf(await readFile(absolute));
+}
+
+function hashOf(bytes: Buffer): { sha256: string; size: number } {
   return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
 }
 

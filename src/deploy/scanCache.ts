@@ -9,7 +9,8 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../platform/privacy';
 
@@ -37,9 +38,9 @@ export class ScanCache {
   ) {}
 
   /** The cache of the code folder `root` (a real path), kept in `dir`. */
-  static async open(dir: string, root: string): Promise<ScanCache> {
+  static open(dir: string, root: string): ScanCache {
     const file = join(dir, `${createHash('sha256').update(root).digest('hex').slice(0, 32)}.json`);
-    return new ScanCache(file, root, await readCache(file, root), Date.now());
+    return new ScanCache(file, root, readCache(file, root), Date.now());
   }
 
   /** The remembered sha256 of `path` when the file is byte-for-byte the one hashed then. */
@@ -83,9 +84,10 @@ function sameFile(cached: CachedFile, info: Stats): boolean {
   return size === info.size && mtimeMs === info.mtimeMs && ctimeMs === info.ctimeMs && ino === info.ino;
 }
 
-async function readCache(file: string, root: string): Promise<Record<string, CachedFile>> {
+/** Read in place: one small file, read once a scan. */
+function readCache(file: string, root: string): Record<string, CachedFile> {
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<CacheFile>;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheFile>;
     const usable = parsed.format === FORMAT && parsed.root === root && typeof parsed.files === 'object' && parsed.files !== null;
     return usable ? Object.fromEntries(Object.entries(parsed.files!).filter(([, v]) => isCachedFile(v))) : {};
   } catch {

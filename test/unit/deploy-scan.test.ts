@@ -81,6 +81,25 @@ describe('scanCode', () => {
     rmSync(join(dir, 'big.bin'));
   });
 
+
+  it('describes files alike whether a folder is scanned in place (a few files) or through the pool (many)', async () => {
+    // 100 KiB is over the in-place read limit, so a small folder reads it through the pool.
+    const medium = Buffer.alloc(100 * 1024, 'm');
+    const expect = (tree: Awaited<ReturnType<typeof scanCode>>, path: string, bytes: Buffer | string) => {
+      const entry = tree.entries.find((e) => e.path === path);
+      assert.deepEqual(entry, { path, sha256: createHash('sha256').update(bytes).digest('hex'), size: Buffer.byteLength(bytes), mode: 0o644 }, path);
+    };
+    for (const count of [3, 200]) {
+      const folder = join(dir, `files-${count}`);
+      mkdirSync(folder);
+      for (let i = 0; i < count; i++) writeFileSync(join(folder, `f${i}.js`), `module.exports = ${i};`);
+      writeFileSync(join(folder, 'medium.bin'), medium);
+      const tree = await scanCode(folder);
+      assert.equal(tree.entries.length, count + 1);
+      expect(tree, 'medium.bin', medium);
+      expect(tree, `f${count - 1}.js`, `module.exports = ${count - 1};`);
+    }
+  });
   it('follows a symlink inside the folder and refuses one leading outside', async () => {
     symlinkSync(join(code, 'index.js'), join(code, 'alias.js'));
     const tree = await scanCode(code, ['*.log', 'node_modules', 'bin']);

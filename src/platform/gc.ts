@@ -284,7 +284,7 @@ export class GarbageCollector {
   /**
    * Working folders of versions that are gone, or that nothing serves and no process runs (one
    * brought back later starts from a fresh copy), and anything else under code/ (folders of an
-   * older layout).
+   * older layout) but its package scope.
    */
   private async sweepCode(records: { environment: string; record: FunctionRecord }[], dryRun: boolean, report: GarbageReport): Promise<void> {
     const { trees, layout } = this.options;
@@ -293,7 +293,7 @@ export class GarbageCollector {
     const visit = async (dir: string, depth: number): Promise<void> => {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         const path = join(dir, name);
-        if (kept.has(path)) continue;
+        if (kept.has(path) || path === layout.codeScope) continue;
         // code/<env>/<fn>/<id>: descend while something below may be kept.
         if (depth < 2 && holds(kept, path)) await visit(path, depth + 1);
         else doomed.push(path);

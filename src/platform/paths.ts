@@ -15,6 +15,12 @@ export interface HomeLayout {
   trees: string;
   /** Materialised code trees the runtime starts functions from (a cache rebuilt from blobs). */
   code: string;
+  /**
+   * code/package.json: the package scope that encloses every function's code, as nothing encloses
+   * it in the cloud, so a package.json above the state folder (a `"type": "module"` in ~) does
+   * not turn a function's .js files into ES modules. Its own package.json still applies first.
+   */
+  codeScope: string;
   /** Environments, functions, versions, aliases, rollouts. */
   state: string;
   /** Temp files before their atomic rename; emptied on every start. */
@@ -44,6 +50,7 @@ export function homeLayout(home: string): HomeLayout {
     blobs: join(home, 'blobs'),
     trees: join(home, 'trees'),
     code: join(home, 'code'),
+    codeScope: join(home, 'code', 'package.json'),
     state: join(home, 'state'),
     tmp: join(home, 'tmp'),
     scanCache: join(home, 'scan-cache'),

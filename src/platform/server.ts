@@ -3,7 +3,7 @@
 // and the gateway (/fn, no token). The platform process (main.ts) and `flightdeck serve` both
 // call startPlatform.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FlightdeckError } from '../errors';
@@ -18,7 +18,7 @@ import { DEFAULT_RETENTION, GarbageCollector, type Retention } from './gc';
 import { acquireFolderLock, type FolderLock } from './lock';
 import { Router, sendError } from './http';
 import { defaultHome, homeLayout, type HomeLayout } from './paths';
-import { PRIVATE_DIR_MODE, tightenTree } from './privacy';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenTree } from './privacy';
 import { RolloutEngine } from './rollouts';
 import { controlRoutes } from './routes';
 import { createRuntime } from './runtime';
@@ -220,11 +220,15 @@ async function lockHome(layout: HomeLayout, instance: string): Promise<FolderLoc
   );
 }
 
+/** A package.json of no package: Node.js reads it as the scope of the functions' code (paths.ts). */
+const CODE_SCOPE = `${JSON.stringify({ '//': 'Written by the Flightdeck platform: the package scope of the functions in this folder, so a package.json above it does not apply to them (none does in the cloud).' }, null, 1)}\n`;
+
 /** Creates the folders, drops temp files a crash left behind and makes the whole folder private. */
 async function prepareHome(layout: HomeLayout, log: Log): Promise<void> {
   // Never renamed into place, so never part of the state; only the lock holder may do this.
   await rm(layout.tmp, { recursive: true, force: true });
   for (const dir of [layout.tmp, layout.blobs, layout.trees, layout.code, layout.state]) await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await writeFile(layout.codeScope, CODE_SCOPE, { mode: PRIVATE_FILE_MODE });
   const tightened = await tightenTree(layout.home, new Set([layout.code]));
   if (tightened > 0) log(`tightened ${tightened} file(s) and folder(s) in ${layout.home} to owner-only (they were open to other users)`);
 }

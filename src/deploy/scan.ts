@@ -23,8 +23,9 @@ const ALWAYS_SKIPPED = new Set(['.git']);
 const PARALLEL_FILES = 16;
 /** Files up to this size are read in one call; larger ones are streamed so memory stays bounded. */
 const READ_WHOLE_MAX_BYTES = 1024 * 1024;
-/** A folder of at most this many files is stat'ed in place, and its files up to IN_PLACE_MAX_BYTES read in place. */
+/** A folder of at most this many files is stat'ed in place... */
 const IN_PLACE_MAX_FILES = 32;
+/** ...and its files up to this size are read in place; larger ones through the pool. */
 const IN_PLACE_MAX_BYTES = 64 * 1024;
 
 export interface ScanOptions {

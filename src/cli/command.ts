@@ -49,8 +49,8 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Commands that print no JSON (serve) leave this false. */
   json?: boolean;
-  /** One optional argument without a flag (`flightdeck import [s.yaml]`). */
-  argument?: { name: string; description: string };
+  /** One optional argument without a flag (`flightdeck import [s.yaml]`); `environment`: TAB offers environment names. */
+  argument?: { name: string; description: string; environment?: boolean };
   run(context: CommandContext): Promise<CommandResult | void>;
 }
 

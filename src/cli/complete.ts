@@ -32,7 +32,10 @@ export async function completeWords(commands: readonly Command[], words: string[
   const option = previous.startsWith('--') ? command.options[previous.slice(2)] : undefined;
   if (option?.type === 'string') return valuesOf(previous.slice(2), sources);
   const used = new Set(typed.filter((w) => w.startsWith('--')).map((w) => w.slice(2)));
-  return [...Object.keys(command.options), 'help', ...(command.json === false ? [] : ['json'])].filter((name) => !used.has(name)).map((name) => `--${name}`);
+  const flags = [...Object.keys(command.options), 'help', ...(command.json === false ? [] : ['json'])].filter((name) => !used.has(name)).map((name) => `--${name}`);
+  // Right after the command's words, its argument: environment names where it takes one.
+  const argumentNext = typed.length === command.name.split(' ').length && command.argument?.environment === true;
+  return argumentNext ? [...(await sources.environments().catch(() => [])), ...flags] : flags;
 }
 
 async function valuesOf(option: string, sources: CompletionSources): Promise<string[]> {

@@ -93,6 +93,16 @@ describe('branch environments from the CLI', () => {
     assert.ok(await envNamed('production'));
     await box.ok('env', 'delete', '--env', 'production', '--confirm', 'production');
     assert.equal(await envNamed('production'), undefined);
+    // The name may also come as the argument, as `flightdeck env create qa` reads.
+    assert.match(await box.ok('env', 'create', 'qa', '--kind', 'staging', '--protected'), /Created qa \(staging, protected\)/);
+    const unconfirmed = await box.run(['env', 'delete', 'qa']);
+    assert.equal(unconfirmed.code, 2);
+    assert.match(unconfirmed.stderr, /qa is a protected staging environment: pass --confirm qa/);
+    const twoNames = await box.run(['env', 'delete', 'qa', '--env', 'staging', '--confirm', 'qa']);
+    assert.equal(twoNames.code, 2);
+    assert.match(twoNames.stderr, /Two environments named: qa and --env staging/);
+    await box.ok('env', 'delete', 'qa', '--confirm', 'qa');
+    assert.equal(await envNamed('qa'), undefined);
     assert.match(await box.ok('env', 'create', '--branch', 'feature/x', '--user', 'ci'), /Created ci-feature-x \(personal, branch feature\/x\)/);
     await box.ok('env', 'delete', '--branch', 'feature/x', '--user', 'ci');
     assert.equal(await envNamed('ci-feature-x'), undefined);
@@ -213,6 +223,8 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.deepEqual(await complete('flightdeck', 'env', 'prune', '--d'), ['--dry-run']);
     assert.deepEqual(await complete('flightdeck', 'logs', '--function', ''), ['api', 'web']);
     assert.deepEqual(await complete('flightdeck', 'invoke', '--env', 'jane-feature-lo'), ['jane-feature-local', 'jane-feature-login']);
+    assert.deepEqual(await complete('flightdeck', 'env', 'delete', 'jane-feature-lo'), ['jane-feature-local', 'jane-feature-login']);
+    assert.deepEqual(await complete('flightdeck', 'env', 'delete', 'jane-feature-local', '--con'), ['--config', '--confirm']);
     assert.deepEqual(await complete('flightdeck', 'invoke', '--version', 'l'), ['latest']);
   });
 });

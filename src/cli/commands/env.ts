@@ -1,7 +1,9 @@
 // `flightdeck env create|delete|prune`: environments come and go with their branches.
 //
-//   env create [--env NAME] [--kind K] [--protected]   no --env: the current branch's personal one
-//   env delete --env NAME [--confirm NAME]             a protected one needs --confirm <its name>
+//   env create [NAME] [--kind K] [--protected]   no name: the current branch's personal one
+//   env delete NAME [--confirm NAME]             a protected one needs --confirm <its name>
+//
+// The name may also be given as --env NAME, as every other command takes it.
 //   env prune [--merged] [--gone] [--idle 7d] [--dry-run] [--yes]
 //
 // Prune deletes personal environments whose branch is merged into the default branch, deleted
@@ -19,6 +21,7 @@ import { table } from '../format';
 export const envCreateCommand: Command = {
   name: 'env create',
   summary: "Create an environment (default: the current branch's personal one)",
+  argument: { name: 'NAME', description: 'Its name, or use --env (default: your personal environment of the checked-out branch)' },
   options: {
     env: { type: 'string', valueName: 'NAME', description: 'Name (default: your personal environment of the checked-out branch)' },
     kind: { type: 'string', valueName: 'KIND', description: `${ENVIRONMENT_KINDS.join('|')} (default: as declared in flightdeck.yaml, else personal)` },
@@ -37,6 +40,7 @@ export const envCreateCommand: Command = {
 export const envDeleteCommand: Command = {
   name: 'env delete',
   summary: 'Delete an environment and stop its instances (a protected one needs --confirm <name>)',
+  argument: { name: 'NAME', description: 'The environment to delete, or use --env', environment: true },
   options: {
     env: { type: 'string', valueName: 'NAME', description: 'The environment to delete (or the branch environment of --branch)' },
     confirm: { type: 'string', valueName: 'NAME', description: 'Its name again, required for a protected environment' },
@@ -113,11 +117,20 @@ export const envPruneCommand: Command = {
 
 export const ENV_COMMANDS: readonly Command[] = [envCreateCommand, envDeleteCommand, envPruneCommand];
 
-/** --env, or the branch environment of --branch (named from the project's personal.name). */
+/** The environment named by the argument or --env (the same name if both are given). */
+function namedEnvironment(context: CommandContext): string | undefined {
+  const flag = stringOption(context.values, 'env');
+  if (context.argument !== undefined && flag !== undefined && context.argument !== flag) {
+    throw new UsageError(`Two environments named: ${context.argument} and --env ${flag}; give one.`);
+  }
+  return context.argument ?? flag;
+}
+
+/** The named environment, or the branch environment of --branch (named from the project's personal.name). */
 async function environmentToDelete(context: CommandContext): Promise<string> {
-  const explicit = stringOption(context.values, 'env');
+  const explicit = namedEnvironment(context);
   const branch = stringOption(context.values, 'branch');
-  if ((explicit === undefined) === (branch === undefined)) throw new UsageError('Name the environment with --env NAME, or a branch environment with --branch NAME (not both).');
+  if ((explicit === undefined) === (branch === undefined)) throw new UsageError('Name the environment (env delete NAME), or a branch environment with --branch NAME (not both).');
   if (explicit !== undefined) return explicit;
   const { loadProject, branchIdentity, personalName } = await import('../project');
   const project = loadProject(context);
@@ -137,7 +150,7 @@ function kindOption(context: CommandContext): EnvironmentKind | undefined {
  */
 async function newEnvironment(context: CommandContext, kind: EnvironmentKind | undefined): Promise<NewEnvironment> {
   const { loadProject, loadProjectIfAny, branchIdentity, personalName } = await import('../project');
-  const name = stringOption(context.values, 'env');
+  const name = namedEnvironment(context);
   const isProtected = context.values.protected === true ? true : undefined;
   if (name !== undefined) {
     const declared = loadProjectIfAny(context)?.environments.find((e) => e.name === name);

@@ -2,10 +2,9 @@
 //
 //   env create [NAME] [--kind K] [--protected]   no name: the current branch's personal one
 //   env delete NAME [--confirm NAME]             a protected one needs --confirm <its name>
-//
-// The name may also be given as --env NAME, as every other command takes it.
 //   env prune [--merged] [--gone] [--idle 7d] [--dry-run] [--yes]
 //
+// create and delete also take the name as --env NAME, as every other command does.
 // Prune deletes personal environments whose branch is merged into the default branch, deleted
 // from the remote, or idle past the TTL (`--idle`, else `personal.ttl`); with no criterion given it
 // applies all three. It never touches production, staging or protected environments.

@@ -5,6 +5,7 @@
 //   env prune [--merged] [--gone] [--idle 7d] [--dry-run] [--yes]
 //
 // create and delete also take the name as --env NAME, as every other command does.
+//
 // Prune deletes personal environments whose branch is merged into the default branch, deleted
 // from the remote, or idle past the TTL (`--idle`, else `personal.ttl`); with no criterion given it
 // applies all three. It never touches production, staging or protected environments.

@@ -53,6 +53,12 @@ export interface BranchFacts {
   remote?: string;
   /** Local branches never pushed (no upstream): not "gone" from a remote they never reached. */
   unpushed: Set<string>;
+  /**
+   * The branch checked out here: never merged or gone, as `git branch -d` will not delete it
+   * either. Someone is working on it (a new branch with no commits yet falls behind the default
+   * branch, which then "contains" it).
+   */
+  checkedOut?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -62,7 +68,7 @@ export function findStale(environments: readonly Environment[], facts: BranchFac
   return environments.flatMap((environment) => {
     if (!mayGoStale(environment)) return [];
     const reasons: StaleReason[] = [];
-    const branch = environment.branch;
+    const branch = environment.branch === facts?.checkedOut ? undefined : environment.branch;
     const how = branch ? facts?.merged.get(branch) : undefined;
     if (criteria.merged && facts && branch && how) reasons.push({ kind: 'merged', branch, into: facts.defaultBranch, how });
     if (criteria.gone && facts?.remoteBranches && facts.remote && branch && !facts.remoteBranches.has(branch) && !facts.unpushed.has(branch) && branch !== facts.defaultBranch) {
@@ -124,6 +130,7 @@ export async function readBranchFacts(
   const defaultBranch = await findDefaultBranch(cwd, remote);
   const base = remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${defaultBranch}`])) ? `${remote}/${defaultBranch}` : defaultBranch;
   const baseTip = await gitText(cwd, ['rev-parse', '--verify', '-q', base]);
+  const checkedOut = await gitText(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
   if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
   const merged = new Map<string, MergeKind>();
   const branchRefs = ['refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])];
@@ -153,17 +160,18 @@ export async function readBranchFacts(
   }
   const branchesUnder = (prefix: string) => listed.filter(([ref]) => ref.startsWith(prefix)).map(([ref, , upstream]) => ({ name: ref.slice(prefix.length), upstream }));
   const unpushed = new Set(branchesUnder('refs/heads/').filter((b) => !b.upstream).map((b) => b.name));
-  if (!options.remote || !remote) return { defaultBranch, merged, unpushed, remote };
+  const known = { defaultBranch, merged, unpushed, remote, ...(checkedOut ? { checkedOut } : {}) };
+  if (!options.remote || !remote) return known;
   if (options.remote === 'tracking') {
     const remoteBranches = new Set(branchesUnder(`refs/remotes/${remote}/`).map((b) => b.name).filter((b) => b !== 'HEAD'));
-    return { defaultBranch, merged, remoteBranches, remote, unpushed };
+    return { ...known, remoteBranches };
   }
   const listing = await runGit(cwd, ['ls-remote', '--heads', remote], 30_000);
   if (listing.code !== 0) {
     throw new FlightdeckError('GIT', `Cannot list the branches of remote ${remote} (git ls-remote failed: ${listing.stderr.trim() || `exit ${listing.code}`}); check your network and credentials.`);
   }
   const remoteBranches = new Set(listing.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1].replace(/^refs\/heads\//, '')));
-  return { defaultBranch, merged, remoteBranches, remote, unpushed };
+  return { ...known, remoteBranches };
 }
 
 /**

@@ -209,6 +209,16 @@ describe('branch environments from the CLI', () => {
     assert.ok(await envNamed('jane-feature-open'), 'the unfinished branch keeps its environment');
   });
 
+  it('env prune leaves the checked-out branch alone, even a new one with no commits yet that main has moved past', async () => {
+    box.git('switch', '-q', '-c', 'feature/fresh', 'origin/main~1');
+    await box.ok('deploy', '--function', 'api');
+    assert.doesNotMatch(await box.ok('env', 'prune', '--merged', '--dry-run'), /jane-feature-fresh/);
+    // From another branch git counts it merged (main contains its tip), and so does prune.
+    box.git('switch', '-q', 'main');
+    assert.match(await box.ok('env', 'prune', '--merged', '--dry-run'), /jane-feature-fresh\s+feature\/fresh\s+merged into main/);
+    await box.ok('env', 'delete', 'jane-feature-fresh');
+  });
+
   it('bash completes commands, flags, environment and function names', async () => {
     const complete = async (...words: string[]) => {
       const script = `source <(flightdeck completion bash)

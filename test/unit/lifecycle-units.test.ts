@@ -83,6 +83,14 @@ describe('stale environments', () => {
     ]);
     assert.deepEqual(findStale(environments, facts, { merged: true, now }).map((s) => s.environment.name), ['a-done']);
   });
+
+  it('never calls the checked-out branch merged or gone: someone is on it', () => {
+    const environments = [env('a-done', { branch: 'done' }), env('a-gone', { branch: 'gone' })];
+    for (const checkedOut of ['done', 'gone']) {
+      const stale = findStale(environments, { ...facts, checkedOut }, { merged: true, gone: true, now });
+      assert.deepEqual(stale.map((s) => s.environment.name), environments.map((e) => e.name).filter((n) => n !== `a-${checkedOut}`));
+    }
+  });
 });
 
 describe('squash-merge verdicts', () => {
@@ -123,6 +131,11 @@ describe('squash-merge verdicts', () => {
     // The branch moves on: git is asked again.
     git('switch', '-q', 'feature/open');
     commit('c.txt', 'more\n');
-    assert.equal((await readBranchFacts(repo, { branches: ['feature/open'], verdicts })).merged.get('feature/open'), undefined);
+    const moved = await readBranchFacts(repo, { branches: ['feature/open'], verdicts });
+    assert.equal(moved.merged.get('feature/open'), undefined);
+    assert.equal(moved.checkedOut, 'feature/open');
+    git('switch', '-q', '--detach');
+    assert.equal((await readBranchFacts(repo)).checkedOut, undefined, 'a detached HEAD is on no branch');
+    git('switch', '-q', 'main');
   });
 });

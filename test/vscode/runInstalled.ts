@@ -54,8 +54,8 @@ interface Step {
 }
 
 /**
- * Installs `vsix` and clicks through deploy, redeploy, roll back, a 25% canary, the live figures
- * and the URL. `onStep` hears each step's verdict; a failed step ends the run (later ones depend on it).
+ * Installs `vsix` and clicks through deploy, redeploy, roll back, a 25% canary, the live figures,
+ * the URL, a rollout and deleting a stale environment. `onStep` hears each step's verdict; a failed step ends the run (later ones depend on it).
  */
 export async function clickThroughInstalled(
   vsix: string,
@@ -182,6 +182,41 @@ export async function clickThroughInstalled(
             await ui.shot('07-rollout');
           },
         },
+        {
+          title: 'a teammate\'s merged branch: its environment is marked merged, and Delete Stale Environments… from the view\'s menu lists it checked, with why; one confirmation deletes it',
+          run: async () => {
+            // feature/old: a commit of its own, merged into main (the work tree untouched), and its
+            // environment made from the shell, as the teammate's deploy would have.
+            const git = async (...args: string[]) => (await promisify(execFile)('git', args, { cwd: dirs.workspace })).stdout.trim();
+            const tree = await git('rev-parse', 'main^{tree}');
+            const old = await git('commit-tree', tree, '-p', 'main', '-m', 'old work');
+            await git('branch', '-f', 'feature/old', old);
+            await git('update-ref', 'refs/heads/main', await git('commit-tree', tree, '-p', 'main', '-p', old, '-m', 'Merge feature/old'));
+            await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'env', 'create', '--branch', 'feature/old', '--user', 'bob'], {
+              cwd: dirs.workspace, env: { ...process.env, FLIGHTDECK_HOME: dirs.home },
+            });
+            await ui.clickTitleAction('Environments', 'Refresh');
+            // Why comes first in the row, where the side bar does not cut it off.
+            await ui.rowWith('Environments', 'bob-feature-old', /^merged · personal · bob · feature\/old$/);
+            // The branch checked out (alice's, no commit of its own, now behind main) is not stale.
+            if (/merged/.test(await ui.row('Environments', environment).locator('.label-description').innerText())) throw new Error(`${environment} is marked merged`);
+            await ui.clickTitleMenu('Environments', 'Delete Stale Environments…');
+            const item = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'bob-feature-old' });
+            await item.filter({ hasText: 'merged into main' }).waitFor();
+            // Offered alone, and checked: the pick counts it selected before anyone clicks.
+            if ((await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').count()) !== 1) throw new Error('more than the stale environment is offered');
+            await page.locator('.quick-input-widget .quick-input-count', { hasText: '1 Selected' }).waitFor();
+            await ui.shot('08-stale-pick');
+            await page.keyboard.press('Enter');
+            const dialog = page.locator('.monaco-dialog-box');
+            await dialog.filter({ hasText: 'Delete 1 stale environment(s) and stop their instances? bob-feature-old' }).waitFor();
+            await ui.shot('09-stale-confirm');
+            await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+            await ui.notification('Deleted 1 stale environment(s): bob-feature-old.').waitFor();
+            await ui.until('bob-feature-old to leave the tree', async () => (await ui.row('Environments', 'bob-feature-old').count()) === 0);
+            await ui.row('Environments', environment).waitFor();
+          },
+        },
       ];
       const toRun = options.untilFirstDeploy ? steps.slice(0, FIRST_DEPLOY_STEPS) : steps;
       for (const step of toRun) {
@@ -225,6 +260,17 @@ class Workbench {
     const header = this.pane(view).locator('.pane-header');
     await header.hover();
     await header.locator(`.action-label[aria-label^="${action}"]`).click();
+  }
+
+  /** Opens the view's title bar overflow menu (More Actions…) and clicks the item. */
+  async clickTitleMenu(view: string, item: string): Promise<void> {
+    const header = this.pane(view).locator('.pane-header');
+    await header.hover();
+    await header.locator('.action-label[aria-label^="More Actions"]').click();
+    const entry = this.page.getByRole('menuitem', { name: item, exact: true });
+    await entry.waitFor();
+    await this.page.waitForTimeout(400); // as in contextMenu: a click right as the menu opens is ignored
+    await entry.click();
   }
 
   /** Clicks and returns the browser tab that opens; clicks once more if none did (a click can land on a row being re-rendered). */

@@ -21,9 +21,10 @@ export class EnvironmentNode implements TreeNode {
     const state = this.yours ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
     const item = new vscode.TreeItem(this.env.name, state);
     item.id = `env:${this.env.name}`;
-    // Your own environment needs no owner; others' show whose they are.
+    // Your own environment needs no owner; others' show whose they are. Why it is stale comes
+    // first, where a narrow side bar does not cut it off.
     const parts = this.yours ? ['yours', this.env.branch] : [this.env.kind, this.env.owner, this.env.branch];
-    item.description = [...parts, ...this.stale.map(reasonBadge)].filter(Boolean).join(' · ');
+    item.description = [...this.stale.map(reasonBadge), ...parts].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(
       this.yours ? 'account' : this.env.protected ? 'lock' : this.env.kind === 'staging' ? 'beaker' : 'server-environment',
       this.yours ? new vscode.ThemeColor('charts.green') : undefined,

@@ -129,8 +129,10 @@ export async function readBranchFacts(
   const remote = remotes.includes('origin') ? 'origin' : remotes[0];
   const defaultBranch = await findDefaultBranch(cwd, remote);
   const base = remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${defaultBranch}`])) ? `${remote}/${defaultBranch}` : defaultBranch;
-  const baseTip = await gitText(cwd, ['rev-parse', '--verify', '-q', base]);
-  const checkedOut = await gitText(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  const [baseTip, checkedOut] = await Promise.all([
+    gitText(cwd, ['rev-parse', '--verify', '-q', base]),
+    gitText(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+  ]);
   if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
   const merged = new Map<string, MergeKind>();
   const branchRefs = ['refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])];
@@ -143,7 +145,8 @@ export async function readBranchFacts(
   // Every branch ref once: its tip (for the squash and rebase checks), its upstream (unpushed), and
   // the remote's copies (gone, as of the last fetch).
   const listed = (await gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname) %(upstream)', ...branchRefs])).map((line) => line.split(' '));
-  const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && !merged.has(b));
+  // The checked-out branch is never stale: no git processes to ask how it landed.
+  const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && b !== checkedOut && !merged.has(b));
   if (asked.length > 0) {
     const tips = new Map(listed.map(([ref, tip]) => [ref, tip]));
     const verdicts = options.verdicts ?? new Map();

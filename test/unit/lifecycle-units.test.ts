@@ -131,11 +131,11 @@ describe('squash-merge verdicts', () => {
     // The branch moves on: git is asked again.
     git('switch', '-q', 'feature/open');
     commit('c.txt', 'more\n');
-    const moved = await readBranchFacts(repo, { branches: ['feature/open'], verdicts });
-    assert.equal(moved.merged.get('feature/open'), undefined);
-    assert.equal(moved.checkedOut, 'feature/open');
+    assert.equal((await readBranchFacts(repo)).checkedOut, 'feature/open');
     git('switch', '-q', '--detach');
     assert.equal((await readBranchFacts(repo)).checkedOut, undefined, 'a detached HEAD is on no branch');
     git('switch', '-q', 'main');
+    assert.equal((await readBranchFacts(repo, { branches: ['feature/open'], verdicts })).merged.get('feature/open'), undefined);
+    assert.equal(verdicts.get(key('feature/open')), null, 'asked again for the new tip');
   });
 });

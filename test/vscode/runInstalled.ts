@@ -267,10 +267,7 @@ class Workbench {
     const header = this.pane(view).locator('.pane-header');
     await header.hover();
     await header.locator('.action-label[aria-label^="More Actions"]').click();
-    const entry = this.page.getByRole('menuitem', { name: item, exact: true });
-    await entry.waitFor();
-    await this.page.waitForTimeout(400); // as in contextMenu: a click right as the menu opens is ignored
-    await entry.click();
+    await this.clickMenuItem(item);
   }
 
   /** Clicks and returns the browser tab that opens; clicks once more if none did (a click can land on a row being re-rendered). */
@@ -292,6 +289,11 @@ class Workbench {
 
   async contextMenu(row: Locator, item: string): Promise<void> {
     await row.click({ button: 'right' });
+    await this.clickMenuItem(item);
+  }
+
+  /** Clicks `item` of the menu that is opening. */
+  private async clickMenuItem(item: string): Promise<void> {
     const entry = this.page.getByRole('menuitem', { name: item, exact: true });
     await entry.waitFor();
     // The menu ignores a click that comes right as it opens (so a right-click's release picks

@@ -54,6 +54,13 @@ describe('branch environments from the CLI', () => {
     const bad = await box.run(['invoke', '--function', 'api', '--version', 'newest']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--version must be a version number \(12 or v12\), latest or previous, not "newest"/);
+    // A version or alias that does not exist is an error, not the platform's 404 printed as the function's answer.
+    for (const target of [['--version', '9'], ['--alias', 'beta']]) {
+      const missing = await box.run(['invoke', '--function', 'api', ...target]);
+      assert.equal(missing.code, 1, target.join(' '));
+      assert.match(missing.stderr, target[0] === '--version' ? /Version 9 of jane-feature-login\/api does not exist/ : /beta/);
+      assert.equal(missing.stdout, '');
+    }
     const posted = JSON.parse(await box.ok('invoke', '--function', 'api', '--data', 'hello', '--json'));
     assert.deepEqual([posted.status, posted.version, posted.body], [200, 2, 'api two']);
     assert.match(await box.ok('rollback', '--function', 'api'), /live → v1 100%/);
@@ -68,6 +75,9 @@ describe('branch environments from the CLI', () => {
     const lines = (await box.ok('logs', '--function', 'api', '--version', '1')).trim().split('\n');
     assert.ok(lines.length > 0 && lines.every((l) => / v1 .*served api one$/.test(l)), lines.join('\n'));
     assert.match(await box.ok('logs', '--function', 'api'), /served api two/);
+    const missing = await box.run(['logs', '--function', 'api', '--version', 'v9']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Version 9 of jane-feature-login\/api does not exist/);
   });
 
   it("every command that acts on a function finds the branch's environment without --env", async () => {

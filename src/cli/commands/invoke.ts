@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { FlightdeckError } from '../../errors';
 import { stringOption, UsageError, type Command } from '../command';
 import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
+import { servedUrl } from '../servedUrl';
 import { versionNumberOption, versionOption } from '../versionOption';
 
 const VERSION_HEADER = 'x-flightdeck-version';
@@ -32,7 +33,7 @@ export const invokeCommand: Command = {
     const provider = await context.provider();
     const ref = await functionTarget(context);
     const version = await versionNumberOption(context.values, provider, ref.environment, ref.function);
-    const base = await provider.functionUrl(ref.environment, ref.function, { alias, version });
+    const base = await servedUrl(provider, ref.environment, ref.function, { alias, version });
     const url = base.replace(/\/$/, '') + path;
     const response = await fetch(url, { method, body, signal: context.signal }).catch((error: Error) => {
       throw new FlightdeckError('UNAVAILABLE', `Could not reach ${url}: ${error.message}`);

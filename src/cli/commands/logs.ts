@@ -22,6 +22,8 @@ export const logsCommand: Command = {
     const provider = await context.provider();
     const ref = await functionTarget(context);
     const version = await versionNumberOption(context.values, provider, ref.environment, ref.function);
+    // A version that does not exist has no lines: say so rather than print none.
+    if (version !== undefined) await provider.getVersion(ref.environment, ref.function, version);
     const recent = await provider.readLogs(ref.environment, ref.function, { version, tail });
     if (context.values.follow !== true) {
       return { data: { lines: recent }, text: recent.map(formatLine).join('\n') };

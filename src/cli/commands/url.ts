@@ -1,8 +1,8 @@
 // `flightdeck url [--env E] [--function F] [--alias A | --version V]`: where a function is served.
 
-import type { Provider, UrlTarget } from '../../provider';
 import { stringOption, UsageError, type Command } from '../command';
 import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
+import { servedUrl } from '../servedUrl';
 import { versionNumberOption, versionOption } from '../versionOption';
 
 export const urlCommand: Command = {
@@ -19,15 +19,8 @@ export const urlCommand: Command = {
     const provider = await context.provider();
     const { environment, function: fn } = await functionTarget(context);
     const version = await versionNumberOption(context.values, provider, environment, fn);
-    await assertServable(provider, environment, fn, { alias, version });
-    const url = await provider.functionUrl(environment, fn, { alias, version });
+    const url = await servedUrl(provider, environment, fn, { alias, version });
     return { data: { url }, text: url };
   },
 };
 
-/** Reads what the URL would serve, so a mistyped name fails (NOT_FOUND) instead of printing a dead URL. */
-async function assertServable(provider: Provider, environment: string, fn: string, target: UrlTarget): Promise<void> {
-  if (target.version !== undefined) await provider.getVersion(environment, fn, target.version);
-  else if (target.alias !== undefined) await provider.getAlias(environment, fn, target.alias);
-  else await provider.getFunction(environment, fn);
-}

@@ -11,6 +11,11 @@ export interface Environment {
   protected: boolean;
   owner?: string;
   branch?: string;
+  /**
+   * The project (flightdeck.yaml's `project:`) that made it. One platform or cloud account holds
+   * many projects' environments: env prune and the editor's stale marks judge only their own.
+   */
+  project?: string;
   /** ISO 8601. */
   created: string;
   /** ISO 8601 of the latest deploy into it (a published version or an unchanged redeploy). */

@@ -37,6 +37,7 @@ export interface NewEnvironment {
   protected?: boolean;
   owner?: string;
   branch?: string;
+  project?: string;
 }
 
 /** A function's code on the local disk: the manifest plus where to read each file from. */

@@ -294,7 +294,7 @@ async function createTarget(
 
 function declaredTarget(project: ProjectConfig, name: string): Partial<NewEnvironment> & { name: string } {
   const declared = project.environments.find((e) => e.name === name);
-  return declared ? { name, kind: declared.kind, protected: declared.protected } : { name };
+  return declared ? { name, kind: declared.kind, protected: declared.protected, project: project.project } : { name };
 }
 
 function personalTarget(project: ProjectConfig, options: DeployProjectOptions): NewEnvironment {
@@ -302,7 +302,7 @@ function personalTarget(project: ProjectConfig, options: DeployProjectOptions): 
     throw new FlightdeckError('GIT', 'Deploying to your personal environment needs the git branch and user; check out a branch, or pass an environment name.');
   }
   const name = personalEnvironmentName(project.personal.name, { user: options.user, branch: options.branch, project: project.project });
-  return { name, kind: 'personal', protected: false, owner: options.owner ?? options.user, branch: options.branch };
+  return { name, kind: 'personal', protected: false, owner: options.owner ?? options.user, branch: options.branch, project: project.project };
 }
 
 /** A personal deploy must not land in a shared environment that happens to have the same name. */

@@ -29,6 +29,11 @@ export interface StaleCriteria {
   idleMs?: number;
   /** Epoch ms; default Date.now(). */
   now?: number;
+  /**
+   * The project judging (flightdeck.yaml's `project:`): another project's environment is never
+   * stale here, as its branches live in another repository (here they would all look gone).
+   */
+  project?: string;
 }
 
 /**
@@ -66,7 +71,7 @@ const DAY_MS = 86_400_000;
 export function findStale(environments: readonly Environment[], facts: BranchFacts | undefined, criteria: StaleCriteria): StaleEnvironment[] {
   const now = criteria.now ?? Date.now();
   return environments.flatMap((environment) => {
-    if (!mayGoStale(environment)) return [];
+    if (!mayGoStale(environment) || !ownedBy(environment, criteria.project)) return [];
     const reasons: StaleReason[] = [];
     const branch = environment.branch === facts?.checkedOut ? undefined : environment.branch;
     const how = branch ? facts?.merged.get(branch) : undefined;
@@ -87,9 +92,14 @@ export function mayGoStale(environment: Environment): boolean {
   return environment.kind === 'personal' && !environment.protected;
 }
 
-/** The branches of the environments that may go stale. */
-export function personalBranches(environments: readonly Environment[]): string[] {
-  return environments.flatMap((e) => (mayGoStale(e) && e.branch ? [e.branch] : []));
+/** Whether `project` judges the environment: its own, or one that records no project (made before projects were recorded). */
+function ownedBy(environment: Environment, project: string | undefined): boolean {
+  return environment.project === undefined || environment.project === project;
+}
+
+/** The branches of the environments that may go stale for `project`. */
+export function personalBranches(environments: readonly Environment[], project: string | undefined): string[] {
+  return environments.flatMap((e) => (mayGoStale(e) && ownedBy(e, project) && e.branch ? [e.branch] : []));
 }
 
 /** `merged into main`, `squash-merged into main`, `branch gone from origin`, `idle 9 d`. */

@@ -133,6 +133,7 @@ export class ControlPlane {
       protected: input.protected ?? false,
       ...(input.owner !== undefined ? { owner: input.owner } : {}),
       ...(input.branch !== undefined ? { branch: input.branch } : {}),
+      ...(input.project !== undefined ? { project: input.project } : {}),
       created: new Date().toISOString(),
     };
     await this.deps.state.createEnvironment(environment);

@@ -111,6 +111,7 @@ export function checkNewEnvironment(raw: unknown): NewEnvironment {
     protected: body.protected === true,
     owner: optionalString(body, 'owner'),
     branch: optionalString(body, 'branch'),
+    project: optionalString(body, 'project'),
   };
 }
 

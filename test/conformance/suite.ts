@@ -94,8 +94,8 @@ export function providerConformance(name: string, factory: () => Promise<Conform
     });
 
     it('creates a personal environment with its labels', { timeout }, async () => {
-      const created = await provider.createEnvironment({ name: env, kind: 'personal', owner: 'jane', branch: 'feature/x' });
-      assert.deepEqual([created.name, created.kind, created.owner, created.branch, created.protected], [env, 'personal', 'jane', 'feature/x', false]);
+      const created = await provider.createEnvironment({ name: env, kind: 'personal', owner: 'jane', branch: 'feature/x', project: 'shop' });
+      assert.deepEqual([created.name, created.kind, created.owner, created.branch, created.project, created.protected], [env, 'personal', 'jane', 'feature/x', 'shop', false]);
       assert.ok((await provider.listEnvironments()).some((e) => e.name === env));
       await assert.rejects(provider.createEnvironment({ name: env, kind: 'personal' }), (error) => isFlightdeckError(error, 'CONFLICT'));
     });
@@ -108,7 +108,7 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       const other = await target.anotherClient();
       try {
         const seen = (await other.listEnvironments()).find((e) => e.name === env);
-        assert.deepEqual(seen && [seen.kind, seen.owner, seen.branch], ['personal', 'jane', 'feature/x']);
+        assert.deepEqual(seen && [seen.kind, seen.owner, seen.branch, seen.project], ['personal', 'jane', 'feature/x', 'shop']);
       } finally {
         other.dispose();
       }

@@ -3,6 +3,8 @@
 // rollback with every way of naming a version, the function commands' default environment, the platform's lastDeploy/lastRequest, and bash
 // completion through the script `flightdeck completion bash` prints.
 import { strict as assert } from 'node:assert';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '../../src/model';
@@ -143,12 +145,18 @@ describe('branch environments from the CLI', () => {
     box.write({ 'web/index.js': handler('local') });
     box.commit('local work');
     await box.ok('deploy');
+    // Another project on the same platform, from another repository: its branch exists nowhere here.
+    const billing = join(box.root, 'billing');
+    mkdirSync(join(billing, 'pay'), { recursive: true });
+    writeFileSync(join(billing, 'flightdeck.yaml'), 'project: billing\nfunctions:\n  pay: { runtime: nodejs, code: ./pay, handler: index.handler }\n');
+    await box.ok('env', 'create', '--branch', 'feature/pay', '--user', 'bob', '--config', join(billing, 'flightdeck.yaml'));
+    assert.deepEqual([(await envNamed('bob-feature-pay'))?.project, (await envNamed('jane-feature-gone'))?.project], ['billing', 'shop']);
 
     const dry = await box.ok('env', 'prune', '--dry-run');
     assert.match(dry, /jane-feature-merged\s+feature\/merged\s+merged into main/);
     assert.match(dry, /jane-feature-gone\s+feature\/gone\s+branch gone from origin/);
-    for (const kept of ['jane-feature-login', 'jane-feature-local', 'staging']) assert.doesNotMatch(dry, new RegExp(kept));
-    assert.equal((await envs()).length, 5, 'a dry run deletes nothing');
+    for (const kept of ['jane-feature-login', 'jane-feature-local', 'staging', 'bob-feature-pay']) assert.doesNotMatch(dry, new RegExp(kept));
+    assert.equal((await envs()).length, 6, 'a dry run deletes nothing');
 
     const notTerminal = await box.run(['env', 'prune', '--merged']);
     assert.equal(notTerminal.code, 2);
@@ -159,7 +167,8 @@ describe('branch environments from the CLI', () => {
     const gone = JSON.parse(await box.ok('env', 'prune', '--gone', '--yes', '--json'));
     assert.deepEqual(gone.stale.map((s: { environment: string; reasons: { kind: string }[]; deleted: boolean }) => [s.environment, s.reasons[0].kind, s.deleted]),
       [['jane-feature-gone', 'gone', true]]);
-    assert.deepEqual((await envs()).map((e) => e.name).sort(), ['jane-feature-local', 'jane-feature-login', 'staging']);
+    assert.deepEqual((await envs()).map((e) => e.name).sort(), ['bob-feature-pay', 'jane-feature-local', 'jane-feature-login', 'staging']);
+    await box.ok('env', 'delete', 'bob-feature-pay');
   });
 
   it('env prune --idle counts from the last deploy or request', async () => {
@@ -168,9 +177,11 @@ describe('branch environments from the CLI', () => {
     const idle = await box.ok('env', 'prune', '--idle', '6s', '--dry-run');
     assert.match(idle, /jane-feature-local\s+feature\/local\s+idle \d+ (s|min)/);
     assert.doesNotMatch(idle, /jane-feature-login|staging/);
-    const bad = await box.run(['env', 'prune', '--idle', 'soon']);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--idle must be a duration like 7d/);
+    for (const idle of ['soon', '0d']) {
+      const bad = await box.run(['env', 'prune', '--idle', idle]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, new RegExp(`--idle must be a duration above zero, like 7d, 48h or 90m, not "${idle}"`));
+    }
   });
 
   it('env prune --merged finds branches landed by squash and by rebase merges, as the merge buttons of GitHub and GitLab land them', async () => {

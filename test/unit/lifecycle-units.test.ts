@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseProjectFile } from '../../src/config/projectFile';
-import { findStale, describeReason, readBranchFacts, type BranchFacts, type MergeVerdicts } from '../../src/deploy/stale';
+import { findStale, describeReason, personalBranches, readBranchFacts, type BranchFacts, type MergeVerdicts } from '../../src/deploy/stale';
 import type { Environment } from '../../src/model';
 import { parseVersionRef } from '../../src/versionRef';
 import { REPO_ROOT } from '../helpers/platform';
@@ -90,6 +90,21 @@ describe('stale environments', () => {
       const stale = findStale(environments, { ...facts, checkedOut }, { merged: true, gone: true, now });
       assert.deepEqual(stale.map((s) => s.environment.name), environments.map((e) => e.name).filter((n) => n !== `a-${checkedOut}`));
     }
+  });
+
+  it("judges only its own project's environments (and those that record none): another repository's branches all look gone here", () => {
+    const environments = [
+      env('mine', { branch: 'gone', project: 'shop' }),
+      env('theirs', { branch: 'gone', project: 'billing', lastDeploy: '2026-01-01T00:00:00Z' }),
+      env('older', { branch: 'gone' }),
+    ];
+    const criteria = { merged: true, gone: true, idleMs: 86_400_000, now };
+    assert.deepEqual(findStale(environments, facts, { ...criteria, project: 'shop' }).map((s) => s.environment.name), ['mine', 'older']);
+    assert.deepEqual(findStale(environments, facts, { ...criteria, project: 'billing' }).map((s) => s.environment.name), ['theirs', 'older']);
+    // Outside any project, only what records none.
+    assert.deepEqual(findStale(environments, facts, criteria).map((s) => s.environment.name), ['older']);
+    assert.deepEqual(personalBranches(environments, 'shop'), ['gone', 'gone']);
+    assert.deepEqual(personalBranches(environments, undefined), ['gone']);
   });
 });
 

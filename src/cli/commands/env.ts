@@ -84,7 +84,7 @@ export const envPruneCommand: Command = {
     const idleText = stringOption(context.values, 'idle');
     const idleFlag = idleText === undefined ? undefined : parseDuration(idleText);
     if (idleText !== undefined && (idleFlag === undefined || idleFlag <= 0)) {
-      throw new UsageError(`--idle must be a duration like 7d, 48h or 90m, not ${JSON.stringify(idleText)}.`);
+      throw new UsageError(`--idle must be a duration above zero, like 7d, 48h or 90m, not ${JSON.stringify(idleText)}.`);
     }
     const dryRun = context.values['dry-run'] === true;
     const project = loadProjectIfAny(context);
@@ -93,12 +93,13 @@ export const envPruneCommand: Command = {
       merged: all || context.values.merged === true,
       gone: all || context.values.gone === true,
       idleMs: idleFlag ?? (all ? project?.personal.ttlMs : undefined),
+      project: project?.project,
     };
     const folder = project ? dirname(project.file) : context.cwd;
     const provider = await context.provider();
     const environments = await provider.listEnvironments();
     const facts = criteria.merged || criteria.gone
-      ? await stale.readBranchFacts(folder, { remote: criteria.gone ? 'ls-remote' : undefined, branches: stale.personalBranches(environments) })
+      ? await stale.readBranchFacts(folder, { remote: criteria.gone ? 'ls-remote' : undefined, branches: stale.personalBranches(environments, criteria.project) })
       : undefined;
     const found = stale.findStale(environments, facts, criteria);
     const rows = found.map((s) => [s.environment.name, s.environment.branch ?? '', s.reasons.map(stale.describeReason).join(', ')]);
@@ -153,12 +154,15 @@ async function newEnvironment(context: CommandContext, kind: EnvironmentKind | u
   const name = namedEnvironment(context);
   const isProtected = context.values.protected === true ? true : undefined;
   if (name !== undefined) {
-    const declared = loadProjectIfAny(context)?.environments.find((e) => e.name === name);
-    return { name, kind: kind ?? declared?.kind ?? 'personal', protected: isProtected ?? declared?.protected ?? false };
+    const project = loadProjectIfAny(context);
+    const declared = project?.environments.find((e) => e.name === name);
+    return { name, kind: kind ?? declared?.kind ?? 'personal', protected: isProtected ?? declared?.protected ?? false, ...(project ? { project: project.project } : {}) };
   }
   const project = loadProject(context);
   const identity = await branchIdentity(context, project);
-  return { name: personalName(project, identity), kind: kind ?? 'personal', protected: isProtected ?? false, owner: identity.owner, branch: identity.branch };
+  return {
+    name: personalName(project, identity), kind: kind ?? 'personal', protected: isProtected ?? false, owner: identity.owner, branch: identity.branch, project: project.project,
+  };
 }
 
 /** Asks on a terminal; anywhere else (CI) deleting needs --yes, so nothing goes without being asked for. */

@@ -140,6 +140,7 @@ export class Fc3Provider implements Provider {
       created: new Date().toISOString(),
       ...(input.owner ? { owner: input.owner } : {}),
       ...(input.branch ? { branch: input.branch } : {}),
+      ...(input.project ? { project: input.project } : {}),
     };
     // On FC an environment is its functions: it is written with the first deploy.
     this.pending.set(env.name, env);

@@ -18,6 +18,7 @@ export const TAGS = {
   kind: 'flightdeck-kind',
   owner: 'flightdeck-owner',
   branch: 'flightdeck-branch',
+  project: 'flightdeck-project',
   protected: 'flightdeck-protected',
   created: 'flightdeck-created',
 } as const;
@@ -47,6 +48,7 @@ export function environmentTags(environment: Environment): FcTag[] {
   if (environment.owner) tags.push({ key: TAGS.owner, value: environment.owner });
   // Tag values cannot hold every branch name character FC refuses (e.g. none here), so kept as is.
   if (environment.branch) tags.push({ key: TAGS.branch, value: environment.branch });
+  if (environment.project) tags.push({ key: TAGS.project, value: environment.project });
   return tags;
 }
 
@@ -59,7 +61,8 @@ export function environmentOfTags(tags: readonly FcTag[] | undefined): Environme
   const env: Environment = { name, kind, protected: get(TAGS.protected) === 'true', created: get(TAGS.created) ?? '' };
   const owner = get(TAGS.owner);
   const branch = get(TAGS.branch);
-  return { ...env, ...(owner ? { owner } : {}), ...(branch ? { branch } : {}) };
+  const project = get(TAGS.project);
+  return { ...env, ...(owner ? { owner } : {}), ...(branch ? { branch } : {}), ...(project ? { project } : {}) };
 }
 
 // ---- Function configuration -----------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Knative Serving objects ↔ the Flightdeck model, pure (no I/O).
 //
 //   environment  = a Namespace labelled flightdeck.dev/environment (kind, protected as labels;
-//                  owner, branch as annotations: a branch may hold characters labels refuse)
+//                  owner, branch, project as annotations: a branch may hold characters labels refuse)
 //   function     = a Knative Service (serving.knative.dev/v1)
 //   version N    = the Revision `<fn>-v<N>`, annotated with branch, commit, description, tree hash
 //   alias live   = the Service's spec.traffic: untagged entries, primary first, percents ↔ weights
@@ -41,6 +41,7 @@ export const LABEL = {
 export const ANNOTATION = {
   owner: `${P}/owner`,
   branch: `${P}/branch`,
+  project: `${P}/project`,
   commit: `${P}/commit`,
   description: `${P}/description`,
   tree: `${P}/tree`,
@@ -67,6 +68,7 @@ export function namespaceOf(input: NewEnvironment): KubeObject {
   const annotations: Record<string, string> = {};
   if (input.owner) annotations[ANNOTATION.owner] = input.owner;
   if (input.branch) annotations[ANNOTATION.branch] = input.branch;
+  if (input.project) annotations[ANNOTATION.project] = input.project;
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -93,6 +95,7 @@ export function environmentOf(ns: KubeObject): Environment {
     protected: labels[LABEL.protected] === 'true',
     ...(annotations[ANNOTATION.owner] ? { owner: annotations[ANNOTATION.owner] } : {}),
     ...(annotations[ANNOTATION.branch] ? { branch: annotations[ANNOTATION.branch] } : {}),
+    ...(annotations[ANNOTATION.project] ? { project: annotations[ANNOTATION.project] } : {}),
     created: timestamp(ns.metadata?.creationTimestamp),
   };
 }

@@ -1,9 +1,9 @@
 // Branch environments from the shell, in a real git repository with a real remote: env create,
 // delete (protected needs --confirm) and prune (merged / branch gone / idle), invoke, logs and
 // rollback with every way of naming a version, the function commands' default environment, the platform's lastDeploy/lastRequest, and bash
-// completion through the script `flightdeck completion bash` prints.
+// and zsh completion through the scripts `flightdeck completion bash|zsh` print (zsh: TAB pressed in an interactive zsh).
 import { strict as assert } from 'node:assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -258,4 +258,42 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.deepEqual(await complete('flightdeck', 'env', 'delete', 'jane-feature-local', '--con'), ['--config', '--confirm']);
     assert.deepEqual(await complete('flightdeck', 'invoke', '--version', 'l'), ['latest']);
   });
+
+  it('zsh completes on TAB through the script `flightdeck completion zsh`, in an interactive zsh', async () => {
+    const typed = ['flightdeck env del', 'flightdeck invoke --env jane-feature-loc', 'flightdeck logs --fo', 'flightdeck rollout pa', 'flightdeck ro', 'flightdeck invoke --version l', 'flightdeck logs --function w'];
+    const script = join(box.root, 'complete.zsh');
+    const out = join(box.root, 'completed.txt');
+    writeFileSync(script, ZSH_TYPIST);
+    const result = await box.shell(`zsh -f ${script} ${out} ${typed.map((line) => `'${line}'`).join(' ')}`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(readFileSync(out, 'utf8').split('\n').slice(0, -1), [
+      'flightdeck env delete ', 'flightdeck invoke --env jane-feature-local ', 'flightdeck logs --follow ', 'flightdeck rollout pause ',
+      'flightdeck roll', 'flightdeck invoke --version latest ', 'flightdeck logs --function web ',
+    ]);
+  });
 });
+
+/**
+ * `zsh -f THIS OUT LINE…` types each LINE into an interactive zsh (compinit, then the completion
+ * script sourced as the help says), presses TAB and appends the command line it became to OUT. One
+ * line at a time: zsh drops what was typed ahead when it hands the terminal to the completion's command.
+ */
+const ZSH_TYPIST = `zmodload zsh/zpty
+out=$1; shift
+zpty z zsh -f -i
+zpty -w z "autoload -Uz compinit && compinit -u && source <(flightdeck completion zsh) && tab-and-dump() { zle complete-word; print -r -- \\"\\$BUFFER\\" >> \${(q)out}; BUFFER= } && zle -N tab-and-dump && bindkey '^X' tab-and-dump && print RE''ADY"
+zpty -r z junk '*READY*'
+typeset -i typed=0 written=0
+typeset -a lines
+for line in "$@"; do
+  zpty -w -n z "$line"$'\\C-x'
+  typed+=1
+  for i in {1..300}; do
+    if [[ -f $out ]]; then lines=("\${(@f)$(<$out)}"); written=\${#lines}; fi
+    (( written >= typed )) && break
+    sleep 0.1
+  done
+  (( written >= typed )) || { print -u2 "no completion of: $line"; exit 1; }
+done
+zpty -d z
+`;

@@ -260,7 +260,7 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
   });
 
   it('zsh completes on TAB through the script `flightdeck completion zsh`, in an interactive zsh', async () => {
-    const typed = ['flightdeck env del', 'flightdeck invoke --env jane-feature-loc', 'flightdeck logs --fo', 'flightdeck rollout pa', 'flightdeck ro', 'flightdeck invoke --version l', 'flightdeck logs --function w'];
+    const typed = ['flightdeck env del', 'flightdeck invoke --env jane-feature-loc', 'flightdeck logs --fo', 'flightdeck rollout pa', 'flightdeck ro', 'flightdeck invoke --version l', 'flightdeck logs --function w', 'flightdeck deploy --config flightdeck.y'];
     const script = join(box.root, 'complete.zsh');
     const out = join(box.root, 'completed.txt');
     writeFileSync(script, ZSH_TYPIST);
@@ -269,6 +269,7 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.deepEqual(readFileSync(out, 'utf8').split('\n').slice(0, -1), [
       'flightdeck env delete ', 'flightdeck invoke --env jane-feature-local ', 'flightdeck logs --follow ', 'flightdeck rollout pause ',
       'flightdeck roll', 'flightdeck invoke --version latest ', 'flightdeck logs --function web ',
+      'flightdeck deploy --config flightdeck.yaml ', // file names where flightdeck offers nothing, as bash's -o default
     ]);
   });
 });

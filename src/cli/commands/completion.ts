@@ -21,7 +21,8 @@ const ZSH = `#compdef flightdeck
 _flightdeck_complete() {
   local -a candidates
   candidates=("\${(@f)$("\${words[1]}" __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
-  compadd -a candidates
+  # Where flightdeck offers nothing that fits (a --config path, a --data @file), file names, as bash's -o default.
+  compadd -a candidates || _files
 }
 compdef _flightdeck_complete flightdeck
 `;

@@ -52,7 +52,8 @@ export interface FunctionRuntime {
   /** Per-version figures over the window, for `versions` only when given (a gate check reads one version, not all). */
   metrics(environment: string, fn: string, windowMs: number, versions?: readonly number[]): VersionMetrics[];
   logs(environment: string, fn: string, options: { version?: number; tail?: number }): LogLine[];
-  followLogs(environment: string, fn: string, version: number | undefined, onLine: (line: LogLine) => void): () => void;
+  /** `onEnd`: no more lines will come (the function was deleted, or the platform stops). */
+  followLogs(environment: string, fn: string, version: number | undefined, onLine: (line: LogLine) => void, onEnd: () => void): () => void;
   /**
    * Moves warm slots of the function to `toVersion` without failing a request: stop routing to a
    * slot, let its in-flight requests finish, swap code, restart, ready-check, route again.

@@ -152,6 +152,8 @@ export interface SseStream {
   send(event: string, data: unknown, id?: string): void;
   /** Registers cleanup for when the client goes away. */
   onClose(callback: () => void): void;
+  /** Ends the response: the reader reconnects and learns why (a 404 once what it followed is deleted). */
+  end(): void;
 }
 
 /** What a stream does with a reader that falls more than its buffer behind. */
@@ -213,6 +215,9 @@ export function openSse(res: ServerResponse, options: SseOptions): SseStream {
     },
     onClose(callback) {
       closers.push(callback);
+    },
+    end() {
+      res.end();
     },
   };
 }

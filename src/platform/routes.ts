@@ -207,7 +207,7 @@ function logs(ctx: RequestContext, env: string, fn: string, deps: RouteDeps) {
   }
   // Log lines are not replayable: a reader too far behind misses some and is told how many.
   const stream = openSse(ctx.res, { heartbeatMs: deps.heartbeatMs, overflow: 'drop' });
-  stream.onClose(deps.runtime.followLogs(env, fn, version, (line) => stream.send('log', line)));
+  stream.onClose(deps.runtime.followLogs(env, fn, version, (line) => stream.send('log', line), () => stream.end()));
   return undefined;
 }
 

@@ -132,8 +132,8 @@ describe('createRuntime with an in-test state', { timeout: 60_000 }, () => {
     const other = state.publish(fixture('hello'), nodeConfig({ env: { GREETING: 'other' } }));
     const filtered: LogLine[] = [];
     const unfiltered: LogLine[] = [];
-    const stopFiltered = runtime.followLogs(ENV, FN, mine.id, (line) => filtered.push(line));
-    const stopAll = runtime.followLogs(ENV, FN, undefined, (line) => unfiltered.push(line));
+    const stopFiltered = runtime.followLogs(ENV, FN, mine.id, (line) => filtered.push(line), () => undefined);
+    const stopAll = runtime.followLogs(ENV, FN, undefined, (line) => unfiltered.push(line), () => undefined);
     try {
       assert.equal((await get(`/fn/${ENV}/${FN}:${other.id}/not-mine`)).status, 200);
       await waitFor('the other version\'s line', async () => (unfiltered.some((l) => l.text === 'hello GET /not-mine from other') ? true : undefined));

@@ -2,6 +2,7 @@
 // recent log lines; --follow keeps printing new ones until Ctrl-C (with --json, one JSON object
 // per line).
 
+import { FlightdeckError } from '../../errors';
 import type { LogLine } from '../../provider';
 import { numberOption, type Command } from '../command';
 import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
@@ -31,7 +32,9 @@ export const logsCommand: Command = {
     const show = (line: LogLine) => context.print(json ? JSON.stringify(line) : formatLine(line));
     recent.forEach(show);
     await new Promise<void>((resolve, reject) => {
-      const subscription = provider.followLogs(ref.environment, ref.function, { version, onGone: reject }, show);
+      // Deleted while followed: say so, as the editor's log channel does.
+      const gone = (error: FlightdeckError) => reject(new FlightdeckError(error.code, `Stopped following ${ref.environment}/${ref.function}: ${error.message}`, error.details));
+      const subscription = provider.followLogs(ref.environment, ref.function, { version, onGone: gone }, show);
       const stop = () => {
         subscription.close();
         resolve();

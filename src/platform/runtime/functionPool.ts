@@ -665,6 +665,8 @@ export class FunctionPool {
     this.stopped = true;
     clearInterval(this.idleTimer);
     this.idleTimer = undefined;
+    // Its followers' streams end: a reader that reconnects hears the function is gone (or finds its successor).
+    this.logs.end();
     this.rejectWaiters(undefined, this.stoppedError());
     await Promise.all([...this.slots].map((s) => this.removeSlot(s)));
   }

@@ -98,7 +98,7 @@ export function createRuntime(state: StateView, emit: EmitEvent, options: Runtim
     versionsInUse: (env, fn) => pools.get(env, fn)?.versionsInUse() ?? new Set(),
     metrics: (env, fn, windowMs, versions) => pools.get(env, fn)?.metrics.summaries(windowMs, Date.now(), versions) ?? [],
     logs: (env, fn, logOptions) => pools.get(env, fn)?.logs.tail(logOptions) ?? [],
-    followLogs: (env, fn, version, onLine) => pools.getOrCreate(env, fn).logs.follow(version, onLine),
+    followLogs: (env, fn, version, onLine, onEnd) => pools.getOrCreate(env, fn).logs.follow(version, onLine, onEnd),
     upgrade: (env, fn, toVersion, upgradeOptions = {}) => pools.getOrCreate(env, fn).upgrade(toVersion, upgradeOptions),
     proveStart: (env, fn, versionId, keep) => pools.getOrCreate(env, fn).proveStart(versionId, keep),
     restart: async (env, fn, batches) => pools.get(env, fn)?.restart(batches),

@@ -7,6 +7,7 @@ const DEFAULT_TAIL = 200;
 interface Follower {
   version: number | undefined;
   onLine: (line: LogLine) => void;
+  onEnd: () => void;
 }
 
 export class FunctionLogs {
@@ -28,9 +29,16 @@ export class FunctionLogs {
     return count === 0 ? [] : matching.slice(-Math.min(count, LOG_CAPACITY));
   }
 
-  follow(version: number | undefined, onLine: (line: LogLine) => void): () => void {
-    const follower = { version, onLine };
+  /** `onEnd` is called when no more lines will come: the function was deleted (or the platform stops). */
+  follow(version: number | undefined, onLine: (line: LogLine) => void, onEnd: () => void): () => void {
+    const follower = { version, onLine, onEnd };
     this.followers.add(follower);
     return () => this.followers.delete(follower);
+  }
+
+  end(): void {
+    const followers = [...this.followers];
+    this.followers.clear();
+    for (const follower of followers) follower.onEnd();
   }
 }

@@ -76,7 +76,7 @@ export class DurableState {
 
   requireEnvironment(name: string): Environment {
     const env = this.environment(name);
-    if (!env) throw new FlightdeckError('NOT_FOUND', `Environment ${JSON.stringify(name)} does not exist; create it first.`);
+    if (!env) throw new FlightdeckError('NOT_FOUND', `Environment ${JSON.stringify(name)} does not exist (deleted, or never created).`);
     return env;
   }
 

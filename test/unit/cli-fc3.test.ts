@@ -95,7 +95,7 @@ describe('flightdeck CLI on FC 3.0 (stand-in)', () => {
     assert.match(first, /api\s+v1\s.*http:\/\/\S+\.cn-hangzhou\.fcapp\.run\.localhost:\d+/);
     const envs = await ok('envs');
     assert.match(envs, /^On Function Compute 3\.0 \(cn-hangzhou\) · account 1234567890\n/);
-    assert.match(envs, new RegExp(`${ENV}\\s+personal\\s+jane@example\\.com\\s+feature/login`));
+    assert.match(envs, new RegExp(`${ENV}\\s+personal\\s+jane@example\\.com\\s+feature/login\\s+shop\\n`));
     writeFileSync(join(repo, 'api', 'index.js'), 'exports.handler = async () => ({ statusCode: 200, body: "two" });\n');
     assert.match(await ok('deploy', '--env', ENV), /api\s+v2\s/);
     // Deploying moved live to v2: put it back to roll v2 out.

@@ -11,8 +11,9 @@ export const envsCommand: Command = {
   async run(context) {
     const provider = await context.provider();
     const environments = await provider.listEnvironments();
-    const rows = environments.map((e) => [e.name, e.kind, e.protected ? 'protected' : '', e.owner ?? '', e.branch ?? '']);
-    const list = environments.length === 0 ? 'No environments yet: `flightdeck deploy` creates your personal one.' : table(['NAME', 'KIND', '', 'OWNER', 'BRANCH'], rows);
+    // The project column: one platform or account holds many projects' environments, and env prune judges only its own.
+    const rows = environments.map((e) => [e.name, e.kind, e.protected ? 'protected' : '', e.owner ?? '', e.branch ?? '', e.project ?? '']);
+    const list = environments.length === 0 ? 'No environments yet: `flightdeck deploy` creates your personal one.' : table(['NAME', 'KIND', '', 'OWNER', 'BRANCH', 'PROJECT'], rows);
     return {
       data: { provider: { kind: provider.kind, label: provider.label, account: provider.account }, environments },
       text: `On ${describeProvider(provider)}\n${list}`,

@@ -33,6 +33,7 @@ export class EnvironmentNode implements TreeNode {
       `${this.env.name} (${this.env.kind}${this.env.protected ? ', protected' : ''})`,
       this.env.owner ? `Owner: ${this.env.owner}` : '',
       this.env.branch ? `Branch: ${this.env.branch}` : '',
+      this.env.project ? `Project: ${this.env.project}` : '',
       `Created: ${this.env.created}`,
       this.stale.length > 0 ? `Stale: ${this.stale.map(describeReason).join(', ')} (Delete Stale Environments… removes it)` : '',
       '\nClick to show or hide its functions. Right-click to deploy the current branch here or delete it.',

@@ -6,7 +6,7 @@ import { FlightdeckError } from '../../errors';
 import type { LogLine } from '../../provider';
 import { numberOption, type Command } from '../command';
 import { functionTarget, OPTIONAL_TARGET_OPTIONS } from '../commonOptions';
-import { versionNumberOption } from '../versionOption';
+import { versionNumberOption, versionOption } from '../versionOption';
 
 export const logsCommand: Command = {
   name: 'logs',
@@ -23,8 +23,8 @@ export const logsCommand: Command = {
     const provider = await context.provider();
     const ref = await functionTarget(context);
     const version = await versionNumberOption(context.values, provider, ref.environment, ref.function);
-    // A version that does not exist has no lines: say so rather than print none.
-    if (version !== undefined) await provider.getVersion(ref.environment, ref.function, version);
+    // A number may name no version (latest and previous were just looked up): say so rather than print no lines.
+    if (typeof versionOption(context.values) === 'number') await provider.getVersion(ref.environment, ref.function, version!);
     const recent = await provider.readLogs(ref.environment, ref.function, { version, tail });
     if (context.values.follow !== true) {
       return { data: { lines: recent }, text: recent.map(formatLine).join('\n') };

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { locateProjectFile, PROJECT_FILE_NAME } from '../config/names';
 import { loadProjectFile, type ProjectConfig } from '../config/projectFile';
 import { deployingOwner, deployingUser, readGitHead, readGitIdentity, readGitInfo, type GitHead } from '../deploy/git';
+import { requireBranchEnvironment } from '../deploy/branchEnvironment';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
 import { FlightdeckError, isFlightdeckError } from '../errors';
 import { stringOption, type CommandContext } from './command';
@@ -63,7 +64,9 @@ export async function resolveTarget(context: Pick<CommandContext, 'values' | 'cw
   let environment = explicitEnv;
   if (environment === undefined) {
     if (!project) throw new FlightdeckError('NO_PROJECT', `Pass --env NAME: there is no ${PROJECT_FILE_NAME} here to find your personal environment from.`, { field: 'env' });
-    environment = personalName(project, await branchIdentity(context, project));
+    const identity = await branchIdentity(context, project);
+    // Never another branch's or project's that shares the plain name: the one this branch has (NOT_FOUND if none).
+    environment = (await requireBranchEnvironment(await context.provider(), personalName(project, identity), { branch: identity.branch, project: project.project })).name;
   }
   if (explicitFn !== undefined) return { environment, function: explicitFn };
   const names = project ? project.functions.map((f) => f.name) : (await (await context.provider()).listFunctions(environment)).map((f) => f.name);
@@ -103,3 +106,4 @@ export async function branchIdentity(context: Pick<CommandContext, 'values'>, pr
 export function personalName(project: ProjectConfig, identity: Pick<BranchIdentity, 'branch' | 'user'>): string {
   return personalEnvironmentName(project.personal.name, { user: identity.user, branch: identity.branch, project: project.project });
 }
+

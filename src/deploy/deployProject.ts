@@ -10,10 +10,11 @@ import { availableParallelism } from 'node:os';
 import type { ProjectConfig, ProjectFunction } from '../config/projectFile';
 import { FlightdeckError, isFlightdeckError, type ErrorCode } from '../errors';
 import { mapInPool, Slots } from '../concurrency';
-import type { Environment, LiveChange, StartCheck, VersionHealth } from '../model';
+import type { LiveChange, StartCheck, VersionHealth } from '../model';
 import { defaultHome, homeLayout } from '../platform/paths';
 import type { DeployProgress, LocalCodeTree, NewEnvironment, Provider } from '../provider';
-import { branchDistinctName, branchEnvironmentIn, personalEnvironmentName } from './personalEnvironment';
+import { ensureBranchEnvironment, type BranchEnvironment } from './branchEnvironment';
+import { personalEnvironmentName, type BranchOwner } from './personalEnvironment';
 import { scanCode } from './scan';
 
 export interface DeployProjectOptions {
@@ -144,7 +145,7 @@ export function deployFailure(result: ProjectDeployResult): FlightdeckError | un
 
 async function deployFunction(
   provider: Provider,
-  target: ResolvedEnvironment,
+  target: BranchEnvironment,
   fn: ProjectFunction,
   code: LocalCodeTree,
   options: DeployProjectOptions,
@@ -213,70 +214,24 @@ function selectFunctions(project: ProjectConfig, name: string | undefined): Proj
   return [fn];
 }
 
-interface ResolvedEnvironment {
-  name: string;
-  created: boolean;
-  note?: string;
-}
-
 async function resolveEnvironment(
   provider: Provider,
   project: ProjectConfig,
   options: DeployProjectOptions,
-): Promise<ResolvedEnvironment> {
+): Promise<BranchEnvironment> {
   const environments = await provider.listEnvironments();
-  if (options.environment === undefined) return personalEnvironment(provider, environments, personalTarget(project, options));
+  if (options.environment === undefined) return ensureBranchEnvironment(provider, environments, personalTarget(project, options));
   const wanted = declaredTarget(project, options.environment);
   const existing = environments.find((e) => e.name === wanted.name);
-  if (existing) return { name: checkKind(existing, true).name, created: false };
+  if (existing) return { name: existing.name, created: false };
   return createTarget(provider, project, wanted);
-}
-
-/**
- * The branch's own personal environment: the one that remembers this branch (under the plain name
- * or its branch-distinct twin), else the plain name when free, else the twin. A name that belongs
- * to another branch is never taken over.
- */
-async function personalEnvironment(provider: Provider, environments: Environment[], wanted: NewEnvironment): Promise<ResolvedEnvironment> {
-  const branch = wanted.branch!;
-  const twin = branchDistinctName(wanted.name, branch);
-  const mine = branchEnvironmentIn(environments, wanted.name, branch);
-  if (mine) return { name: mine.name, created: false, ...(mine.name === twin ? { note: twinNote(wanted.name, twin, environments) } : {}) };
-  const plain = environments.find((e) => e.name === wanted.name);
-  if (!plain) return createPersonal(provider, wanted);
-  checkKind(plain, false);
-  if (environments.some((e) => e.name === twin)) {
-    throw new FlightdeckError('CONFLICT',
-      `Your personal environment names "${wanted.name}" and "${twin}" both belong to other branches; put something that tells your branches apart in personal.name of flightdeck.yaml (e.g. "{user}-{branch}-{project}") or pass an environment name.`,
-      { field: 'environment' });
-  }
-  const created = await createPersonal(provider, { ...wanted, name: twin });
-  return { ...created, note: twinNote(wanted.name, twin, environments) };
-}
-
-function twinNote(plain: string, twin: string, environments: Environment[]): string {
-  const owner = environments.find((e) => e.name === plain)?.branch;
-  return `"${plain}" belongs to ${owner ? `branch ${owner}` : 'another environment'}, so this branch deploys to "${twin}".`;
-}
-
-async function createPersonal(provider: Provider, wanted: NewEnvironment): Promise<ResolvedEnvironment> {
-  try {
-    await provider.createEnvironment(wanted);
-    return { name: wanted.name, created: true };
-  } catch (error) {
-    if (!isFlightdeckError(error, 'CONFLICT')) throw error;
-    // Created meanwhile (another window, the CLI): use it only if it is this branch's.
-    const now = (await provider.listEnvironments()).find((e) => e.name === wanted.name);
-    if (now?.kind === 'personal' && now.branch === wanted.branch) return { name: wanted.name, created: false };
-    throw new FlightdeckError('CONFLICT', `Environment "${wanted.name}" was just created for ${now?.branch ? `branch ${now.branch}` : 'something else'}; deploy again.`, { field: 'environment' });
-  }
 }
 
 async function createTarget(
   provider: Provider,
   project: ProjectConfig,
   wanted: Partial<NewEnvironment> & { name: string },
-): Promise<ResolvedEnvironment> {
+): Promise<BranchEnvironment> {
   if (!wanted.kind) {
     throw new FlightdeckError('NOT_FOUND',
       `Environment "${wanted.name}" does not exist. Declare it under environments: in ${project.file} (e.g. ${wanted.name}: { kind: staging }) or pick an existing one.`,
@@ -297,22 +252,12 @@ function declaredTarget(project: ProjectConfig, name: string): Partial<NewEnviro
   return declared ? { name, kind: declared.kind, protected: declared.protected, project: project.project } : { name };
 }
 
-function personalTarget(project: ProjectConfig, options: DeployProjectOptions): NewEnvironment {
+function personalTarget(project: ProjectConfig, options: DeployProjectOptions): NewEnvironment & BranchOwner {
   if (!options.branch || !options.user) {
     throw new FlightdeckError('GIT', 'Deploying to your personal environment needs the git branch and user; check out a branch, or pass an environment name.');
   }
   const name = personalEnvironmentName(project.personal.name, { user: options.user, branch: options.branch, project: project.project });
   return { name, kind: 'personal', protected: false, owner: options.owner ?? options.user, branch: options.branch, project: project.project };
-}
-
-/** A personal deploy must not land in a shared environment that happens to have the same name. */
-function checkKind(existing: Environment, explicit: boolean): Environment {
-  if (!explicit && existing.kind !== 'personal') {
-    throw new FlightdeckError('CONFLICT',
-      `Your personal environment name "${existing.name}" is taken by a ${existing.kind} environment; change personal.name in flightdeck.yaml or pass an environment name.`,
-      { field: 'environment' });
-  }
-  return existing;
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined): void {

@@ -39,22 +39,71 @@ export function toDnsLabel(text: string): string {
   return `${head}-${suffix}`;
 }
 
+/** Who a personal environment is for: a branch of a project. */
+export interface BranchOwner {
+  branch: string;
+  project: string;
+}
+
 /**
- * The name for `branch` when its plain personal name already belongs to another branch
- * (`feature/x` and `feature-x` both give `jane-feature-x`): the plain name with a hash of the
- * branch, so each branch always lands in its own environment and never takes over another's.
+ * The names a branch's personal environment may have, in the order a new one takes them: the
+ * plain name from the template, then the plain name with a hash of the branch (when another
+ * branch gives the same plain name: `feature/x` and `feature-x` both give `jane-feature-x`), then
+ * with a hash of project and branch (when another project's branch of that name has both).
  */
-export function branchDistinctName(plain: string, branch: string): string {
-  const suffix = createHash('sha256').update(branch).digest('hex').slice(0, HASH_LENGTH);
+export function personalNameCandidates(plain: string, owner: BranchOwner): string[] {
+  return [plain, withHashOf(plain, owner.branch), withHashOf(plain, `${owner.project}\n${owner.branch}`)];
+}
+
+function withHashOf(plain: string, key: string): string {
+  const suffix = createHash('sha256').update(key).digest('hex').slice(0, HASH_LENGTH);
   const head = plain.slice(0, MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, '');
   return `${head}-${suffix}`;
 }
 
+type Described = Pick<Environment, 'name' | 'kind' | 'branch' | 'project'>;
+
+/** Whether `environment` is the personal one of this branch of this project (one recording no project was made before projects were recorded: it counts). */
+export function isBranchEnvironment(environment: Described, owner: BranchOwner): boolean {
+  return environment.kind === 'personal' && environment.branch === owner.branch && (environment.project === undefined || environment.project === owner.project);
+}
+
 /**
- * The environment that remembers `branch` as its own, under the plain personal name or its
- * branch-distinct twin: where this branch deploys, and what the editor shows as yours.
+ * The environment that remembers this branch of this project as its own, under the plain personal
+ * name or one of its twins: where the branch deploys, what the editor shows as yours, and what
+ * `env delete --branch` deletes. Never another branch's or another project's.
  */
-export function branchEnvironmentIn<E extends Pick<Environment, 'name' | 'kind' | 'branch'>>(environments: readonly E[], plain: string, branch: string): E | undefined {
-  const twin = branchDistinctName(plain, branch);
-  return environments.find((e) => (e.name === plain || e.name === twin) && e.kind === 'personal' && e.branch === branch);
+export function branchEnvironmentIn<E extends Described>(environments: readonly E[], plain: string, owner: BranchOwner): E | undefined {
+  for (const name of personalNameCandidates(plain, owner)) {
+    const found = environments.find((e) => e.name === name && isBranchEnvironment(e, owner));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The name of this branch's personal environment: the one it has, else the one its first deploy
+ * will create (the first name nobody holds). For showing and defaulting to before it exists.
+ */
+export function branchEnvironmentName(environments: readonly Described[], plain: string, owner: BranchOwner): string {
+  const mine = branchEnvironmentIn(environments, plain, owner);
+  return mine?.name ?? freePersonalName(environments, plain, owner) ?? plain;
+}
+
+/** The first of the branch's possible names that no environment holds; undefined when all are held. */
+export function freePersonalName(environments: readonly Described[], plain: string, owner: BranchOwner): string | undefined {
+  return personalNameCandidates(plain, owner).find((name) => !environments.some((e) => e.name === name));
+}
+
+/** Why a branch has no environment, for messages: `Branch feature-x has no environment ("jane-feature-x" belongs to branch feature/x)`. */
+export function noBranchEnvironment(environments: readonly Described[], plain: string, owner: BranchOwner): string {
+  const taken = environments.find((e) => e.name === plain);
+  return `Branch ${owner.branch} has no environment${taken ? ` ("${plain}" belongs to ${describeHolder(taken, owner)})` : ''}`;
+}
+
+/** Whose an environment is, for messages: `branch feature/x`, `branch feature/x of project shop`, `a staging environment`. */
+export function describeHolder(environment: Described | undefined, owner: BranchOwner): string {
+  if (!environment) return 'another environment';
+  if (environment.kind !== 'personal' || !environment.branch) return `a ${environment.kind} environment`;
+  return environment.branch === owner.branch && environment.project ? `branch ${environment.branch} of project ${environment.project}` : `branch ${environment.branch}`;
 }

@@ -5,7 +5,7 @@ import { loadProjectFile, PROJECT_FILE_NAME, type ProjectConfig, type RolloutDef
 import { S_YAML_NAMES } from '../config/names';
 import { deployingUser, type GitInfo } from '../deploy/git';
 import type { MergeVerdicts } from '../deploy/stale';
-import { branchEnvironmentIn, personalEnvironmentName } from '../deploy/personalEnvironment';
+import { branchEnvironmentName, personalEnvironmentName } from '../deploy/personalEnvironment';
 import { FlightdeckError } from '../errors';
 import type { Environment } from '../model';
 import { gitInfoOf, onDidChangeHead } from './git';
@@ -117,7 +117,7 @@ export class ProjectWorkspace implements vscode.Disposable {
       await this.listenToHead(folder);
       const plain = personalEnvironmentName(project.personal.name, { user: deployingUser(git), branch: git.branch, project: project.project });
       const known = await this.environments().catch(() => undefined);
-      return branchEnvironmentIn(known ?? [], plain, git.branch)?.name ?? plain;
+      return branchEnvironmentName(known ?? [], plain, { branch: git.branch, project: project.project });
     } catch {
       return undefined; // no project, invalid project or no branch: the commands explain why
     }

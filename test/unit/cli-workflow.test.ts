@@ -147,6 +147,49 @@ describe('branch environments from the CLI', () => {
     assert.match(await box.ok('env', 'delete', '--env', 'ci-feature-x', '--missing-ok'), /does not exist; nothing to delete/);
   });
 
+  it('a branch environment is found by branch and project, never by name alone: deleting one branch leaves another that shares its name', async () => {
+    // What the pipeline does: CI deploys feature/x and feature-x (one name, ci-feature-x), then feature-x is deleted.
+    await box.ok('deploy', '--branch', 'feature/x', '--user', 'ci', '--function', 'api');
+    const second = await box.run(['deploy', '--branch', 'feature-x', '--user', 'ci', '--function', 'api']);
+    assert.equal(second.code, 0, second.stderr);
+    const twin = /\/fn\/(ci-feature-x-[0-9a-f]{6})\/api\//.exec(second.stdout)?.[1];
+    assert.ok(twin, second.stdout);
+    assert.match(second.stdout + second.stderr, /"ci-feature-x" belongs to branch feature\/x, so this branch deploys to "ci-feature-x-[0-9a-f]{6}"/);
+    // The commands that default to the checked-out branch's environment find the twin too.
+    const before = box.git('branch', '--show-current').trim();
+    box.git('switch', '-q', '-c', 'feature/y');
+    await box.ok('deploy', '--function', 'api');
+    box.git('switch', '-q', '-c', 'feature-y');
+    const mine = /\/fn\/(jane-feature-y-[0-9a-f]{6})\/api\//.exec(await box.ok('deploy', '--function', 'api'))?.[1];
+    assert.ok(mine);
+    assert.match((await box.ok('url', '--function', 'api')).trim(), new RegExp(`/fn/${mine}/api/$`));
+    assert.match(await box.ok('invoke', '--function', 'api'), /^200 OK from v1\n/);
+    box.git('switch', '-q', before);
+    await box.ok('env', 'delete', '--branch', 'feature-y');
+    await box.ok('env', 'delete', '--branch', 'feature/y');
+    assert.match(await box.ok('env', 'delete', '--branch', 'feature-x', '--user', 'ci', '--missing-ok'), new RegExp(`Deleted ${twin} \\(personal, branch feature-x\\)`));
+    assert.equal((await envNamed('ci-feature-x'))?.branch, 'feature/x', 'the other branch keeps its environment');
+    assert.match(await box.ok('env', 'delete', '--branch', 'feature-x', '--user', 'ci', '--missing-ok'),
+      /Branch feature-x has no environment \("ci-feature-x" belongs to branch feature\/x\); nothing to delete/);
+    const refused = await box.run(['env', 'delete', '--branch', 'feature-x', '--user', 'ci']);
+    assert.equal(refused.code, 1);
+    assert.equal((await envNamed('ci-feature-x'))?.branch, 'feature/x');
+    // Another project's feature/x on the same platform gets a name of its own, and deletes only that.
+    const billing = join(box.root, 'billing-ci');
+    mkdirSync(join(billing, 'pay'), { recursive: true });
+    writeFileSync(join(billing, 'pay', 'index.js'), handler('pay'));
+    writeFileSync(join(billing, 'flightdeck.yaml'), 'project: billing\nfunctions:\n  pay: { runtime: nodejs, code: ./pay, handler: index.handler }\n');
+    const config = ['--config', join(billing, 'flightdeck.yaml')];
+    const created = await box.ok('env', 'create', '--branch', 'feature/x', '--user', 'ci', ...config);
+    assert.match(created, /Created ci-feature-x-[0-9a-f]{6} \(personal, branch feature\/x\)\. "ci-feature-x" belongs to branch feature\/x of project shop/);
+    const again = await box.run(['env', 'create', '--branch', 'feature/x', '--user', 'ci', ...config]);
+    assert.match(again.stderr, /Branch feature\/x already has its environment ci-feature-x-[0-9a-f]{6}/);
+    await box.ok('env', 'delete', '--branch', 'feature/x', '--user', 'ci', ...config);
+    assert.equal((await envNamed('ci-feature-x'))?.project, 'shop');
+    await box.ok('env', 'delete', '--branch', 'feature/x', '--user', 'ci');
+    assert.equal((await envs()).some((e) => e.name.startsWith('ci-feature-x')), false);
+  });
+
   it('env prune deletes the environments of merged and deleted branches, never shared or unfinished ones', async () => {
     box.git('push', '-q', '-u', 'origin', 'feature/login');
     // merged: a branch with a commit, merged into main and pushed

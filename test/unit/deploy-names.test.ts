@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDnsLabel } from '../../src/config/names';
 import { deployingUser, readGitHead, readGitInfo } from '../../src/deploy/git';
-import { branchDistinctName, branchEnvironmentIn, personalEnvironmentName } from '../../src/deploy/personalEnvironment';
+import { branchEnvironmentIn, branchEnvironmentName, noBranchEnvironment, personalEnvironmentName, personalNameCandidates } from '../../src/deploy/personalEnvironment';
 import { isFlightdeckError } from '../../src/errors';
 
 describe('personalEnvironmentName', () => {
@@ -66,17 +66,38 @@ describe('git helpers', () => {
 
 describe('the environment a branch calls its own', () => {
   const plain = personalEnvironmentName('{user}-{branch}', { user: 'jane', branch: 'feature-x', project: 'shop' });
-  const twin = branchDistinctName(plain, 'feature-x');
-  const taken = { name: plain, kind: 'personal' as const, branch: 'feature/x' };
+  const owner = { branch: 'feature-x', project: 'shop' };
+  const [, branchTwin, projectTwin] = personalNameCandidates(plain, owner);
+  const taken = { name: plain, kind: 'personal' as const, branch: 'feature/x', project: 'shop' };
 
   it('is the twin when the plain name belongs to another branch, and never that other branch’s', () => {
     assert.equal(plain, personalEnvironmentName('{user}-{branch}', { user: 'jane', branch: 'feature/x', project: 'shop' }));
-    assert.equal(branchEnvironmentIn([taken, { name: twin, kind: 'personal', branch: 'feature-x' }], plain, 'feature-x')?.name, twin);
-    assert.equal(branchEnvironmentIn([taken], plain, 'feature-x'), undefined);
-    assert.equal(branchEnvironmentIn([taken], plain, 'feature/x')?.name, plain);
+    assert.match(branchTwin, /^jane-feature-x-[0-9a-f]{6}$/);
+    assert.equal(branchEnvironmentIn([taken, { name: branchTwin, kind: 'personal', branch: 'feature-x', project: 'shop' }], plain, owner)?.name, branchTwin);
+    assert.equal(branchEnvironmentIn([taken], plain, owner), undefined);
+    assert.equal(branchEnvironmentIn([taken], plain, { branch: 'feature/x', project: 'shop' })?.name, plain);
+    // Before it exists, the name its first deploy will take.
+    assert.equal(branchEnvironmentName([taken], plain, owner), branchTwin);
+    assert.equal(noBranchEnvironment([taken], plain, owner), 'Branch feature-x has no environment ("jane-feature-x" belongs to branch feature/x)');
+  });
+
+  it('is never another project’s environment of the same branch; one that records no project (older) still counts', () => {
+    const billing = { name: plain, kind: 'personal' as const, branch: 'feature-x', project: 'billing' };
+    assert.equal(branchEnvironmentIn([billing], plain, owner), undefined);
+    assert.equal(noBranchEnvironment([billing], plain, owner), 'Branch feature-x has no environment ("jane-feature-x" belongs to branch feature-x of project billing)');
+    assert.equal(branchEnvironmentName([billing], plain, owner), branchTwin);
+    // Both names held by other projects' feature-x: the third name, from project and branch.
+    const billingTwin = { ...billing, name: branchTwin, project: 'search' };
+    assert.notEqual(projectTwin, branchTwin);
+    assert.equal(branchEnvironmentName([billing, billingTwin], plain, owner), projectTwin);
+    assert.equal(branchEnvironmentIn([billing, billingTwin, { ...billing, name: projectTwin, project: 'shop' }], plain, owner)?.name, projectTwin);
+    assert.equal(branchEnvironmentIn([{ name: plain, kind: 'personal', branch: 'feature-x' }], plain, owner)?.name, plain);
   });
 
   it('is not a staging or production environment that happens to have the name', () => {
-    assert.equal(branchEnvironmentIn([{ name: plain, kind: 'staging', branch: 'feature-x' }], plain, 'feature-x'), undefined);
+    const staging = { name: plain, kind: 'staging' as const, branch: 'feature-x' };
+    assert.equal(branchEnvironmentIn([staging], plain, owner), undefined);
+    assert.equal(branchEnvironmentName([staging], plain, owner), branchTwin);
+    assert.match(noBranchEnvironment([staging], plain, owner), /belongs to a staging environment\)$/);
   });
 });

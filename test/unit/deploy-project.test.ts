@@ -5,7 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadProjectFile, type ProjectConfig } from '../../src/config/projectFile';
-import { branchDistinctName } from '../../src/deploy/personalEnvironment';
+import { personalNameCandidates } from '../../src/deploy/personalEnvironment';
 import { deployProject, describeLiveChange, type DeployProjectOptions } from '../../src/deploy/deployProject';
 import { isFlightdeckError } from '../../src/errors';
 import { LocalProvider } from '../../src/providers/local/localProvider';
@@ -107,12 +107,28 @@ describe('deployProject', () => {
     // Each branch comes back to its own environment.
     assert.equal((await deploy({ ...personal, branch: 'feature/x', function: 'api' })).environment, slash.environment);
     assert.equal((await deploy({ ...personal, branch: 'feature-x', function: 'api' })).environment, dash.environment);
-    // A third branch with the same name and both names taken is refused with the fix.
-    const third = 'feature_x';
-    const thirdTwin = branchDistinctName('jane-feature-x', third);
-    await provider.createEnvironment({ name: thirdTwin, kind: 'personal', branch: 'someone-else' });
-    await assert.rejects(deploy({ ...personal, branch: third, function: 'api' }), (e: unknown) =>
-      isFlightdeckError(e, 'CONFLICT') && /both belong to other branches; put something that tells your branches apart in personal.name/.test(e.message));
+    // A third branch of that name gets a name of its own too; with every name it may take held by others, it is refused with the fix.
+    const third = await deploy({ ...personal, branch: 'feature_x', function: 'api' });
+    assert.equal(third.environment, personalNameCandidates('jane-feature-x', { branch: 'feature_x', project: 'shop' })[1]);
+    const [, fourthTwin, fourthProjectTwin] = personalNameCandidates('jane-feature-x', { branch: 'feature.x', project: 'shop' });
+    await provider.createEnvironment({ name: fourthTwin, kind: 'personal', branch: 'someone-else' });
+    await provider.createEnvironment({ name: fourthProjectTwin, kind: 'staging' });
+    await assert.rejects(deploy({ ...personal, branch: 'feature.x', function: 'api' }), (e: unknown) =>
+      isFlightdeckError(e, 'CONFLICT') && /all belong to other branches or projects; put something that tells them apart in personal.name/.test(e.message));
+  });
+
+  it('two projects never share a branch environment: the second project’s gets its own name, and each comes back to its own', async () => {
+    const billing = { ...project, project: 'billing' };
+    const branch = { ...personal, branch: 'feature/pay', function: 'api' };
+    const shop = await deploy(branch);
+    const other = await deployProject(provider, billing, { scanCacheDir: join(dir, 'scan-cache'), ...branch });
+    assert.equal(shop.environment, 'jane-feature-pay');
+    assert.notEqual(other.environment, shop.environment);
+    assert.match(other.environmentNote ?? '', /"jane-feature-pay" belongs to branch feature\/pay of project shop, so this branch deploys to "jane-feature-pay-[0-9a-f]{6}"/);
+    const envs = await provider.listEnvironments();
+    assert.deepEqual([shop.environment, other.environment].map((name) => envs.find((e) => e.name === name)?.project), ['shop', 'billing']);
+    assert.equal((await deploy(branch)).environment, shop.environment);
+    assert.equal((await deployProject(provider, billing, { scanCacheDir: join(dir, 'scan-cache'), ...branch })).environment, other.environment);
   });
 
   it('reports a version that does not start and what live did', async () => {

@@ -13,8 +13,8 @@
 import { dirname } from 'node:path';
 import { FlightdeckError } from '../../errors';
 import { ENVIRONMENT_KINDS, type Environment, type EnvironmentKind } from '../../model';
-import type { NewEnvironment } from '../../provider';
-import { stringOption, UsageError, type Command, type CommandContext } from '../command';
+import type { NewEnvironment, Provider } from '../../provider';
+import { stringOption, UsageError, type Command, type CommandContext, type CommandResult } from '../command';
 import { BRANCH_OPTIONS, CONFIG_OPTION } from '../commonOptions';
 import { table } from '../format';
 
@@ -31,9 +31,13 @@ export const envCreateCommand: Command = {
   },
   async run(context) {
     const kind = kindOption(context);
-    const wanted = await newEnvironment(context, kind);
-    const environment = await (await context.provider()).createEnvironment(wanted);
-    return { data: environment, text: `Created ${describe(environment)}.` };
+    const provider = await context.provider();
+    const named = namedEnvironment(context);
+    if (named !== undefined) {
+      const environment = await provider.createEnvironment(await namedNewEnvironment(context, named, kind));
+      return { data: environment, text: `Created ${describe(environment)}.` };
+    }
+    return createBranchEnvironment(context, provider, kind);
   },
 };
 
@@ -49,15 +53,13 @@ export const envDeleteCommand: Command = {
     ...CONFIG_OPTION,
   },
   async run(context) {
-    const name = await environmentToDelete(context);
+    const provider = await context.provider();
+    const { environment, missing } = await environmentToDelete(context, provider);
+    if (!environment && context.values['missing-ok'] === true) return { data: { deleted: null }, text: `${missing}; nothing to delete.` };
+    if (!environment) throw new FlightdeckError('NOT_FOUND', `${missing}; \`flightdeck envs\` lists them.`, { field: 'env' });
+    const { name } = environment;
     const confirm = stringOption(context.values, 'confirm');
     if (confirm !== undefined && confirm !== name) throw new UsageError(`--confirm must repeat the environment's name (${name}), not ${JSON.stringify(confirm)}.`);
-    const provider = await context.provider();
-    const environment = (await provider.listEnvironments()).find((e) => e.name === name);
-    if (!environment && context.values['missing-ok'] === true) return { data: { deleted: null }, text: `${name} does not exist; nothing to delete.` };
-    if (!environment) {
-      throw new FlightdeckError('NOT_FOUND', `Environment ${JSON.stringify(name)} does not exist; \`flightdeck envs\` lists them.`, { field: 'env' });
-    }
     if (environment.protected && confirm === undefined) {
       throw new UsageError(`${name} is a protected ${environment.kind} environment: pass --confirm ${name} to delete it.`);
     }
@@ -127,15 +129,24 @@ function namedEnvironment(context: CommandContext): string | undefined {
   return context.argument ?? flag;
 }
 
-/** The named environment, or the branch environment of --branch (named from the project's personal.name). */
-async function environmentToDelete(context: CommandContext): Promise<string> {
+/**
+ * The named environment, or the environment of the branch --branch names (under the name
+ * personal.name gives or a twin; never another branch's or project's); when there is none, why.
+ */
+async function environmentToDelete(context: CommandContext, provider: Provider): Promise<{ environment?: Environment; missing: string }> {
   const explicit = namedEnvironment(context);
   const branch = stringOption(context.values, 'branch');
   if ((explicit === undefined) === (branch === undefined)) throw new UsageError('Name the environment (env delete NAME), or a branch environment with --branch NAME (not both).');
-  if (explicit !== undefined) return explicit;
-  const { loadProject, branchIdentity, personalName } = await import('../project');
+  if (explicit !== undefined) {
+    return { environment: (await provider.listEnvironments()).find((e) => e.name === explicit), missing: `Environment ${JSON.stringify(explicit)} does not exist` };
+  }
+  const [{ loadProject, branchIdentity, personalName }, { branchEnvironmentIn, noBranchEnvironment }] = await Promise.all([import('../project'), import('../../deploy/personalEnvironment')]);
   const project = loadProject(context);
-  return personalName(project, await branchIdentity(context, project));
+  const identity = await branchIdentity(context, project);
+  const plain = personalName(project, identity);
+  const environments = await provider.listEnvironments();
+  const owner = { branch: identity.branch, project: project.project };
+  return { environment: branchEnvironmentIn(environments, plain, owner), missing: noBranchEnvironment(environments, plain, owner) };
 }
 
 function kindOption(context: CommandContext): EnvironmentKind | undefined {
@@ -144,25 +155,31 @@ function kindOption(context: CommandContext): EnvironmentKind | undefined {
   throw new UsageError(`--kind must be one of ${ENVIRONMENT_KINDS.join(', ')}, not ${JSON.stringify(kind)}.`);
 }
 
+/** A named environment takes its kind and protection from --kind and --protected, else from its declaration in flightdeck.yaml. */
+async function namedNewEnvironment(context: CommandContext, name: string, kind: EnvironmentKind | undefined): Promise<NewEnvironment> {
+  const { loadProjectIfAny } = await import('../project');
+  const project = loadProjectIfAny(context);
+  const declared = project?.environments.find((e) => e.name === name);
+  return {
+    name, kind: kind ?? declared?.kind ?? 'personal', protected: context.values.protected === true || (declared?.protected ?? false), ...(project ? { project: project.project } : {}),
+  };
+}
+
 /**
- * The same rules as a deploy: a named environment takes its kind and protection from --kind and
- * --protected, else from its declaration in flightdeck.yaml; the personal one is named from
- * `personal.name` and records owner and branch.
+ * The branch's personal environment, named as a deploy names it: from `personal.name`, or a twin
+ * of that name when another branch or project holds it. It records owner, branch and project.
  */
-async function newEnvironment(context: CommandContext, kind: EnvironmentKind | undefined): Promise<NewEnvironment> {
-  const { loadProject, loadProjectIfAny, branchIdentity, personalName } = await import('../project');
-  const name = namedEnvironment(context);
-  const isProtected = context.values.protected === true ? true : undefined;
-  if (name !== undefined) {
-    const project = loadProjectIfAny(context);
-    const declared = project?.environments.find((e) => e.name === name);
-    return { name, kind: kind ?? declared?.kind ?? 'personal', protected: isProtected ?? declared?.protected ?? false, ...(project ? { project: project.project } : {}) };
-  }
+async function createBranchEnvironment(context: CommandContext, provider: Provider, kind: EnvironmentKind | undefined): Promise<CommandResult> {
+  if (kind !== undefined && kind !== 'personal') throw new UsageError(`A branch's own environment is personal; name a ${kind} environment (env create NAME --kind ${kind}).`);
+  const [{ loadProject, branchIdentity, personalName }, { ensureBranchEnvironment }] = await Promise.all([import('../project'), import('../../deploy/branchEnvironment')]);
   const project = loadProject(context);
   const identity = await branchIdentity(context, project);
-  return {
-    name: personalName(project, identity), kind: kind ?? 'personal', protected: isProtected ?? false, owner: identity.owner, branch: identity.branch, project: project.project,
+  const wanted = {
+    name: personalName(project, identity), kind: 'personal' as const, protected: context.values.protected === true, owner: identity.owner, branch: identity.branch, project: project.project,
   };
+  const { environment, created, note } = await ensureBranchEnvironment(provider, await provider.listEnvironments(), wanted);
+  if (!created) throw new FlightdeckError('CONFLICT', `Branch ${identity.branch} already has its environment ${environment.name}.`, { field: 'env' });
+  return { data: environment, text: `Created ${describe(environment)}.${note ? ` ${note}` : ''}` };
 }
 
 /** Asks on a terminal; anywhere else (CI) deleting needs --yes, so nothing goes without being asked for. */

@@ -166,7 +166,13 @@ delete-branch-environment:
   environment:
     name: branch/$CI_COMMIT_REF_SLUG
     action: stop
+  # This job runs once the branch is deleted, when the runner could no longer fetch it: it checks
+  # nothing out and reads flightdeck.yaml from the default branch instead.
+  variables:
+    GIT_STRATEGY: none
   script:
+    - git clone --quiet --depth 1 --branch "$CI_DEFAULT_BRANCH" "$CI_REPOSITORY_URL" project
+    - cd project
     - flightdeck env delete --branch "$CI_COMMIT_BRANCH" --user ${CI_USER} --missing-ok${plan.config}
 release:
   stage: release

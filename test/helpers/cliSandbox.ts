@@ -68,9 +68,9 @@ export class CliSandbox {
     return this.exec(process.execPath, [join(DIST, 'cli.js'), ...args], env);
   }
 
-  /** A shell script as a CI runner runs a step: bash -e -o pipefail, in the repository. */
-  shell(script: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-    return this.exec('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', script], env);
+  /** A shell script as a CI runner runs a step: bash -e -o pipefail, in the repository (or `cwd`). */
+  shell(script: string, env: NodeJS.ProcessEnv = {}, cwd = this.repo): Promise<CliRun> {
+    return this.exec('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', script], env, cwd);
   }
 
   async ok(...args: string[]): Promise<string> {
@@ -95,9 +95,9 @@ export class CliSandbox {
     rmSync(this.root, { recursive: true, force: true });
   }
 
-  private exec(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  private exec(file: string, args: string[], env: NodeJS.ProcessEnv, cwd = this.repo): Promise<CliRun> {
     return new Promise((resolve) => {
-      execFile(file, args, { cwd: this.repo, env: { ...this.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
+      execFile(file, args, { cwd, env: { ...this.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
     });
   }

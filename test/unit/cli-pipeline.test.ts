@@ -5,7 +5,7 @@
 // deletion, and a bad release whose rollout rolls back and fails the job.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateWorkflow } from '@action-validator/core';
@@ -28,6 +28,7 @@ environments:
 
 interface Step { name?: string; run?: string; uses?: string }
 interface Workflow { jobs: Record<string, { env?: Record<string, string>; steps: Step[] }> }
+interface GitLabJob { script: string[]; variables?: Record<string, string> }
 
 describe('flightdeck init --ci', () => {
   let box: CliSandbox;
@@ -88,6 +89,24 @@ describe('flightdeck init --ci', () => {
       assert.match(line.trim(), /^(flightdeck |command -v flightdeck)/, `a step runs only the CLI: ${line}`);
     }
   });
+
+  /**
+   * Runs a GitLab job of a branch pipeline as its runner would: in a fresh build folder where it
+   * fetches the branch from the remote (which fails once the branch is deleted) unless the job
+   * says GIT_STRATEGY: none; then the default before_script and the script, in one shell.
+   */
+  const runGitLabJob = async (job: string, env: Record<string, string> & { CI_COMMIT_BRANCH: string }): Promise<CliRun> => {
+    const pipeline = parse(readFileSync(join(box.repo, '.gitlab-ci.yml'), 'utf8')) as { default: { before_script: string[] } } & Record<string, GitLabJob>;
+    const { script, variables = {} } = pipeline[job];
+    const build = join(box.root, `build-${job}-${Date.now()}`);
+    mkdirSync(build);
+    if (variables.GIT_STRATEGY !== 'none') {
+      const fetched = await box.shell(`git clone -q --branch "$CI_COMMIT_BRANCH" "${box.origin}" .`, env, build);
+      if (fetched.code !== 0) return fetched;
+    }
+    const ci = { CI_DEFAULT_BRANCH: 'main', CI_REPOSITORY_URL: box.origin, ...variables, ...env };
+    return box.shell([...pipeline.default.before_script, ...script].join('\n'), ci, build);
+  };
 
   it('writes a GitLab pipeline that passes GitLab\'s CI schema', async () => {
     await box.ok('init', '--ci', 'gitlab');
@@ -150,6 +169,25 @@ describe('flightdeck init --ci', () => {
     for (let i = 0; i < 2; i++) {
       const result = await runJob('delete-branch-environment', { BRANCH: 'feature/login' });
       assert.equal(result.code, 0, result.stderr);
+    }
+    assert.deepEqual(await envNames(), ['production', 'staging']);
+  });
+
+  it('GitLab: a branch pipeline deploys its environment, and the stop job deletes it once the branch is gone, without checking the branch out', async () => {
+    box.git('switch', '-q', '-c', 'feature/pay');
+    box.write({ 'api/index.js': handler('pay') });
+    box.commit('pay');
+    box.git('push', '-q', '-u', 'origin', 'feature/pay');
+    const ci = { CI_COMMIT_BRANCH: 'feature/pay', CI_COMMIT_REF_SLUG: 'feature-pay' };
+    const deployed = await runGitLabJob('branch-environment', ci);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    assert.deepEqual(await serve('ci-feature-pay'), { status: 200, version: 1, body: 'pay' });
+    box.git('switch', '-q', 'main');
+    box.git('push', '-q', 'origin', '--delete', 'feature/pay');
+    box.git('branch', '-q', '-D', 'feature/pay');
+    for (let i = 0; i < 2; i++) {
+      const stopped = await runGitLabJob('delete-branch-environment', ci);
+      assert.equal(stopped.code, 0, stopped.stderr);
     }
     assert.deepEqual(await envNames(), ['production', 'staging']);
   });

@@ -37,6 +37,11 @@ export class SlsStandIn {
   readonly requests: { project: string; logstore: string; query: Record<string, string> }[] = [];
   private readonly server: Server;
   private readonly secrets: Map<string, string>;
+  /**
+   * The log store each function has written to: an SLS project and its lines outlive the
+   * functions that ship to it (deleting a function deletes none of its logs).
+   */
+  private readonly storeOf = new Map<string, { project?: string; logstore?: string }>();
 
   private constructor(private readonly fc: FcApiStandIn, options: { accessKeyId: string; accessKeySecret: string }) {
     this.secrets = new Map([[options.accessKeyId, options.accessKeySecret]]);
@@ -114,11 +119,12 @@ export class SlsStandIn {
       if (!m) throw new SlsError(400, 'ParameterInvalid', `the stand-in does not read the query term ${term}`);
       return [m[1], m[2]] as const;
     });
-    const known = this.fc.functionNames().filter((name) => {
+    for (const name of this.fc.functionNames()) {
       const config = this.fc.logConfigOf(name);
-      return config?.project === project && config.logstore === logstore;
-    });
-    if (known.length === 0 && !this.fc.functionNames().some((name) => this.fc.logConfigOf(name)?.project === project)) {
+      if (config) this.storeOf.set(name, config);
+    }
+    const known = [...this.storeOf].filter(([, config]) => config.project === project && config.logstore === logstore).map(([name]) => name);
+    if (known.length === 0 && ![...this.storeOf.values()].some((config) => config.project === project)) {
       throw new SlsError(404, 'ProjectNotExist', `project ${project} does not exist`);
     }
     const logs: Log[] = this.fc.invocations.filter((call) => known.includes(call.functionName)).flatMap((call) =>

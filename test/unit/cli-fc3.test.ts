@@ -170,7 +170,7 @@ describe('flightdeck CLI on FC 3.0 (stand-in)', () => {
     }
   });
 
-  it('prints the function\'s lines from its SLS log store, by version, and follows new ones once each', async () => {
+  it('prints the function\'s lines from its SLS log store, by version, follows new ones once each, and stops when the function is deleted', async () => {
     const all = await ok('logs', '--env', ENV, '--function', 'api');
     assert.equal(all.trim().split('\n').length, 200);
     assert.match(all, /^\S+Z v\d+ c-\S+ FC Invoke Start RequestId: [0-9a-f-]{36}$/m);
@@ -188,7 +188,10 @@ describe('flightdeck CLI on FC 3.0 (stand-in)', () => {
     const asked = sls.requests.length;
     const child = spawn(process.execPath, [join(DIST, 'cli.js'), 'logs', '--env', ENV, '--function', 'api', '--follow', '--tail', '0'], { cwd: repo, env: childEnv(KEY) });
     let out = '';
+    let errors = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       // Once it polls (in order, not newest first), and past the second it started in, every line it shows is from these requests.
       await poll('the follow to poll', async () => sls.requests.slice(asked).find((r) => r.query.reverse === 'false'), { timeoutMs: 30_000, everyMs: 50 });
@@ -201,6 +204,11 @@ describe('flightdeck CLI on FC 3.0 (stand-in)', () => {
       // A few more polls: nothing shown twice.
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       for (const id of sent) assert.equal(out.split(`FC Invoke Start RequestId: ${id}`).length - 1, 1, `request ${id} once in:\n${out}`);
+      // SLS keeps the lines of a deleted function; the follow asks FC every few polls and stops.
+      await ok('env', 'delete', '--env', ENV);
+      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000, 'still following'))]);
+      assert.equal(code, 1, errors);
+      assert.match(errors, new RegExp(`Stopped following ${ENV}/api: There is no function api in environment ${ENV} on FC`));
     } finally {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

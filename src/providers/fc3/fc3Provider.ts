@@ -432,7 +432,7 @@ export class Fc3Provider implements Provider {
     let inner: Subscription | undefined;
     let closed = false;
     this.logStoreOf(environment, fn).then((store) => {
-      if (!closed) inner = this.logs.follow(store, fcFunctionName(environment, fn), options.version, onLine, gone);
+      if (!closed) inner = this.logs.follow(store, fcFunctionName(environment, fn), options.version, { onLine, onGone: gone, stillThere: () => this.fcFunction(environment, fn) });
     }, gone);
     return {
       close: () => {

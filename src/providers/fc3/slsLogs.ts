@@ -39,6 +39,9 @@ const RECENT_S = 24 * 3600;
  */
 const FOLLOW_OVERLAP_S = 60;
 
+/** A follow asks FC whether the function is still there once in this many polls. */
+const FUNCTION_CHECK_POLLS = 5;
+
 interface SlsLog {
   __time__?: string | number;
   message?: string;
@@ -72,9 +75,17 @@ export class SlsLogs {
    * New lines as SLS indexes them, polled every `followEveryMs` over a window reaching
    * FOLLOW_OVERLAP_S back; each distinct line is shown once (a line printed twice in the same
    * second is two lines: counted, not just seen). Refusals that will not pass (gone, no
-   * permission) end the follow through `onGone`; others are retried on the next poll.
+   * permission) end the follow through `onGone`; others are retried on the next poll. SLS keeps a
+   * function's lines after the function is deleted, so every few polls `stillThere` asks FC
+   * whether it is: its NOT_FOUND ends the follow too.
    */
-  follow(store: LogStore, fcName: string, version: number | undefined, onLine: (line: LogLine) => void, onGone: (error: FlightdeckError) => void): Subscription {
+  follow(
+    store: LogStore,
+    fcName: string,
+    version: number | undefined,
+    handlers: { onLine: (line: LogLine) => void; onGone: (error: FlightdeckError) => void; stillThere: () => Promise<unknown> },
+  ): Subscription {
+    const { onLine, onGone, stillThere } = handlers;
     const started = Math.floor(Date.now() / 1000);
     const shown = new Map<string, { time: number; count: number }>();
     let closed = false;
@@ -101,9 +112,11 @@ export class SlsLogs {
       for (const [key, seen] of shown) if (seen.time < from) shown.delete(key);
       if (!closed) fresh.map(lineOf).forEach(onLine);
     };
+    let polls = 0;
     const loop = () => {
       if (closed) return;
-      poll().then(
+      const checked = ++polls % FUNCTION_CHECK_POLLS === 0 ? stillThere() : Promise.resolve();
+      checked.then(poll).then(
         () => (timer = setTimeout(loop, this.followEveryMs)),
         (error: unknown) => {
           if (isFlightdeckError(error, 'NOT_FOUND') || isFlightdeckError(error, 'UNAUTHORIZED')) onGone(error);

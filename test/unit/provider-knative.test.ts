@@ -47,6 +47,7 @@ async function rejects(promise: Promise<unknown>, code: string, pattern: RegExp)
 
 describe('KnativeProvider against the stand-in API server', () => {
   let server: KubeApiServerDouble;
+  let apiUrl: string;
   let work: string;
   let kubeconfig: string;
   let provider: KnativeProvider;
@@ -61,7 +62,7 @@ describe('KnativeProvider against the stand-in API server', () => {
 
   before(async () => {
     server = new KubeApiServerDouble({ revisionReadyAfterMs: 20, failingImage: /broken/ });
-    await server.start();
+    apiUrl = await server.start();
     work = mkdtempSync(join(tmpdir(), 'flightdeck-knative-'));
     mkdirSync(join(work, 'code'));
     writeFileSync(join(work, 'code', 'index.js'), 'exports.handler = async () => "hi";');
@@ -229,6 +230,23 @@ describe('KnativeProvider against the stand-in API server', () => {
     server.writeLog('jane-main', pod.metadata.name, 'live line');
     await waitFor('a followed line', () => seen.some((l) => l.text === 'live line'));
     sub.close();
+  });
+
+  it('ends a log follow when its Service is deleted, by itself or with its namespace', async () => {
+    await provider.createEnvironment({ name: 'follow-gone', kind: 'personal' });
+    // As `kubectl delete ksvc api -n follow-gone` does it; then the whole environment.
+    const deleteService = () => fetch(`${apiUrl}/apis/serving.knative.dev/v1/namespaces/follow-gone/services/api`, { method: 'DELETE', headers: { authorization: `Bearer ${server.token}` } });
+    for (const remove of [deleteService, () => provider.deleteEnvironment('follow-gone')]) {
+      await deployImage('follow-gone', 'api', digest(7));
+      const gone: string[] = [];
+      const sub = provider.followLogs('follow-gone', 'api', { onGone: (error) => gone.push(error.message) }, () => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(gone, []);
+      await remove();
+      await waitFor('the follow to end', () => gone.length === 1);
+      assert.match(gone[0], /^Knative Service api in namespace follow-gone was deleted\.$/);
+      sub.close();
+    }
   });
 
   it('feeds watches on namespaces, Services, Revisions and Pods into the event stream', async () => {

@@ -3,7 +3,7 @@
 // ./mapping.ts; connection and error wording in ./cluster.ts; rollouts in ./rollouts.ts.
 //
 //   const provider = new KnativeProvider({ context: 'prod-eu', prometheusUrl: 'http://prom:9090' });
-import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { V1Namespace } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import { canonicalManifest } from '../../codeTree';
 import { FlightdeckError, isFlightdeckError } from '../../errors';
@@ -465,6 +465,12 @@ export class KnativeProvider implements Provider {
         follow(pod);
       }
     });
+    // Gone now, or later: the Service deleted (with its namespace, too) ends the follow.
+    const service = this.watch(`/apis/serving.knative.dev/v1/namespaces/${environment}/services`, { fieldSelector: `metadata.name=${fn}` }, (type, object) => {
+      if (type === 'DELETED' && object.metadata?.name === fn && !closed) {
+        options.onGone?.(new FlightdeckError('NOT_FOUND', `Knative Service ${fn} in namespace ${environment} was deleted.`, { field: 'function' }));
+      }
+    });
     this.readService(environment, fn).catch((error) => {
       if (isFlightdeckError(error, 'NOT_FOUND')) options.onGone?.(error);
     });
@@ -472,17 +478,22 @@ export class KnativeProvider implements Provider {
       close: () => {
         closed = true;
         pods.close();
+        service.close();
         for (const controller of followed.values()) controller?.abort();
       },
     };
   }
 
   private watchPods(environment: string, fn: string, onPod: (type: string, pod: KubeObject) => void): Subscription {
+    return this.watch(`/api/v1/namespaces/${environment}/pods`, { labelSelector: `serving.knative.dev/service=${fn}` }, onPod);
+  }
+
+  private watch(path: string, query: Record<string, string>, onObject: (type: string, object: KubeObject) => void): Subscription {
     let controller: AbortController | undefined;
     let closed = false;
     this.cluster.calls++;
     void this.cluster.watcher
-      .watch(`/api/v1/namespaces/${environment}/pods`, { labelSelector: `serving.knative.dev/service=${fn}` }, (type, pod) => onPod(type, pod as V1Pod as KubeObject), () => undefined)
+      .watch(path, query, (type, object) => onObject(type, object as KubeObject), () => undefined)
       .then((c) => (closed ? c.abort() : (controller = c)), () => undefined);
     return { close: () => ((closed = true), controller?.abort()) };
   }

@@ -12,8 +12,8 @@ export function versionOption(values: OptionValues, name = 'version'): VersionRe
   return ref;
 }
 
-/** The version number `--version` names for one function, or undefined when it was not given. */
-export async function versionNumberOption(values: OptionValues, provider: Provider, environment: string, fn: string): Promise<number | undefined> {
-  const ref = versionOption(values);
+/** The version number `--version` names for one function (else `fallback`'s), or undefined when neither was given. */
+export async function versionNumberOption(values: OptionValues, provider: Provider, environment: string, fn: string, fallback?: VersionRef): Promise<number | undefined> {
+  const ref = versionOption(values) ?? fallback;
   return ref === undefined ? undefined : resolveVersionRef(provider, environment, fn, ref);
 }

@@ -80,12 +80,19 @@ describe('flightdeck CLI end to end', () => {
     assert.match(await ok('promote', '--env', ENV, '--function', 'api', '--version', '2'), /live → v2 100%/);
     assert.deepEqual(await countVersions(url, 20), { 2: 20 });
     assert.match(await ok('url', '--env', ENV, '--function', 'api', '--version', '1'), /\/fn\/jane-feature-login\/api:1\/$/m);
+    // The share as the argument, the version by default the latest: no number to look up.
+    assert.match(await ok('promote', '--env', ENV, '--function', 'api', '--version', 'previous'), /live → v1 100%/);
+    assert.match(await ok('canary', '25', '--env', ENV, '--function', 'api'), /live → v1 75% · v2 25%/);
+    assert.match(await ok('promote', '--env', ENV, '--function', 'api'), /live → v2 100%/);
   });
 
   it('bad usage exits 2 naming the problem and showing usage', async () => {
     const missing = await run('canary', '--env', ENV, '--function', 'api');
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /Missing required options --version, --weight/);
+    assert.match(missing.stderr, /Give the share of traffic: flightdeck canary 10 \(or --weight 10\)/);
+    const twoShares = await run('canary', '10', '--weight', '20', '--env', ENV, '--function', 'api');
+    assert.equal(twoShares.code, 2);
+    assert.match(twoShares.stderr, /Two shares given: 10 and --weight 20; give one/);
     assert.match(missing.stderr, /Usage: flightdeck canary/);
     const unknown = await run('deploy', '--environment', 'x');
     assert.equal(unknown.code, 2);

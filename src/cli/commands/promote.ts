@@ -1,4 +1,5 @@
-// `flightdeck promote [--env E] [--function F] --version V [--alias A] [--force]`: all of an alias's traffic to V.
+// `flightdeck promote [--version V] [--env E] [--function F] [--alias A] [--force]`: all of an
+// alias's traffic to V (default the latest version).
 
 import { DEFAULT_ALIAS, describeAlias } from '../../model';
 import { updateAliasWithRetry } from '../aliasUpdate';
@@ -8,10 +9,10 @@ import { versionNumberOption } from '../versionOption';
 
 export const promoteCommand: Command = {
   name: 'promote',
-  summary: 'Send 100% of an alias\'s traffic to a version',
+  summary: 'Send 100% of an alias\'s traffic to a version (default the latest)',
   options: {
     ...OPTIONAL_TARGET_OPTIONS,
-    version: { type: 'string', valueName: 'V', description: 'The version to promote: N, vN, latest or previous', required: true },
+    version: { type: 'string', valueName: 'V', description: 'The version to promote: N, vN, latest or previous (default latest)' },
     alias: { type: 'string', valueName: 'A', description: `Alias to move (default ${DEFAULT_ALIAS})` },
     ...FORCE_OPTION,
   },
@@ -19,7 +20,7 @@ export const promoteCommand: Command = {
     const aliasName = stringOption(context.values, 'alias') ?? DEFAULT_ALIAS;
     const provider = await context.provider();
     const { environment: env, function: fn } = await functionTarget(context);
-    const version = (await versionNumberOption(context.values, provider, env, fn))!;
+    const version = (await versionNumberOption(context.values, provider, env, fn, 'latest'))!;
     await guardUnhealthy(context, provider, env, fn, version, `promote v${version}`);
     const alias = await updateAliasWithRetry(provider, env, fn, aliasName, () => ({ versionId: version, additionalVersionWeight: {} }));
     return { data: { alias }, text: describeAlias(alias) };

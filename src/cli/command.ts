@@ -78,13 +78,16 @@ export function requiredOption(values: OptionValues, name: string): string {
 const WHOLE = /^\d+$/;
 const DECIMAL = /^\d+(\.\d+)?$|^\.\d+$/;
 
-/** A numeric option within [min, max], written in plain decimals; `integer` rejects fractions. */
-export function numberOption(values: OptionValues, name: string, min: number, max: number, integer = true): number | undefined {
+/**
+ * A numeric option within [min, max], written in plain decimals; `integer` rejects fractions.
+ * `label` names the value in the message: the flag, or an argument's name (`PERCENT`).
+ */
+export function numberOption(values: OptionValues, name: string, min: number, max: number, integer = true, label = `--${name}`): number | undefined {
   const text = stringOption(values, name);
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!(integer ? WHOLE : DECIMAL).test(text) || !Number.isSafeInteger(Math.trunc(value)) || value < min || value > max) {
-    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (plain decimal digits), not ${JSON.stringify(text)}.`);
+    throw new UsageError(`${label} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (plain decimal digits), not ${JSON.stringify(text)}.`);
   }
   return value;
 }

@@ -93,6 +93,9 @@ describe('flightdeck CLI end to end', () => {
     const twoShares = await run('canary', '10', '--weight', '20', '--env', ENV, '--function', 'api');
     assert.equal(twoShares.code, 2);
     assert.match(twoShares.stderr, /Two shares given: 10 and --weight 20; give one/);
+    const words = await run('canary', 'ten', '--env', ENV, '--function', 'api');
+    assert.equal(words.code, 2);
+    assert.match(words.stderr, /PERCENT must be a number from 0 to 100 \(plain decimal digits\), not "ten"/);
     assert.match(missing.stderr, /Usage: flightdeck canary/);
     const unknown = await run('deploy', '--environment', 'x');
     assert.equal(unknown.code, 2);

@@ -45,7 +45,7 @@ function canaryPercent(context: CommandContext): number {
   if (context.argument !== undefined && flag !== undefined && context.argument !== flag) {
     throw new UsageError(`Two shares given: ${context.argument} and --weight ${flag}; give one.`);
   }
-  const text = context.argument ?? flag;
-  if (text === undefined) throw new UsageError('Give the share of traffic: flightdeck canary 10 (or --weight 10).');
-  return numberOption({ weight: text }, 'weight', 0, 100, false)!;
+  if (flag !== undefined) return numberOption(context.values, 'weight', 0, 100, false)!;
+  if (context.argument === undefined) throw new UsageError('Give the share of traffic: flightdeck canary 10 (or --weight 10).');
+  return numberOption({ percent: context.argument }, 'percent', 0, 100, false, 'PERCENT')!;
 }

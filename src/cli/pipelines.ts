@@ -167,12 +167,14 @@ delete-branch-environment:
     name: branch/$CI_COMMIT_REF_SLUG
     action: stop
   # This job runs once the branch is deleted, when the runner could no longer fetch it: it checks
-  # nothing out and reads flightdeck.yaml from the default branch instead.
+  # nothing out and reads flightdeck.yaml from the default branch instead (into a fresh folder:
+  # without a checkout, the runner keeps its build folder from job to job).
   variables:
     GIT_STRATEGY: none
   script:
-    - git clone --quiet --depth 1 --branch "$CI_DEFAULT_BRANCH" "$CI_REPOSITORY_URL" project
-    - cd project
+    - rm -rf .flightdeck-default-branch
+    - git clone --quiet --depth 1 --branch "$CI_DEFAULT_BRANCH" "$CI_REPOSITORY_URL" .flightdeck-default-branch
+    - cd .flightdeck-default-branch
     - flightdeck env delete --branch "$CI_COMMIT_BRANCH" --user ${CI_USER} --missing-ok${plan.config}
 release:
   stage: release

@@ -106,4 +106,3 @@ export async function branchIdentity(context: Pick<CommandContext, 'values'>, pr
 export function personalName(project: ProjectConfig, identity: Pick<BranchIdentity, 'branch' | 'user'>): string {
   return personalEnvironmentName(project.personal.name, { user: identity.user, branch: identity.branch, project: project.project });
 }
-

@@ -3,8 +3,9 @@
 // provider.deploy, which uploads only what changed. Used by the CLI and the editor alike.
 //
 // Target: an explicit environment must exist or be declared under `environments:` (then it is
-// created with that kind and protection); without one, the personal environment of the branch,
-// named from `personal.name` and created as kind personal with owner and branch.
+// created with that kind and protection); without one, the personal environment of the branch:
+// the one that records this branch and project, else a new one named from `personal.name` (or a
+// twin of that name when another branch or project holds it), with owner, branch and project.
 
 import { availableParallelism } from 'node:os';
 import type { ProjectConfig, ProjectFunction } from '../config/projectFile';

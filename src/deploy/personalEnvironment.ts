@@ -83,11 +83,11 @@ export function branchEnvironmentIn<E extends Described>(environments: readonly 
 
 /**
  * The name of this branch's personal environment: the one it has, else the one its first deploy
- * will create (the first name nobody holds). For showing and defaulting to before it exists.
+ * will create (the first name nobody holds). For showing and defaulting to before it exists;
+ * undefined when every name it may take is someone else's (its deploy is refused too).
  */
-export function branchEnvironmentName(environments: readonly Described[], plain: string, owner: BranchOwner): string {
-  const mine = branchEnvironmentIn(environments, plain, owner);
-  return mine?.name ?? freePersonalName(environments, plain, owner) ?? plain;
+export function branchEnvironmentName(environments: readonly Described[], plain: string, owner: BranchOwner): string | undefined {
+  return branchEnvironmentIn(environments, plain, owner)?.name ?? freePersonalName(environments, plain, owner);
 }
 
 /** The first of the branch's possible names that no environment holds; undefined when all are held. */

@@ -101,6 +101,12 @@ export class KubeApiServerDouble {
     return this.url;
   }
 
+  /** Ends every open watch, as the API server does once a watch's timeout (minutes) passes; clients must watch again. */
+  endWatches(): void {
+    for (const w of this.watchers) w.res.end();
+    this.watchers.clear();
+  }
+
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     for (const w of this.watchers) w.res.end();

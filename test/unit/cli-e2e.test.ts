@@ -84,6 +84,10 @@ describe('flightdeck CLI end to end', () => {
     assert.match(await ok('promote', '--env', ENV, '--function', 'api', '--version', 'previous'), /live → v1 100%/);
     assert.match(await ok('canary', '25', '--env', ENV, '--function', 'api'), /live → v1 75% · v2 25%/);
     assert.match(await ok('promote', '--env', ENV, '--function', 'api'), /live → v2 100%/);
+    // promote without --version takes the canary, as the editor's Promote does, even when it is not the latest.
+    assert.match(await ok('canary', '30', '--weight', '30.0', '--version', '1', '--env', ENV, '--function', 'api'), /live → v2 70% · v1 30%/);
+    assert.match(await ok('promote', '--env', ENV, '--function', 'api'), /live → v1 100%/);
+    assert.match(await ok('promote', '--env', ENV, '--function', 'api'), /live → v2 100%/);
   });
 
   it('bad usage exits 2 naming the problem and showing usage', async () => {

@@ -92,14 +92,15 @@ describe('flightdeck init --ci', () => {
 
   /**
    * Runs a GitLab job of a branch pipeline as its runner would: in a fresh build folder where it
-   * fetches the branch from the remote (which fails once the branch is deleted) unless the job
-   * says GIT_STRATEGY: none; then the default before_script and the script, in one shell.
+   * fetches the branch from the remote (which fails once the branch is deleted); or, when the job
+   * says GIT_STRATEGY: none, in the job's build folder as the last run left it (a shell runner's).
+   * Then the default before_script and the script, in one shell.
    */
   const runGitLabJob = async (job: string, env: Record<string, string> & { CI_COMMIT_BRANCH: string }): Promise<CliRun> => {
     const pipeline = parse(readFileSync(join(box.repo, '.gitlab-ci.yml'), 'utf8')) as { default: { before_script: string[] } } & Record<string, GitLabJob>;
     const { script, variables = {} } = pipeline[job];
-    const build = join(box.root, `build-${job}-${Date.now()}`);
-    mkdirSync(build);
+    const build = join(box.root, variables.GIT_STRATEGY === 'none' ? `build-${job}` : `build-${job}-${Date.now()}`);
+    mkdirSync(build, { recursive: true });
     if (variables.GIT_STRATEGY !== 'none') {
       const fetched = await box.shell(`git clone -q --branch "$CI_COMMIT_BRANCH" "${box.origin}" .`, env, build);
       if (fetched.code !== 0) return fetched;

@@ -91,6 +91,8 @@ describe('the environment a branch calls its own', () => {
     assert.notEqual(projectTwin, branchTwin);
     assert.equal(branchEnvironmentName([billing, billingTwin], plain, owner), projectTwin);
     assert.equal(branchEnvironmentIn([billing, billingTwin, { ...billing, name: projectTwin, project: 'shop' }], plain, owner)?.name, projectTwin);
+    // Every name held by others: there is none to call this branch's (never another's).
+    assert.equal(branchEnvironmentName([billing, billingTwin, { ...billing, name: projectTwin, project: 'search' }], plain, owner), undefined);
     assert.equal(branchEnvironmentIn([{ name: plain, kind: 'personal', branch: 'feature-x' }], plain, owner)?.name, plain);
   });
 

@@ -232,7 +232,7 @@ describe('KnativeProvider against the stand-in API server', () => {
     sub.close();
   });
 
-  it('ends a log follow when its Service is deleted, by itself or with its namespace', async () => {
+  it('ends a log follow when its Service is deleted, by itself or with its namespace, after the API server ended its first watch', async () => {
     await provider.createEnvironment({ name: 'follow-gone', kind: 'personal' });
     // As `kubectl delete ksvc api -n follow-gone` does it; then the whole environment.
     const deleteService = () => fetch(`${apiUrl}/apis/serving.knative.dev/v1/namespaces/follow-gone/services/api`, { method: 'DELETE', headers: { authorization: `Bearer ${server.token}` } });
@@ -241,6 +241,9 @@ describe('KnativeProvider against the stand-in API server', () => {
       const gone: string[] = [];
       const sub = provider.followLogs('follow-gone', 'api', { onGone: (error) => gone.push(error.message) }, () => undefined);
       await new Promise((r) => setTimeout(r, 200));
+      // The API server ends watches after its request timeout: the follow watches again.
+      server.endWatches();
+      await new Promise((r) => setTimeout(r, 1_500));
       assert.deepEqual(gone, []);
       await remove();
       await waitFor('the follow to end', () => gone.length === 1);

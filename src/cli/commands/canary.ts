@@ -41,11 +41,12 @@ export const canaryCommand: Command = {
 
 /** The share, as the argument (`canary 10`) or --weight; both only when they agree. */
 function canaryPercent(context: CommandContext): number {
-  const flag = stringOption(context.values, 'weight');
-  if (context.argument !== undefined && flag !== undefined && context.argument !== flag) {
-    throw new UsageError(`Two shares given: ${context.argument} and --weight ${flag}; give one.`);
+  const flag = numberOption(context.values, 'weight', 0, 100, false);
+  const argument = numberOption({ percent: context.argument }, 'percent', 0, 100, false, 'PERCENT');
+  if (argument !== undefined && flag !== undefined && argument !== flag) {
+    throw new UsageError(`Two shares given: ${context.argument} and --weight ${stringOption(context.values, 'weight')}; give one.`);
   }
-  if (flag !== undefined) return numberOption(context.values, 'weight', 0, 100, false)!;
-  if (context.argument === undefined) throw new UsageError('Give the share of traffic: flightdeck canary 10 (or --weight 10).');
-  return numberOption({ percent: context.argument }, 'percent', 0, 100, false, 'PERCENT')!;
+  const percent = argument ?? flag;
+  if (percent === undefined) throw new UsageError('Give the share of traffic: flightdeck canary 10 (or --weight 10).');
+  return percent;
 }

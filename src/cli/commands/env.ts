@@ -2,6 +2,7 @@
 //
 //   env create [NAME] [--kind K] [--protected]   no name: the current branch's personal one
 //   env delete NAME [--confirm NAME]             a protected one needs --confirm <its name>
+//   env delete --branch B [--user U]             the branch's own (found by branch and project)
 //   env prune [--merged] [--gone] [--idle 7d] [--dry-run] [--yes]
 //
 // create and delete also take the name as --env NAME, as every other command does.

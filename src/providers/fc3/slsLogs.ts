@@ -116,9 +116,10 @@ export class SlsLogs {
     const loop = () => {
       if (closed) return;
       const checked = ++polls % FUNCTION_CHECK_POLLS === 0 ? stillThere() : Promise.resolve();
-      checked.then(poll).then(
-        () => (timer = setTimeout(loop, this.followEveryMs)),
+      checked.then(() => (closed ? undefined : poll())).then(
+        () => (closed ? undefined : (timer = setTimeout(loop, this.followEveryMs))),
         (error: unknown) => {
+          if (closed) return;
           if (isFlightdeckError(error, 'NOT_FOUND') || isFlightdeckError(error, 'UNAUTHORIZED')) onGone(error);
           else timer = setTimeout(loop, this.followEveryMs);
         },

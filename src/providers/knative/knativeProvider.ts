@@ -67,6 +67,9 @@ const FUNCTION_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY}`;
 /** Conditional writes retried when only the controller's status (not the traffic) changed. */
 const STATUS_RACE_ATTEMPTS = 5;
 
+/** How long a follow's watch waits before starting again once the API server ended it. */
+const WATCH_RESTART_MS = 1000;
+
 export class KnativeProvider implements Provider {
   readonly kind = 'knative';
   readonly capabilities: ProviderCapabilities = { serverRollouts: false };
@@ -465,15 +468,17 @@ export class KnativeProvider implements Provider {
         follow(pod);
       }
     });
-    // Gone now, or later: the Service deleted (with its namespace, too) ends the follow.
+    // Gone now, or later: the Service deleted (with its namespace, too) ends the follow. Read once
+    // the watch is (re)started, so a deletion between two watches is not missed.
+    const stillThere = () => this.readService(environment, fn).catch((error) => {
+      if (!closed && isFlightdeckError(error, 'NOT_FOUND')) options.onGone?.(error);
+    });
     const service = this.watch(`/apis/serving.knative.dev/v1/namespaces/${environment}/services`, { fieldSelector: `metadata.name=${fn}` }, (type, object) => {
       if (type === 'DELETED' && object.metadata?.name === fn && !closed) {
         options.onGone?.(new FlightdeckError('NOT_FOUND', `Knative Service ${fn} in namespace ${environment} was deleted.`, { field: 'function' }));
       }
-    });
-    this.readService(environment, fn).catch((error) => {
-      if (isFlightdeckError(error, 'NOT_FOUND')) options.onGone?.(error);
-    });
+    }, stillThere);
+    void stillThere();
     return {
       close: () => {
         closed = true;
@@ -488,14 +493,40 @@ export class KnativeProvider implements Provider {
     return this.watch(`/api/v1/namespaces/${environment}/pods`, { labelSelector: `serving.knative.dev/service=${fn}` }, onPod);
   }
 
-  private watch(path: string, query: Record<string, string>, onObject: (type: string, object: KubeObject) => void): Subscription {
+  /**
+   * A watch that starts again, WATCH_RESTART_MS after the API server ends it (it does after its
+   * request timeout, minutes) or refuses it, until closed; `onRestart` runs at each new start.
+   */
+  private watch(path: string, query: Record<string, string>, onObject: (type: string, object: KubeObject) => void, onRestart?: () => void): Subscription {
     let controller: AbortController | undefined;
+    let timer: NodeJS.Timeout | undefined;
     let closed = false;
-    this.cluster.calls++;
-    void this.cluster.watcher
-      .watch(path, query, (type, object) => onObject(type, object as KubeObject), () => undefined)
-      .then((c) => (closed ? c.abort() : (controller = c)), () => undefined);
-    return { close: () => ((closed = true), controller?.abort()) };
+    let runs = 0;
+    const start = () => {
+      if (closed) return;
+      const run = ++runs;
+      // A watch may report its end more than once (an error, then the end): one restart per run.
+      const ended = () => {
+        if (closed || run !== runs) return;
+        runs++;
+        timer = setTimeout(() => {
+          start();
+          onRestart?.();
+        }, WATCH_RESTART_MS);
+      };
+      this.cluster.calls++;
+      this.cluster.watcher
+        .watch(path, query, (type, object) => onObject(type, object as KubeObject), ended)
+        .then((c) => (closed ? c.abort() : (controller = c)), ended);
+    };
+    start();
+    return {
+      close: () => {
+        closed = true;
+        clearTimeout(timer);
+        controller?.abort();
+      },
+    };
   }
 
   // ---- Events -----------------------------------------------------------------------------

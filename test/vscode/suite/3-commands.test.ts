@@ -114,6 +114,16 @@ suite('Commands', () => {
     assert.equal(await live(), 'live → v1 100%');
   });
 
+  /**
+   * Puts the fixture's flightdeck.yaml back and waits until the workspace has read it: its project
+   * (`shop`, not the starter's or the import's) names the personal environment again. The file
+   * watcher reports the change a moment after the write, as it would to a person.
+   */
+  const restoreProject = async (saved: vscode.Uri, project: vscode.Uri) => {
+    await vscode.workspace.fs.rename(saved, project, { overwrite: true });
+    await waitFor('the workspace to read the restored flightdeck.yaml', async () => (await s.api.personalEnvironment()) === s.environment);
+  };
+
   test('Create flightdeck.yaml opens the existing file and writes nothing', async () => {
     const result = await vscode.commands.executeCommand<InitResult>('flightdeck.init');
     assert.deepEqual(result.written, []);
@@ -141,7 +151,7 @@ suite('Commands', () => {
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.workspace.fs.delete(vscode.Uri.joinPath(s.folder, 'hello'), { recursive: true }).then(undefined, () => undefined);
-      await vscode.workspace.fs.rename(saved, project, { overwrite: true });
+      await restoreProject(saved, project);
     }
     assert.deepEqual(await vscode.workspace.fs.readFile(project), original);
   });
@@ -195,7 +205,7 @@ suite('Commands', () => {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.workspace.fs.delete(code, { recursive: true }).then(undefined, () => undefined);
       await vscode.workspace.fs.delete(sYaml).then(undefined, () => undefined);
-      await vscode.workspace.fs.rename(saved, project, { overwrite: true });
+      await restoreProject(saved, project);
     }
     assert.deepEqual(await vscode.workspace.fs.readFile(project), original);
   });

@@ -34,12 +34,17 @@ export async function ensureBranchEnvironment(
   return { name: free, created, environment, ...(free === plain ? {} : { note: takenNote(plain, free, environments, wanted) }) };
 }
 
-/** The branch's personal environment (`plain`: the name the template gives); NOT_FOUND when it has none. */
-export async function requireBranchEnvironment(provider: Provider, plain: string, owner: BranchOwner): Promise<Environment> {
+/** The branch's personal environment (`plain`: the name the template gives), or why it has none. */
+export async function findBranchEnvironment(provider: Provider, plain: string, owner: BranchOwner): Promise<{ environment?: Environment; missing: string }> {
   const environments = await provider.listEnvironments();
-  const found = branchEnvironmentIn(environments, plain, owner);
-  if (found) return found;
-  throw new FlightdeckError('NOT_FOUND', `${noBranchEnvironment(environments, plain, owner)}; deploy it first, or pass --env NAME.`, { field: 'env' });
+  return { environment: branchEnvironmentIn(environments, plain, owner), missing: noBranchEnvironment(environments, plain, owner) };
+}
+
+/** The branch's personal environment; NOT_FOUND when it has none. */
+export async function requireBranchEnvironment(provider: Provider, plain: string, owner: BranchOwner): Promise<Environment> {
+  const { environment, missing } = await findBranchEnvironment(provider, plain, owner);
+  if (environment) return environment;
+  throw new FlightdeckError('NOT_FOUND', `${missing}; deploy it first, or pass --env NAME.`, { field: 'env' });
 }
 
 function takenNote(plain: string, name: string, environments: readonly Environment[], owner: BranchOwner): string {

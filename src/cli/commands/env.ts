@@ -141,13 +141,10 @@ async function environmentToDelete(context: CommandContext, provider: Provider):
   if (explicit !== undefined) {
     return { environment: (await provider.listEnvironments()).find((e) => e.name === explicit), missing: `Environment ${JSON.stringify(explicit)} does not exist` };
   }
-  const [{ loadProject, branchIdentity, personalName }, { branchEnvironmentIn, noBranchEnvironment }] = await Promise.all([import('../project'), import('../../deploy/personalEnvironment')]);
+  const [{ loadProject, branchIdentity, personalName }, { findBranchEnvironment }] = await Promise.all([import('../project'), import('../../deploy/branchEnvironment')]);
   const project = loadProject(context);
   const identity = await branchIdentity(context, project);
-  const plain = personalName(project, identity);
-  const environments = await provider.listEnvironments();
-  const owner = { branch: identity.branch, project: project.project };
-  return { environment: branchEnvironmentIn(environments, plain, owner), missing: noBranchEnvironment(environments, plain, owner) };
+  return findBranchEnvironment(provider, personalName(project, identity), { branch: identity.branch, project: project.project });
 }
 
 function kindOption(context: CommandContext): EnvironmentKind | undefined {

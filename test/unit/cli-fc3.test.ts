@@ -4,7 +4,7 @@
 // served. The provider block of flightdeck.yaml chooses fc3 and names the stand-ins' endpoints,
 // credentials come from the environment, and HOME is empty so no real credentials file is read.
 import { strict as assert } from 'node:assert';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { FcApiStandIn } from '../fc3/fcStandIn';
 import { SlsStandIn } from '../fc3/slsStandIn';
 import { LOCALHOST_DNS_NODE_OPTIONS } from '../helpers/localhostDns';
 import { DIST } from '../helpers/platform';
+import { RunningCli } from '../helpers/runningCli';
 import { poll } from '../helpers/wait';
 
 const KEY = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-cli', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'cli-secret' };
@@ -186,12 +187,7 @@ describe('flightdeck CLI on FC 3.0 (stand-in)', () => {
 
     const url = /http:\/\/\S+\.fcapp\.run\.localhost:\d+/.exec(await ok('url', '--env', ENV, '--function', 'api'))![0];
     const asked = sls.requests.length;
-    const child = spawn(process.execPath, [join(DIST, 'cli.js'), 'logs', '--env', ENV, '--function', 'api', '--follow', '--tail', '0'], { cwd: repo, env: childEnv(KEY) });
-    let out = '';
-    let errors = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const follow = new RunningCli(['logs', '--env', ENV, '--function', 'api', '--follow', '--tail', '0'], { cwd: repo, env: childEnv(KEY) });
     try {
       // Once it polls (in order, not newest first), and past the second it started in, every line it shows is from these requests.
       await poll('the follow to poll', async () => sls.requests.slice(asked).find((r) => r.query.reverse === 'false'), { timeoutMs: 30_000, everyMs: 50 });
@@ -200,21 +196,16 @@ describe('flightdeck CLI on FC 3.0 (stand-in)', () => {
       for (let i = 0; i < 3; i++) await (await fetch(url)).arrayBuffer();
       const sent = standIn.invocations.filter((i) => !before.has(i.requestId)).map((i) => i.requestId);
       assert.equal(sent.length, 3);
-      await poll('the three requests\' lines', async () => (sent.every((id) => out.includes(`FC Invoke End RequestId: ${id}`)) ? true : undefined), { timeoutMs: 30_000, everyMs: 100 });
+      await poll('the three requests\' lines', async () => (sent.every((id) => follow.stdout.includes(`FC Invoke End RequestId: ${id}`)) ? true : undefined), { timeoutMs: 30_000, everyMs: 100 });
       // A few more polls: nothing shown twice.
       await new Promise((resolve) => setTimeout(resolve, 2_500));
-      for (const id of sent) assert.equal(out.split(`FC Invoke Start RequestId: ${id}`).length - 1, 1, `request ${id} once in:\n${out}`);
+      for (const id of sent) assert.equal(follow.stdout.split(`FC Invoke Start RequestId: ${id}`).length - 1, 1, `request ${id} once in:\n${follow.stdout}`);
       // SLS keeps the lines of a deleted function; the follow asks FC every few polls and stops.
       await ok('env', 'delete', '--env', ENV);
-      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000, 'still following'))]);
-      assert.equal(code, 1, errors);
-      assert.match(errors, new RegExp(`Stopped following ${ENV}/api: There is no function api in environment ${ENV} on FC`));
+      assert.equal(await follow.exitWithin(20_000), 1, follow.stderr);
+      assert.match(follow.stderr, new RegExp(`Stopped following ${ENV}/api: There is no function api in environment ${ENV} on FC`));
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGINT');
-        await exited;
-      }
+      await follow.stop();
     }
   });
 });

@@ -3,14 +3,13 @@
 // rollback with every way of naming a version, the function commands' default environment, the platform's lastDeploy/lastRequest, and bash
 // and zsh completion through the scripts `flightdeck completion bash|zsh` print (zsh: TAB pressed in an interactive zsh).
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '../../src/model';
 import { CliSandbox, handler } from '../helpers/cliSandbox';
-import { DIST } from '../helpers/platform';
+import { RunningCli } from '../helpers/runningCli';
 
 const PROJECT = `project: shop
 functions:
@@ -87,24 +86,19 @@ describe('branch environments from the CLI', () => {
   it('logs --follow prints lines as they come and stops, saying why, when its environment is deleted', async () => {
     await box.ok('env', 'create', 'scratch');
     await box.ok('deploy', '--env', 'scratch', '--function', 'api');
-    const child = spawn(process.execPath, [join(DIST, 'cli.js'), 'logs', '--follow', '--tail', '0', '--env', 'scratch', '--function', 'api'], { cwd: box.repo, env: box.env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const follow = new RunningCli(['logs', '--follow', '--tail', '0', '--env', 'scratch', '--function', 'api'], { cwd: box.repo, env: box.env });
     try {
       // --tail 0: a line shown was written while it followed.
-      for (let i = 0; i < 60 && !out.includes('served api'); i++) {
+      for (let i = 0; i < 60 && !follow.stdout.includes('served api'); i++) {
         await box.ok('invoke', '--env', 'scratch', '--function', 'api');
         await sleep(250);
       }
-      assert.match(out, / v1 .*served api/);
+      assert.match(follow.stdout, / v1 .*served api/);
       await box.ok('env', 'delete', 'scratch');
-      assert.equal(await Promise.race([exited, sleep(20_000, 'still following')]), 1);
-      assert.match(err, /Stopped following scratch\/api: Environment "scratch" does not exist/);
+      assert.equal(await follow.exitWithin(20_000), 1);
+      assert.match(follow.stderr, /Stopped following scratch\/api: Environment "scratch" does not exist/);
     } finally {
-      if (child.exitCode === null) child.kill();
+      await follow.stop();
     }
   });
 

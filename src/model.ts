@@ -29,6 +29,14 @@ export function lastActivity(env: Pick<Environment, 'created' | 'lastDeploy' | '
   return [env.created, env.lastDeploy, env.lastRequest].filter((t): t is string => t !== undefined).sort().at(-1)!;
 }
 
+/**
+ * Whether the environment is `project`'s: it records that project, or none (made before
+ * environments recorded their project, so it may be anyone's).
+ */
+export function belongsToProject(env: Pick<Environment, 'project'>, project: string | undefined): boolean {
+  return env.project === undefined || env.project === project;
+}
+
 export type RuntimeKind = 'nodejs' | 'custom';
 
 /**

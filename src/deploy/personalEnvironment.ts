@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { FlightdeckError } from '../errors';
-import type { Environment } from '../model';
+import { belongsToProject, type Environment } from '../model';
 
 export interface PersonalNameParts {
   user: string;
@@ -63,9 +63,9 @@ function withHashOf(plain: string, key: string): string {
 
 type Described = Pick<Environment, 'name' | 'kind' | 'branch' | 'project'>;
 
-/** Whether `environment` is the personal one of this branch of this project (one recording no project was made before projects were recorded: it counts). */
+/** Whether `environment` is the personal one of this branch of this project. */
 export function isBranchEnvironment(environment: Described, owner: BranchOwner): boolean {
-  return environment.kind === 'personal' && environment.branch === owner.branch && (environment.project === undefined || environment.project === owner.project);
+  return environment.kind === 'personal' && environment.branch === owner.branch && belongsToProject(environment, owner.project);
 }
 
 /**

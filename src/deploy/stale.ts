@@ -6,7 +6,7 @@
 // Production, staging and protected environments are never stale.
 
 import { FlightdeckError } from '../errors';
-import { lastActivity, type Environment } from '../model';
+import { belongsToProject, lastActivity, type Environment } from '../model';
 import { pipeGit, runGit } from './git';
 
 /** How a branch reached the default branch: its own commits, one squashed commit, or rebased copies. */
@@ -71,7 +71,7 @@ const DAY_MS = 86_400_000;
 export function findStale(environments: readonly Environment[], facts: BranchFacts | undefined, criteria: StaleCriteria): StaleEnvironment[] {
   const now = criteria.now ?? Date.now();
   return environments.flatMap((environment) => {
-    if (!mayGoStale(environment) || !ownedBy(environment, criteria.project)) return [];
+    if (!mayGoStale(environment) || !belongsToProject(environment, criteria.project)) return [];
     const reasons: StaleReason[] = [];
     const branch = environment.branch === facts?.checkedOut ? undefined : environment.branch;
     const how = branch ? facts?.merged.get(branch) : undefined;
@@ -92,14 +92,9 @@ export function mayGoStale(environment: Environment): boolean {
   return environment.kind === 'personal' && !environment.protected;
 }
 
-/** Whether `project` judges the environment: its own, or one that records no project (made before projects were recorded). */
-function ownedBy(environment: Environment, project: string | undefined): boolean {
-  return environment.project === undefined || environment.project === project;
-}
-
 /** The branches of the environments that may go stale for `project`. */
 export function personalBranches(environments: readonly Environment[], project: string | undefined): string[] {
-  return environments.flatMap((e) => (mayGoStale(e) && ownedBy(e, project) && e.branch ? [e.branch] : []));
+  return environments.flatMap((e) => (mayGoStale(e) && belongsToProject(e, project) && e.branch ? [e.branch] : []));
 }
 
 /** `merged into main`, `squash-merged into main`, `branch gone from origin`, `idle 9 d`. */

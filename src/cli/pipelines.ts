@@ -1,12 +1,18 @@
 // The CI pipelines `flightdeck init --ci github|gitlab` writes. They call only the flightdeck CLI:
 // a push to a feature branch deploys its branch environment; deleting the branch (or closing its
-// pull request) deletes it; a push to the default branch deploys to staging, then to production
-// (which moves no traffic) and rolls each function out with the project's rollout settings,
-// failing the job when a rollout rolls back.
+// pull request) deletes it; a push to the default branch deploys to every staging environment,
+// then to each production environment (which moves no traffic) and rolls each function out with
+// the project's rollout settings, failing the job when a rollout rolls back.
+//
+// The jobs get the CLI from the FLIGHTDECK_CLI variable (npm install's argument: the package
+// tarball's URL or its path in the repository), or find it installed on a self-hosted runner: the
+// name `flightdeck` on the npm registry is another project's. They get the provider's credentials
+// the way each CI system hands secrets to a job, named as the provider reads them.
 
 import { relative } from 'node:path';
 import type { ProjectConfig } from '../config/projectFile';
 import { FlightdeckError } from '../errors';
+import { selectProvider, type ProviderKind, type ProviderSelection } from '../providers/kinds';
 
 export type CiSystem = 'github' | 'gitlab';
 export const CI_SYSTEMS: readonly CiSystem[] = ['github', 'gitlab'];
@@ -19,69 +25,161 @@ export const PIPELINE_FILES: Record<CiSystem, string> = {
 /** The {user} of branch environments CI creates, so every job names the same one. */
 export const CI_USER = 'ci';
 
+/** The CI variable naming where the jobs install the CLI from. */
+export const CLI_VARIABLE = 'FLIGHTDECK_CLI';
+
 interface Plan {
-  staging?: string;
-  production: string;
+  staging: string[];
+  production: string[];
   functions: string[];
-  /** ` --config sub/flightdeck.yaml` when the project file is not at the repository's root. */
-  config: string;
+  /** ` --config 'sub/flightdeck.yaml'` when the project file is not at the repository's root, ` --provider X` when init was told one. */
+  common: string;
+  provider: ProviderSelection;
+  /** Some function builds its image in the job (`build:`). */
+  builds: boolean;
 }
 
-export function pipelineFor(system: CiSystem, project: ProjectConfig, repositoryRoot: string): string {
-  const plan = planOf(project, repositoryRoot);
-  return system === 'github' ? githubWorkflow(plan) : gitlabPipeline(plan);
+/** A CI variable a job needs: `secret` ones are GitHub secrets (masked GitLab variables). */
+interface Setting {
+  name: string;
+  secret: boolean;
+  why: string;
 }
 
-function planOf(project: ProjectConfig, repositoryRoot: string): Plan {
-  const production = project.environments.find((e) => e.kind === 'production');
-  if (!production) {
+export interface Pipeline {
+  text: string;
+  /** What to set in the CI system before the first run, for people. */
+  settings: string[];
+  /** Things in flightdeck.yaml that will not work on a runner as they are. */
+  warnings: string[];
+}
+
+export function pipelineFor(system: CiSystem, project: ProjectConfig, repositoryRoot: string, explicitProvider?: ProviderKind): Pipeline {
+  const plan = planOf(project, repositoryRoot, explicitProvider);
+  const settings = settingsOf(plan);
+  const text = system === 'github' ? githubWorkflow(plan, settings) : gitlabPipeline(plan, settings);
+  const where = system === 'github' ? 'GitHub (Settings → Secrets and variables → Actions)' : 'GitLab (Settings → CI/CD → Variables)';
+  return {
+    text,
+    settings: settings.map((s) => `${s.name} (${s.secret ? 'secret' : 'variable'}${system === 'gitlab' && s.name === 'KUBECONFIG' ? ', of type File' : ''}): ${s.why}`).map((line) => `${line} — in ${where}`),
+    warnings: warningsOf(plan),
+  };
+}
+
+function planOf(project: ProjectConfig, repositoryRoot: string, explicitProvider: ProviderKind | undefined): Plan {
+  const production = project.environments.filter((e) => e.kind === 'production').map((e) => e.name);
+  if (production.length === 0) {
     throw new FlightdeckError('CONFIG_INVALID',
       `${project.file} declares no production environment for the pipeline to release to: add it under environments:, e.g. production: { kind: production, protected: true }.`,
       { file: project.file, field: 'environments' });
   }
   const file = relative(repositoryRoot, project.file).split('\\').join('/');
+  const provider = selectProvider(explicitProvider, project.provider);
   return {
-    staging: project.environments.find((e) => e.kind === 'staging')?.name,
-    production: production.name,
+    staging: project.environments.filter((e) => e.kind === 'staging').map((e) => e.name),
+    production,
     functions: project.functions.map((f) => f.name),
-    config: file === 'flightdeck.yaml' ? '' : ` --config ${file}`,
+    common: `${file === 'flightdeck.yaml' ? '' : ` --config ${shellWord(file)}`}${explicitProvider ? ` --provider ${explicitProvider}` : ''}`,
+    provider,
+    builds: project.functions.some((f) => f.image?.build !== undefined),
   };
 }
 
-const SECRETS = `# Provider settings:
-#   local platform (the default): none. Each job runs the platform on its runner, so its
-#     environments last as long as the job; point the CLI at a shared engine for lasting ones.
-#   Knative: a KUBECONFIG secret for a service account that may manage Knative Services in the
-#     cluster's namespace.
-#   Alibaba Cloud Function Compute 3.0: ALIBABA_CLOUD_ACCESS_KEY_ID and
-#     ALIBABA_CLOUD_ACCESS_KEY_SECRET secrets of a RAM user allowed to manage functions, aliases and
-#     versions, and FC_REGION and FC_ACCOUNT_ID variables.
-# Pass them to the jobs' env (GitHub: secrets.NAME / vars.NAME; GitLab: masked CI/CD variables).`;
+function settingsOf(plan: Plan): Setting[] {
+  const cli: Setting = { name: CLI_VARIABLE, secret: false, why: 'where the jobs install the Flightdeck CLI from: the URL of its package (flightdeck-<version>.tgz, from `npm run package:cli`), or the path of that file committed in this repository' };
+  const { kind, options } = plan.provider;
+  if (kind === 'fc3') {
+    return [
+      cli,
+      { name: 'ALIBABA_CLOUD_ACCESS_KEY_ID', secret: true, why: 'the AccessKey of a RAM user allowed to manage Function Compute functions, versions and aliases' },
+      { name: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', secret: true, why: 'that AccessKey\'s secret' },
+      ...(options.region ? [] : [{ name: 'ALIBABA_CLOUD_REGION_ID', secret: false, why: 'the region, e.g. cn-hangzhou (or set provider.region in flightdeck.yaml)' }]),
+      ...(options.accountId ? [] : [{ name: 'ALIBABA_CLOUD_ACCOUNT_ID', secret: false, why: 'the Alibaba Cloud account id (or set provider.accountId in flightdeck.yaml)' }]),
+    ];
+  }
+  if (kind === 'knative') {
+    return [cli, { name: 'KUBECONFIG', secret: true, why: 'a kubeconfig (its contents) for a service account that may manage Knative Services in the namespaces of the environments' }];
+  }
+  return [cli];
+}
+
+function warningsOf(plan: Plan): string[] {
+  const warnings: string[] = [];
+  if (plan.provider.kind === 'knative' && plan.provider.options.kubeconfig) {
+    warnings.push(`flightdeck.yaml's provider.kubeconfig (${plan.provider.options.kubeconfig}) wins over $KUBECONFIG, and a runner has no such file: remove it from the provider block, or make the job write that file.`);
+  }
+  if (plan.builds) warnings.push('Functions with build: run their build command in the release and branch jobs: give those jobs its tools (e.g. ko, docker) and a login to the registry it pushes to.');
+  if (plan.provider.kind === 'local') {
+    warnings.push('On the local platform each job runs its own platform on the runner, so the environments last only as long as the job; set provider: in flightdeck.yaml for lasting ones.');
+  }
+  return warnings;
+}
+
+/** A word for sh: as it is when it has no special characters, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A YAML scalar holding `text` exactly: plain when YAML reads it back unchanged, else JSON-quoted (valid YAML). */
+function yamlScalar(text: string): string {
+  const plain = /^[A-Za-z0-9_.$/(-][^#]*$/.test(text) && !text.includes(': ') && !/[\s:]$/.test(text);
+  return plain ? text : JSON.stringify(text);
+}
 
 function releaseCommands(plan: Plan): string[] {
   return [
-    ...(plan.staging ? [`flightdeck deploy --env ${plan.staging}${plan.config}`] : []),
+    ...plan.staging.map((env) => `flightdeck deploy --env ${env}${plan.common}`),
     // A deploy to production publishes versions but moves no traffic; the rollouts move it.
-    `flightdeck deploy --env ${plan.production}${plan.config}`,
-    ...plan.functions.map((fn) => `flightdeck rollout start --env ${plan.production} --function ${fn} --version latest --skip-if-live --wait${plan.config}`),
+    ...plan.production.flatMap((env) => [
+      `flightdeck deploy --env ${env}${plan.common}`,
+      ...plan.functions.map((fn) => `flightdeck rollout start --env ${env} --function ${fn} --version latest --skip-if-live --wait${plan.common}`),
+    ]),
   ];
 }
 
-function githubWorkflow(plan: Plan): string {
-  const setup = `      - uses: actions/checkout@v4
+function releaseStepName(command: string, plan: Plan): string {
+  const env = /--env (\S+)/.exec(command)![1];
+  const rollout = /--function (\S+)/.exec(command);
+  if (rollout) return `Roll out ${rollout[1]} in ${env}`;
+  return plan.production.includes(env) ? `Deploy to ${env} (moves no traffic)` : `Deploy to ${env}`;
+}
+
+/** Installs the CLI from $FLIGHTDECK_CLI, or finds it installed; fails saying what to set otherwise. */
+const INSTALL_CLI = `if [ -n "$${CLI_VARIABLE}" ]; then npm install --global --no-audit --no-fund "$${CLI_VARIABLE}"; `
+  + `elif ! command -v flightdeck > /dev/null; then echo "Set the ${CLI_VARIABLE} CI variable to the Flightdeck CLI's package (the URL, or the path in this repository, of the .tgz that npm run package:cli makes)."; exit 1; fi`;
+
+function header(system: CiSystem, plan: Plan, settings: Setting[]): string {
+  const where = system === 'github' ? 'Settings → Secrets and variables → Actions (secrets as secrets, the rest as variables)' : 'Settings → CI/CD → Variables (secrets masked)';
+  const triggers = system === 'github'
+    ? '# - branch deleted, or its pull request closed: delete that environment'
+    : '#   (a GitLab environment whose stop job runs when the branch is deleted or its merge request\n#   merged with the branch removed)';
+  return `# Written by \`flightdeck init --ci ${system}\`. It uses only the flightdeck CLI:
+# - push to a feature branch: deploy it to its branch environment${system === 'github' ? '; the URLs go to the job summary' : ''}
+${triggers}
+# - push to the default branch: deploy to ${[...plan.staging, ...plan.production].join(', then ')} and roll each function out in
+#   ${plan.production.join(', ')} with the project's rollout settings; the job fails when a rollout rolls back.
+# Set in ${where}:
+${settings.map((s) => `#   ${s.name}${system === 'gitlab' && s.name === 'KUBECONFIG' ? ' (type File)' : ''}: ${s.why}`).join('\n')}`;
+}
+
+function githubWorkflow(plan: Plan, settings: Setting[]): string {
+  const env = settings.filter((s) => s.name !== 'KUBECONFIG').map((s) => `  ${s.name}: \${{ ${s.secret ? 'secrets' : 'vars'}.${s.name} }}`);
+  const kubeconfig = plan.provider.kind === 'knative' ? `
+      - name: Write the kubeconfig
+        env:
+          KUBECONFIG_CONTENTS: \${{ secrets.KUBECONFIG }}
+        run: |
+          printf '%s\\n' "$KUBECONFIG_CONTENTS" > "$RUNNER_TEMP/kubeconfig"
+          echo "KUBECONFIG=$RUNNER_TEMP/kubeconfig" >> "$GITHUB_ENV"` : '';
+  const setup = (checkout = '      - uses: actions/checkout@v4') => `${checkout}
       - uses: actions/setup-node@v4
         with:
           node-version: 20
       - name: Install the Flightdeck CLI
-        run: command -v flightdeck || npm install --global flightdeck`;
+        run: ${yamlScalar(INSTALL_CLI)}${kubeconfig}`;
   const release = releaseCommands(plan).map((command) => `      - name: ${releaseStepName(command, plan)}
-        run: ${command}`);
-  return `# Written by \`flightdeck init --ci github\`. It uses only the flightdeck CLI:
-# - push to a feature branch: deploy it to its branch environment; the URLs go to the job summary
-# - branch deleted, or its pull request closed: delete that environment
-# - push to the default branch: deploy to ${plan.staging ? `${plan.staging}, then ` : ''}${plan.production} and roll each function out with
-#   the project's rollout settings; the job fails when a rollout rolls back.
-${SECRETS}
+        run: ${yamlScalar(command)}`);
+  return `${header('github', plan, settings)}
 name: Flightdeck
 on:
   push:
@@ -94,6 +192,12 @@ concurrency:
   cancel-in-progress: false
 permissions:
   contents: read
+# bash with pipefail: a deploy piped into tee still fails its step.
+defaults:
+  run:
+    shell: bash
+env:
+${env.join('\n')}
 jobs:
   branch-environment:
     name: Deploy the branch environment
@@ -102,10 +206,10 @@ jobs:
     env:
       BRANCH: \${{ github.ref_name }}
     steps:
-${setup}
+${setup()}
       - name: Deploy
         run: |
-          flightdeck deploy --branch "$BRANCH" --user ${CI_USER}${plan.config} | tee deploy.txt
+          flightdeck deploy --branch "$BRANCH" --user ${CI_USER}${plan.common} | tee deploy.txt
           { echo "### Environment of \\\`$BRANCH\\\`"; echo; echo '\`\`\`'; cat deploy.txt; echo '\`\`\`'; } >> "$GITHUB_STEP_SUMMARY"
   delete-branch-environment:
     name: Delete the branch environment
@@ -114,40 +218,33 @@ ${setup}
     env:
       BRANCH: \${{ github.event_name == 'delete' && github.event.ref || github.head_ref }}
     steps:
-${setup}
+      # flightdeck.yaml as the default branch has it: the deleted branch, or a closed pull
+      # request's merge commit, may be gone.
+${setup(`      - uses: actions/checkout@v4
+        with:
+          ref: \${{ github.event.repository.default_branch }}`)}
       - name: Delete
-        run: flightdeck env delete --branch "$BRANCH" --user ${CI_USER} --missing-ok${plan.config}
+        run: flightdeck env delete --branch "$BRANCH" --user ${CI_USER} --missing-ok${plan.common}
   release:
-    name: Release to ${plan.production}
+    name: Release to ${plan.production.join(', ')}
     if: github.event_name == 'push' && github.ref_name == github.event.repository.default_branch
     runs-on: ubuntu-latest
     steps:
-${setup}
+${setup()}
 ${release.join('\n')}
 `;
 }
 
-function releaseStepName(command: string, plan: Plan): string {
-  const rollout = /--function (\S+)/.exec(command);
-  if (rollout) return `Roll out ${rollout[1]}`;
-  return command.includes(`--env ${plan.production}`) ? `Deploy to ${plan.production} (moves no traffic)` : `Deploy to ${plan.staging}`;
-}
-
-function gitlabPipeline(plan: Plan): string {
-  const release = releaseCommands(plan).map((command) => `    - ${command}`);
-  return `# Written by \`flightdeck init --ci gitlab\`. It uses only the flightdeck CLI:
-# - push to a feature branch: deploy it to its branch environment (a GitLab environment whose
-#   stop job runs when the branch is deleted or its merge request merged with the branch removed)
-# - push to the default branch: deploy to ${plan.staging ? `${plan.staging}, then ` : ''}${plan.production} and roll each function out with
-#   the project's rollout settings; the job fails when a rollout rolls back.
-${SECRETS}
+function gitlabPipeline(plan: Plan, settings: Setting[]): string {
+  const release = releaseCommands(plan).map((command) => `    - ${yamlScalar(command)}`);
+  return `${header('gitlab', plan, settings)}
 stages:
   - deploy
   - release
 default:
   image: node:20
   before_script:
-    - command -v flightdeck || npm install --global flightdeck
+    - ${yamlScalar(INSTALL_CLI)}
 branch-environment:
   stage: deploy
   rules:
@@ -156,7 +253,7 @@ branch-environment:
     name: branch/$CI_COMMIT_REF_SLUG
     on_stop: delete-branch-environment
   script:
-    - flightdeck deploy --branch "$CI_COMMIT_BRANCH" --user ${CI_USER}${plan.config}
+    - flightdeck deploy --branch "$CI_COMMIT_BRANCH" --user ${CI_USER}${plan.common}
 delete-branch-environment:
   stage: deploy
   rules:
@@ -168,19 +265,27 @@ delete-branch-environment:
     action: stop
   # This job runs once the branch is deleted, when the runner could no longer fetch it: it checks
   # nothing out and reads flightdeck.yaml from the default branch instead (into a fresh folder:
-  # without a checkout, the runner keeps its build folder from job to job).
+  # without a checkout, the runner keeps its build folder from job to job). The CLI is installed
+  # from there, where a committed package is.
   variables:
     GIT_STRATEGY: none
+  before_script: []
   script:
     - rm -rf .flightdeck-default-branch
     - git clone --quiet --depth 1 --branch "$CI_DEFAULT_BRANCH" "$CI_REPOSITORY_URL" .flightdeck-default-branch
     - cd .flightdeck-default-branch
-    - flightdeck env delete --branch "$CI_COMMIT_BRANCH" --user ${CI_USER} --missing-ok${plan.config}
+    - ${yamlScalar(INSTALL_CLI)}
+    - flightdeck env delete --branch "$CI_COMMIT_BRANCH" --user ${CI_USER} --missing-ok${plan.common}
 release:
   stage: release
   rules:
     - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
-  resource_group: ${plan.production}
+  # A deployment job of a production-tier environment, so GitLab skips an older pipeline's
+  # release that would start after a newer one's ("prevent outdated deployment jobs").
+  environment:
+    name: ${plan.production[0]}
+    deployment_tier: production
+  resource_group: flightdeck-release
   script:
 ${release.join('\n')}
 `;

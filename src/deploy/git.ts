@@ -4,7 +4,10 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { FlightdeckError } from '../errors';
+import { FlightdeckError, isFlightdeckError } from '../errors';
+
+/** The `field` of the GIT error runGit throws outside any repository. */
+const NOT_A_REPOSITORY = 'repository';
 
 export interface GitInfo {
   branch: string;
@@ -37,7 +40,13 @@ export async function readGitHead(cwd: string): Promise<GitHead> {
 
 /** Branch, commit and identity of the repository holding `cwd`; GIT when HEAD is detached. */
 export async function readGitInfo(cwd: string): Promise<GitInfo> {
-  const [head, identity] = await Promise.all([readGitHead(cwd), readGitIdentity(cwd)]);
+  const [head, identity] = await Promise.all([readGitHead(cwd), readGitIdentity(cwd)]).catch((error: unknown) => {
+    // A deploy has a way around git: say so.
+    if (isFlightdeckError(error, 'GIT') && error.details?.field === NOT_A_REPOSITORY) {
+      throw new FlightdeckError('GIT', `${cwd} is not in a git repository: run git init (and commit), or pass an environment name to deploy to.`);
+    }
+    throw error;
+  });
   if (head.branch === undefined) {
     throw new FlightdeckError('GIT',
       `HEAD is detached in ${cwd}: check out a branch (git switch <branch>) to deploy to its personal environment, or pass an environment name.`);
@@ -86,7 +95,7 @@ export function runGit(cwd: string, args: string[], timeoutMs = 10_000): Promise
       if (error?.code === 'ENOENT') {
         reject(new FlightdeckError('GIT', 'git is not installed or not on PATH: install git, or pass an environment name to deploy without it.'));
       } else if (/not a git repository/i.test(stderr)) {
-        reject(new FlightdeckError('GIT', `${cwd} is not in a git repository: run git init (and commit), or pass an environment name to deploy to.`));
+        reject(new FlightdeckError('GIT', `${cwd} is not in a git repository: run git init (and commit) there.`, { field: NOT_A_REPOSITORY }));
       } else {
         resolvePromise({ code, stdout: stdout.trim(), stderr });
       }

@@ -68,9 +68,9 @@ export class CliSandbox {
     return this.exec(process.execPath, [join(DIST, 'cli.js'), ...args], env);
   }
 
-  /** A shell script as a CI runner runs a step: bash -e -o pipefail, in the repository (or `cwd`). */
-  shell(script: string, env: NodeJS.ProcessEnv = {}, cwd = this.repo): Promise<CliRun> {
-    return this.exec('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', script], env, cwd);
+  /** A shell script as a CI runner runs a step: bash -e, with pipefail unless told otherwise (GitHub's default shell has none), in the repository (or `cwd`). */
+  shell(script: string, env: NodeJS.ProcessEnv = {}, cwd = this.repo, pipefail = true): Promise<CliRun> {
+    return this.exec('bash', ['--noprofile', '--norc', '-e', ...(pipefail ? ['-o', 'pipefail'] : []), '-c', script], env, cwd);
   }
 
   async ok(...args: string[]): Promise<string> {

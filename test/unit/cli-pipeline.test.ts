@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
@@ -26,8 +26,9 @@ environments:
   staging: { kind: staging }
 `;
 
-interface Step { name?: string; run?: string; uses?: string }
-interface Workflow { jobs: Record<string, { env?: Record<string, string>; steps: Step[] }> }
+interface Step { name?: string; run?: string; uses?: string; shell?: string }
+interface Workflow { env?: Record<string, string>; defaults?: { run?: { shell?: string } }; jobs: Record<string, { env?: Record<string, string>; steps: Step[] }> }
+const INSTALL_STEP = 'Install the Flightdeck CLI';
 interface GitLabJob { script: string[]; variables?: Record<string, string> }
 
 describe('flightdeck init --ci', () => {
@@ -35,14 +36,26 @@ describe('flightdeck init --ci', () => {
   let workflow: Workflow;
   let summary: string;
 
-  /** Runs one job's `run:` steps in order with the variables the runner would set; stops at the first failing step. */
-  const runJob = async (job: string, env: Record<string, string>): Promise<CliRun & { step?: string }> => {
+  /**
+   * Runs one job's `run:` steps in order with the variables the runner would set (the workflow's
+   * env, its `vars.` and `secrets.` from `settings`); stops at the first failing step. The shell is
+   * GitHub's: `bash -e` by default, with pipefail only under `shell: bash`.
+   */
+  const runJob = async (job: string, env: Record<string, string>, settings: Record<string, string> = {}): Promise<CliRun & { step?: string }> => {
+    const workflowEnv = Object.fromEntries(Object.entries(workflow.env ?? {}).map(([name, value]) =>
+      [name, value.replace(/\$\{\{ (?:vars|secrets)\.(\w+) \}\}/g, (_, key: string) => settings[key] ?? '')]));
     let last: CliRun = { code: 0, stdout: '', stderr: '' };
     for (const step of workflow.jobs[job].steps.filter((s) => s.run !== undefined)) {
-      last = await box.shell(step.run!, { GITHUB_STEP_SUMMARY: summary, GITHUB_SHA: box.git('rev-parse', 'HEAD'), ...env });
+      const pipefail = (step.shell ?? workflow.defaults?.run?.shell) === 'bash';
+      last = await box.shell(step.run!, { ...workflowEnv, GITHUB_STEP_SUMMARY: summary, GITHUB_SHA: box.git('rev-parse', 'HEAD'), ...env }, box.repo, pipefail);
       if (last.code !== 0) return { ...last, step: step.name ?? step.run };
     }
     return last;
+  };
+  /** The job's steps up to and including the one named `last`. */
+  const onlyUpTo = (job: string, last: string) => {
+    const steps = workflow.jobs[job].steps;
+    return { ...workflow, jobs: { [job]: { ...workflow.jobs[job], steps: steps.slice(0, steps.findIndex((s) => s.name === last) + 1) } } };
   };
   const envNames = async () => (await box.json<{ environments: Environment[] }>('envs')).environments.map((e) => e.name).sort();
   /** The release job, while a user keeps calling production until the job ends. */
@@ -78,15 +91,16 @@ describe('flightdeck init --ci', () => {
     const text = readFileSync(join(box.repo, '.github/workflows/flightdeck.yml'), 'utf8');
     assert.deepEqual(validateWorkflow(text).errors, []);
     assert.ok(validateWorkflow(text.replace('runs-on: ubuntu-latest', 'runs-on: [ubuntu-latest')).errors.length > 0, 'the validator does reject a broken file');
-    assert.match(text, /KUBECONFIG/);
-    assert.match(text, /ALIBABA_CLOUD_ACCESS_KEY_ID/);
+    // The local platform needs no secret; the jobs get the CLI from FLIGHTDECK_CLI.
+    assert.doesNotMatch(text, /KUBECONFIG|ALIBABA_CLOUD/);
+    assert.match(text, /FLIGHTDECK_CLI: \$\{\{ vars\.FLIGHTDECK_CLI \}\}/);
     workflow = parse(text) as Workflow;
     const again = await box.run(['init', '--ci', 'github']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /exists; pass --force/);
-    const commands = Object.values(workflow.jobs).flatMap((j) => j.steps.flatMap((s) => s.run?.split('\n') ?? []));
+    const commands = Object.values(workflow.jobs).flatMap((j) => j.steps.filter((s) => s.name !== INSTALL_STEP).flatMap((s) => s.run?.split('\n') ?? []));
     for (const line of commands.filter((l) => l.trim() !== '' && !/^\{ echo|^cat /.test(l.trim()))) {
-      assert.match(line.trim(), /^(flightdeck |command -v flightdeck)/, `a step runs only the CLI: ${line}`);
+      assert.match(line.trim(), /^flightdeck /, `a step runs only the CLI: ${line}`);
     }
   });
 
@@ -144,6 +158,42 @@ describe('flightdeck init --ci', () => {
     assert.match(readFileSync(summary, 'utf8'), /Environment of `feature\/login`[\s\S]*http:\/\/127\.0\.0\.1:\d+\/fn\/ci-feature-login\/api\//);
   });
 
+  it('the install step installs the CLI from FLIGHTDECK_CLI, and without it or an installed one fails saying what to set', async () => {
+    const full = workflow;
+    workflow = onlyUpTo('branch-environment', INSTALL_STEP);
+    try {
+      const bare = { PATH: process.env.PATH! }; // no flightdeck on it
+      const unset = await runJob('branch-environment', bare);
+      assert.equal(unset.code, 1);
+      assert.match(unset.stdout, /Set the FLIGHTDECK_CLI CI variable/);
+      const packed = join(box.root, 'packed');
+      mkdirSync(packed);
+      const npm = { npm_config_cache: join(box.root, 'npm-cache'), npm_config_prefix: join(box.root, 'runner'), npm_config_offline: 'true' };
+      const pack = await box.shell(`npm pack --silent --pack-destination "${packed}" "${REPO_ROOT}"`, npm);
+      assert.equal(pack.code, 0, pack.stderr);
+      const tarball = join(packed, pack.stdout.trim().split('\n').pop()!);
+      const installed = await runJob('branch-environment', { ...bare, ...npm }, { FLIGHTDECK_CLI: tarball });
+      assert.equal(installed.code, 0, installed.stderr + installed.stdout);
+      const help = await box.shell('flightdeck --help', { PATH: `${join(box.root, 'runner', 'bin')}:${process.env.PATH}` });
+      assert.match(help.stdout, /^Usage: flightdeck <command>/);
+    } finally {
+      workflow = full;
+    }
+  });
+
+  it('a branch whose new version does not start fails its job, though the deploy is piped into the summary', async () => {
+    box.git('switch', '-q', '-c', 'feature/broken');
+    box.write({ 'api/index.js': 'exports.handler = async () => ({ ;\n' });
+    box.commit('broken');
+    const result = await runJob('branch-environment', { BRANCH: 'feature/broken' });
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.step, 'Deploy');
+    assert.match(result.stdout, /did not start/);
+    assert.equal((await runJob('delete-branch-environment', { BRANCH: 'feature/broken' })).code, 0);
+    box.git('switch', '-q', 'feature/login');
+    box.git('branch', '-q', '-D', 'feature/broken');
+  });
+
   it('merge to the default branch: staging, then production rolled out to the new version', async () => {
     box.git('switch', '-q', 'main');
     box.git('merge', '-q', '--no-ff', '-m', 'merge login', 'feature/login');
@@ -199,8 +249,95 @@ describe('flightdeck init --ci', () => {
     box.git('push', '-q', 'origin', 'main');
     const result = await releaseUnderTraffic();
     assert.equal(result.code, 1, result.stdout);
-    assert.equal(result.step, 'Roll out api');
+    assert.equal(result.step, 'Roll out api in production');
     assert.match(result.stderr, /rolled back/);
     assert.deepEqual(await serve('production'), { status: 200, version: 2, body: 'two' });
+  });
+});
+
+describe('flightdeck init --ci for cloud providers and odd paths', () => {
+  let box: CliSandbox;
+  before(() => {
+    box = new CliSandbox({ 'README.md': 'shop\n' });
+  });
+  after(() => box.stop());
+
+  /** Writes `project` at `path` in the repository, runs init there, and returns the parsed file and init's output. */
+  const init = async (ci: 'github' | 'gitlab', path: string, project: string) => {
+    box.write({ [path]: project, [join(dirname(path), 'api/index.js')]: handler('one') });
+    const folder = join(box.repo, dirname(path));
+    const result = await box.shell(`flightdeck init --ci ${ci} --force`, {}, folder);
+    assert.equal(result.code, 0, result.stderr);
+    const text = readFileSync(join(box.repo, ci === 'github' ? '.github/workflows/flightdeck.yml' : '.gitlab-ci.yml'), 'utf8');
+    return { text, parsed: parse(text), output: result.stdout };
+  };
+  const fc3 = `project: shop
+provider: { kind: fc3, region: cn-hangzhou }
+environments:
+  staging: { kind: staging }
+  prod-eu: { kind: production, protected: true }
+  prod-us: { kind: production, protected: true }
+functions:
+  api: { runtime: nodejs, code: ./api, handler: index.handler }
+`;
+
+  it('Function Compute: every job gets the credentials under the names the provider reads, and init says which to set', async () => {
+    const { text, parsed, output } = await init('github', 'flightdeck.yaml', fc3);
+    assert.deepEqual(validateWorkflow(text).errors, []);
+    assert.deepEqual((parsed as Workflow).env, {
+      FLIGHTDECK_CLI: '${{ vars.FLIGHTDECK_CLI }}',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: '${{ secrets.ALIBABA_CLOUD_ACCESS_KEY_ID }}',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: '${{ secrets.ALIBABA_CLOUD_ACCESS_KEY_SECRET }}',
+      // provider.region is in flightdeck.yaml; the account id is not.
+      ALIBABA_CLOUD_ACCOUNT_ID: '${{ vars.ALIBABA_CLOUD_ACCOUNT_ID }}',
+    });
+    assert.match(output, /ALIBABA_CLOUD_ACCESS_KEY_SECRET \(secret\)/);
+    assert.match(output, /ALIBABA_CLOUD_ACCOUNT_ID \(variable\)/);
+    // The provider itself names these variables when they are missing.
+    const missing = await box.run(['envs'], { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', HOME: box.root });
+    assert.match(missing.stderr, /\$ALIBABA_CLOUD_ACCOUNT_ID/);
+  });
+
+  it('every staging and production environment is released to, each production one rolled out', async () => {
+    const { parsed } = await init('github', 'flightdeck.yaml', fc3);
+    const steps = (parsed as Workflow).jobs.release.steps.filter((s) => s.run).map((s) => s.name);
+    assert.deepEqual(steps, [INSTALL_STEP, 'Deploy to staging', 'Deploy to prod-eu (moves no traffic)', 'Roll out api in prod-eu', 'Deploy to prod-us (moves no traffic)', 'Roll out api in prod-us']);
+    const gitlab = (await init('gitlab', 'flightdeck.yaml', fc3)).parsed as Record<string, GitLabJob & { environment?: unknown }>;
+    assert.equal(gitlab.release.script.filter((line) => line.startsWith('flightdeck rollout start')).length, 2);
+    // A deployment job, so GitLab does not run an older pipeline's release after a newer one's.
+    assert.deepEqual(gitlab.release.environment, { name: 'prod-eu', deployment_tier: 'production' });
+  });
+
+  it('Knative: GitHub writes the KUBECONFIG secret to a file the CLI reads; GitLab asks for a File variable', async () => {
+    const knative = fc3.replace('provider: { kind: fc3, region: cn-hangzhou }', 'provider: { kind: knative }').replace('handler: index.handler }', 'handler: index.handler, image: registry.example/api@sha256:' + 'a'.repeat(64) + ' }');
+    const { parsed } = await init('github', 'flightdeck.yaml', knative);
+    const step = (parsed as Workflow).jobs.release.steps.find((s) => s.name === 'Write the kubeconfig') as Step & { env: Record<string, string> };
+    assert.deepEqual(step.env, { KUBECONFIG_CONTENTS: '${{ secrets.KUBECONFIG }}' });
+    const runner = join(box.root, 'runner-temp');
+    mkdirSync(runner, { recursive: true });
+    const githubEnv = join(runner, 'github-env');
+    const wrote = await box.shell(step.run!, { KUBECONFIG_CONTENTS: 'apiVersion: v1\nkind: Config', RUNNER_TEMP: runner, GITHUB_ENV: githubEnv });
+    assert.equal(wrote.code, 0, wrote.stderr);
+    assert.equal(readFileSync(githubEnv, 'utf8'), `KUBECONFIG=${runner}/kubeconfig\n`);
+    assert.equal(readFileSync(join(runner, 'kubeconfig'), 'utf8'), 'apiVersion: v1\nkind: Config\n');
+    const { output } = await init('gitlab', 'flightdeck.yaml', knative.replace('kind: knative }', 'kind: knative, kubeconfig: ~/.kube/prod }'));
+    assert.match(output, /KUBECONFIG \(secret, of type File\)/);
+    assert.match(output, /provider\.kubeconfig \(~\/\.kube\/prod\) wins over \$KUBECONFIG/);
+  });
+
+  it('a project file whose path has a space and a # reaches the CLI as one argument, in both files', async () => {
+    const path = 'svc #1/flightdeck.yaml';
+    const github = await init('github', path, fc3);
+    assert.deepEqual(validateWorkflow(github.text).errors, []);
+    const gitlab = (await init('gitlab', path, fc3)).parsed as Record<string, GitLabJob>;
+    const commands = [
+      ...(github.parsed as Workflow).jobs.release.steps.filter((s) => s.run?.startsWith('flightdeck ')).map((s) => s.run!),
+      ...gitlab.release.script,
+    ];
+    assert.equal(commands.length, 10);
+    for (const command of commands) {
+      const args = await box.shell(`flightdeck() { printf '<%s>' "$@"; }; ${command}`);
+      assert.match(args.stdout, /<--config><svc #1\/flightdeck\.yaml>$/, command);
+    }
   });
 });

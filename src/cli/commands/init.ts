@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FlightdeckError } from '../../errors';
+import { FlightdeckError, isFlightdeckError } from '../../errors';
+import { providerKindOf } from '../../providers/kinds';
 import { stringOption, UsageError, type Command } from '../command';
 import { CONFIG_OPTION } from '../commonOptions';
 
@@ -23,20 +24,27 @@ export const initCommand: Command = {
     if (!SYSTEMS.includes(system)) throw new UsageError(`--ci must be one of ${SYSTEMS.join(', ')}, not ${JSON.stringify(system)}.`);
     const [{ loadProject }, { runGit }, pipelines] = await Promise.all([import('../project'), import('../../deploy/git'), import('../pipelines')]);
     const project = loadProject(context);
-    const top = await runGit(dirname(project.file), ['rev-parse', '--show-toplevel']);
-    if (top.code !== 0) throw new FlightdeckError('GIT', `${dirname(project.file)} is not in a git repository: the pipeline goes at the root of one (git init first).`);
+    const top = await runGit(dirname(project.file), ['rev-parse', '--show-toplevel']).catch((error: unknown) => {
+      throw isFlightdeckError(error, 'GIT') ? new FlightdeckError('GIT', `${error.message} The pipeline goes at the root of the repository.`) : error;
+    });
+    if (top.code !== 0) throw new FlightdeckError('GIT', `git could not find the root of the repository holding ${dirname(project.file)}: ${top.stderr.trim()}`);
     const ci = system as 'github' | 'gitlab';
     const file = join(top.stdout, pipelines.PIPELINE_FILES[ci]);
     if (existsSync(file) && context.values.force !== true) {
       throw new FlightdeckError('CONFLICT', `${file} exists; pass --force to replace it (your changes to it would be lost).`, { file });
     }
-    const text = pipelines.pipelineFor(ci, project, top.stdout);
+    const explicit = stringOption(context.values, 'provider');
+    const pipeline = pipelines.pipelineFor(ci, project, top.stdout, explicit === undefined ? undefined : providerKindOf(explicit, '--provider'));
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    const where = ci === 'github' ? 'Settings → Secrets and variables → Actions' : 'Settings → CI/CD → Variables';
+    writeFileSync(file, pipeline.text);
     return {
-      data: { file, ci },
-      text: `Wrote ${file}.\nCommit and push it. The local platform needs no secrets; other providers' settings are listed at the top of the file (set them in ${where}).`,
+      data: { file, ci, settings: pipeline.settings, warnings: pipeline.warnings },
+      text: [
+        `Wrote ${file}. Before its first run, set:`,
+        ...pipeline.settings.map((line) => `  ${line}`),
+        ...pipeline.warnings.map((line) => `Note: ${line}`),
+        'Then commit and push it.',
+      ].join('\n'),
     };
   },
 };

@@ -56,8 +56,12 @@ export interface BranchFacts {
   /** Branches on the remote; undefined when there is no remote to ask. */
   remoteBranches?: Set<string>;
   remote?: string;
-  /** Local branches never pushed (no upstream): not "gone" from a remote they never reached. */
-  unpushed: Set<string>;
+  /**
+   * Local branches and the branch of `remote` each tracks (null: none there, as for a branch never
+   * pushed): a local branch is gone when that one is, whatever it is called (a branch made from
+   * origin/main tracks main, and is not gone while main is there).
+   */
+  upstreams: Map<string, string | null>;
   /**
    * The branch checked out here: never merged or gone, as `git branch -d` will not delete it
    * either. Someone is working on it (a new branch with no commits yet falls behind the default
@@ -76,8 +80,10 @@ export function findStale(environments: readonly Environment[], facts: BranchFac
     const branch = environment.branch === facts?.checkedOut ? undefined : environment.branch;
     const how = branch ? facts?.merged.get(branch) : undefined;
     if (criteria.merged && facts && branch && how) reasons.push({ kind: 'merged', branch, into: facts.defaultBranch, how });
-    if (criteria.gone && facts?.remoteBranches && facts.remote && branch && !facts.remoteBranches.has(branch) && !facts.unpushed.has(branch) && branch !== facts.defaultBranch) {
-      reasons.push({ kind: 'gone', branch, remote: facts.remote });
+    if (criteria.gone && facts?.remoteBranches && facts.remote && branch && branch !== facts.defaultBranch) {
+      // A local branch by what it tracks; a branch only the remote had (a colleague's, CI's) by its name.
+      const tracked = facts.upstreams.has(branch) ? facts.upstreams.get(branch) : branch;
+      if (tracked && !facts.remoteBranches.has(tracked)) reasons.push({ kind: 'gone', branch, remote: facts.remote });
     }
     if (criteria.idleMs !== undefined) {
       const idleMs = now - Date.parse(lastActivity(environment));
@@ -139,47 +145,72 @@ export async function readBranchFacts(
     gitText(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
   ]);
   if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
-  const merged = new Map<string, MergeKind>();
   const branchRefs = ['refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])];
-  const refs = await gitLines(cwd, ['for-each-ref', '--merged', base, '--format=%(objectname) %(refname)', ...branchRefs]);
-  for (const line of refs) {
-    const [tip, ref] = line.split(' ');
-    const name = ref.replace(/^refs\/heads\//, '').replace(remote ? new RegExp(`^refs/remotes/${remote}/`) : /^$/, '');
-    if (tip !== baseTip && name !== defaultBranch && name !== 'HEAD') merged.set(name, 'merge');
+  // Every branch ref once: its tip and its upstream; and which of them the default branch holds.
+  const [listed, mergedRefs] = await Promise.all([
+    gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname) %(upstream)', ...branchRefs]).then((lines) => lines.map((line) => line.split(' '))),
+    gitLines(cwd, ['for-each-ref', '--merged', base, '--format=%(refname)', ...branchRefs]).then((lines) => new Set(lines)),
+  ]);
+  const tips = new Map(listed.map(([ref, tip]) => [ref, tip]));
+  const tracking = remote ? `refs/remotes/${remote}/` : undefined;
+  const branchesUnder = (prefix: string) => listed.filter(([ref]) => ref.startsWith(prefix)).map(([ref, , upstream]) => ({ name: ref.slice(prefix.length), upstream }));
+  const local = branchesUnder('refs/heads/');
+  const upstreams = new Map(local.map((b) => [b.name, tracking && b.upstream?.startsWith(tracking) ? b.upstream.slice(tracking.length) : null]));
+  // The remote's branches and tips: asked now (ls-remote), or as of the last fetch (tracking refs).
+  const remoteTips = !remote || !options.remote ? undefined
+    : options.remote === 'ls-remote' ? await listRemote(cwd, remote)
+      : new Map(branchesUnder(tracking!).filter((b) => b.name !== 'HEAD').map((b) => [b.name, tips.get(`${tracking}${b.name}`)!]));
+  /**
+   * The commits a branch is at, each as a ref that holds it: the local branch's, and the remote's
+   * (from the tracking ref when both agree; a tip not fetched is work nobody here has seen, so
+   * undefined: not merged).
+   */
+  const tipRefsOf = (branch: string): string[] | undefined => {
+    const refs = tips.has(`refs/heads/${branch}`) ? [`refs/heads/${branch}`] : [];
+    const remoteTip = remoteTips ? remoteTips.get(branch) : tracking && tips.get(`${tracking}${branch}`);
+    // Deleted from the remote (GitHub deletes a merged pull request's branch): the last tip fetched.
+    if (remoteTip === undefined) return refs.length > 0 || !tips.has(`${tracking}${branch}`) ? refs : [`${tracking}${branch}`];
+    const holder = [...refs, `${tracking}${branch}`].find((ref) => tips.get(ref) === remoteTip);
+    return holder ? [...new Set([...refs, holder])] : undefined;
+  };
+  const merged = new Map<string, MergeKind>();
+  const names = new Set([...local, ...(tracking ? branchesUnder(tracking) : [])].map((b) => b.name).filter((name) => name !== 'HEAD'));
+  for (const name of names) {
+    const refs = tipRefsOf(name);
+    // Merged only when every tip is in the default branch, and none is its tip (a fresh branch is not "merged").
+    if (name !== defaultBranch && refs?.length && refs.every((ref) => mergedRefs.has(ref) && tips.get(ref) !== baseTip)) merged.set(name, 'merge');
   }
-  // Every branch ref once: its tip (for the squash and rebase checks), its upstream (unpushed), and
-  // the remote's copies (gone, as of the last fetch).
-  const listed = (await gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname) %(upstream)', ...branchRefs])).map((line) => line.split(' '));
   // The checked-out branch is never stale: no git processes to ask how it landed.
   const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && b !== checkedOut && !merged.has(b));
   if (asked.length > 0) {
-    const tips = new Map(listed.map(([ref, tip]) => [ref, tip]));
     const verdicts = options.verdicts ?? new Map();
     if (verdicts.size > MAX_VERDICTS) verdicts.clear();
-    await Promise.all(asked.map(async (branch) => {
-      // The local branch, else the remote's copy of it; deleted everywhere, `gone` says so.
-      const ref = [`refs/heads/${branch}`, ...(remote ? [`refs/remotes/${remote}/${branch}`] : [])].find((r) => tips.has(r));
-      if (!ref) return;
+    const verdict = async (ref: string) => {
       const key = `${baseTip} ${tips.get(ref)}`;
       if (!verdicts.has(key)) verdicts.set(key, (await landedAs(cwd, base, ref)) ?? null);
-      const how = verdicts.get(key);
-      if (how) merged.set(branch, how);
+      return verdicts.get(key) as MergeKind | null;
+    };
+    await Promise.all(asked.map(async (branch) => {
+      // Deleted everywhere, `gone` says so; each tip it has must have landed.
+      const refs = tipRefsOf(branch);
+      if (!refs?.length) return;
+      const hows = await Promise.all(refs.map((ref) => (mergedRefs.has(ref) && tips.get(ref) !== baseTip ? 'merge' : verdict(ref))));
+      if (hows.every((how) => how)) merged.set(branch, hows.find((how) => how !== 'merge') ?? 'merge');
     }));
   }
-  const branchesUnder = (prefix: string) => listed.filter(([ref]) => ref.startsWith(prefix)).map(([ref, , upstream]) => ({ name: ref.slice(prefix.length), upstream }));
-  const unpushed = new Set(branchesUnder('refs/heads/').filter((b) => !b.upstream).map((b) => b.name));
-  const known = { defaultBranch, merged, unpushed, remote, ...(checkedOut ? { checkedOut } : {}) };
-  if (!options.remote || !remote) return known;
-  if (options.remote === 'tracking') {
-    const remoteBranches = new Set(branchesUnder(`refs/remotes/${remote}/`).map((b) => b.name).filter((b) => b !== 'HEAD'));
-    return { ...known, remoteBranches };
-  }
+  return { defaultBranch, merged, upstreams, remote, ...(checkedOut ? { checkedOut } : {}), ...(remoteTips ? { remoteBranches: new Set(remoteTips.keys()) } : {}) };
+}
+
+/** The remote's branches and their tips, asked of the server. */
+async function listRemote(cwd: string, remote: string): Promise<Map<string, string>> {
   const listing = await runGit(cwd, ['ls-remote', '--heads', remote], 30_000);
   if (listing.code !== 0) {
     throw new FlightdeckError('GIT', `Cannot list the branches of remote ${remote} (git ls-remote failed: ${listing.stderr.trim() || `exit ${listing.code}`}); check your network and credentials.`);
   }
-  const remoteBranches = new Set(listing.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1].replace(/^refs\/heads\//, '')));
-  return { ...known, remoteBranches };
+  return new Map(listing.stdout.split('\n').filter(Boolean).map((line) => {
+    const [tip, ref] = line.split('\t');
+    return [ref.replace(/^refs\/heads\//, ''), tip];
+  }));
 }
 
 /**

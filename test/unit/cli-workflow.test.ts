@@ -1,4 +1,5 @@
 // Branch environments from the shell, in a real git repository with a real remote: env create,
+import { execFileSync } from 'node:child_process';
 // delete (protected needs --confirm) and prune (merged / branch gone / idle), invoke, logs and
 // rollback with every way of naming a version, the function commands' default environment, the platform's lastDeploy/lastRequest, and bash
 // and zsh completion through the scripts `flightdeck completion bash|zsh` print (zsh: TAB pressed in an interactive zsh).
@@ -291,6 +292,72 @@ describe('branch environments from the CLI', () => {
     assert.deepEqual(pruned.stale.map((s: { environment: string; reasons: { how: string }[] }) => [s.environment, s.reasons[0].how]).sort(),
       [['jane-feature-rebased', 'rebase'], ['jane-feature-squashed', 'squash']]);
     assert.ok(await envNamed('jane-feature-open'), 'the unfinished branch keeps its environment');
+  });
+
+  it('env prune asks the remote: a branch made from origin/main is not gone, and one with newer work (here, or pushed since the last fetch) is not merged', async () => {
+    box.git('fetch', '-q');
+    // made from origin/main, so it tracks main; never pushed
+    box.git('switch', '-q', '-c', 'feature/from-origin', 'origin/main');
+    box.write({ 'api/index.js': handler('from origin') });
+    box.commit('from origin');
+    await box.ok('deploy', '--function', 'api');
+    // merged, then more work on it here
+    const mergedThenMore = (branch: string) => {
+      box.git('switch', '-q', '-c', branch, 'main');
+      box.write({ [`${branch}.txt`]: 'one\n' });
+      box.commit(`${branch} one`);
+      box.git('push', '-q', '-u', 'origin', branch);
+      box.git('switch', '-q', 'main');
+      box.git('merge', '-q', '--no-ff', '-m', `merge ${branch}`, branch);
+      box.git('push', '-q', 'origin', 'main');
+    };
+    mergedThenMore('feature/follow-up');
+    box.git('switch', '-q', 'feature/follow-up');
+    box.write({ 'api/index.js': handler('follow-up') });
+    box.commit('follow-up');
+    await box.ok('deploy', '--function', 'api');
+    // merged, then a colleague pushed more to it; here, only the tracking ref of the merged tip
+    mergedThenMore('feature/colleague');
+    box.git('branch', '-q', '-D', 'feature/colleague');
+    await box.ok('env', 'create', '--branch', 'feature/colleague', '--user', 'dave');
+    const colleague = join(box.root, 'colleague');
+    execFileSync('git', ['clone', '-q', '--branch', 'feature/colleague', box.origin, colleague], { env: box.env });
+    writeFileSync(join(colleague, 'more.txt'), 'more\n');
+    execFileSync('git', ['-C', colleague, 'add', '-A'], { env: box.env });
+    execFileSync('git', ['-C', colleague, 'commit', '-q', '-m', 'more'], { env: box.env });
+    execFileSync('git', ['-C', colleague, 'push', '-q'], { env: box.env });
+    box.git('switch', '-q', 'main');
+
+    const dry = await box.ok('env', 'prune', '--dry-run');
+    for (const kept of ['jane-feature-from-origin', 'jane-feature-follow-up', 'dave-feature-colleague']) assert.doesNotMatch(dry, new RegExp(kept));
+    // Once merged again, each is.
+    box.git('merge', '-q', '--no-ff', '-m', 'merge follow-up', 'feature/follow-up');
+    box.git('pull', '-q', '--no-rebase', '--no-edit', 'origin', 'feature/colleague');
+    box.git('push', '-q', 'origin', 'main');
+    const again = await box.ok('env', 'prune', '--merged', '--dry-run');
+    assert.match(again, /jane-feature-follow-up\s+feature\/follow-up\s+merged into main/);
+    assert.match(again, /dave-feature-colleague\s+feature\/colleague\s+merged into main/);
+    // Two prunes at once: each deletes what the other has not, and neither fails.
+    const both = await Promise.all([box.run(['env', 'prune', '--merged', '--yes']), box.run(['env', 'prune', '--merged', '--yes'])]);
+    assert.deepEqual(both.map((r) => r.code), [0, 0], both.map((r) => r.stderr).join('\n'));
+    for (const name of ['jane-feature-follow-up', 'dave-feature-colleague']) assert.equal(await envNamed(name), undefined);
+    assert.ok(await envNamed('jane-feature-from-origin'));
+  });
+
+  it('env prune says what it cannot check: no remote for --gone, no project without flightdeck.yaml', async () => {
+    const solo = join(box.root, 'solo');
+    mkdirSync(join(solo, 'api'), { recursive: true });
+    writeFileSync(join(solo, 'flightdeck.yaml'), 'project: solo\nfunctions:\n  api: { runtime: nodejs, code: ./api, handler: index.handler }\n');
+    execFileSync('git', ['init', '-q', '-b', 'main', solo]);
+    execFileSync('git', ['-C', solo, 'add', '-A'], { env: box.env });
+    execFileSync('git', ['-C', solo, 'commit', '-q', '-m', 'first'], { env: box.env });
+    const gone = await box.run(['env', 'prune', '--gone', '--dry-run', '--config', join(solo, 'flightdeck.yaml')]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /has no remote, so no branch can be gone from one/);
+    assert.match(await box.ok('env', 'prune', '--dry-run', '--config', join(solo, 'flightdeck.yaml')), /checked: merged\)/);
+    const nowhere = await box.shell('flightdeck env prune --dry-run', {}, box.root);
+    assert.equal(nowhere.code, 1);
+    assert.match(nowhere.stderr, /flightdeck\.yaml/);
   });
 
   it('env prune leaves the checked-out branch alone, even a new one with no commits yet that main has moved past', async () => {

@@ -12,7 +12,7 @@
 // applies all three. It never touches production, staging or protected environments.
 
 import { dirname } from 'node:path';
-import { FlightdeckError } from '../../errors';
+import { FlightdeckError, isFlightdeckError } from '../../errors';
 import { ENVIRONMENT_KINDS, type Environment, type EnvironmentKind } from '../../model';
 import type { NewEnvironment, Provider } from '../../provider';
 import { stringOption, UsageError, type Command, type CommandContext, type CommandResult } from '../command';
@@ -81,7 +81,7 @@ export const envPruneCommand: Command = {
     ...CONFIG_OPTION,
   },
   async run(context) {
-    const [{ formatDuration, parseDuration }, { loadProjectIfAny }, stale] = await Promise.all([
+    const [{ formatDuration, parseDuration }, { loadProject }, stale] = await Promise.all([
       import('../../config/duration'), import('../project'), import('../../deploy/stale'),
     ]);
     const idleText = stringOption(context.values, 'idle');
@@ -90,20 +90,26 @@ export const envPruneCommand: Command = {
       throw new UsageError(`--idle must be a duration above zero, like 7d, 48h or 90m, not ${JSON.stringify(idleText)}.`);
     }
     const dryRun = context.values['dry-run'] === true;
-    const project = loadProjectIfAny(context);
+    // Branch environments are a project's: its flightdeck.yaml names the project, its repository the branches.
+    const project = loadProject(context);
     const all = context.values.merged !== true && context.values.gone !== true && idleFlag === undefined;
     const criteria = {
       merged: all || context.values.merged === true,
       gone: all || context.values.gone === true,
-      idleMs: idleFlag ?? (all ? project?.personal.ttlMs : undefined),
-      project: project?.project,
+      idleMs: idleFlag ?? (all ? project.personal.ttlMs : undefined),
+      project: project.project,
     };
-    const folder = project ? dirname(project.file) : context.cwd;
+    const folder = dirname(project.file);
     const provider = await context.provider();
     const environments = await provider.listEnvironments();
+    // The remote is asked (not the last fetch): a branch someone pushed to since is not merged.
     const facts = criteria.merged || criteria.gone
-      ? await stale.readBranchFacts(folder, { remote: criteria.gone ? 'ls-remote' : undefined, branches: stale.personalBranches(environments, criteria.project) })
+      ? await stale.readBranchFacts(folder, { remote: 'ls-remote', branches: stale.personalBranches(environments, criteria.project) })
       : undefined;
+    if (criteria.gone && facts && !facts.remote) {
+      if (context.values.gone === true) throw new FlightdeckError('GIT', `The repository of ${folder} has no remote, so no branch can be gone from one: add it (git remote add origin URL), or leave out --gone.`);
+      criteria.gone = false; // the summary then says what was checked
+    }
     const found = stale.findStale(environments, facts, criteria);
     const rows = found.map((s) => [s.environment.name, s.environment.branch ?? '', s.reasons.map(stale.describeReason).join(', ')]);
     const listing = table(['ENVIRONMENT', 'BRANCH', 'WHY'], rows);
@@ -111,9 +117,19 @@ export const envPruneCommand: Command = {
     if (found.length === 0) return { data: data(false), text: `No stale personal environments (${describeCriteria(criteria, formatDuration)}).` };
     if (dryRun) return { data: data(false), text: `Would delete ${found.length} environment(s):\n${listing}` };
     if (context.values.yes !== true) await confirmOnTerminal(context, `${listing}\nDelete these ${found.length} environment(s)?`);
+    const failed: string[] = [];
     for (const { environment, reasons } of found) {
-      await provider.deleteEnvironment(environment.name);
-      context.note(`deleted ${environment.name} (${reasons.map(stale.describeReason).join(', ')})`);
+      try {
+        await provider.deleteEnvironment(environment.name);
+        context.note(`deleted ${environment.name} (${reasons.map(stale.describeReason).join(', ')})`);
+      } catch (error) {
+        // Another prune or a CI stop job got there first: it is gone all the same.
+        if (isFlightdeckError(error, 'NOT_FOUND')) context.note(`${environment.name} was deleted meanwhile`);
+        else failed.push(`${environment.name}: ${(error as Error).message}`);
+      }
+    }
+    if (failed.length > 0) {
+      throw new FlightdeckError('UNAVAILABLE', `${failed.length} of ${found.length} environment(s) could not be deleted (the others were):\n  ${failed.join('\n  ')}`);
     }
     return { data: data(true), text: `Deleted ${found.length} environment(s):\n${listing}` };
   },

@@ -402,6 +402,30 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
       'flightdeck deploy --config flightdeck.yaml ', // file names where flightdeck offers nothing, as bash's -o default
     ]);
   });
+  it('rollback skips a version that never started, and rolls back to one only with --force; invoke --json prints a 5xx answer', async () => {
+    box.git('switch', '-q', '-c', 'feature/rollback', 'main');
+    const deploy = async (code: string, started: boolean) => {
+      box.write({ 'api/index.js': code });
+      box.commit(code);
+      const result = await box.run(['deploy', '--function', 'api']);
+      assert.equal(result.code, started ? 0 : 1, result.stderr + result.stdout);
+    };
+    await deploy(handler('good one'), true);
+    await deploy('exports.handler = async () => ({ ;\n', false);
+    await deploy(handler('good three'), true);
+    assert.match(await box.ok('rollback', '--function', 'api'), /live → v1 100%/);
+    assert.match(await box.ok('invoke', '--function', 'api'), /from v1\ngood one/);
+    const sick = await box.run(['rollback', '--function', 'api', '--version', '2']);
+    assert.equal(sick.code, 1);
+    assert.match(sick.stderr, /v2 is unhealthy[\s\S]*--force/);
+    assert.match(await box.ok('rollback', '--function', 'api', '--version', '3'), /live → v3 100%/);
+    // A server error is still the function's answer: --json prints it, and the command fails.
+    await deploy(handler('down', 500), true);
+    const down = await box.run(['invoke', '--function', 'api', '--json']);
+    assert.equal(down.code, 1);
+    assert.deepEqual((({ status, version, body }) => ({ status, version, body }))(JSON.parse(down.stdout)), { status: 500, version: 4, body: 'down' });
+    box.git('switch', '-q', 'main');
+  });
 });
 
 /**

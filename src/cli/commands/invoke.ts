@@ -42,11 +42,9 @@ export const invokeCommand: Command = {
     const served = Number(response.headers.get(VERSION_HEADER)) || undefined;
     const result = { status: response.status, version: served, url, body: text };
     const summary = `${response.status} ${response.statusText} from v${served ?? '?'}\n${text}`;
-    if (response.status >= 500) {
-      context.print(summary);
-      throw new FlightdeckError('UNAVAILABLE', `${ref.environment}/${ref.function} answered ${response.status}.`, { status: response.status });
-    }
-    return { data: result, text: summary };
+    // A server error is the function's answer all the same (printed, --json alike), and fails the command.
+    const failure = response.status >= 500 ? { exitCode: 1, message: `${ref.environment}/${ref.function} answered ${response.status}.` } : undefined;
+    return { data: result, text: summary, ...(failure ? { failure } : {}) };
   },
 };
 

@@ -113,7 +113,8 @@ function providerFlag(values: CommandContext['values'], command: Command): Provi
   return value;
 }
 
-function optionsOf(command: Command): Record<string, OptionSpec> {
+/** Every option a command takes: its own, --json where it prints a result, and the common ones. */
+export function optionsOf(command: Command): Record<string, OptionSpec> {
   return { ...command.options, ...(command.json === false ? {} : JSON_OPTION), ...COMMON_OPTIONS };
 }
 

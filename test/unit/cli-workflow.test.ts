@@ -387,10 +387,20 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.deepEqual(await complete('flightdeck', 'env', 'delete', 'jane-feature-lo'), ['jane-feature-local', 'jane-feature-login']);
     assert.deepEqual(await complete('flightdeck', 'env', 'delete', 'jane-feature-local', '--con'), ['--config', '--confirm']);
     assert.deepEqual(await complete('flightdeck', 'invoke', '--version', 'l'), ['latest']);
+    // --flag=value: bash breaks the word at the =.
+    assert.deepEqual(await complete('flightdeck', 'invoke', '--env', '=', 'jane-feature-lo'), ['jane-feature-local', 'jane-feature-login']);
+    assert.deepEqual(await complete('flightdeck', 'invoke', '--function', '='), ['api', 'web']);
+    assert.deepEqual(await complete('flightdeck', 'deploy', '--prov'), ['--provider']);
+    assert.deepEqual(await complete('flightdeck', 'deploy', '--provider', 'k'), ['knative']);
+    assert.deepEqual(await complete('flightdeck', 'invoke', '--data', '@flightdeck.y'), ['@flightdeck.yaml']);
   });
 
   it('zsh completes on TAB through the script `flightdeck completion zsh`, in an interactive zsh', async () => {
-    const typed = ['flightdeck env del', 'flightdeck invoke --env jane-feature-loc', 'flightdeck logs --fo', 'flightdeck rollout pa', 'flightdeck ro', 'flightdeck invoke --version l', 'flightdeck logs --function w', 'flightdeck deploy --config flightdeck.y'];
+    const typed = [
+      'flightdeck env del', 'flightdeck invoke --env jane-feature-loc', 'flightdeck logs --fo', 'flightdeck rollout pa', 'flightdeck ro', 'flightdeck invoke --version l',
+      'flightdeck logs --function w', 'flightdeck deploy --config flightdeck.y', 'flightdeck invoke --env=jane-feature-loc', 'flightdeck logs --function=w',
+      'flightdeck invoke --data @flightdeck.y', 'flightdeck deploy --prov',
+    ];
     const script = join(box.root, 'complete.zsh');
     const out = join(box.root, 'completed.txt');
     writeFileSync(script, ZSH_TYPIST);
@@ -400,8 +410,10 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
       'flightdeck env delete ', 'flightdeck invoke --env jane-feature-local ', 'flightdeck logs --follow ', 'flightdeck rollout pause ',
       'flightdeck roll', 'flightdeck invoke --version latest ', 'flightdeck logs --function web ',
       'flightdeck deploy --config flightdeck.yaml ', // file names where flightdeck offers nothing, as bash's -o default
+      'flightdeck invoke --env=jane-feature-local ', 'flightdeck logs --function=web ', 'flightdeck invoke --data @flightdeck.yaml ', 'flightdeck deploy --provider ',
     ]);
   });
+
   it('rollback skips a version that never started, and rolls back to one only with --force; invoke --json prints a 5xx answer', async () => {
     box.git('switch', '-q', '-c', 'feature/rollback', 'main');
     const deploy = async (code: string, started: boolean) => {

@@ -10,7 +10,15 @@ import type { Command } from '../command';
 
 const BASH = `# flightdeck completion for bash: source <(flightdeck completion bash)
 _flightdeck_complete() {
-  local IFS=$'\\n' current="\${COMP_WORDS[COMP_CWORD]}"
+  local IFS=$'\\n' current="\${COMP_WORDS[COMP_CWORD]}" before="\${COMP_WORDS[COMP_CWORD-1]}"
+  # --data @file: file names after the @ (bash's default takes @ for a host name)
+  if [[ $current == @* && ( $before == --data || ( $before == = && \${COMP_WORDS[COMP_CWORD-2]} == --data ) ) ]]; then
+    COMPREPLY=($(compgen -f -- "\${current#@}"))
+    COMPREPLY=("\${COMPREPLY[@]/#/@}")
+    return
+  fi
+  # --env=<TAB>: bash breaks the word at the =, which is then the word completed
+  [[ $current == = ]] && current=
   COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" -- "$current"))
 }
 complete -o default -F _flightdeck_complete flightdeck
@@ -19,10 +27,16 @@ complete -o default -F _flightdeck_complete flightdeck
 const ZSH = `#compdef flightdeck
 # flightdeck completion for zsh: source <(flightdeck completion zsh), after compinit
 _flightdeck_complete() {
+  # --data @file: file names after the @
+  if [[ \${words[CURRENT-1]} == --data && $PREFIX == @* || $PREFIX == --data=@* ]]; then
+    compset -P '*@'
+    _files
+    return
+  fi
   local -a candidates
-  candidates=("\${(@f)$("\${words[1]}" __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
-  # Where flightdeck offers nothing that fits (a --config path, a --data @file), file names, as bash's -o default.
-  compadd -a candidates || _files
+  candidates=(\${(f)"$("\${words[1]}" __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)"})
+  # Where flightdeck offers nothing that fits (a --config path), file names, as bash's -o default.
+  (( \${#candidates} )) && compadd -a candidates || _files
 }
 compdef _flightdeck_complete flightdeck
 `;

@@ -17,6 +17,8 @@ export interface CommandResult {
   data: unknown;
   /** For people. */
   text: string;
+  /** Bytes written as they are after `text` (not with --json): a binary answer. */
+  bytes?: Uint8Array;
   /**
    * A result that is still a failure: the exit code (1: a deployed version did not start; 3: a
    * rollout completed unverified) and what went wrong, on stderr (the result still prints).

@@ -14,7 +14,7 @@ export interface CliEnvironment {
   argv: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  stdout(text: string): void;
+  stdout(text: string | Uint8Array): void;
   stderr(text: string): void;
   signal: AbortSignal;
   /**
@@ -180,6 +180,7 @@ function usageFailure(cli: CliEnvironment, error: unknown, commands: readonly Co
 
 function printResult(cli: CliEnvironment, result: CommandResult, json: boolean): void {
   cli.stdout(json ? `${JSON.stringify(result.data, null, 2)}\n` : result.text ? `${result.text}\n` : '');
+  if (!json && result.bytes) cli.stdout(result.bytes);
 }
 
 function printError(cli: CliEnvironment, error: unknown, json: boolean): void {

@@ -414,7 +414,7 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     ]);
   });
 
-  it('rollback skips a version that never started, and rolls back to one only with --force; invoke --json prints a 5xx answer', async () => {
+  it('rollback skips a version that never started, and rolls back to one only with --force; invoke prints 5xx and binary answers, and refuses a method it cannot send', async () => {
     box.git('switch', '-q', '-c', 'feature/rollback', 'main');
     const deploy = async (code: string, started: boolean) => {
       box.write({ 'api/index.js': code });
@@ -436,6 +436,17 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     const down = await box.run(['invoke', '--function', 'api', '--json']);
     assert.equal(down.code, 1);
     assert.deepEqual((({ status, version, body }) => ({ status, version, body }))(JSON.parse(down.stdout)), { status: 500, version: 4, body: 'down' });
+    // Bytes that are not UTF-8 come out as they are, and as base64 in JSON.
+    await deploy(`exports.handler = async () => ({ statusCode: 200, isBase64Encoded: true, body: ${JSON.stringify(Buffer.from([0, 1, 2, 255, 254, 10, 13]).toString('base64'))} });\n`, true);
+    const raw = await box.shell('flightdeck invoke --function api | tail -c 7 | od -An -tx1');
+    assert.equal(raw.stdout.replace(/\s+/g, ' ').trim(), '00 01 02 ff fe 0a 0d');
+    const binary = JSON.parse(await box.ok('invoke', '--function', 'api', '--json'));
+    assert.deepEqual([binary.body, binary.isBase64Encoded], ['AAEC//4KDQ==', true]);
+    for (const [args, message] of [[['--method', 'GET', '--data', 'x'], /A GET request has no body/], [['--method', 'FOO'], /--method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, not "FOO"/]] as const) {
+      const refused = await box.run(['invoke', '--function', 'api', ...args]);
+      assert.equal(refused.code, 2, args.join(' '));
+      assert.match(refused.stderr, message);
+    }
     box.git('switch', '-q', 'main');
   });
 });

@@ -11,6 +11,16 @@ import { servedUrl } from '../servedUrl';
 import { versionNumberOption, versionOption } from '../versionOption';
 
 const VERSION_HEADER = 'x-flightdeck-version';
+/** The methods a function's HTTP trigger takes. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 export const invokeCommand: Command = {
   name: 'invoke',
@@ -30,6 +40,10 @@ export const invokeCommand: Command = {
     if (!path.startsWith('/')) throw new UsageError(`--path must start with /, not ${JSON.stringify(path)}.`);
     const body = requestBody(context.cwd, stringOption(context.values, 'data'));
     const method = (stringOption(context.values, 'method') ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
+    if (!METHODS.includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, not ${JSON.stringify(stringOption(context.values, 'method'))}.`);
+    if (body !== undefined && (method === 'GET' || method === 'HEAD')) {
+      throw new UsageError(`A ${method} request has no body: leave out --data, or send it with --method POST, PUT or PATCH.`);
+    }
     const provider = await context.provider();
     const ref = await functionTarget(context);
     const version = await versionNumberOption(context.values, provider, ref.environment, ref.function);
@@ -38,13 +52,15 @@ export const invokeCommand: Command = {
     const response = await fetch(url, { method, body, signal: context.signal }).catch((error: Error) => {
       throw new FlightdeckError('UNAVAILABLE', `Could not reach ${url}: ${error.message}`);
     });
-    const text = await response.text();
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const text = utf8(bytes);
     const served = Number(response.headers.get(VERSION_HEADER)) || undefined;
-    const result = { status: response.status, version: served, url, body: text };
-    const summary = `${response.status} ${response.statusText} from v${served ?? '?'}\n${text}`;
+    // Bytes that are not UTF-8 (an image, a gzip) go to JSON as base64, as gateways' events carry them.
+    const result = { status: response.status, version: served, url, ...(text === undefined ? { body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true } : { body: text }) };
+    const head = `${response.status} ${response.statusText} from v${served ?? '?'}`;
     // A server error is the function's answer all the same (printed, --json alike), and fails the command.
     const failure = response.status >= 500 ? { exitCode: 1, message: `${ref.environment}/${ref.function} answered ${response.status}.` } : undefined;
-    return { data: result, text: summary, ...(failure ? { failure } : {}) };
+    return { data: result, ...(text === undefined ? { text: head, bytes } : { text: `${head}\n${text}` }), ...(failure ? { failure } : {}) };
   },
 };
 

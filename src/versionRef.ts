@@ -1,7 +1,8 @@
 // How a person names a version, the same in the CLI (`--version`) and in command arguments
 // (keybindings, other extensions): `latest`, `previous`, a number, `v12`, or a number as a string
 // ("12" from a keybinding's JSON is version 12). `previous` is the version before the one the
-// `live` alias serves as its primary, the one a roll back returns to.
+// `live` alias serves as its primary. (A roll back without a version may go elsewhere: to that
+// primary while a canary is on, past versions that never started.)
 
 import { FlightdeckError } from './errors';
 import { DEFAULT_ALIAS } from './model';

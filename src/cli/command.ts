@@ -56,8 +56,17 @@ export interface Command {
   run(context: CommandContext): Promise<CommandResult | void>;
 }
 
+/** Marks UsageErrors across the CLI's bundles (each has its own copy of the class), as FlightdeckError does. */
+const USAGE_BRAND = Symbol.for('flightdeck.UsageError');
+
 /** Bad usage: exit code 2, with the command's usage. */
 export class UsageError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[USAGE_BRAND] === true;
+  }
+
+  readonly [USAGE_BRAND] = true;
+
   constructor(message: string, readonly command?: Command) {
     super(message);
     this.name = 'UsageError';

@@ -9,7 +9,7 @@ import { deployingOwner, deployingUser, readGitHead, readGitIdentity, readGitInf
 import { requireBranchEnvironment } from '../deploy/branchEnvironment';
 import { personalEnvironmentName } from '../deploy/personalEnvironment';
 import { FlightdeckError, isFlightdeckError } from '../errors';
-import { stringOption, type CommandContext } from './command';
+import { stringOption, UsageError, type CommandContext } from './command';
 
 export function loadProject(context: Pick<CommandContext, 'values' | 'cwd'>): ProjectConfig {
   const config = stringOption(context.values, 'config');
@@ -70,9 +70,9 @@ export async function resolveTarget(context: Pick<CommandContext, 'values' | 'cw
   }
   if (explicitFn !== undefined) return { environment, function: explicitFn };
   const names = project ? project.functions.map((f) => f.name) : (await (await context.provider()).listFunctions(environment)).map((f) => f.name);
-  if (names.length !== 1) {
-    throw new FlightdeckError('BAD_REQUEST', `Pass --function NAME: ${names.length === 0 ? `${environment} has no functions` : `there are ${names.length} (${names.join(', ')})`}.`, { field: 'function' });
-  }
+  if (names.length === 0) throw new FlightdeckError('NOT_FOUND', `${environment} has no functions; deploy one first, or pass --function NAME.`, { field: 'function' });
+  // Which one is the caller's to say: a usage error, known before any call.
+  if (names.length > 1) throw new UsageError(`Pass --function NAME: there are ${names.length} (${names.join(', ')}).`);
   return { environment, function: names[0] };
 }
 

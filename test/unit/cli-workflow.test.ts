@@ -71,7 +71,7 @@ describe('branch environments from the CLI', () => {
     assert.match(await box.ok('invoke', '--function', 'api'), /from v1\napi one/);
     assert.match(await box.ok('promote', '--env', 'jane-feature-login', '--function', 'api', '--version', 'latest'), /live → v2 100%/);
     const noFunction = await box.run(['invoke']);
-    assert.equal(noFunction.code, 1);
+    assert.equal(noFunction.code, 2, 'a usage error');
     assert.match(noFunction.stderr, /Pass --function NAME: there are 2 \(api, web\)/);
   });
 

@@ -114,6 +114,8 @@ export async function clickThroughInstalled(
             await ui.replaceLine(2, 'const STATUS = 500;');
             await page.keyboard.press('Control+S');
             await ui.until('the edit saved', () => /hello from v2';\nconst STATUS = 500;/.test(readFileSync(join(dirs.workspace, FIXTURE_FUNCTION, 'index.js'), 'utf8')));
+            // As a person sees it: the tab's unsaved mark gone (a busy machine writes the file first).
+            await ui.until('the tab to show no unsaved changes', async () => (await page.locator('.tabs-container .tab.dirty').count()) === 0);
             await ui.clickTitleAction('Environments', 'Deploy Current Branch');
             await ui.notification(`Deployed to ${environment}: ${FIXTURE_FUNCTION}: v2 published; live moved to v2`).waitFor();
             // The deploy's final state: v2's instance (its start proof) serves, v1's has retired.

@@ -48,7 +48,10 @@ export async function requireBranchEnvironment(provider: Provider, plain: string
 }
 
 function takenNote(plain: string, name: string, environments: readonly Environment[], owner: BranchOwner): string {
-  return `"${plain}" belongs to ${describeHolder(environments.find((e) => e.name === plain), owner)}, so this branch deploys to "${name}".`;
+  const holder = environments.find((e) => e.name === plain);
+  // The plain name may have been freed since (its environment pruned): the branch keeps the one it has.
+  if (!holder) return `this branch keeps "${name}", made when "${plain}" belonged to another branch.`;
+  return `"${plain}" belongs to ${describeHolder(holder, owner)}, so this branch deploys to "${name}".`;
 }
 
 /** Creates it, or finds this branch's environment of that name created meanwhile. */

@@ -95,6 +95,15 @@ describe('deployProject', () => {
       isFlightdeckError(e, 'CANCELLED'));
   });
 
+  it('a branch keeps its branch-distinct environment once the plain name is freed, and says so rightly', async () => {
+    await deploy({ ...personal, branch: 'feature/y', function: 'api' });
+    const dash = await deploy({ ...personal, branch: 'feature-y', function: 'api' });
+    await provider.deleteEnvironment('jane-feature-y');
+    const again = await deploy({ ...personal, branch: 'feature-y', function: 'api' });
+    assert.equal(again.environment, dash.environment);
+    assert.equal(again.environmentNote, `this branch keeps "${dash.environment}", made when "jane-feature-y" belonged to another branch.`);
+  });
+
   it('two branches that map to one name never share an environment: the second gets a branch-distinct name, each keeps its own', async () => {
     const slash = await deploy({ ...personal, branch: 'feature/x', function: 'api' });
     const dash = await deploy({ ...personal, branch: 'feature-x', function: 'api' });

@@ -38,11 +38,16 @@ export async function readGitHead(cwd: string): Promise<GitHead> {
   return { branch: unborn.code === 0 && unborn.stdout ? unborn.stdout : undefined };
 }
 
+/** Whether `error` is runGit's: the folder is in no git repository. */
+export function isNotARepository(error: unknown): boolean {
+  return isFlightdeckError(error, 'GIT') && error.details?.field === NOT_A_REPOSITORY;
+}
+
 /** Branch, commit and identity of the repository holding `cwd`; GIT when HEAD is detached. */
 export async function readGitInfo(cwd: string): Promise<GitInfo> {
   const [head, identity] = await Promise.all([readGitHead(cwd), readGitIdentity(cwd)]).catch((error: unknown) => {
     // A deploy has a way around git: say so.
-    if (isFlightdeckError(error, 'GIT') && error.details?.field === NOT_A_REPOSITORY) {
+    if (isNotARepository(error)) {
       throw new FlightdeckError('GIT', `${cwd} is not in a git repository: run git init (and commit), or pass an environment name to deploy to.`);
     }
     throw error;

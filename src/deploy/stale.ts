@@ -34,6 +34,8 @@ export interface StaleCriteria {
    * stale here, as its branches live in another repository (here they would all look gone).
    */
   project?: string;
+  /** Environments flightdeck.yaml declares protected, whatever they recorded when created. */
+  declaredProtected?: ReadonlySet<string>;
 }
 
 /**
@@ -63,11 +65,11 @@ export interface BranchFacts {
    */
   upstreams: Map<string, string | null>;
   /**
-   * The branch checked out here: never merged or gone, as `git branch -d` will not delete it
-   * either. Someone is working on it (a new branch with no commits yet falls behind the default
-   * branch, which then "contains" it).
+   * The branches checked out here and in the repository's other worktrees: never merged or gone,
+   * as `git branch -d` will not delete them either. Someone is working on them (a new branch with
+   * no commits yet falls behind the default branch, which then "contains" it).
    */
-  checkedOut?: string;
+  checkedOut?: ReadonlySet<string>;
 }
 
 const DAY_MS = 86_400_000;
@@ -75,9 +77,9 @@ const DAY_MS = 86_400_000;
 export function findStale(environments: readonly Environment[], facts: BranchFacts | undefined, criteria: StaleCriteria): StaleEnvironment[] {
   const now = criteria.now ?? Date.now();
   return environments.flatMap((environment) => {
-    if (!mayGoStale(environment) || !belongsToProject(environment, criteria.project)) return [];
+    if (!mayGoStale(environment) || !belongsToProject(environment, criteria.project) || criteria.declaredProtected?.has(environment.name)) return [];
     const reasons: StaleReason[] = [];
-    const branch = environment.branch === facts?.checkedOut ? undefined : environment.branch;
+    const branch = environment.branch && facts?.checkedOut?.has(environment.branch) ? undefined : environment.branch;
     const how = branch ? facts?.merged.get(branch) : undefined;
     if (criteria.merged && facts && branch && how) reasons.push({ kind: 'merged', branch, into: facts.defaultBranch, how });
     if (criteria.gone && facts?.remoteBranches && facts.remote && branch && branch !== facts.defaultBranch) {
@@ -138,12 +140,13 @@ export async function readBranchFacts(
 ): Promise<BranchFacts> {
   const remotes = (await gitLines(cwd, ['remote'])).filter(Boolean);
   const remote = remotes.includes('origin') ? 'origin' : remotes[0];
-  const defaultBranch = await findDefaultBranch(cwd, remote);
+  const defaultBranch = await findDefaultBranch(cwd, remote, options.remote === 'ls-remote');
   const base = remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${defaultBranch}`])) ? `${remote}/${defaultBranch}` : defaultBranch;
-  const [baseTip, checkedOut] = await Promise.all([
+  const [baseTip, worktrees] = await Promise.all([
     gitText(cwd, ['rev-parse', '--verify', '-q', base]),
-    gitText(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    gitLines(cwd, ['worktree', 'list', '--porcelain']),
   ]);
+  const checkedOut = new Set(worktrees.filter((line) => line.startsWith('branch refs/heads/')).map((line) => line.slice('branch refs/heads/'.length)));
   if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
   const branchRefs = ['refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])];
   // Every branch ref once: its tip and its upstream; and which of them the default branch holds.
@@ -181,7 +184,7 @@ export async function readBranchFacts(
     if (name !== defaultBranch && refs?.length && refs.every((ref) => mergedRefs.has(ref) && tips.get(ref) !== baseTip)) merged.set(name, 'merge');
   }
   // The checked-out branch is never stale: no git processes to ask how it landed.
-  const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && b !== checkedOut && !merged.has(b));
+  const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && !checkedOut.has(b) && !merged.has(b));
   if (asked.length > 0) {
     const verdicts = options.verdicts ?? new Map();
     if (verdicts.size > MAX_VERDICTS) verdicts.clear();
@@ -198,7 +201,7 @@ export async function readBranchFacts(
       if (hows.every((how) => how)) merged.set(branch, hows.find((how) => how !== 'merge') ?? 'merge');
     }));
   }
-  return { defaultBranch, merged, upstreams, remote, ...(checkedOut ? { checkedOut } : {}), ...(remoteTips ? { remoteBranches: new Set(remoteTips.keys()) } : {}) };
+  return { defaultBranch, merged, upstreams, remote, checkedOut, ...(remoteTips ? { remoteBranches: new Set(remoteTips.keys()) } : {}) };
 }
 
 /** The remote's branches and their tips, asked of the server. */
@@ -231,16 +234,20 @@ async function landedAs(cwd: string, base: string, ref: string): Promise<MergeKi
   return commits.stdout.split('\n').some((line) => line.startsWith(`${branchPatch} `)) ? 'squash' : undefined;
 }
 
-async function findDefaultBranch(cwd: string, remote: string | undefined): Promise<string> {
+async function findDefaultBranch(cwd: string, remote: string | undefined, askRemote: boolean): Promise<string> {
   if (remote) {
     const head = await gitText(cwd, ['symbolic-ref', '--short', '-q', `refs/remotes/${remote}/HEAD`]);
     if (head) return head.slice(remote.length + 1);
+    // A clone made before the remote had a branch knows no HEAD of it: the remote says which.
+    const asked = askRemote ? /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec((await runGit(cwd, ['ls-remote', '--symref', remote, 'HEAD'], 30_000)).stdout) : null;
+    if (asked) return asked[1];
   }
   const configured = await gitText(cwd, ['config', 'init.defaultBranch']);
   for (const candidate of [configured, 'main', 'master'].filter((b): b is string => Boolean(b))) {
     if (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/heads/${candidate}`])) return candidate;
     if (remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${candidate}`]))) return candidate;
   }
+  if (!(await gitOk(cwd, ['rev-parse', '--verify', '-q', 'HEAD']))) throw new FlightdeckError('GIT', `The repository of ${cwd} has no commits yet: commit first.`);
   throw new FlightdeckError('GIT', `Cannot tell the default branch of ${cwd}: set it with git remote set-head origin --auto, or git config init.defaultBranch <name>.`);
 }
 

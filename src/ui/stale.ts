@@ -11,7 +11,10 @@ export async function staleEnvironments(workspace: ProjectWorkspace, environment
   try {
     const [project, folder] = await Promise.all([workspace.load(), workspace.folder()]);
     const facts = await readBranchFacts(folder.fsPath, { remote: 'tracking', branches: personalBranches(environments, project.project), verdicts: workspace.mergeVerdicts }).catch(() => undefined);
-    return findStale(environments, facts, { merged: true, gone: true, idleMs: project.personal.ttlMs, project: project.project });
+    return findStale(environments, facts, {
+      merged: true, gone: true, idleMs: project.personal.ttlMs, project: project.project,
+      declaredProtected: new Set(project.environments.filter((e) => e.protected).map((e) => e.name)),
+    });
   } catch {
     return []; // no project: nothing to judge by
   }

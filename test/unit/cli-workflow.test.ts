@@ -358,6 +358,64 @@ describe('branch environments from the CLI', () => {
     const nowhere = await box.shell('flightdeck env prune --dry-run', {}, box.root);
     assert.equal(nowhere.code, 1);
     assert.match(nowhere.stderr, /flightdeck\.yaml/);
+    // Outside any repository only the idle check is left: prune does that, and says so.
+    const loose = join(box.root, 'loose');
+    mkdirSync(join(loose, 'api'), { recursive: true });
+    writeFileSync(join(loose, 'flightdeck.yaml'), 'project: loose\npersonal: { ttl: 7d }\nfunctions:\n  api: { runtime: nodejs, code: ./api, handler: index.handler }\n');
+    assert.match(await box.ok('env', 'prune', '--dry-run', '--config', join(loose, 'flightdeck.yaml')), /checked: idle over 7 ?d/);
+    const merged = await box.run(['env', 'prune', '--merged', '--dry-run', '--config', join(loose, 'flightdeck.yaml')]);
+    assert.equal(merged.code, 1);
+    assert.match(merged.stderr, /is not in a git repository/);
+    // A repository with no commits yet says that, not how to name its default branch.
+    execFileSync('git', ['init', '-q', '-b', 'main', loose]);
+    const empty = await box.run(['env', 'prune', '--merged', '--dry-run', '--config', join(loose, 'flightdeck.yaml')]);
+    assert.match(empty.stderr, /has no commits yet: commit first/);
+  });
+
+  it('env prune finds the default branch from the remote when the clone does not know it, and leaves branches checked out in other worktrees and environments flightdeck.yaml protects', async () => {
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: box.env, stdio: 'pipe' }).toString().trim();
+    const origin = join(box.root, 'trunk.git');
+    const seed = join(box.root, 'trunk-seed');
+    execFileSync('git', ['init', '-q', '--bare', '-b', 'trunk', origin]);
+    mkdirSync(join(seed, 'api'), { recursive: true });
+    writeFileSync(join(seed, 'flightdeck.yaml'), 'project: trunk\nenvironments:\n  demo: { kind: personal, protected: true }\nfunctions:\n  api: { runtime: nodejs, code: ./api, handler: index.handler }\n');
+    writeFileSync(join(seed, 'api/index.js'), handler('trunk'));
+    git(box.root, 'init', '-q', '-b', 'trunk', seed);
+    git(seed, 'add', '-A');
+    git(seed, 'commit', '-q', '-m', 'first');
+    // An old local main the default branch is not.
+    git(seed, 'branch', 'main');
+    git(seed, 'remote', 'add', 'origin', origin);
+    git(seed, 'push', '-q', 'origin', 'trunk');
+    for (const branch of ['h1', 'h2']) {
+      git(seed, 'switch', '-q', '-c', branch, 'trunk');
+      writeFileSync(join(seed, `${branch}.txt`), `${branch}\n`);
+      git(seed, 'add', '-A');
+      git(seed, 'commit', '-q', '-m', branch);
+      git(seed, 'push', '-q', '-u', 'origin', branch);
+      git(seed, 'switch', '-q', 'trunk');
+      git(seed, 'merge', '-q', '--no-ff', '-m', `merge ${branch}`, branch);
+      await box.ok('env', 'create', '--branch', branch, '--user', 'jane', '--config', join(seed, 'flightdeck.yaml'));
+    }
+    git(seed, 'push', '-q', 'origin', 'trunk');
+    assert.throws(() => git(seed, 'symbolic-ref', 'refs/remotes/origin/HEAD'), 'the clone knows no remote HEAD');
+    // h2 is checked out in another worktree; demo was made before flightdeck.yaml protected it.
+    git(seed, 'worktree', 'add', '-q', join(box.root, 'trunk-h2'), 'h2');
+    const before = join(box.root, 'trunk-before.yaml');
+    writeFileSync(before, 'project: trunk\nfunctions:\n  api: { runtime: nodejs, code: ./trunk-seed/api, handler: index.handler }\n');
+    await box.ok('env', 'create', 'demo', '--kind', 'personal', '--config', before);
+    assert.equal((await envNamed('demo'))?.protected, false);
+    const dry = await box.shell(`flightdeck env prune --dry-run --merged --idle 1ms --config ${join(seed, 'flightdeck.yaml')}`, {}, seed);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /jane-h1\s+h1\s+merged into trunk/);
+    // h2 only idle (git's merge says nothing of a branch someone has checked out); demo not at all.
+    assert.match(dry.stdout, /jane-h2\s+h2\s+idle \d+ s\n/);
+    assert.doesNotMatch(dry.stdout, /demo/);
+    const refused = await box.shell(`flightdeck env delete demo --config ${join(seed, 'flightdeck.yaml')}`, {}, seed);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /pass --confirm demo/);
+    await box.ok('env', 'delete', 'demo', '--confirm', 'demo');
+    for (const branch of ['h1', 'h2']) await box.ok('env', 'delete', `jane-${branch}`);
   });
 
   it('env prune leaves the checked-out branch alone, even a new one with no commits yet that main has moved past', async () => {

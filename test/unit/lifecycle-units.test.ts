@@ -87,7 +87,7 @@ describe('stale environments', () => {
   it('never calls the checked-out branch merged or gone: someone is on it', () => {
     const environments = [env('a-done', { branch: 'done' }), env('a-gone', { branch: 'gone' })];
     for (const checkedOut of ['done', 'gone']) {
-      const stale = findStale(environments, { ...facts, checkedOut }, { merged: true, gone: true, now });
+      const stale = findStale(environments, { ...facts, checkedOut: new Set([checkedOut]) }, { merged: true, gone: true, now });
       assert.deepEqual(stale.map((s) => s.environment.name), environments.map((e) => e.name).filter((n) => n !== `a-${checkedOut}`));
     }
   });
@@ -146,9 +146,9 @@ describe('squash-merge verdicts', () => {
     // The branch moves on: git is asked again.
     git('switch', '-q', 'feature/open');
     commit('c.txt', 'more\n');
-    assert.equal((await readBranchFacts(repo)).checkedOut, 'feature/open');
+    assert.deepEqual((await readBranchFacts(repo)).checkedOut, new Set(['feature/open']));
     git('switch', '-q', '--detach');
-    assert.equal((await readBranchFacts(repo)).checkedOut, undefined, 'a detached HEAD is on no branch');
+    assert.deepEqual((await readBranchFacts(repo)).checkedOut, new Set(), 'a detached HEAD is on no branch');
     git('switch', '-q', 'main');
     assert.equal((await readBranchFacts(repo, { branches: ['feature/open'], verdicts })).merged.get('feature/open'), undefined);
     assert.equal(verdicts.get(key('feature/open')), null, 'asked again for the new tip');

@@ -61,7 +61,7 @@ export const envDeleteCommand: Command = {
     const { name } = environment;
     const confirm = stringOption(context.values, 'confirm');
     if (confirm !== undefined && confirm !== name) throw new UsageError(`--confirm must repeat the environment's name (${name}), not ${JSON.stringify(confirm)}.`);
-    if (environment.protected && confirm === undefined) {
+    if (confirm === undefined && (environment.protected || (await declaredProtected(context, name)))) {
       throw new UsageError(`${name} is a protected ${environment.kind} environment: pass --confirm ${name} to delete it.`);
     }
     await provider.deleteEnvironment(name, confirm);
@@ -98,13 +98,20 @@ export const envPruneCommand: Command = {
       gone: all || context.values.gone === true,
       idleMs: idleFlag ?? (all ? project.personal.ttlMs : undefined),
       project: project.project,
+      declaredProtected: new Set(project.environments.filter((e) => e.protected).map((e) => e.name)),
     };
     const folder = dirname(project.file);
     const provider = await context.provider();
     const environments = await provider.listEnvironments();
     // The remote is asked (not the last fetch): a branch someone pushed to since is not merged.
     const facts = criteria.merged || criteria.gone
-      ? await stale.readBranchFacts(folder, { remote: 'ls-remote', branches: stale.personalBranches(environments, criteria.project) })
+      ? await stale.readBranchFacts(folder, { remote: 'ls-remote', branches: stale.personalBranches(environments, criteria.project) }).catch(async (error: unknown) => {
+        // Outside a repository only the idle check is left: fine when nothing else was asked for.
+        if (!all || !(await import('../../deploy/git')).isNotARepository(error)) throw error;
+        criteria.merged = false;
+        criteria.gone = false;
+        return undefined;
+      })
       : undefined;
     if (criteria.gone && facts && !facts.remote) {
       if (context.values.gone === true) throw new FlightdeckError('GIT', `The repository of ${folder} has no remote, so no branch can be gone from one: add it (git remote add origin URL), or leave out --gone.`);
@@ -161,6 +168,16 @@ async function environmentToDelete(context: CommandContext, provider: Provider):
   const project = loadProject(context);
   const identity = await branchIdentity(context, project);
   return findBranchEnvironment(provider, personalName(project, identity), { branch: identity.branch, project: project.project });
+}
+
+/** Whether flightdeck.yaml (when there is one) declares the environment protected, whatever it recorded when created. */
+async function declaredProtected(context: CommandContext, name: string): Promise<boolean> {
+  const { loadProjectIfAny } = await import('../project');
+  try {
+    return loadProjectIfAny(context)?.environments.some((e) => e.name === name && e.protected) ?? false;
+  } catch {
+    return false; // a broken flightdeck.yaml declares nothing; the recorded protection still holds
+  }
 }
 
 function kindOption(context: CommandContext): EnvironmentKind | undefined {

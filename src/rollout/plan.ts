@@ -93,9 +93,12 @@ export function decide(rollout: Rollout, reading: GateReading | undefined, now: 
   return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading), verified, reading?.ungated);
 }
 
-/** True when the reading had enough requests for a verdict (a failing one has rolled back already). */
+/**
+ * True when the reading had enough requests for a verdict (a failing one has rolled back already).
+ * minRequests 0 asks for none: a step the metrics saw pass without traffic is judged.
+ */
 function judged(spec: RolloutSpec, reading: GateReading | undefined): boolean {
-  return (reading?.requests ?? 0) >= Math.max(1, spec.gates.minRequests);
+  return reading !== undefined && !reading.ungated && reading.requests >= spec.gates.minRequests;
 }
 
 /** Why the reading fails a gate, with the figures; undefined while it passes or has fewer than `minRequests`. */

@@ -11,10 +11,15 @@ import { personalEnvironmentName } from '../deploy/personalEnvironment';
 import { FlightdeckError, isFlightdeckError } from '../errors';
 import { stringOption, UsageError, type CommandContext } from './command';
 
-export function loadProject(context: Pick<CommandContext, 'values' | 'cwd'>): ProjectConfig {
+/**
+ * The project of --config, else the flightdeck.yaml found from cwd. Only a deploy (`requireCode`)
+ * needs the functions' code folders to exist: deleting a branch's environment or reading logs must
+ * work before a build makes a `code: ./dist`.
+ */
+export function loadProject(context: Pick<CommandContext, 'values' | 'cwd'>, requireCode = false): ProjectConfig {
   const config = stringOption(context.values, 'config');
   // --provider decides, like the block, whether functions must name an image (Knative runs images).
-  return loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd), { provider: stringOption(context.values, 'provider') });
+  return loadProjectFile(config ? resolve(context.cwd, config) : findProjectFile(context.cwd), { provider: stringOption(context.values, 'provider'), requireCode });
 }
 
 /** The project when there is one (--config must exist when given); undefined when none is found. */

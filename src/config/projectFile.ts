@@ -89,6 +89,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export interface ParseOptions {
   /** The provider the project deploys to: `knative` runs images, so every function needs `image:` or `build:`. */
   provider?: string;
+  /**
+   * false: a code folder that does not exist is no problem (default true). Only a deploy reads
+   * the code; deleting or pruning environments, a URL or logs must work before a build made it.
+   */
+  requireCode?: boolean;
 }
 
 /** Engines that run container images rather than the code folder. */
@@ -167,7 +172,7 @@ function readFunction(reader: YamlReader, at: MapEntry, baseDir: string, options
   const runtimeEntry = reader.required(entries, 'runtime', at, `one of ${RUNTIMES.join(', ')}`);
   const codeEntry = reader.required(entries, 'code', at, 'the folder holding the code, relative to flightdeck.yaml, e.g. `./api`');
   const runtime = runtimeEntry && readRuntime(reader, runtimeEntry);
-  const code = codeEntry && readCodeFolder(reader, codeEntry, baseDir);
+  const code = codeEntry && readCodeFolder(reader, codeEntry, baseDir, options.requireCode ?? true);
   const entrypoint = runtime && readEntrypoint(reader, entries, at, runtime);
   const instances = optional(entries, 'instances', { ...DEFAULT_INSTANCES }, (e) => readInstances(reader, e));
   const timeoutMs = optional(entries, 'timeout', DEFAULT_TIMEOUT_MS, (e) => readDuration(reader, e, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS));
@@ -307,11 +312,11 @@ function readStartSettings(
   return out;
 }
 
-function readCodeFolder(reader: YamlReader, at: Located, baseDir: string): string | undefined {
+function readCodeFolder(reader: YamlReader, at: Located, baseDir: string, mustExist: boolean): string | undefined {
   const relative = reader.string(at);
   if (relative === undefined) return undefined;
   const folder = resolve(baseDir, relative);
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+  if (mustExist && (!existsSync(folder) || !statSync(folder).isDirectory())) {
     reader.report(at, `Code folder \`${relative}\` does not exist (looked for ${folder}). Create it or fix \`${at.path}\`.`);
     return undefined;
   }

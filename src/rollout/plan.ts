@@ -93,12 +93,9 @@ export function decide(rollout: Rollout, reading: GateReading | undefined, now: 
   return stepTo(rollout, rollout.step + 1, quietNote(rollout.spec, reading), verified, reading?.ungated);
 }
 
-/**
- * True when the reading had enough requests for a verdict (a failing one has rolled back already).
- * minRequests 0 asks for none: a step the metrics saw pass without traffic is judged.
- */
+/** True when the reading had enough requests for a verdict (a failing one has rolled back already). */
 function judged(spec: RolloutSpec, reading: GateReading | undefined): boolean {
-  return reading !== undefined && !reading.ungated && reading.requests >= spec.gates.minRequests;
+  return reading !== undefined && !reading.ungated && reading.requests >= Math.max(1, spec.gates.minRequests);
 }
 
 /** Why the reading fails a gate, with the figures; undefined while it passes or has fewer than `minRequests`. */
@@ -221,8 +218,9 @@ export function transition(rollout: Rollout, decision: Decision, now: number): R
       if (decision.ungated) next.ungated = decision.ungated;
       else delete next.ungated;
       if (decision.kind === 'succeed') {
-        // 100% without one judged step: nothing proved the version, so it must not read as success.
-        if (verifiedSteps === 0) {
+        // 100% without one judged step: nothing proved the version, so it must not read as success
+        // (unless minRequests 0 asked for no proof from traffic, and the metrics could be read).
+        if (verifiedSteps === 0 && (rollout.spec.gates.minRequests > 0 || decision.ungated)) {
           const note = decision.ungated
             ? `completed unverified, ungated: ${decision.ungated}; steps advanced by time`
             : `completed unverified: no step had the ${rollout.spec.gates.minRequests} requests the gates need to judge v${rollout.spec.toVersion}`;

@@ -164,18 +164,19 @@ test('canary decide at the step before 100 succeeds; a full healthy walk reaches
   assert.equal(r.ended, new Date(now).toISOString());
 });
 
-test('minRequests 0 asks for no traffic: steps the metrics saw pass with none are judged, and the walk succeeds; without a reading it stays unverified', () => {
-  const walk = (withReading: boolean) => {
-    let r = started(spec({ gates: { minRequests: 0 } as RolloutSpec['gates'] }));
-    for (let now = T0 + 1000; r.status === 'running'; now += 1000) r = transition(r, decide(r, withReading ? reading(0) : undefined, now), now);
+test('minRequests 0 asks for no proof from traffic: a rollout without requests succeeds, even a single step; unreadable metrics still leave it unverified', () => {
+  const walk = (s: RolloutSpec, withReading: GateReading | undefined) => {
+    let r = started(s);
+    for (let now = T0 + 1000; r.status === 'running'; now += 1000) r = transition(r, decide(r, withReading, now), now);
     return r.status;
   };
-  assert.equal(walk(true), 'succeeded');
-  assert.equal(walk(false), 'completedUnverified');
+  const none = { gates: { minRequests: 0 } as RolloutSpec['gates'] };
+  assert.equal(walk(spec(none), reading(0)), 'succeeded');
+  assert.equal(walk(spec(none), undefined), 'succeeded');
+  assert.equal(started(spec({ ...none, steps: [100] })).status, 'succeeded');
+  assert.equal(walk(spec(none), { ...reading(0), ungated: 'no metrics endpoint' }), 'completedUnverified');
   // With a minimum, no traffic is no verdict.
-  let r = started(spec());
-  for (let now = T0 + 1000; r.status === 'running'; now += 1000) r = transition(r, decide(r, reading(0), now), now);
-  assert.equal(r.status, 'completedUnverified');
+  assert.equal(walk(spec(), reading(0)), 'completedUnverified');
 });
 
 test('a failing gate rolls back to 0% with the reason and an end time', () => {

@@ -22,7 +22,7 @@ export const deployCommand: Command = {
   },
   async run(context) {
     const [{ loadProject, gitHead, branchIdentity }, { deployProject, deployFailure, describeLiveChange, notStarted }] = await Promise.all([import('../project'), import('../../deploy/deployProject')]);
-    const project = loadProject(context);
+    const project = loadProject(context, true);
     const environment = stringOption(context.values, 'env');
     if (environment !== undefined && (context.values.branch !== undefined || context.values.user !== undefined)) {
       throw new UsageError('--branch and --user name a branch environment: give them or --env, not both.');

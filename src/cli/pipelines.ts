@@ -13,6 +13,8 @@ import { relative } from 'node:path';
 import type { ProjectConfig } from '../config/projectFile';
 import { FlightdeckError } from '../errors';
 import { selectProvider, type ProviderKind, type ProviderSelection } from '../providers/kinds';
+import { planSteps } from '../rollout/plan';
+import { normaliseSpec } from '../rollout/spec';
 
 export type CiSystem = 'github' | 'gitlab';
 export const CI_SYSTEMS: readonly CiSystem[] = ['github', 'gitlab'];
@@ -37,7 +39,12 @@ interface Plan {
   provider: ProviderSelection;
   /** Some function builds its image in the job (`build:`). */
   builds: boolean;
+  /** How long the release job's rollouts wait between steps, all told (one function after another, per production environment). */
+  rolloutMinutes: number;
 }
+
+/** Job time limits of the CI systems, in minutes: GitLab's default, GitHub's maximum for hosted runners. */
+const JOB_LIMIT_MINUTES: Record<CiSystem, number> = { gitlab: 60, github: 360 };
 
 /** A CI variable a job needs: `secret` ones are GitHub secrets (masked GitLab variables). */
 interface Setting {
@@ -58,11 +65,15 @@ export function pipelineFor(system: CiSystem, project: ProjectConfig, repository
   const plan = planOf(project, repositoryRoot, explicitProvider);
   const settings = settingsOf(plan);
   const text = system === 'github' ? githubWorkflow(plan, settings) : gitlabPipeline(plan, settings);
+  const timeout = releaseTimeout(system, plan);
   const where = system === 'github' ? 'GitHub (Settings → Secrets and variables → Actions)' : 'GitLab (Settings → CI/CD → Variables)';
   return {
     text,
     settings: settings.map((s) => `${s.name} (${s.secret ? 'secret' : 'variable'}${system === 'gitlab' && s.name === 'KUBECONFIG' ? ', of type File' : ''}): ${s.why}`).map((line) => `${line} — in ${where}`),
-    warnings: warningsOf(plan),
+    warnings: [
+      ...warningsOf(plan),
+      ...(timeout === undefined ? [] : [`The release job's rollouts take about ${Math.round(plan.rolloutMinutes)} min, so its time limit is ${timeout} min${system === 'gitlab' ? ': a runner whose maximum is lower stops it mid-rollout' : ''}${system === 'github' && timeout > JOB_LIMIT_MINUTES.github ? ', more than GitHub-hosted runners allow: shorten the rollouts or use a self-hosted runner' : ''}.`]),
+    ],
   };
 }
 
@@ -82,7 +93,22 @@ function planOf(project: ProjectConfig, repositoryRoot: string, explicitProvider
     common: `${file === 'flightdeck.yaml' ? '' : ` --config ${shellWord(file)}`}${explicitProvider ? ` --provider ${explicitProvider}` : ''}`,
     provider,
     builds: project.functions.some((f) => f.image?.build !== undefined),
+    rolloutMinutes: production.length * project.functions.reduce((sum, fn) => {
+      const instances = fn.config.instances.min;
+      const spec = normaliseSpec({ ...fn.rollout, toVersion: 1 }, { instances });
+      return sum + ((planSteps(spec, instances).length - 1) * spec.intervalMs) / 60_000;
+    }, 0),
   };
+}
+
+/**
+ * The release job's time limit: its rollouts' waits and a margin for deploys, when that is more
+ * than the CI system gives a job by default (a job killed mid-rollout leaves it running, and every
+ * later release is refused until someone ends it).
+ */
+function releaseTimeout(system: CiSystem, plan: Plan): number | undefined {
+  const minutes = Math.ceil(plan.rolloutMinutes + 15);
+  return minutes > JOB_LIMIT_MINUTES[system] * 0.8 ? minutes : undefined;
 }
 
 function settingsOf(plan: Plan): Setting[] {
@@ -126,6 +152,12 @@ function yamlScalar(text: string): string {
   return plain ? text : JSON.stringify(text);
 }
 
+function timeoutLine(system: CiSystem, plan: Plan): string {
+  const minutes = releaseTimeout(system, plan);
+  if (minutes === undefined) return '';
+  return system === 'github' ? `\n    timeout-minutes: ${minutes}` : `\n  timeout: ${minutes} minutes`;
+}
+
 function releaseCommands(plan: Plan): string[] {
   return [
     ...plan.staging.map((env) => `flightdeck deploy --env ${env}${plan.common}`),
@@ -145,7 +177,9 @@ function releaseStepName(command: string, plan: Plan): string {
 }
 
 /** Installs the CLI from $FLIGHTDECK_CLI, or finds it installed; fails saying what to set otherwise. */
-const INSTALL_CLI = `if [ -n "$${CLI_VARIABLE}" ]; then npm install --global --no-audit --no-fund "$${CLI_VARIABLE}"; `
+// A path is made absolute: npm reads `vendor/flightdeck.tgz` as a GitHub repository.
+const INSTALL_CLI = `if [ -f "$${CLI_VARIABLE}" ]; then npm install --global --no-audit --no-fund "$(realpath "$${CLI_VARIABLE}")"; `
+  + `elif [ -n "$${CLI_VARIABLE}" ]; then npm install --global --no-audit --no-fund "$${CLI_VARIABLE}"; `
   + `elif ! command -v flightdeck > /dev/null; then echo "Set the ${CLI_VARIABLE} CI variable to the Flightdeck CLI's package (the URL, or the path in this repository, of the .tgz that npm run package:cli makes)."; exit 1; fi`;
 
 function header(system: CiSystem, plan: Plan, settings: Setting[]): string {
@@ -224,11 +258,11 @@ ${setup(`      - uses: actions/checkout@v4
         with:
           ref: \${{ github.event.repository.default_branch }}`)}
       - name: Delete
-        run: flightdeck env delete --branch "$BRANCH" --user ${CI_USER} --missing-ok${plan.common}
+        run: ${yamlScalar(`flightdeck env delete --branch "$BRANCH" --user ${CI_USER} --missing-ok${plan.common}`)}
   release:
     name: Release to ${plan.production.join(', ')}
     if: github.event_name == 'push' && github.ref_name == github.event.repository.default_branch
-    runs-on: ubuntu-latest
+    runs-on: ubuntu-latest${timeoutLine('github', plan)}
     steps:
 ${setup()}
 ${release.join('\n')}
@@ -253,7 +287,7 @@ branch-environment:
     name: branch/$CI_COMMIT_REF_SLUG
     on_stop: delete-branch-environment
   script:
-    - flightdeck deploy --branch "$CI_COMMIT_BRANCH" --user ${CI_USER}${plan.common}
+    - ${yamlScalar(`flightdeck deploy --branch "$CI_COMMIT_BRANCH" --user ${CI_USER}${plan.common}`)}
 delete-branch-environment:
   stage: deploy
   rules:
@@ -275,7 +309,7 @@ delete-branch-environment:
     - git clone --quiet --depth 1 --branch "$CI_DEFAULT_BRANCH" "$CI_REPOSITORY_URL" .flightdeck-default-branch
     - cd .flightdeck-default-branch
     - ${yamlScalar(INSTALL_CLI)}
-    - flightdeck env delete --branch "$CI_COMMIT_BRANCH" --user ${CI_USER} --missing-ok${plan.common}
+    - ${yamlScalar(`flightdeck env delete --branch "$CI_COMMIT_BRANCH" --user ${CI_USER} --missing-ok${plan.common}`)}
 release:
   stage: release
   rules:
@@ -285,7 +319,7 @@ release:
   environment:
     name: ${plan.production[0]}
     deployment_tier: production
-  resource_group: flightdeck-release
+  resource_group: flightdeck-release${timeoutLine('gitlab', plan)}
   script:
 ${release.join('\n')}
 `;

@@ -33,8 +33,16 @@ export function loadProjectIfAny(context: Pick<CommandContext, 'values' | 'cwd'>
 }
 
 /** Outside a personal environment git only adds the branch and commit to a version: none is fine. */
-export function gitHead(folder: string): Promise<GitHead | undefined> {
-  return withoutGit(readGitHead(folder), undefined);
+export async function gitHead(folder: string, env: NodeJS.ProcessEnv): Promise<GitHead | undefined> {
+  const head = await withoutGit(readGitHead(folder), undefined);
+  // CI runners check the commit out detached: the job's variables name its branch.
+  if (head && head.branch === undefined) return { ...head, ...(ciBranch(env) ? { branch: ciBranch(env) } : {}) };
+  return head;
+}
+
+/** The branch a CI job runs for: GitLab's CI_COMMIT_BRANCH, GitHub's pushed branch or pull request head. */
+function ciBranch(env: NodeJS.ProcessEnv): string | undefined {
+  return env.CI_COMMIT_BRANCH || env.GITHUB_HEAD_REF || (env.GITHUB_REF_TYPE === 'branch' ? env.GITHUB_REF_NAME : undefined) || undefined;
 }
 
 /** What git answers, or `fallback` when there is no git or no repository (GIT). */
@@ -101,7 +109,7 @@ export async function branchIdentity(context: Pick<CommandContext, 'values'>, pr
   const user = stringOption(context.values, 'user');
   // --branch (CI, often on a detached HEAD) needs from git only the commit; else git names the branch and who deploys.
   if (branch !== undefined) {
-    const [head, identity] = await Promise.all([gitHead(folder), user === undefined ? withoutGit(readGitIdentity(folder), {}) : {}]);
+    const [head, identity] = await Promise.all([withoutGit(readGitHead(folder), undefined), user === undefined ? withoutGit(readGitIdentity(folder), {}) : {}]);
     return { branch, commit: head?.commit, user: user ?? deployingUser(identity), owner: user ?? deployingOwner(identity) };
   }
   const git = await readGitInfo(folder);

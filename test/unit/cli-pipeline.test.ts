@@ -5,7 +5,7 @@
 // deletion, and a bad release whose rollout rolls back and fails the job.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateWorkflow } from '@action-validator/core';
@@ -171,8 +171,12 @@ describe('flightdeck init --ci', () => {
       const npm = { npm_config_cache: join(box.root, 'npm-cache'), npm_config_prefix: join(box.root, 'runner'), npm_config_offline: 'true' };
       const pack = await box.shell(`npm pack --silent --pack-destination "${packed}" "${REPO_ROOT}"`, npm);
       assert.equal(pack.code, 0, pack.stderr);
-      const tarball = join(packed, pack.stdout.trim().split('\n').pop()!);
-      const installed = await runJob('branch-environment', { ...bare, ...npm }, { FLIGHTDECK_CLI: tarball });
+      // Committed in the repository, named by its path there (npm alone takes vendor/x.tgz for a GitHub repository).
+      const name = pack.stdout.trim().split('\n').pop()!;
+      mkdirSync(join(box.repo, 'vendor'));
+      writeFileSync(join(box.repo, 'vendor', name), readFileSync(join(packed, name)));
+      const installed = await runJob('branch-environment', { ...bare, ...npm }, { FLIGHTDECK_CLI: `vendor/${name}` });
+      rmSync(join(box.repo, 'vendor'), { recursive: true });
       assert.equal(installed.code, 0, installed.stderr + installed.stdout);
       const help = await box.shell('flightdeck --help', { PATH: `${join(box.root, 'runner', 'bin')}:${process.env.PATH}` });
       assert.match(help.stdout, /^Usage: flightdeck <command>/);
@@ -241,6 +245,18 @@ describe('flightdeck init --ci', () => {
       assert.equal(stopped.code, 0, stopped.stderr);
     }
     assert.deepEqual(await envNames(), ['production', 'staging']);
+  });
+
+  it('a deploy in a detached checkout records the branch the CI job names', async () => {
+    box.git('checkout', '-q', '--detach', 'main');
+    try {
+      const deployed = await box.run(['deploy', '--env', 'staging'], { CI_COMMIT_BRANCH: 'main' });
+      assert.equal(deployed.code, 0, deployed.stderr);
+      const { versions } = await box.json<{ versions: { branch?: string }[] }>('versions', '--env', 'staging', '--function', 'api');
+      assert.equal(versions[0].branch, 'main');
+    } finally {
+      box.git('switch', '-q', 'main');
+    }
   });
 
   it('a release whose new version fails rolls back and fails the job, production staying on the old version', async () => {
@@ -325,18 +341,31 @@ functions:
     assert.match(output, /provider\.kubeconfig \(~\/\.kube\/prod\) wins over \$KUBECONFIG/);
   });
 
+  it('a release whose rollouts outlast a GitLab job gets a time limit to match, and init says so', async () => {
+    const slow = fc3.replace('handler: index.handler }', 'handler: index.handler, rollout: { steps: [10, 50, 100], interval: 30m } }');
+    const gitlab = await init('gitlab', 'flightdeck.yaml', slow);
+    // Two production environments, two 30-minute waits each: 120 min, and 15 for the deploys.
+    assert.equal((gitlab.parsed as Record<string, { timeout?: string }>).release.timeout, '135 minutes');
+    assert.match(gitlab.output, /rollouts take about 120 min, so its time limit is 135 min/);
+    const github = await init('github', 'flightdeck.yaml', slow);
+    assert.deepEqual(validateWorkflow(github.text).errors, []);
+    assert.equal((github.parsed as { jobs: Record<string, { 'timeout-minutes'?: number }> }).jobs.release['timeout-minutes'], undefined, 'within GitHub\'s 6 hours');
+    assert.equal((await init('gitlab', 'flightdeck.yaml', fc3)).text.includes('timeout:'), false, 'default rollouts fit the default limit');
+  });
+
   it('a project file whose path has a space and a # reaches the CLI as one argument, in both files', async () => {
     const path = 'svc #1/flightdeck.yaml';
     const github = await init('github', path, fc3);
     assert.deepEqual(validateWorkflow(github.text).errors, []);
     const gitlab = (await init('gitlab', path, fc3)).parsed as Record<string, GitLabJob>;
-    const commands = [
-      ...(github.parsed as Workflow).jobs.release.steps.filter((s) => s.run?.startsWith('flightdeck ')).map((s) => s.run!),
-      ...gitlab.release.script,
+    const lines = [
+      ...Object.values((github.parsed as Workflow).jobs).flatMap((job) => job.steps.flatMap((step) => step.run?.split('\n') ?? [])),
+      ...Object.values(gitlab).flatMap((job) => job.script ?? []),
     ];
-    assert.equal(commands.length, 10);
+    const commands = lines.filter((line) => line.startsWith('flightdeck ')).map((line) => line.replace(/ \| tee deploy\.txt$/, ''));
+    assert.equal(commands.length, 14);
     for (const command of commands) {
-      const args = await box.shell(`flightdeck() { printf '<%s>' "$@"; }; ${command}`);
+      const args = await box.shell(`flightdeck() { printf '<%s>' "$@"; }; ${command}`, { BRANCH: 'b', CI_COMMIT_BRANCH: 'b' });
       assert.match(args.stdout, /<--config><svc #1\/flightdeck\.yaml>$/, command);
     }
   });

@@ -28,7 +28,7 @@ export const deployCommand: Command = {
       throw new UsageError('--branch and --user name a branch environment: give them or --env, not both.');
     }
     // A personal environment needs git's branch and identity; another only the branch and commit it records.
-    const gitLookup: Promise<Partial<BranchIdentity> | undefined> = environment === undefined ? branchIdentity(context, project) : gitHead(dirname(project.file));
+    const gitLookup: Promise<Partial<BranchIdentity> | undefined> = environment === undefined ? branchIdentity(context, project) : gitHead(dirname(project.file), context.env);
     // Git and the provider connection each wait on another process: ask both at once.
     const [git, provider] = await Promise.all([gitLookup, context.provider()]);
     const result = await deployProject(provider, project, {

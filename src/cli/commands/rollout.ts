@@ -168,7 +168,7 @@ async function projectDefaults(context: CommandContext, fn: string): Promise<Rol
   const explicit = stringOption(context.values, 'config');
   const file = explicit === undefined ? locateProjectFile(context.cwd) : resolve(context.cwd, explicit);
   if (file === undefined) return {};
-  return loadProjectFile(file).functions.find((f) => f.name === fn)?.rollout ?? {};
+  return loadProjectFile(file, { requireCode: false }).functions.find((f) => f.name === fn)?.rollout ?? {};
 }
 
 /** The flags given, as a partial request (absent flags leave the defaults alone). */

@@ -117,15 +117,19 @@ export async function pipeGit(cwd: string, from: string[], to: string[], timeout
   const producer = spawn('git', from, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let producerError = '';
   producer.stderr.on('data', (chunk: Buffer) => (producerError += chunk.toString()));
+  // 'exit', not 'close': a producer whose reader stopped early may exit with output still
+  // buffered, its stdout never ending; nothing then keeps the process alive, and it would exit
+  // with this promise pending.
   const produced = new Promise<number>((resolve) => {
     producer.on('error', () => resolve(-1));
-    producer.on('close', (code) => resolve(code ?? -1));
+    producer.on('exit', (code) => resolve(code ?? -1));
   });
   const consumed = new Promise<GitResult>((resolve) => {
     const consumer = execFile('git', to, options, (error, stdout, stderr) => {
       resolve({ code: exitCodeOf(error), stdout: stdout.trim(), stderr });
     });
-    consumer.stdin?.on('error', () => undefined); // a consumer that stops early says so in its own result
+    // A consumer that stops early says so in its own result; the rest of the output is dropped.
+    consumer.stdin?.on('error', () => producer.stdout.resume());
     if (consumer.stdin) producer.stdout.pipe(consumer.stdin);
   });
   const [code, result] = await Promise.all([produced, consumed]);

@@ -51,25 +51,28 @@ const MAX_VERDICTS = 512;
 export interface BranchFacts {
   defaultBranch: string;
   /**
-   * Merged branches and how: a tip in the default branch that is not its tip (a fresh branch is not
-   * "merged"), or, for the branches asked about, changes that landed as other commits.
+   * Merged branches and how: every tip of the branch known here (the local branch, what it tracks,
+   * the remote's branch of that name) is in the default branch and none is its tip (a fresh branch
+   * is not "merged"), or, for the branches asked about, its changes landed as other commits.
    */
   merged: Map<string, MergeKind>;
-  /** Branches on the remote; undefined when there is no remote to ask. */
-  remoteBranches?: Set<string>;
-  remote?: string;
   /**
-   * Local branches and the branch of `remote` each tracks (null: none there, as for a branch never
-   * pushed): a local branch is gone when that one is, whatever it is called (a branch made from
-   * origin/main tracks main, and is not gone while main is there).
+   * Branches deleted from `remote`, with no work of theirs left only here: the remote has no
+   * branch of that name, and a local branch of it is behind what it tracked, which the remote no
+   * longer has either. Undefined when no remote was asked (none, or several and none is origin).
    */
-  upstreams: Map<string, string | null>;
+  gone?: Set<string>;
+  remote?: string;
+  /** Why no remote was asked, when none was. */
+  noRemote?: string;
   /**
    * The branches checked out here and in the repository's other worktrees: never merged or gone,
    * as `git branch -d` will not delete them either. Someone is working on them (a new branch with
    * no commits yet falls behind the default branch, which then "contains" it).
    */
   checkedOut?: ReadonlySet<string>;
+  /** A shallow clone: merges before its history are not seen. */
+  shallow?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -82,11 +85,7 @@ export function findStale(environments: readonly Environment[], facts: BranchFac
     const branch = environment.branch && facts?.checkedOut?.has(environment.branch) ? undefined : environment.branch;
     const how = branch ? facts?.merged.get(branch) : undefined;
     if (criteria.merged && facts && branch && how) reasons.push({ kind: 'merged', branch, into: facts.defaultBranch, how });
-    if (criteria.gone && facts?.remoteBranches && facts.remote && branch && branch !== facts.defaultBranch) {
-      // A local branch by what it tracks; a branch only the remote had (a colleague's, CI's) by its name.
-      const tracked = facts.upstreams.has(branch) ? facts.upstreams.get(branch) : branch;
-      if (tracked && !facts.remoteBranches.has(tracked)) reasons.push({ kind: 'gone', branch, remote: facts.remote });
-    }
+    if (criteria.gone && facts?.remote && branch && branch !== facts.defaultBranch && facts.gone?.has(branch)) reasons.push({ kind: 'gone', branch, remote: facts.remote });
     if (criteria.idleMs !== undefined) {
       const idleMs = now - Date.parse(lastActivity(environment));
       if (idleMs > criteria.idleMs) reasons.push({ kind: 'idle', idleMs, ttlMs: criteria.idleMs });
@@ -127,93 +126,137 @@ export function formatIdle(ms: number): string {
 }
 
 /**
- * Reads the default branch (the remote's HEAD, else init.defaultBranch, else main or master),
- * the branches merged into it and the remote's branches: `ls-remote` asks the server (a branch
- * deleted there counts without a fetch; the CLI's prune), `tracking` reads the remote-tracking
- * refs as of the last fetch (no network; the editor's tree). Squash and rebase merges are looked
- * for only among `branches` (those with environments): each costs a few git processes, unless
- * `verdicts` already holds the answer for the same two tips.
+ * Reads the default branch, the branches merged into it and those gone from the remote:
+ * `ls-remote` asks the server (the remote's HEAD names the default branch, its tips are the
+ * branches' own, and a branch deleted there counts without a fetch; the CLI's prune), `tracking`
+ * reads the remote-tracking refs as of the last fetch (no network; the editor's tree). The remote
+ * is origin, else the only one, else the one the checked-out branch tracks. Squash and rebase
+ * merges are looked for only among `branches` (those with environments): each costs a few git
+ * processes, unless `verdicts` already holds the answer for the same two tips.
  */
 export async function readBranchFacts(
   cwd: string,
   options: { remote?: 'ls-remote' | 'tracking'; branches?: Iterable<string>; verdicts?: MergeVerdicts } = {},
 ): Promise<BranchFacts> {
-  const remotes = (await gitLines(cwd, ['remote'])).filter(Boolean);
-  const remote = remotes.includes('origin') ? 'origin' : remotes[0];
-  const defaultBranch = await findDefaultBranch(cwd, remote, options.remote === 'ls-remote');
-  const base = remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${defaultBranch}`])) ? `${remote}/${defaultBranch}` : defaultBranch;
-  const [baseTip, worktrees] = await Promise.all([
-    gitText(cwd, ['rev-parse', '--verify', '-q', base]),
+  const [remotes, worktrees, shallow, listed] = await Promise.all([
+    gitLines(cwd, ['remote']),
     gitLines(cwd, ['worktree', 'list', '--porcelain']),
+    gitText(cwd, ['rev-parse', '--is-shallow-repository']),
+    // Every branch ref once: its tip, and for a local branch the remote and branch it tracks.
+    gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname) %(upstream:remotename) %(upstream:remoteref)', 'refs/heads', 'refs/remotes'])
+      .then((lines) => lines.map((line) => line.split(' '))),
   ]);
   const checkedOut = new Set(worktrees.filter((line) => line.startsWith('branch refs/heads/')).map((line) => line.slice('branch refs/heads/'.length)));
-  if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
-  const branchRefs = ['refs/heads', ...(remote ? [`refs/remotes/${remote}`] : [])];
-  // Every branch ref once: its tip and its upstream; and which of them the default branch holds.
-  const [listed, mergedRefs] = await Promise.all([
-    gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname) %(upstream)', ...branchRefs]).then((lines) => lines.map((line) => line.split(' '))),
-    gitLines(cwd, ['for-each-ref', '--merged', base, '--format=%(refname)', ...branchRefs]).then((lines) => new Set(lines)),
-  ]);
   const tips = new Map(listed.map(([ref, tip]) => [ref, tip]));
-  const tracking = remote ? `refs/remotes/${remote}/` : undefined;
-  const branchesUnder = (prefix: string) => listed.filter(([ref]) => ref.startsWith(prefix)).map(([ref, , upstream]) => ({ name: ref.slice(prefix.length), upstream }));
-  const local = branchesUnder('refs/heads/');
-  const upstreams = new Map(local.map((b) => [b.name, tracking && b.upstream?.startsWith(tracking) ? b.upstream.slice(tracking.length) : null]));
-  // The remote's branches and tips: asked now (ls-remote), or as of the last fetch (tracking refs).
-  const remoteTips = !remote || !options.remote ? undefined
-    : options.remote === 'ls-remote' ? await listRemote(cwd, remote)
-      : new Map(branchesUnder(tracking!).filter((b) => b.name !== 'HEAD').map((b) => [b.name, tips.get(`${tracking}${b.name}`)!]));
-  /**
-   * The commits a branch is at, each as a ref that holds it: the local branch's, and the remote's
-   * (from the tracking ref when both agree; a tip not fetched is work nobody here has seen, so
-   * undefined: not merged).
-   */
-  const tipRefsOf = (branch: string): string[] | undefined => {
-    const refs = tips.has(`refs/heads/${branch}`) ? [`refs/heads/${branch}`] : [];
-    const remoteTip = remoteTips ? remoteTips.get(branch) : tracking && tips.get(`${tracking}${branch}`);
-    // Deleted from the remote (GitHub deletes a merged pull request's branch): the last tip fetched.
-    if (remoteTip === undefined) return refs.length > 0 || !tips.has(`${tracking}${branch}`) ? refs : [`${tracking}${branch}`];
-    const holder = [...refs, `${tracking}${branch}`].find((ref) => tips.get(ref) === remoteTip);
-    return holder ? [...new Set([...refs, holder])] : undefined;
+  const upstreams = new Map(listed.filter(([ref, , remote, branch]) => ref.startsWith('refs/heads/') && remote && branch?.startsWith('refs/heads/'))
+    .map(([ref, , remote, branch]) => [ref.slice('refs/heads/'.length), { remote, branch: branch.slice('refs/heads/'.length) }]));
+  const current = [...checkedOut].find((b) => upstreams.has(b));
+  const remote = remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0] : current && upstreams.get(current)!.remote;
+  const noRemote = remote ? undefined : remotes.length === 0 ? 'the repository has no remote' : `it has several remotes (${remotes.join(', ')}) and none is origin`;
+  const tracking = (name: string, on = remote) => `refs/remotes/${on}/${name}`;
+  // The remote's branches and tips: asked now, or as of the last fetch.
+  const asked = remote && options.remote === 'ls-remote' ? await listRemote(cwd, remote) : undefined;
+  const remoteTips = asked?.tips ?? (remote && options.remote === 'tracking'
+    ? new Map(listed.filter(([ref]) => ref.startsWith(tracking('')) && ref !== tracking('HEAD')).map(([ref, tip]) => [ref.slice(tracking('').length), tip]))
+    : undefined);
+  const defaultBranch = asked?.head ?? (await findDefaultBranch(cwd, remote));
+  // The default branch as the remote has it, if that commit is here; else as fetched, or local.
+  const remoteBase = asked?.tips.get(defaultBranch);
+  const baseTip = remoteBase ?? tips.get(remote ? tracking(defaultBranch) : '') ?? tips.get(`refs/heads/${defaultBranch}`);
+  if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
+  if (remoteBase && !(await gitOk(cwd, ['cat-file', '-e', `${remoteBase}^{commit}`]))) {
+    throw new FlightdeckError('GIT', `${remote}'s ${defaultBranch} has commits this clone has not fetched: run git fetch ${remote}, then prune again.`);
+  }
+  const mergedRefs = new Set(await gitLines(cwd, ['for-each-ref', '--merged', baseTip, '--format=%(refname)', 'refs/heads', 'refs/remotes']));
+  // A commit the remote has that is not here is work nobody here has seen: never merged.
+  const known = async (sha: string) => [...tips.values()].includes(sha) || (await gitOk(cwd, ['cat-file', '-e', `${sha}^{commit}`]));
+
+  /** Every commit a branch is at: its local tip, what it tracks, the remote's branch of its name. */
+  const tipsOf = (branch: string): string[] => {
+    const upstream = upstreams.get(branch);
+    const candidates = [
+      tips.get(`refs/heads/${branch}`),
+      upstream && (upstream.remote === remote && remoteTips ? (remoteTips.get(upstream.branch) ?? tips.get(tracking(upstream.branch))) : tips.get(tracking(upstream.branch, upstream.remote))),
+      remoteTips ? (remoteTips.get(branch) ?? (tips.has(`refs/heads/${branch}`) ? undefined : tips.get(tracking(branch)))) : undefined,
+    ];
+    return [...new Set(candidates.filter((tip): tip is string => tip !== undefined))];
   };
+  const isMergedTip = (sha: string) => sha !== baseTip && [...mergedRefs].some((ref) => tips.get(ref) === sha);
   const merged = new Map<string, MergeKind>();
-  const names = new Set([...local, ...(tracking ? branchesUnder(tracking) : [])].map((b) => b.name).filter((name) => name !== 'HEAD'));
-  for (const name of names) {
-    const refs = tipRefsOf(name);
-    // Merged only when every tip is in the default branch, and none is its tip (a fresh branch is not "merged").
-    if (name !== defaultBranch && refs?.length && refs.every((ref) => mergedRefs.has(ref) && tips.get(ref) !== baseTip)) merged.set(name, 'merge');
-  }
-  // The checked-out branch is never stale: no git processes to ask how it landed.
-  const asked = [...new Set(options.branches ?? [])].filter((b) => b !== defaultBranch && !checkedOut.has(b) && !merged.has(b));
-  if (asked.length > 0) {
-    const verdicts = options.verdicts ?? new Map();
-    if (verdicts.size > MAX_VERDICTS) verdicts.clear();
-    const verdict = async (ref: string) => {
-      const key = `${baseTip} ${tips.get(ref)}`;
-      if (!verdicts.has(key)) verdicts.set(key, (await landedAs(cwd, base, ref)) ?? null);
-      return verdicts.get(key) as MergeKind | null;
-    };
-    await Promise.all(asked.map(async (branch) => {
-      // Deleted everywhere, `gone` says so; each tip it has must have landed.
-      const refs = tipRefsOf(branch);
-      if (!refs?.length) return;
-      const hows = await Promise.all(refs.map((ref) => (mergedRefs.has(ref) && tips.get(ref) !== baseTip ? 'merge' : verdict(ref))));
-      if (hows.every((how) => how)) merged.set(branch, hows.find((how) => how !== 'merge') ?? 'merge');
-    }));
-  }
-  return { defaultBranch, merged, upstreams, remote, checkedOut, ...(remoteTips ? { remoteBranches: new Set(remoteTips.keys()) } : {}) };
+  const wanted = new Set(options.branches ?? []);
+  const names = new Set([...wanted, ...[...tips.keys()].filter((ref) => ref.startsWith('refs/heads/')).map((ref) => ref.slice('refs/heads/'.length))]);
+  const verdicts = options.verdicts ?? new Map<string, MergeKind | null>();
+  if (verdicts.size > MAX_VERDICTS) verdicts.clear();
+  const verdict = async (sha: string): Promise<MergeKind | null> => {
+    const key = `${baseTip} ${sha}`;
+    if (!verdicts.has(key)) verdicts.set(key, (await landedAs(cwd, baseTip, sha)) ?? null);
+    return verdicts.get(key) as MergeKind | null;
+  };
+  await Promise.all([...names].map(async (branch) => {
+    if (branch === defaultBranch || checkedOut.has(branch)) return;
+    const shas = tipsOf(branch);
+    if (shas.length === 0) return;
+    if (shas.every(isMergedTip)) {
+      merged.set(branch, 'merge');
+      return;
+    }
+    // Squash and rebase merges only for the branches asked about, each tip one that is here.
+    if (!wanted.has(branch) || !(await Promise.all(shas.map(known))).every(Boolean)) return;
+    const hows = await Promise.all(shas.map((sha) => (isMergedTip(sha) ? 'merge' : verdict(sha))));
+    if (hows.every((how) => how)) merged.set(branch, hows.find((how) => how !== 'merge') ?? 'merge');
+  }));
+  const gone = remoteTips && new Set(await goneBranches(cwd, [...wanted], { remote: remote!, remoteTips, tips, upstreams, baseTip, tracking }));
+  return {
+    defaultBranch, merged, checkedOut, shallow: shallow === 'true',
+    ...(remote ? { remote } : {}), ...(noRemote ? { noRemote } : {}), ...(gone ? { gone } : {}),
+  };
 }
 
-/** The remote's branches and their tips, asked of the server. */
-async function listRemote(cwd: string, remote: string): Promise<Map<string, string>> {
-  const listing = await runGit(cwd, ['ls-remote', '--heads', remote], 30_000);
+/**
+ * The branches gone from the remote, with no work of theirs left only here. A branch the remote
+ * has is not gone. A local branch is gone only when what it tracks (on this remote) is gone too,
+ * and its tip is in what that branch last was here (when a fetch has not pruned that), or in the
+ * default branch: commits beyond are unpushed work (a branch started from a colleague's, or worked
+ * on after its merge). A branch with no local copy (a colleague's, CI's) is gone when the remote
+ * lacks its name.
+ */
+async function goneBranches(
+  cwd: string,
+  branches: string[],
+  known: {
+    remote: string; remoteTips: Map<string, string>; tips: Map<string, string>; baseTip: string;
+    upstreams: Map<string, { remote: string; branch: string }>; tracking: (name: string, on?: string) => string;
+  },
+): Promise<string[]> {
+  const verdicts = await Promise.all(branches.map(async (branch) => {
+    if (known.remoteTips.has(branch)) return false;
+    const local = known.tips.get(`refs/heads/${branch}`);
+    if (local === undefined) return true;
+    const upstream = known.upstreams.get(branch);
+    if (!upstream || upstream.remote !== known.remote || known.remoteTips.has(upstream.branch)) return false;
+    // What it tracked, as last fetched: commits beyond it were never pushed. Pruned by a fetch,
+    // that is unknown, and git's own [gone] stands.
+    const last = known.tips.get(known.tracking(upstream.branch));
+    if (last === undefined) return true;
+    const contained = async (base: string) => local === base || (await gitOk(cwd, ['merge-base', '--is-ancestor', local, base]));
+    return (await contained(last)) || (await contained(known.baseTip));
+  }));
+  return branches.filter((_, i) => verdicts[i]);
+}
+
+/** The remote's HEAD branch and its branches' tips, asked of the server. */
+async function listRemote(cwd: string, remote: string): Promise<{ head?: string; tips: Map<string, string> }> {
+  const listing = await runGit(cwd, ['ls-remote', '--symref', remote, 'HEAD', 'refs/heads/*'], 30_000);
   if (listing.code !== 0) {
     throw new FlightdeckError('GIT', `Cannot list the branches of remote ${remote} (git ls-remote failed: ${listing.stderr.trim() || `exit ${listing.code}`}); check your network and credentials.`);
   }
-  return new Map(listing.stdout.split('\n').filter(Boolean).map((line) => {
+  const lines = listing.stdout.split('\n').filter(Boolean);
+  const head = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(lines.find((line) => line.startsWith('ref: ')) ?? '')?.[1];
+  const tips = new Map(lines.filter((line) => line.includes('\trefs/heads/') && !line.startsWith('ref: ')).map((line) => {
     const [tip, ref] = line.split('\t');
-    return [ref.replace(/^refs\/heads\//, ''), tip];
+    return [ref.slice('refs/heads/'.length), tip];
   }));
+  return { ...(head ? { head } : {}), tips };
 }
 
 /**
@@ -222,25 +265,28 @@ async function listRemote(cwd: string, remote: string): Promise<Map<string, stri
  * there (a squash merge: the patch ids of its diff from the merge base and of that commit agree).
  */
 async function landedAs(cwd: string, base: string, ref: string): Promise<MergeKind | undefined> {
+  // Whitespace is part of a change (an indent moves a line into a block): patch ids of it verbatim.
+  const patchId = async (from: string[]) => {
+    const verbatim = await pipeGit(cwd, from, ['patch-id', '--stable', '--verbatim']);
+    return verbatim.code === 0 ? verbatim : pipeGit(cwd, from, ['patch-id', '--stable']); // git before 2.39 has no --verbatim
+  };
   const cherry = await gitLines(cwd, ['cherry', base, ref]);
   if (cherry.length === 0) return undefined; // no commit of its own
   if (cherry.every((line) => line.startsWith('-'))) return 'rebase';
   const mergeBase = await gitText(cwd, ['merge-base', base, ref]);
   if (!mergeBase) return undefined;
   const diff = ['--no-color', '--no-ext-diff'];
-  const [branchPatch] = (await pipeGit(cwd, ['diff', ...diff, mergeBase, ref], ['patch-id', '--stable'])).stdout.split(' ');
+  const [branchPatch] = (await patchId(['diff', ...diff, mergeBase, ref])).stdout.split(' ');
   if (!branchPatch) return undefined; // its commits cancel out
-  const commits = await pipeGit(cwd, ['log', '--no-merges', '-p', ...diff, `${mergeBase}..${base}`], ['patch-id', '--stable']);
+  const commits = await patchId(['log', '--no-merges', '-p', ...diff, `${mergeBase}..${base}`]);
   return commits.stdout.split('\n').some((line) => line.startsWith(`${branchPatch} `)) ? 'squash' : undefined;
 }
 
-async function findDefaultBranch(cwd: string, remote: string | undefined, askRemote: boolean): Promise<string> {
+/** The default branch as this clone knows it (the remote's HEAD as fetched, else init.defaultBranch, main or master). */
+async function findDefaultBranch(cwd: string, remote: string | undefined): Promise<string> {
   if (remote) {
     const head = await gitText(cwd, ['symbolic-ref', '--short', '-q', `refs/remotes/${remote}/HEAD`]);
     if (head) return head.slice(remote.length + 1);
-    // A clone made before the remote had a branch knows no HEAD of it: the remote says which.
-    const asked = askRemote ? /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec((await runGit(cwd, ['ls-remote', '--symref', remote, 'HEAD'], 30_000)).stdout) : null;
-    if (asked) return asked[1];
   }
   const configured = await gitText(cwd, ['config', 'init.defaultBranch']);
   for (const candidate of [configured, 'main', 'master'].filter((b): b is string => Boolean(b))) {

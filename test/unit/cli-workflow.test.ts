@@ -353,7 +353,7 @@ describe('branch environments from the CLI', () => {
     execFileSync('git', ['-C', solo, 'commit', '-q', '-m', 'first'], { env: box.env });
     const gone = await box.run(['env', 'prune', '--gone', '--dry-run', '--config', join(solo, 'flightdeck.yaml')]);
     assert.equal(gone.code, 1);
-    assert.match(gone.stderr, /has no remote, so no branch can be gone from one/);
+    assert.match(gone.stderr, /No remote to ask whether branches are gone: the repository has no remote/);
     assert.match(await box.ok('env', 'prune', '--dry-run', '--config', join(solo, 'flightdeck.yaml')), /checked: merged\)/);
     const nowhere = await box.shell('flightdeck env prune --dry-run', {}, box.root);
     assert.equal(nowhere.code, 1);

@@ -64,7 +64,7 @@ describe('version references', () => {
 describe('stale environments', () => {
   const now = Date.parse('2026-01-20T00:00:00Z');
   const env = (name: string, extra: Partial<Environment> = {}): Environment => ({ name, kind: 'personal', protected: false, created: '2026-01-01T00:00:00Z', ...extra });
-  const facts: BranchFacts = { defaultBranch: 'main', merged: new Map([['done', 'merge']]), remoteBranches: new Set(['main', 'done', 'wip']), remote: 'origin', upstreams: new Map([['local', null]]) };
+  const facts: BranchFacts = { defaultBranch: 'main', merged: new Map([['done', 'merge']]), gone: new Set(['gone']), remote: 'origin' };
 
   it('finds merged, gone and idle personal ones, never shared or protected ones', () => {
     const environments = [

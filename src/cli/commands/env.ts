@@ -114,9 +114,13 @@ export const envPruneCommand: Command = {
       })
       : undefined;
     if (criteria.gone && facts && !facts.remote) {
-      if (context.values.gone === true) throw new FlightdeckError('GIT', `The repository of ${folder} has no remote, so no branch can be gone from one: add it (git remote add origin URL), or leave out --gone.`);
+      if (context.values.gone === true) {
+        throw new FlightdeckError('GIT', `No remote to ask whether branches are gone: ${facts.noRemote}. Add one named origin (git remote add origin URL), or leave out --gone.`);
+      }
       criteria.gone = false; // the summary then says what was checked
     }
+    // Said on stderr, so a dry run's listing stays as it is.
+    if (facts?.shallow) context.note('This is a shallow clone: branches merged before its history begins are not seen as merged (git fetch --unshallow).');
     const found = stale.findStale(environments, facts, criteria);
     const rows = found.map((s) => [s.environment.name, s.environment.branch ?? '', s.reasons.map(stale.describeReason).join(', ')]);
     const listing = table(['ENVIRONMENT', 'BRANCH', 'WHY'], rows);

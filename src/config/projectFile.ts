@@ -148,7 +148,7 @@ function readProject(reader: YamlReader, root: Located, file: string, options: P
   const project = projectEntry && readName(reader, projectEntry, 'project name');
   const provider = entries.get('provider') && readProviderBlock(reader, entries.get('provider')!);
   // The engine deployed to decides whether functions need an image: a flag beats the block.
-  const deployTarget = { provider: options.provider ?? provider?.kind };
+  const deployTarget = { ...options, provider: options.provider ?? provider?.kind };
   const functions = functionsEntry && readFunctions(reader, functionsEntry, dirname(file), deployTarget);
   const environments = optional(entries, 'environments', [], (e) => readEnvironments(reader, e));
   const personal = optional(entries, 'personal', { name: DEFAULT_PERSONAL_NAME }, (e) => readPersonal(reader, e));

@@ -267,7 +267,7 @@ async function listRemote(cwd: string, remote: string): Promise<{ head?: string;
 async function landedAs(cwd: string, base: string, ref: string): Promise<MergeKind | undefined> {
   // Whitespace is part of a change (an indent moves a line into a block): patch ids of it verbatim.
   const patchId = async (from: string[]) => {
-    const verbatim = await pipeGit(cwd, from, ['patch-id', '--stable', '--verbatim']);
+    const verbatim = await pipeGit(cwd, from, ['patch-id', '--verbatim']);
     return verbatim.code === 0 ? verbatim : pipeGit(cwd, from, ['patch-id', '--stable']); // git before 2.39 has no --verbatim
   };
   const cherry = await gitLines(cwd, ['cherry', base, ref]);

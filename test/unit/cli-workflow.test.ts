@@ -366,6 +366,20 @@ describe('branch environments from the CLI', () => {
     const merged = await box.run(['env', 'prune', '--merged', '--dry-run', '--config', join(loose, 'flightdeck.yaml')]);
     assert.equal(merged.code, 1);
     assert.match(merged.stderr, /is not in a git repository/);
+    // Remotes not called origin: the one the checked-out branch tracks; with none to go by, gone is not judged.
+    const forked = join(box.root, 'forked');
+    execFileSync('git', ['clone', '-q', '-o', 'upstream', box.origin, forked], { env: box.env });
+    execFileSync('git', ['init', '-q', '--bare', join(box.root, 'afork.git')]);
+    execFileSync('git', ['-C', forked, 'remote', 'add', 'afork', join(box.root, 'afork.git')]);
+    await box.ok('env', 'create', '--branch', 'feature/login', '--user', 'ci');
+    const onUpstream = await box.shell('flightdeck env prune --gone --dry-run', {}, forked);
+    assert.equal(onUpstream.code, 0, onUpstream.stderr);
+    assert.doesNotMatch(onUpstream.stdout, /ci-feature-login/);
+    execFileSync('git', ['-C', forked, 'switch', '-q', '--detach']);
+    const unsure = await box.shell('flightdeck env prune --gone --dry-run', {}, forked);
+    assert.equal(unsure.code, 1);
+    assert.match(unsure.stderr, /it has several remotes \(afork, upstream\) and none is origin/);
+    await box.ok('env', 'delete', 'ci-feature-login');
     // A repository with no commits yet says that, not how to name its default branch.
     execFileSync('git', ['init', '-q', '-b', 'main', loose]);
     const empty = await box.run(['env', 'prune', '--merged', '--dry-run', '--config', join(loose, 'flightdeck.yaml')]);
@@ -416,6 +430,105 @@ describe('branch environments from the CLI', () => {
     assert.match(refused.stderr, /pass --confirm demo/);
     await box.ok('env', 'delete', 'demo', '--confirm', 'demo');
     for (const branch of ['h1', 'h2']) await box.ok('env', 'delete', `jane-${branch}`);
+  });
+
+  it('env prune with a team\'s histories: names pushed under other names, colleagues\' branches, work after a merge, whitespace, a renamed or rewritten default branch, an unbuilt code folder', async () => {
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: box.env, stdio: 'pipe' }).toString().trim();
+    const team = join(box.root, 'team');
+    const origin = join(team, 'origin.git');
+    const alice = join(team, 'alice');
+    const bob = join(team, 'bob');
+    mkdirSync(team);
+    git(team, 'init', '-q', '--bare', '-b', 'master', origin);
+    // The code folder is a build's output, not in the repository.
+    const project = 'project: team\nfunctions:\n  api: { runtime: nodejs, code: ./dist, handler: index.handler }\n';
+    git(team, 'clone', '-q', origin, alice);
+    writeFileSync(join(alice, 'flightdeck.yaml'), project);
+    writeFileSync(join(alice, 'app.py'), 'def f():\n    return 1\n');
+    git(alice, 'add', '-A');
+    git(alice, 'commit', '-q', '-m', 'first');
+    git(alice, 'push', '-q', 'origin', 'master');
+    git(alice, 'remote', 'set-head', 'origin', 'master');
+    git(team, 'clone', '-q', origin, bob);
+    const work = (cwd: string, branch: string, from: string, file: string, text: string) => {
+      git(cwd, 'switch', '-q', '-c', branch, from);
+      writeFileSync(join(cwd, file), text);
+      git(cwd, 'add', '-A');
+      git(cwd, 'commit', '-q', '-m', `${branch}: ${file}`);
+    };
+    const commitOn = (cwd: string, file: string, text: string) => {
+      writeFileSync(join(cwd, file), text);
+      git(cwd, 'add', '-A');
+      git(cwd, 'commit', '-q', '-m', file);
+    };
+    const env = (branch: string, user = 'jane') => box.ok('env', 'create', '--branch', branch, '--user', user, '--config', join(alice, 'flightdeck.yaml'));
+    // renamed: pushed as another name, merged by bob, who then pushes more to that name
+    work(alice, 'renamed', 'master', 'r.txt', 'r\n');
+    git(alice, 'push', '-q', '-u', 'origin', 'renamed:other-name');
+    await env('renamed');
+    // started-from: alice's branch from bob's, with work of her own never pushed; bob's is merged and deleted
+    work(bob, 'theirs', 'master', 't.txt', 't\n');
+    git(bob, 'push', '-q', '-u', 'origin', 'theirs');
+    git(alice, 'fetch', '-q');
+    work(alice, 'started-from', 'origin/theirs', 'mine.txt', 'mine\n');
+    await env('started-from');
+    // again: merged, deleted on the remote (a fetch that does not prune), then more work here
+    work(alice, 'again', 'master', 'a.txt', 'a\n');
+    git(alice, 'push', '-q', '-u', 'origin', 'again');
+    await env('again');
+    // spaces: squash-merged, then a commit that only re-indents (it changes what the code does)
+    work(alice, 'spaces', 'master', 'app.py', 'def f():\n    if x:\n        return 1\n    return 2\n');
+    git(alice, 'push', '-q', '-u', 'origin', 'spaces');
+    await env('spaces');
+    // live: a colleague's branch of a name alice once pushed elsewhere and which is gone there
+    work(alice, 'live', 'master', 'l.txt', 'l\n');
+    git(alice, 'push', '-q', '-u', 'origin', 'live:alice-live');
+    work(bob, 'live', 'master', 'b.txt', 'b\n');
+    git(bob, 'push', '-q', '-u', 'origin', 'live');
+    await env('live', 'ci');
+    // Bob merges and cleans up; then the default branch is renamed to main.
+    git(bob, 'switch', '-q', 'master');
+    git(bob, 'fetch', '-q');
+    for (const branch of ['other-name', 'theirs', 'again', 'alice-live']) git(bob, 'merge', '-q', '--no-ff', '-m', `merge ${branch}`, `origin/${branch}`);
+    git(bob, 'merge', '-q', '--squash', 'origin/spaces');
+    git(bob, 'commit', '-q', '-m', 'spaces (squashed)');
+    git(bob, 'push', '-q', 'origin', 'master');
+    git(bob, 'push', '-q', 'origin', '--delete', 'theirs', 'again', 'alice-live');
+    git(bob, 'switch', '-q', '-c', 'other-name', 'origin/other-name');
+    commitOn(bob, 'more.txt', 'more\n');
+    git(bob, 'push', '-q', 'origin', 'other-name');
+    git(bob, 'branch', '-q', '-m', 'master', 'main');
+    git(bob, 'push', '-q', 'origin', 'main');
+    git(origin, 'symbolic-ref', 'HEAD', 'refs/heads/main');
+    git(origin, 'branch', '-q', '-D', 'master');
+    git(alice, 'fetch', '-q');
+    git(alice, 'switch', '-q', 'again');
+    commitOn(alice, 'a2.txt', 'after the merge\n');
+    git(alice, 'switch', '-q', 'spaces');
+    commitOn(alice, 'app.py', 'def f():\n    if x:\n        return 1\n        return 2\n');
+    git(alice, 'push', '-q', 'origin', 'spaces');
+    git(alice, 'switch', '-q', '--detach');
+    assert.equal(git(alice, 'symbolic-ref', 'refs/remotes/origin/HEAD'), 'refs/remotes/origin/master', 'the clone still thinks master is the default');
+
+    const prune = async (...args: string[]) => {
+      const result = await box.shell(`flightdeck env prune --dry-run ${args.join(' ')}`, {}, alice);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stdout;
+    };
+    assert.match(await prune(), /No stale personal environments/, 'none of them is finished');
+    // Once each is: bob merges other-name's new work, and the rest land on main.
+    git(bob, 'switch', '-q', 'main');
+    git(bob, 'merge', '-q', '--no-ff', '-m', 'merge other-name again', 'other-name');
+    git(bob, 'push', '-q', 'origin', 'main');
+    git(alice, 'fetch', '-q');
+    assert.match(await prune('--merged'), /jane-renamed\s+renamed\s+merged into main/);
+    // Main rewritten without that merge (a force push): the remote's main is what counts.
+    git(bob, 'reset', '-q', '--hard', 'HEAD~1');
+    git(bob, 'push', '-q', '--force', 'origin', 'main');
+    assert.doesNotMatch(await prune('--merged'), /jane-renamed/);
+    // The environments of branches whose code folder a build would make can still be deleted.
+    await box.ok('env', 'delete', '--branch', 'live', '--user', 'ci', '--config', join(alice, 'flightdeck.yaml'));
+    for (const name of ['jane-renamed', 'jane-started-from', 'jane-again', 'jane-spaces']) await box.ok('env', 'delete', name);
   });
 
   it('env prune leaves the checked-out branch alone, even a new one with no commits yet that main has moved past', async () => {

@@ -69,7 +69,7 @@ export function pipelineFor(system: CiSystem, project: ProjectConfig, repository
   const where = system === 'github' ? 'GitHub (Settings → Secrets and variables → Actions)' : 'GitLab (Settings → CI/CD → Variables)';
   return {
     text,
-    settings: settings.map((s) => `${s.name} (${s.secret ? 'secret' : 'variable'}${system === 'gitlab' && s.name === 'KUBECONFIG' ? ', of type File' : ''}): ${s.why}`).map((line) => `${line} — in ${where}`),
+    settings: settings.map((s) => `${s.name} (${s.secret ? 'secret' : 'variable'}${system === 'gitlab' ? gitlabKind(s) : ''}): ${s.why}`).map((line) => `${line} — in ${where}`),
     warnings: [
       ...warningsOf(plan),
       ...(timeout === undefined ? [] : [`The release job's rollouts take about ${Math.round(plan.rolloutMinutes)} min, so its time limit is ${timeout} min${system === 'gitlab' ? ': a runner whose maximum is lower stops it mid-rollout' : ''}${system === 'github' && timeout > JOB_LIMIT_MINUTES.github ? ', more than GitHub-hosted runners allow: shorten the rollouts or use a self-hosted runner' : ''}.`]),
@@ -183,7 +183,9 @@ const INSTALL_CLI = `if [ -f "$${CLI_VARIABLE}" ]; then npm install --global --n
   + `elif ! command -v flightdeck > /dev/null; then echo "Set the ${CLI_VARIABLE} CI variable to the Flightdeck CLI's package (the URL, or the path in this repository, of the .tgz that npm run package:cli makes)."; exit 1; fi`;
 
 function header(system: CiSystem, plan: Plan, settings: Setting[]): string {
-  const where = system === 'github' ? 'Settings → Secrets and variables → Actions (secrets as secrets, the rest as variables)' : 'Settings → CI/CD → Variables (secrets masked)';
+  const where = system === 'github'
+    ? 'Settings → Secrets and variables → Actions (secrets as secrets, the rest as variables)'
+    : 'Settings → CI/CD → Variables, not protected (branch jobs must see them too), secrets masked';
   const triggers = system === 'github'
     ? '# - branch deleted, or its pull request closed: delete that environment'
     : '#   (a GitLab environment whose stop job runs when the branch is deleted or its merge request\n#   merged with the branch removed)';
@@ -194,6 +196,12 @@ ${triggers}
 #   ${plan.production.join(', ')} with the project's rollout settings; the job fails when a rollout rolls back.
 # Set in ${where}:
 ${settings.map((s) => `#   ${s.name}${system === 'gitlab' && s.name === 'KUBECONFIG' ? ' (type File)' : ''}: ${s.why}`).join('\n')}`;
+}
+
+/** How a setting is made in GitLab: not protected, or branch jobs do not get it; a multi-line one cannot be masked. */
+function gitlabKind(setting: Setting): string {
+  if (setting.name === 'KUBECONFIG') return ', of type File, not protected (GitLab cannot mask several lines)';
+  return setting.secret ? ', masked, not protected' : ', not protected';
 }
 
 function githubWorkflow(plan: Plan, settings: Setting[]): string {
@@ -222,7 +230,8 @@ on:
   pull_request:
     types: [closed]
 concurrency:
-  group: flightdeck-\${{ github.event_name == 'pull_request' && github.head_ref || github.event_name == 'delete' && github.event.ref || github.ref_name }}
+  # A pull request from a fork gets a group of its own: its branch may share a name with one here (main).
+  group: flightdeck-\${{ github.event_name == 'pull_request' && (github.event.pull_request.head.repo.full_name == github.repository && github.head_ref || format('fork-{0}', github.event.number)) || github.event_name == 'delete' && github.event.ref || github.ref_name }}
   cancel-in-progress: false
 permissions:
   contents: read

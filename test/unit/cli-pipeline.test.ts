@@ -337,7 +337,8 @@ functions:
     assert.equal(readFileSync(githubEnv, 'utf8'), `KUBECONFIG=${runner}/kubeconfig\n`);
     assert.equal(readFileSync(join(runner, 'kubeconfig'), 'utf8'), 'apiVersion: v1\nkind: Config\n');
     const { output } = await init('gitlab', 'flightdeck.yaml', knative.replace('kind: knative }', 'kind: knative, kubeconfig: ~/.kube/prod }'));
-    assert.match(output, /KUBECONFIG \(secret, of type File\)/);
+    assert.match(output, /KUBECONFIG \(secret, of type File, not protected \(GitLab cannot mask several lines\)\)/);
+    assert.match(output, /FLIGHTDECK_CLI \(variable, not protected\)/);
     assert.match(output, /provider\.kubeconfig \(~\/\.kube\/prod\) wins over \$KUBECONFIG/);
   });
 

@@ -81,7 +81,18 @@ export async function resolveTarget(context: Pick<CommandContext, 'values' | 'cw
     // Never another branch's or project's that shares the plain name: the one this branch has (NOT_FOUND if none).
     environment = (await requireBranchEnvironment(await context.provider(), personalName(project, identity), { branch: identity.branch, project: project.project })).name;
   }
-  if (explicitFn !== undefined) return { environment, function: explicitFn };
+  if (explicitFn !== undefined) {
+    // Not in flightdeck.yaml: a typo, unless the environment has it all the same (deployed from elsewhere).
+    if (project && !project.functions.some((f) => f.name === explicitFn)) {
+      const deployed = (await (await context.provider()).listFunctions(environment)).map((f) => f.name);
+      if (!deployed.includes(explicitFn)) {
+        throw new FlightdeckError('NOT_FOUND',
+          `No function "${explicitFn}" in ${environment} (it has ${deployed.join(', ') || 'none'}), and ${project.file} declares ${project.functions.map((f) => f.name).join(', ')}.`,
+          { field: 'function' });
+      }
+    }
+    return { environment, function: explicitFn };
+  }
   const names = project ? project.functions.map((f) => f.name) : (await (await context.provider()).listFunctions(environment)).map((f) => f.name);
   if (names.length === 0) throw new FlightdeckError('NOT_FOUND', `${environment} has no functions; deploy one first, or pass --function NAME.`, { field: 'function' });
   // Which one is the caller's to say: a usage error, known before any call.

@@ -73,6 +73,9 @@ describe('branch environments from the CLI', () => {
     const noFunction = await box.run(['invoke']);
     assert.equal(noFunction.code, 2, 'a usage error');
     assert.match(noFunction.stderr, /Pass --function NAME: there are 2 \(api, web\)/);
+    const typo = await box.run(['invoke', '--function', 'apy']);
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /No function "apy" in jane-feature-login \(it has api, web\), and .*flightdeck\.yaml declares api, web\./);
   });
 
   it('logs prints what the function wrote, for one version', async () => {

@@ -116,7 +116,8 @@ export interface BranchIdentity {
  */
 export async function branchIdentity(context: Pick<CommandContext, 'values'>, project: ProjectConfig): Promise<BranchIdentity> {
   const folder = dirname(project.file);
-  const branch = stringOption(context.values, 'branch');
+  // A CI step may hand over $GITHUB_REF: the branch is its name, as git and the pipelines name it.
+  const branch = stringOption(context.values, 'branch')?.replace(/^refs\/heads\//, '');
   const user = stringOption(context.values, 'user');
   // --branch (CI, often on a detached HEAD) needs from git only the commit; else git names the branch and who deploys.
   if (branch !== undefined) {

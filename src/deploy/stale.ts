@@ -7,6 +7,8 @@
 
 import { FlightdeckError } from '../errors';
 import { belongsToProject, lastActivity, type Environment } from '../model';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { pipeGit, runGit } from './git';
 
 /** How a branch reached the default branch: its own commits, one squashed commit, or rebased copies. */
@@ -76,6 +78,8 @@ export interface BranchFacts {
 }
 
 const DAY_MS = 86_400_000;
+/** A tip that could not be read: no commit has it, so its branch is never merged. */
+const UNKNOWN_TIP = 'unknown';
 
 export function findStale(environments: readonly Environment[], facts: BranchFacts | undefined, criteria: StaleCriteria): StaleEnvironment[] {
   const now = criteria.now ?? Date.now();
@@ -146,12 +150,15 @@ export async function readBranchFacts(
     gitLines(cwd, ['for-each-ref', '--format=%(refname) %(objectname) %(upstream:remotename) %(upstream:remoteref)', 'refs/heads', 'refs/remotes'])
       .then((lines) => lines.map((line) => line.split(' '))),
   ]);
-  const checkedOut = new Set(worktrees.filter((line) => line.startsWith('branch refs/heads/')).map((line) => line.slice('branch refs/heads/'.length)));
+  const checkedOut = new Set([
+    ...worktrees.filter((line) => line.startsWith('branch refs/heads/')).map((line) => line.slice('branch refs/heads/'.length)),
+    ...(await branchesInProgress(worktrees)),
+  ]);
   const tips = new Map(listed.map(([ref, tip]) => [ref, tip]));
   const upstreams = new Map(listed.filter(([ref, , remote, branch]) => ref.startsWith('refs/heads/') && remote && branch?.startsWith('refs/heads/'))
     .map(([ref, , remote, branch]) => [ref.slice('refs/heads/'.length), { remote, branch: branch.slice('refs/heads/'.length) }]));
-  const current = [...checkedOut].find((b) => upstreams.has(b));
-  const remote = remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0] : current && upstreams.get(current)!.remote;
+  const current = await gitText(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  const remote = remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0] : current ? upstreams.get(current)?.remote : undefined;
   const noRemote = remote ? undefined : remotes.length === 0 ? 'the repository has no remote' : `it has several remotes (${remotes.join(', ')}) and none is origin`;
   const tracking = (name: string, on = remote) => `refs/remotes/${on}/${name}`;
   // The remote's branches and tips: asked now, or as of the last fetch.
@@ -159,8 +166,12 @@ export async function readBranchFacts(
   const remoteTips = asked?.tips ?? (remote && options.remote === 'tracking'
     ? new Map(listed.filter(([ref]) => ref.startsWith(tracking('')) && ref !== tracking('HEAD')).map(([ref, tip]) => [ref.slice(tracking('').length), tip]))
     : undefined);
-  const defaultBranch = asked?.head ?? (await findDefaultBranch(cwd, remote));
+  // Asked, the remote's word only: a local origin/HEAD may name anything (git remote set-head).
+  const defaultBranch = asked ? (asked.head ?? (await likelyDefault(cwd, [...asked.tips.keys()]))) : await findDefaultBranch(cwd, remote);
   // The default branch as the remote has it, if that commit is here; else as fetched, or local.
+  // What the other remotes that branches here track (forks) have now, asked too; unreachable, unknown.
+  const others = new Map(await Promise.all([...new Set([...upstreams.values()].map((u) => u.remote))].filter((other) => asked && other !== remote)
+    .map(async (other) => [other, (await listRemote(cwd, other).catch(() => undefined))?.tips] as const)));
   const remoteBase = asked?.tips.get(defaultBranch);
   const baseTip = remoteBase ?? tips.get(remote ? tracking(defaultBranch) : '') ?? tips.get(`refs/heads/${defaultBranch}`);
   if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
@@ -176,11 +187,17 @@ export async function readBranchFacts(
     const upstream = upstreams.get(branch);
     const candidates = [
       tips.get(`refs/heads/${branch}`),
-      upstream && (upstream.remote === remote && remoteTips ? (remoteTips.get(upstream.branch) ?? tips.get(tracking(upstream.branch))) : tips.get(tracking(upstream.branch, upstream.remote))),
+      upstream && (upstream.remote === remote && remoteTips ? (remoteTips.get(upstream.branch) ?? tips.get(tracking(upstream.branch))) : otherTip(upstream)),
       remoteTips ? (remoteTips.get(branch) ?? (tips.has(`refs/heads/${branch}`) ? undefined : tips.get(tracking(branch)))) : undefined,
     ];
     return [...new Set(candidates.filter((tip): tip is string => tip !== undefined))];
   };
+  /** A fork's tip: as asked now (a commit not fetched is unseen work), or as last fetched when not asked; UNKNOWN when it could not be asked. */
+  function otherTip(upstream: { remote: string; branch: string }): string | undefined {
+    if (!others.has(upstream.remote)) return tips.get(tracking(upstream.branch, upstream.remote));
+    const listing = others.get(upstream.remote);
+    return listing ? (listing.get(upstream.branch) ?? tips.get(tracking(upstream.branch, upstream.remote))) : UNKNOWN_TIP;
+  }
   const isMergedTip = (sha: string) => sha !== baseTip && [...mergedRefs].some((ref) => tips.get(ref) === sha);
   const merged = new Map<string, MergeKind>();
   const wanted = new Set(options.branches ?? []);
@@ -260,26 +277,62 @@ async function listRemote(cwd: string, remote: string): Promise<{ head?: string;
 }
 
 /**
- * Whether a branch's changes reached `base` as other commits: every commit of it has a copy there
- * with the same patch (a rebase merge, `git cherry`), or the branch's whole change is one commit
- * there (a squash merge: the patch ids of its diff from the merge base and of that commit agree).
+ * Whether a branch's changes reached `base` as other commits: every commit of it has its own copy
+ * there with the same patch (a rebase merge; counted, so one patch twice needs two copies), or the
+ * branch's whole change is one commit there (a squash merge: the patch ids of its diff from the
+ * merge base and of that commit agree). Patch ids are taken verbatim: whitespace is part of a
+ * change (a re-indent moves a line into a block), which `git cherry` would ignore.
  */
 async function landedAs(cwd: string, base: string, ref: string): Promise<MergeKind | undefined> {
-  // Whitespace is part of a change (an indent moves a line into a block): patch ids of it verbatim.
-  const patchId = async (from: string[]) => {
+  const patchIds = async (from: string[]) => {
     const verbatim = await pipeGit(cwd, from, ['patch-id', '--verbatim']);
-    return verbatim.code === 0 ? verbatim : pipeGit(cwd, from, ['patch-id', '--stable']); // git before 2.39 has no --verbatim
+    const result = verbatim.code === 0 ? verbatim : await pipeGit(cwd, from, ['patch-id', '--stable']); // git before 2.39 has no --verbatim
+    return result.stdout.split('\n').filter(Boolean).map((line) => line.split(' ')[0]);
   };
-  const cherry = await gitLines(cwd, ['cherry', base, ref]);
-  if (cherry.length === 0) return undefined; // no commit of its own
-  if (cherry.every((line) => line.startsWith('-'))) return 'rebase';
   const mergeBase = await gitText(cwd, ['merge-base', base, ref]);
   if (!mergeBase) return undefined;
   const diff = ['--no-color', '--no-ext-diff'];
-  const [branchPatch] = (await patchId(['diff', ...diff, mergeBase, ref])).stdout.split(' ');
+  const log = (range: string) => patchIds(['log', '--no-merges', '-p', ...diff, range]);
+  const [own, landed] = await Promise.all([log(`${mergeBase}..${ref}`), log(`${mergeBase}..${base}`)]);
+  if (own.length === 0) return undefined; // no change of its own
+  const copies = new Map<string, number>();
+  for (const id of landed) copies.set(id, (copies.get(id) ?? 0) + 1);
+  if (own.every((id) => {
+    const left = copies.get(id) ?? 0;
+    copies.set(id, left - 1);
+    return left > 0;
+  })) return 'rebase';
+  const [branchPatch] = await patchIds(['diff', ...diff, mergeBase, ref]);
   if (!branchPatch) return undefined; // its commits cancel out
-  const commits = await patchId(['log', '--no-merges', '-p', ...diff, `${mergeBase}..${base}`]);
-  return commits.stdout.split('\n').some((line) => line.startsWith(`${branchPatch} `)) ? 'squash' : undefined;
+  return landed.includes(branchPatch) ? 'squash' : undefined;
+}
+
+/** The remote's default branch when its HEAD names none (an unborn HEAD): init.defaultBranch, main or master among its branches. */
+async function likelyDefault(cwd: string, remoteBranches: string[]): Promise<string> {
+  const configured = await gitText(cwd, ['config', 'init.defaultBranch']);
+  const found = [configured, 'main', 'master'].find((b) => b !== undefined && remoteBranches.includes(b));
+  if (found) return found;
+  throw new FlightdeckError('GIT', `The remote's HEAD names no branch, and it has no main or master: set its HEAD to the default branch (git symbolic-ref HEAD refs/heads/<name> on the server, or your host's default-branch setting).`);
+}
+
+/**
+ * Branches whose worktree is detached only because git is in the middle of something on them: a
+ * rebase (rebase-merge/ or rebase-apply/head-name) or a bisect (BISECT_START). `git branch -d`
+ * refuses those too.
+ */
+async function branchesInProgress(worktrees: string[]): Promise<string[]> {
+  const paths: string[] = [];
+  let path: string | undefined;
+  for (const line of worktrees) {
+    if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
+    else if (line === 'detached' && path) paths.push(path);
+  }
+  const found = await Promise.all(paths.map(async (worktree) => {
+    const files = await gitLines(worktree, ['rev-parse', '--git-path', 'rebase-merge/head-name', '--git-path', 'rebase-apply/head-name', '--git-path', 'BISECT_START']);
+    const names = await Promise.all(files.map((file) => readFile(resolve(worktree, file), 'utf8').then((text) => text.trim(), () => undefined)));
+    return names.flatMap((name) => (name ? [name.replace(/^refs\/heads\//, '')] : []));
+  }));
+  return found.flat();
 }
 
 /** The default branch as this clone knows it (the remote's HEAD as fetched, else init.defaultBranch, main or master). */

@@ -534,6 +534,87 @@ describe('branch environments from the CLI', () => {
     for (const name of ['jane-renamed', 'jane-started-from', 'jane-again', 'jane-spaces']) await box.ok('env', 'delete', name);
   });
 
+  it('env prune, more histories: an early cherry-pick then a re-indent, a fork with newer work, a rebase under way, an unborn remote HEAD, a revert relanded', async () => {
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...box.env, GIT_SEQUENCE_EDITOR: "sed -i '1s/^pick/edit/'" }, stdio: 'pipe' }).toString().trim();
+    const root = join(box.root, 'more');
+    const origin = join(root, 'origin.git');
+    const fork = join(root, 'fork.git');
+    const dev = join(root, 'dev');
+    mkdirSync(root);
+    git(root, 'init', '-q', '--bare', '-b', 'main', origin);
+    git(root, 'init', '-q', '--bare', '-b', 'main', fork);
+    git(root, 'clone', '-q', origin, dev);
+    writeFileSync(join(dev, 'flightdeck.yaml'), 'project: more\nfunctions:\n  api: { runtime: nodejs, code: ./api, handler: index.handler }\n');
+    const commit = (file: string, text: string, message = file) => {
+      writeFileSync(join(dev, file), text);
+      git(dev, 'add', '-A');
+      git(dev, 'commit', '-q', '-m', message);
+    };
+    commit('README.md', 'more\n');
+    git(dev, 'push', '-q', 'origin', 'main');
+    git(dev, 'remote', 'add', 'fork', fork);
+    const env = (branch: string) => box.ok('env', 'create', '--branch', branch, '--user', 'ci', '--config', join(dev, 'flightdeck.yaml'));
+    // indent: an early version cherry-picked to main, then the branch re-indented (launch() moves into the if)
+    git(dev, 'switch', '-q', '-c', 'indent', 'main');
+    commit('job.py', 'def run(x):\n    if x:\n        prepare()\n    launch()\n');
+    git(dev, 'push', '-q', '-u', 'origin', 'indent');
+    git(dev, 'switch', '-q', 'main');
+    git(dev, 'cherry-pick', 'indent');
+    git(dev, 'switch', '-q', 'indent');
+    writeFileSync(join(dev, 'job.py'), 'def run(x):\n    if x:\n        prepare()\n        launch()\n');
+    git(dev, 'commit', '-q', '-a', '--amend', '-m', 'job');
+    git(dev, 'push', '-q', '-f');
+    await env('indent');
+    // forked: pushed to a fork, merged, then someone pushes more to the fork (not fetched here)
+    git(dev, 'switch', '-q', '-c', 'forked', 'main');
+    commit('f.txt', 'one\n');
+    git(dev, 'push', '-q', '-u', 'fork', 'forked');
+    git(dev, 'switch', '-q', 'main');
+    git(dev, 'merge', '-q', '--no-ff', '-m', 'merge forked', 'forked');
+    await env('forked');
+    const other = join(root, 'other');
+    git(root, 'clone', '-q', '--branch', 'forked', fork, other);
+    writeFileSync(join(other, 'f.txt'), 'one\ntwo\n');
+    git(other, 'commit', '-q', '-a', '-m', 'two');
+    git(other, 'push', '-q');
+    // reland: A, main takes A and reverts it; the branch takes the revert and reverts that (A is back)
+    git(dev, 'switch', '-q', '-c', 'reland', 'main');
+    commit('r.txt', 'r\n', 'A');
+    git(dev, 'switch', '-q', 'main');
+    git(dev, 'cherry-pick', 'reland');
+    git(dev, 'revert', '--no-edit', 'HEAD');
+    git(dev, 'switch', '-q', 'reland');
+    git(dev, 'cherry-pick', 'main');
+    git(dev, 'revert', '--no-edit', 'HEAD');
+    await env('reland');
+    git(dev, 'switch', '-q', 'main');
+    git(dev, 'push', '-q', 'origin', 'main');
+    // rebasing: merged, and being rebased here right now
+    git(dev, 'switch', '-q', '-c', 'rebasing', 'main');
+    commit('b1.txt', '1\n');
+    commit('b2.txt', '2\n');
+    git(dev, 'switch', '-q', 'main');
+    git(dev, 'merge', '-q', '--no-ff', '-m', 'merge rebasing', 'rebasing');
+    git(dev, 'push', '-q', 'origin', 'main');
+    await env('rebasing');
+    git(dev, 'switch', '-q', 'rebasing');
+    git(dev, 'rebase', '-i', 'HEAD~2');
+    assert.equal(git(dev, 'branch', '--show-current'), '', 'a rebase stopped to edit: HEAD is detached');
+    const dry = await box.shell('flightdeck env prune --merged --dry-run', {}, dev);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /No stale personal environments/);
+    git(dev, 'rebase', '--abort');
+    // The remote's HEAD unborn (a bare repository made with another default), the clone's origin/HEAD set to a feature branch.
+    git(origin, 'symbolic-ref', 'HEAD', 'refs/heads/trunk');
+    git(dev, 'remote', 'set-head', 'origin', 'indent');
+    git(dev, 'switch', '-q', 'main');
+    const unborn = await box.shell('flightdeck env prune --merged --dry-run', {}, dev);
+    assert.equal(unborn.code, 0, unborn.stderr);
+    assert.match(unborn.stdout, /ci-rebasing\s+rebasing\s+merged into main/);
+    assert.doesNotMatch(unborn.stdout, /ci-indent|ci-forked|ci-reland/);
+    for (const branch of ['indent', 'forked', 'reland', 'rebasing']) await box.ok('env', 'delete', `ci-${branch}`);
+  });
+
   it('env prune leaves the checked-out branch alone, even a new one with no commits yet that main has moved past', async () => {
     box.git('switch', '-q', '-c', 'feature/fresh', 'origin/main~1');
     await box.ok('deploy', '--function', 'api');

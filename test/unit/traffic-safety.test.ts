@@ -10,6 +10,7 @@ import { createEnv, deployDir, type TestConfig } from '../helpers/deploy';
 import { poll } from '../helpers/wait';
 import { formatPercent } from '../../src/model';
 import { describeUserError } from '../../src/platform/runtime/userError';
+import { CRASH_WINDOW_MS } from '../../src/platform/runtime/crashes';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'functions');
 const NODE: TestConfig = { runtime: 'nodejs', handler: 'index.handler' };
@@ -164,6 +165,28 @@ describe('the gateway says what is true about a crash-looping version', () => {
     assert.match(text, /this URL asks for v2 itself/);
     const version = (await platform.api('GET', `${fnPath('dev', 'api')}/versions/${crash.version.id}`)).json;
     assert.equal(version.health, 'unhealthy');
+  });
+});
+
+describe('a version that never started', () => {
+  let platform: TestPlatform;
+  before(async () => {
+    platform = await startPlatform();
+    await createEnv(platform, 'dev');
+  });
+  after(() => platform.stop());
+
+  it('stays unhealthy once the crash loop its requests caused has lapsed, so nothing rolls back to it', { timeout: 120_000 }, async () => {
+    // The first version has nowhere else to send live: requests reach it and crash-loop.
+    const broken = await deployDir(platform, 'dev', 'api', join(FIXTURES, 'syntax-error'), NODE);
+    assert.equal(broken.start.started, false);
+    await poll('the crash loop', async () => ((await fetch(`${platform.url}/fn/dev/api/`).then((r) => r.text())).includes('crash-looping') ? true : undefined), { timeoutMs: 20_000, everyMs: 50 });
+    // The loop lapses after CRASH_WINDOW_MS; the next deploy forgets lapsed loops.
+    await new Promise((resolve) => setTimeout(resolve, CRASH_WINDOW_MS + 1000));
+    const fixed = await deployDir(platform, 'dev', 'api', join(FIXTURES, 'hello'), NODE);
+    assert.equal(fixed.start.started, true);
+    const version = (await platform.api('GET', `${fnPath('dev', 'api')}/versions/${broken.version.id}`)).json;
+    assert.deepEqual([version.health, version.healthReason], ['unhealthy', broken.start.reason]);
   });
 });
 

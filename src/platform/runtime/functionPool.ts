@@ -95,6 +95,8 @@ export class FunctionPool {
   private idleTimer: NodeJS.Timeout | undefined;
   /** Versions recorded healthy this run (they started and answered without a 5xx). */
   private readonly healthy = new Set<number>();
+  /** Versions this pool marked unhealthy for crash-looping (not for a failed start check): the mark lapses with the loop. */
+  private readonly loopMarked = new Set<number>();
   private instanceCount = 0;
   private stopped = false;
 
@@ -463,7 +465,11 @@ export class FunctionPool {
     const outcome = this.crashes.record(versionId, reason);
     if (outcome.loop) {
       this.healthy.delete(versionId);
-      this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unhealthy', outcome.why);
+      // A version already unhealthy (its start check failed) keeps that verdict and its reason.
+      if (this.ctx.state.getVersion(this.environment, this.fn, versionId)?.health !== 'unhealthy') { // the record, not the cached copy
+        this.loopMarked.add(versionId);
+        this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unhealthy', outcome.why);
+      }
       void this.removeSlot(slot);
       this.rejectWaiters(versionId, this.crashLoopError(versionId, outcome.why));
       return;
@@ -739,9 +745,15 @@ export class FunctionPool {
   }
 
   /** Lets crash-looping versions try again (lapsed marks, or all of them): their health is unknown again. */
+  /**
+   * Lapsed crash loops: the version may be tried again, so the unhealthy mark the loop gave it
+   * goes. Only that one: a version whose start check failed stays unhealthy until a start proves
+   * otherwise, or a roll back would send traffic to code that never started.
+   */
   private forgetCrashLoops(all: boolean): void {
     for (const versionId of this.crashes.forgetLoops(all)) {
       this.healthy.delete(versionId);
+      if (!this.loopMarked.delete(versionId)) continue;
       this.ctx.state.setVersionHealth(this.environment, this.fn, versionId, 'unknown');
     }
   }

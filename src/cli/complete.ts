@@ -15,6 +15,7 @@ const OPTION_VALUES: Record<string, readonly string[]> = {
   strategy: ['canary', 'batch'],
   mode: ['inPlace', 'recreate'],
   provider: PROVIDER_KINDS,
+  method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
 };
 
 export interface CompletionSources {

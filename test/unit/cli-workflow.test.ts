@@ -647,7 +647,11 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.deepEqual(await complete('flightdeck', 'invoke', '--function', '='), ['api', 'web']);
     assert.deepEqual(await complete('flightdeck', 'deploy', '--prov'), ['--provider']);
     assert.deepEqual(await complete('flightdeck', 'deploy', '--provider', 'k'), ['knative']);
+    // --data @file: bash breaks its words at an @ (COMP_WORDBREAKS), so the @ is a word of its own.
+    assert.deepEqual(await complete('flightdeck', 'invoke', '--data', '@', 'flightdeck.y'), ['flightdeck.yaml']);
+    assert.ok((await complete('flightdeck', 'invoke', '--data', '@')).includes('flightdeck.yaml'));
     assert.deepEqual(await complete('flightdeck', 'invoke', '--data', '@flightdeck.y'), ['@flightdeck.yaml']);
+    assert.deepEqual(await complete('flightdeck', 'invoke', '--method', 'P'), ['PATCH', 'POST', 'PUT']);
   });
 
   it('zsh completes on TAB through the script `flightdeck completion zsh`, in an interactive zsh', async () => {
@@ -697,7 +701,13 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.equal(raw.stdout.replace(/\s+/g, ' ').trim(), '00 01 02 ff fe 0a 0d');
     const binary = JSON.parse(await box.ok('invoke', '--function', 'api', '--json'));
     assert.deepEqual([binary.body, binary.isBase64Encoded], ['AAEC//4KDQ==', true]);
-    for (const [args, message] of [[['--method', 'GET', '--data', 'x'], /A GET request has no body/], [['--method', 'FOO'], /--method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, not "FOO"/]] as const) {
+    for (const [args, message] of [
+      [['--method', 'GET', '--data', 'x'], /A GET request has no body/],
+      [['--method', 'FOO'], /--method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, not "FOO"/],
+      // Dot segments would climb out of the function's URL, to another environment's function.
+      [['--path', '/../../jane-feature-login/api/'], /has a \. or \.\. segment, which would leave the function's URL/],
+      [['--path', '/%2e%2e/x'], /has a \. or \.\. segment/],
+    ] as const) {
       const refused = await box.run(['invoke', '--function', 'api', ...args]);
       assert.equal(refused.code, 2, args.join(' '));
       assert.match(refused.stderr, message);

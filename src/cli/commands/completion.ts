@@ -10,9 +10,16 @@ import type { Command } from '../command';
 
 const BASH = `# flightdeck completion for bash: source <(flightdeck completion bash)
 _flightdeck_complete() {
-  local IFS=$'\\n' current="\${COMP_WORDS[COMP_CWORD]}" before="\${COMP_WORDS[COMP_CWORD-1]}"
-  # --data @file: file names after the @ (bash's default takes @ for a host name)
-  if [[ $current == @* && ( $before == --data || ( $before == = && \${COMP_WORDS[COMP_CWORD-2]} == --data ) ) ]]; then
+  local IFS=$'\\n' current="\${COMP_WORDS[COMP_CWORD]}" before="\${COMP_WORDS[COMP_CWORD-1]}" before2="\${COMP_WORDS[COMP_CWORD-2]}"
+  # --data @file: file names after the @. Bash breaks words at an @ (for host names), so the @ is
+  # a word of its own: --data @ fl (--data=@fl: --data =@ fl). Where COMP_WORDBREAKS has no @, it
+  # starts the word: --data @fl.
+  if [[ ( $before == @ || $before == =@ ) && $before2 == --data ]] || [[ ( $current == @ || $current == =@ ) && $before == --data ]]; then
+    [[ $current == *@ ]] && current=
+    COMPREPLY=($(compgen -f -- "$current"))
+    return
+  fi
+  if [[ $current == @* && $before == --data ]]; then
     COMPREPLY=($(compgen -f -- "\${current#@}"))
     COMPREPLY=("\${COMPREPLY[@]/#/@}")
     return

@@ -38,6 +38,11 @@ export const invokeCommand: Command = {
     if (alias !== undefined && versionOption(context.values) !== undefined) throw new UsageError('Give --alias or --version, not both.');
     const path = stringOption(context.values, 'path') ?? '/';
     if (!path.startsWith('/')) throw new UsageError(`--path must start with /, not ${JSON.stringify(path)}.`);
+    // URLs resolve dot segments: /../../other-env/fn would call another environment's function.
+    const segments = path.split(/[?#]/)[0].split('/').map((segment) => segment.replace(/%2e/gi, '.'));
+    if (segments.some((segment) => segment === '.' || segment === '..')) {
+      throw new UsageError(`--path ${JSON.stringify(path)} has a . or .. segment, which would leave the function's URL; give the path under it.`);
+    }
     const body = requestBody(context.cwd, stringOption(context.values, 'data'));
     const method = (stringOption(context.values, 'method') ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
     if (!METHODS.includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, not ${JSON.stringify(stringOption(context.values, 'method'))}.`);

@@ -38,7 +38,7 @@ export function followRollout(
         () => undefined, // the stream reconnects and re-reads again
       );
     };
-    const onAbort = () => finish(() => reject(new FlightdeckError('CANCELLED', `Stopped following; the rollout of v${started.spec.toVersion} goes on in the platform.`)));
+    const onAbort = () => finish(() => reject(new FlightdeckError('CANCELLED', `Stopped following; the rollout of v${started.spec.toVersion} goes on in the platform (\`flightdeck rollout status --wait\` follows it again).`)));
     const subscription = provider.subscribe(
       (event) => {
         if (event.type === 'rollout.updated' && event.rollout) see(event.rollout);

@@ -94,6 +94,31 @@ test('rollout start --wait exits 1 when the rollout is aborted from another comm
   });
 });
 
+test('after Ctrl-C on rollout start --wait, rollout status --wait follows it again and exits as start would have', { timeout: 90_000 }, async () => {
+  await withPlatform(async (platform) => {
+    await twoVersions(platform);
+    const load = startLoad(platform, 4);
+    const child = spawn(process.execPath, [join(DIST, 'cli.js'), 'rollout', 'start', ...TARGET, '--version', '2', '--steps', '25,100', '--interval', '3s', '--min-requests', '5', '--max-p95', '2s', '--wait'], {
+      cwd: platform.home, env: { ...process.env, FLIGHTDECK_HOME: platform.home }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await waitFor('the rollout to start', async () => ((await platform.api('GET', `${FN_PATH}/rollout`)).status === 200 ? true : undefined));
+    child.kill('SIGINT');
+    assert.equal(await exited, 1);
+    assert.match(stderr, /goes on in the platform \(`flightdeck rollout status --wait` follows it again\)/);
+    const again = await cli(platform, ['rollout', 'status', ...TARGET, '--wait']);
+    await load.stop();
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /v2 now serves 100% of live\./);
+    // Ended: --wait answers at once, with the exit code of its end.
+    const ended = await cli(platform, ['rollout', 'status', ...TARGET, '--wait', '--json']);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.equal((JSON.parse(ended.stdout) as Rollout).status, 'succeeded');
+  });
+});
+
 test('rollout start takes defaults from flightdeck.yaml and flags override them; bad flags are usage errors', { timeout: 90_000 }, async () => {
   await withPlatform(async (platform) => {
     await twoVersions(platform, {}, { min: 2, max: 2 });

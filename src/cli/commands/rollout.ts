@@ -89,12 +89,24 @@ export const rolloutStartCommand: Command = {
 export const rolloutStatusCommand: Command = {
   name: 'rollout status',
   summary: "Show a function's active (or last) rollout",
-  options: OPTIONAL_TARGET_OPTIONS,
+  options: {
+    ...OPTIONAL_TARGET_OPTIONS,
+    wait: { type: 'boolean', description: 'Follow an active rollout to its end (and a CI job gets start --wait\'s exit code back after an interruption)' },
+  },
   async run(context) {
     const { environment: env, function: fn } = await functionTarget(context);
-    const rollout = await (await context.provider()).getRollout(env, fn);
+    const provider = await context.provider();
+    const rollout = await provider.getRollout(env, fn);
     if (!rollout) throw new FlightdeckError('NOT_FOUND', `${env}/${fn} has never had a rollout; start one with \`flightdeck rollout start\`.`);
-    return { data: rollout, text: describeRollout(rollout) };
+    if (context.values.wait !== true) return { data: rollout, text: describeRollout(rollout) };
+    if (!isActive(rollout)) return outcome(rollout);
+    // An engine whose rollouts this CLI drives: following is driving, which `resume` does.
+    if (!provider.capabilities.serverRollouts) {
+      throw new FlightdeckError('CONFLICT', `On this engine the CLI drives rollouts: \`flightdeck rollout resume\` drives v${rollout.spec.toVersion}'s on to its end.`);
+    }
+    const progress = (r: Rollout) => context.values.json !== true && context.print(describeRollout(r));
+    progress(rollout);
+    return outcome(await follow(provider, rollout, progress, context.signal));
   },
 };
 

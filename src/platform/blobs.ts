@@ -117,7 +117,7 @@ export class BlobStore {
   private tooLarge(size: number): FlightdeckError {
     return new FlightdeckError(
       'PAYLOAD_TOO_LARGE',
-      `The blob is ${size} bytes, over the platform's limit of ${this.maxBlobBytes} bytes; leave large files out of the function's code or start the platform with a higher --max-blob-bytes.`,
+      `The blob is ${size} bytes, over the platform's limit of ${this.maxBlobBytes} bytes; leave large files out of the function's code or run the platform with a higher limit (\`flightdeck serve --max-blob-bytes N\`).`,
       { field: 'body' },
     );
   }

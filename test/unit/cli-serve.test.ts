@@ -2,6 +2,7 @@
 // starting their own, and Ctrl-C stops it cleanly.
 import { strict as assert } from 'node:assert';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,7 +18,7 @@ describe('flightdeck serve', () => {
 
   it('serves until interrupted, is found by other commands, and removes its discovery file', async () => {
     const env = { ...process.env, FLIGHTDECK_HOME: home };
-    const child = spawn(process.execPath, [join(DIST, 'cli.js'), 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(DIST, 'cli.js'), 'serve', '--port', '0', '--max-blob-bytes', '1000'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     serve = child;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let output = '';
@@ -41,6 +42,13 @@ describe('flightdeck serve', () => {
       execFile(process.execPath, [join(DIST, 'cli.js'), 'envs', '--json'], { env, timeout: 30_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
     assert.deepEqual(JSON.parse(envs), { provider: { kind: 'local', label: `Local platform (${new URL(url).host})` }, environments: [] });
     assert.equal(JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')).pid, child.pid, 'envs must reuse the served platform');
+    // serve's own limits reach the platform, as the limit's message tells people to set them.
+    const big = Buffer.alloc(1001, 7);
+    const tooBig = await fetch(`${url}/v1/blobs/${createHash('sha256').update(big).digest('hex')}`, {
+      method: 'PUT', body: big, headers: { authorization: `Bearer ${JSON.parse(readFileSync(join(home, 'platform.json'), 'utf8')).token}` },
+    });
+    assert.equal(tooBig.status, 413);
+    assert.match(await tooBig.text(), /limit of 1000 bytes.*flightdeck serve --max-blob-bytes N/);
 
     child.kill('SIGINT');
     assert.equal(await exited, 0);

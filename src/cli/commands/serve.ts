@@ -12,12 +12,19 @@ export const serveCommand: Command = {
   options: {
     port: { type: 'string', valueName: 'N', description: 'Port on 127.0.0.1 (default $FLIGHTDECK_PORT or 7420; 0 picks a free one)' },
     home: { type: 'string', valueName: 'DIR', description: 'State folder (default $FLIGHTDECK_HOME or ~/.flightdeck)' },
+    'max-blob-bytes': { type: 'string', valueName: 'N', description: 'Largest file a function may hold (default 64 MiB)' },
+    'max-code-bytes': { type: 'string', valueName: 'N', description: "Largest code a version may hold, all files (default the platform's)" },
   },
   async run(context) {
     const port = numberOption(context.values, 'port', 0, 65535) ?? portFromEnvironment(context.env);
     const { startPlatform } = await import('../../platform/server');
     const home = stringOption(context.values, 'home');
-    const platform = await startPlatform({ port, home: home === undefined ? defaultHome(context.env) : resolve(context.cwd, home) });
+    const maxBlobBytes = numberOption(context.values, 'max-blob-bytes', 1, Number.MAX_SAFE_INTEGER);
+    const maxCodeBytes = numberOption(context.values, 'max-code-bytes', 1, Number.MAX_SAFE_INTEGER);
+    const platform = await startPlatform({
+      port, home: home === undefined ? defaultHome(context.env) : resolve(context.cwd, home),
+      ...(maxBlobBytes === undefined ? {} : { maxBlobBytes }), ...(maxCodeBytes === undefined ? {} : { maxCodeBytes }),
+    });
     context.print(`Flightdeck platform listening on ${platform.url} (state ${platform.home})`);
     await new Promise<void>((resolve) => {
       if (context.signal.aborted) resolve();

@@ -673,6 +673,18 @@ _flightdeck_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     ]);
   });
 
+  it('a large upload reports its progress at most once a second, not a line per 64 KiB', async () => {
+    box.git('switch', '-q', '-c', 'feature/big', 'main');
+    box.write({ 'api/data.bin': 'x'.repeat(4 * 1024 * 1024) });
+    box.commit('big');
+    const deployed = await box.run(['deploy', '--function', 'api']);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const uploads = deployed.stderr.split('\n').filter((line) => /^api: uploading /.test(line));
+    assert.ok(uploads.length >= 1 && uploads.length <= 5, `${uploads.length} upload lines:\n${uploads.join('\n')}`);
+    await box.ok('env', 'delete', 'jane-feature-big');
+    box.git('switch', '-q', 'main');
+  });
+
   it('rollback skips a version that never started, and rolls back to one only with --force; invoke prints 5xx and binary answers, and refuses a method it cannot send', async () => {
     box.git('switch', '-q', '-c', 'feature/rollback', 'main');
     const deploy = async (code: string, started: boolean) => {

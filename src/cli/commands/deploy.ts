@@ -40,7 +40,7 @@ export const deployCommand: Command = {
       user: git?.user,
       owner: git?.owner,
       signal: context.signal,
-      onProgress: (message) => context.note(message),
+      onProgress: uploadsAtMostPerSecond((message) => context.note(message)),
     });
     const failure = deployFailure(result);
     if (failure) {
@@ -70,4 +70,22 @@ function describeDeploy(result: ProjectDeployResult, describeLiveChange: typeof 
   ]);
   const live = result.functions.filter((f) => f.start.started).map((f) => `${f.function}: ${describeLiveChange(result.environment, f)}`);
   return [header, table(['FUNCTION', 'VERSION', 'UPLOAD', 'HEALTH', 'URL'], rows), ...live].join('\n');
+}
+
+/**
+ * Progress as lines for a log: an upload reports every 64 KiB it sends, which in a CI log is a
+ * line per chunk (458 for a 29 MiB file), so each function's upload lines come at most once a
+ * second; its other steps all show.
+ */
+function uploadsAtMostPerSecond(note: (message: string) => void): (message: string) => void {
+  const last = new Map<string, number>();
+  return (message) => {
+    const fn = /^(.+?): uploading /.exec(message)?.[1];
+    if (fn !== undefined) {
+      const now = Date.now();
+      if (now - (last.get(fn) ?? 0) < 1000) return;
+      last.set(fn, now);
+    }
+    note(message);
+  };
 }

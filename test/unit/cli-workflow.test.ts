@@ -27,6 +27,16 @@ describe('branch environments from the CLI', () => {
   let box: CliSandbox;
   const envs = async () => (await box.json<{ environments: Environment[] }>('envs')).environments;
   const envNamed = async (name: string) => (await envs()).find((e) => e.name === name);
+  /** git in another repository of the test (a colleague's clone, a bare remote); an interactive rebase stops at its first commit. */
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...box.env, GIT_SEQUENCE_EDITOR: "sed -i '1s/^pick/edit/'" }, stdio: 'pipe' }).toString().trim();
+  /** A bare repository `origin.git` in a new folder `name` under the sandbox, on `branch`, and a clone of it. */
+  const remoteAndClone = (name: string, branch: string, clone: string) => {
+    const root = join(box.root, name);
+    mkdirSync(root);
+    git(root, 'init', '-q', '--bare', '-b', branch, join(root, 'origin.git'));
+    git(root, 'clone', '-q', join(root, 'origin.git'), join(root, clone));
+    return { root, origin: join(root, 'origin.git'), clone: join(root, clone) };
+  };
 
   before(() => {
     box = new CliSandbox({ 'flightdeck.yaml': PROJECT, 'api/index.js': handler('api one'), 'web/index.js': handler('web one'), '.gitignore': 'deploy.txt\n' });
@@ -390,7 +400,6 @@ describe('branch environments from the CLI', () => {
   });
 
   it('env prune finds the default branch from the remote when the clone does not know it, and leaves branches checked out in other worktrees and environments flightdeck.yaml protects', async () => {
-    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: box.env, stdio: 'pipe' }).toString().trim();
     const origin = join(box.root, 'trunk.git');
     const seed = join(box.root, 'trunk-seed');
     execFileSync('git', ['init', '-q', '--bare', '-b', 'trunk', origin]);
@@ -436,16 +445,10 @@ describe('branch environments from the CLI', () => {
   });
 
   it('env prune with a team\'s histories: names pushed under other names, colleagues\' branches, work after a merge, whitespace, a renamed or rewritten default branch, an unbuilt code folder', async () => {
-    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: box.env, stdio: 'pipe' }).toString().trim();
-    const team = join(box.root, 'team');
-    const origin = join(team, 'origin.git');
-    const alice = join(team, 'alice');
+    const { root: team, origin, clone: alice } = remoteAndClone('team', 'master', 'alice');
     const bob = join(team, 'bob');
-    mkdirSync(team);
-    git(team, 'init', '-q', '--bare', '-b', 'master', origin);
     // The code folder is a build's output, not in the repository.
     const project = 'project: team\nfunctions:\n  api: { runtime: nodejs, code: ./dist, handler: index.handler }\n';
-    git(team, 'clone', '-q', origin, alice);
     writeFileSync(join(alice, 'flightdeck.yaml'), project);
     writeFileSync(join(alice, 'app.py'), 'def f():\n    return 1\n');
     git(alice, 'add', '-A');
@@ -535,15 +538,9 @@ describe('branch environments from the CLI', () => {
   });
 
   it('env prune, more histories: an early cherry-pick then a re-indent, a fork with newer work, a rebase under way, an unborn remote HEAD, a revert relanded', async () => {
-    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...box.env, GIT_SEQUENCE_EDITOR: "sed -i '1s/^pick/edit/'" }, stdio: 'pipe' }).toString().trim();
-    const root = join(box.root, 'more');
-    const origin = join(root, 'origin.git');
+    const { root, origin, clone: dev } = remoteAndClone('more', 'main', 'dev');
     const fork = join(root, 'fork.git');
-    const dev = join(root, 'dev');
-    mkdirSync(root);
-    git(root, 'init', '-q', '--bare', '-b', 'main', origin);
     git(root, 'init', '-q', '--bare', '-b', 'main', fork);
-    git(root, 'clone', '-q', origin, dev);
     writeFileSync(join(dev, 'flightdeck.yaml'), 'project: more\nfunctions:\n  api: { runtime: nodejs, code: ./api, handler: index.handler }\n');
     const commit = (file: string, text: string, message = file) => {
       writeFileSync(join(dev, file), text);

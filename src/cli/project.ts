@@ -36,8 +36,8 @@ export function loadProjectIfAny(context: Pick<CommandContext, 'values' | 'cwd'>
 export async function gitHead(folder: string, env: NodeJS.ProcessEnv): Promise<GitHead | undefined> {
   const head = await withoutGit(readGitHead(folder), undefined);
   // CI runners check the commit out detached: the job's variables name its branch.
-  if (head && head.branch === undefined) return { ...head, ...(ciBranch(env) ? { branch: ciBranch(env) } : {}) };
-  return head;
+  const branch = head && head.branch === undefined ? ciBranch(env) : undefined;
+  return branch === undefined ? head : { ...head, branch };
 }
 
 /** The branch a CI job runs for: GitLab's CI_COMMIT_BRANCH, GitHub's pushed branch or pull request head. */

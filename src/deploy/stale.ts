@@ -5,6 +5,7 @@
 // editor's tree share it.
 // Production, staging and protected environments are never stale.
 
+import type { ProjectConfig } from '../config/projectFile';
 import { FlightdeckError } from '../errors';
 import { belongsToProject, lastActivity, type Environment } from '../model';
 import { readFile } from 'node:fs/promises';
@@ -98,6 +99,11 @@ export function findStale(environments: readonly Environment[], facts: BranchFac
   });
 }
 
+/** The environments flightdeck.yaml declares protected (StaleCriteria.declaredProtected). */
+export function declaredProtected(project: Pick<ProjectConfig, 'environments'>): Set<string> {
+  return new Set(project.environments.filter((e) => e.protected).map((e) => e.name));
+}
+
 /** Personal environments that are not protected: the only ones that may go stale. */
 export function mayGoStale(environment: Environment): boolean {
   return environment.kind === 'personal' && !environment.protected;
@@ -168,19 +174,21 @@ export async function readBranchFacts(
     : undefined);
   // Asked, the remote's word only: a local origin/HEAD may name anything (git remote set-head).
   const defaultBranch = asked ? (asked.head ?? (await likelyDefault(cwd, [...asked.tips.keys()]))) : await findDefaultBranch(cwd, remote);
-  // The default branch as the remote has it, if that commit is here; else as fetched, or local.
   // What the other remotes that branches here track (forks) have now, asked too; unreachable, unknown.
   const others = new Map(await Promise.all([...new Set([...upstreams.values()].map((u) => u.remote))].filter((other) => asked && other !== remote)
     .map(async (other) => [other, (await listRemote(cwd, other).catch(() => undefined))?.tips] as const)));
+  // The default branch as the remote has it, if that commit is here; else as fetched, or local.
   const remoteBase = asked?.tips.get(defaultBranch);
   const baseTip = remoteBase ?? tips.get(remote ? tracking(defaultBranch) : '') ?? tips.get(`refs/heads/${defaultBranch}`);
   if (!baseTip) throw new FlightdeckError('GIT', `The default branch ${defaultBranch} has no commit in ${cwd}; fetch it (git fetch ${remote ?? ''}) first.`);
   if (remoteBase && !(await gitOk(cwd, ['cat-file', '-e', `${remoteBase}^{commit}`]))) {
     throw new FlightdeckError('GIT', `${remote}'s ${defaultBranch} has commits this clone has not fetched: run git fetch ${remote}, then prune again.`);
   }
-  const mergedRefs = new Set(await gitLines(cwd, ['for-each-ref', '--merged', baseTip, '--format=%(refname)', 'refs/heads', 'refs/remotes']));
+  // The tips of the refs the default branch holds.
+  const mergedTips = new Set(await gitLines(cwd, ['for-each-ref', '--merged', baseTip, '--format=%(objectname)', 'refs/heads', 'refs/remotes']));
   // A commit the remote has that is not here is work nobody here has seen: never merged.
-  const known = async (sha: string) => [...tips.values()].includes(sha) || (await gitOk(cwd, ['cat-file', '-e', `${sha}^{commit}`]));
+  const tipsHere = new Set(tips.values());
+  const known = async (sha: string) => tipsHere.has(sha) || (await gitOk(cwd, ['cat-file', '-e', `${sha}^{commit}`]));
 
   /** Every commit a branch is at: its local tip, what it tracks, the remote's branch of its name. */
   const tipsOf = (branch: string): string[] => {
@@ -198,7 +206,7 @@ export async function readBranchFacts(
     const listing = others.get(upstream.remote);
     return listing ? (listing.get(upstream.branch) ?? tips.get(tracking(upstream.branch, upstream.remote))) : UNKNOWN_TIP;
   }
-  const isMergedTip = (sha: string) => sha !== baseTip && [...mergedRefs].some((ref) => tips.get(ref) === sha);
+  const isMergedTip = (sha: string) => sha !== baseTip && mergedTips.has(sha);
   const merged = new Map<string, MergeKind>();
   const wanted = new Set(options.branches ?? []);
   const names = new Set([...wanted, ...[...tips.keys()].filter((ref) => ref.startsWith('refs/heads/')).map((ref) => ref.slice('refs/heads/'.length))]);
@@ -309,8 +317,7 @@ async function landedAs(cwd: string, base: string, ref: string): Promise<MergeKi
 
 /** The remote's default branch when its HEAD names none (an unborn HEAD): init.defaultBranch, main or master among its branches. */
 async function likelyDefault(cwd: string, remoteBranches: string[]): Promise<string> {
-  const configured = await gitText(cwd, ['config', 'init.defaultBranch']);
-  const found = [configured, 'main', 'master'].find((b) => b !== undefined && remoteBranches.includes(b));
+  const found = (await defaultCandidates(cwd)).find((b) => remoteBranches.includes(b));
   if (found) return found;
   throw new FlightdeckError('GIT', `The remote's HEAD names no branch, and it has no main or master: set its HEAD to the default branch (git symbolic-ref HEAD refs/heads/<name> on the server, or your host's default-branch setting).`);
 }
@@ -335,14 +342,19 @@ async function branchesInProgress(worktrees: string[]): Promise<string[]> {
   return found.flat();
 }
 
+/** The names a default branch likely has, likeliest first: init.defaultBranch, main, master. */
+async function defaultCandidates(cwd: string): Promise<string[]> {
+  const configured = await gitText(cwd, ['config', 'init.defaultBranch']);
+  return [configured, 'main', 'master'].filter((b): b is string => Boolean(b));
+}
+
 /** The default branch as this clone knows it (the remote's HEAD as fetched, else init.defaultBranch, main or master). */
 async function findDefaultBranch(cwd: string, remote: string | undefined): Promise<string> {
   if (remote) {
     const head = await gitText(cwd, ['symbolic-ref', '--short', '-q', `refs/remotes/${remote}/HEAD`]);
     if (head) return head.slice(remote.length + 1);
   }
-  const configured = await gitText(cwd, ['config', 'init.defaultBranch']);
-  for (const candidate of [configured, 'main', 'master'].filter((b): b is string => Boolean(b))) {
+  for (const candidate of await defaultCandidates(cwd)) {
     if (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/heads/${candidate}`])) return candidate;
     if (remote && (await gitOk(cwd, ['rev-parse', '--verify', '-q', `refs/remotes/${remote}/${candidate}`]))) return candidate;
   }

@@ -2,7 +2,7 @@
 // default branch or gone from the remote (as of the last fetch: no network on a refresh), or idle
 // past flightdeck.yaml's personal.ttl. Read with the git CLI on the workspace folder; without a
 // project or a repository nothing is stale, and another project's environments never are.
-import { findStale, mayGoStale, personalBranches, readBranchFacts, type StaleEnvironment } from '../deploy/stale';
+import { declaredProtected, findStale, mayGoStale, personalBranches, readBranchFacts, type StaleEnvironment } from '../deploy/stale';
 import type { Environment } from '../model';
 import type { ProjectWorkspace } from './workspace';
 
@@ -13,7 +13,7 @@ export async function staleEnvironments(workspace: ProjectWorkspace, environment
     const facts = await readBranchFacts(folder.fsPath, { remote: 'tracking', branches: personalBranches(environments, project.project), verdicts: workspace.mergeVerdicts }).catch(() => undefined);
     return findStale(environments, facts, {
       merged: true, gone: true, idleMs: project.personal.ttlMs, project: project.project,
-      declaredProtected: new Set(project.environments.filter((e) => e.protected).map((e) => e.name)),
+      declaredProtected: declaredProtected(project),
     });
   } catch {
     return []; // no project: nothing to judge by

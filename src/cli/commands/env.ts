@@ -61,7 +61,7 @@ export const envDeleteCommand: Command = {
     const { name } = environment;
     const confirm = stringOption(context.values, 'confirm');
     if (confirm !== undefined && confirm !== name) throw new UsageError(`--confirm must repeat the environment's name (${name}), not ${JSON.stringify(confirm)}.`);
-    if (confirm === undefined && (environment.protected || (await declaredProtected(context, name)))) {
+    if (confirm === undefined && (environment.protected || (await protectedInProject(context, name)))) {
       throw new UsageError(`${name} is a protected ${environment.kind} environment: pass --confirm ${name} to delete it.`);
     }
     await provider.deleteEnvironment(name, confirm);
@@ -98,7 +98,7 @@ export const envPruneCommand: Command = {
       gone: all || context.values.gone === true,
       idleMs: idleFlag ?? (all ? project.personal.ttlMs : undefined),
       project: project.project,
-      declaredProtected: new Set(project.environments.filter((e) => e.protected).map((e) => e.name)),
+      declaredProtected: stale.declaredProtected(project),
     };
     const folder = dirname(project.file);
     const provider = await context.provider();
@@ -175,10 +175,11 @@ async function environmentToDelete(context: CommandContext, provider: Provider):
 }
 
 /** Whether flightdeck.yaml (when there is one) declares the environment protected, whatever it recorded when created. */
-async function declaredProtected(context: CommandContext, name: string): Promise<boolean> {
-  const { loadProjectIfAny } = await import('../project');
+async function protectedInProject(context: CommandContext, name: string): Promise<boolean> {
+  const [{ loadProjectIfAny }, { declaredProtected }] = await Promise.all([import('../project'), import('../../deploy/stale')]);
   try {
-    return loadProjectIfAny(context)?.environments.some((e) => e.name === name && e.protected) ?? false;
+    const project = loadProjectIfAny(context);
+    return project !== undefined && declaredProtected(project).has(name);
   } catch {
     return false; // a broken flightdeck.yaml declares nothing; the recorded protection still holds
   }
